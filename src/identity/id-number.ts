@@ -1,0 +1,111 @@
+import gb2260 from './gb2260-codes.json' with { type: 'json' };
+
+/**
+ * GB 11643 resident identity numbers: normalisation, validation and the 15→18 upgrade.
+ * Every department writes them differently (full-width digits, lowercase x, old 15-digit
+ * numbers); linking only works on the one canonical 18-character form.
+ */
+
+const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
+const CHECK_CHARS = '10X98765432';
+const currentRegions = new Set<string>(gb2260.codes);
+
+export type IdRejectReason = 'empty' | 'length' | 'format' | 'birthdate' | 'checksum';
+
+export type IdWarning = 'region_unknown';
+
+export interface ParsedIdNumber {
+  ok: true;
+  /** canonical 18-character form: digits and an uppercase X */
+  id18: string;
+  birthDate: string; // YYYY-MM-DD
+  sex: 'male' | 'female';
+  regionCode: string;
+  /** present when the number was valid but carries a data-quality warning */
+  warning?: IdWarning;
+  /** true when the input was an old 15-digit number */
+  upgradedFrom15: boolean;
+}
+
+export interface RejectedIdNumber {
+  ok: false;
+  reason: IdRejectReason;
+  message: string;
+}
+
+export function checkDigit(first17: string): string {
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * WEIGHTS[i]!;
+  return CHECK_CHARS[sum % 11]!;
+}
+
+/** Full-width digits become ASCII (NFKC), surrounding spaces go, x becomes X. */
+export function normaliseIdNumber(raw: string): string {
+  return raw.normalize('NFKC').replace(/\s+/g, '').toUpperCase();
+}
+
+function validDate(yyyy: number, mm: number, dd: number): boolean {
+  if (mm < 1 || mm > 12 || dd < 1) return false;
+  const days = new Date(Date.UTC(yyyy, mm, 0)).getUTCDate();
+  return dd <= days;
+}
+
+const reject = (reason: IdRejectReason, message: string): RejectedIdNumber => ({ ok: false, reason, message });
+
+/**
+ * Parses an ID number as a department sent it. `asOf` bounds plausible birth dates: nobody
+ * on a roster is born after the period or before 1890.
+ */
+export function parseIdNumber(raw: string, asOf: Date = new Date(Date.UTC(2100, 0, 1))): ParsedIdNumber | RejectedIdNumber {
+  const id = normaliseIdNumber(raw);
+  if (id === '') return reject('empty', 'ID number is empty');
+  if (id.length !== 18 && id.length !== 15) {
+    return reject('length', `ID number has ${id.length} characters, expected 18 (or an old 15-digit number)`);
+  }
+  let id17: string;
+  let upgradedFrom15 = false;
+  if (id.length === 15) {
+    if (!/^\d{15}$/.test(id)) return reject('format', 'old 15-digit ID number must be all digits');
+    // GB 11643-1999: the old form has a 2-digit year; every holder was born in the 1900s.
+    id17 = `${id.slice(0, 6)}19${id.slice(6)}`;
+    upgradedFrom15 = true;
+  } else {
+    if (!/^\d{17}[\dX]$/.test(id)) return reject('format', 'ID number must be 17 digits and a check digit (0-9 or X)');
+    id17 = id.slice(0, 17);
+  }
+  const yyyy = Number(id17.slice(6, 10));
+  const mm = Number(id17.slice(10, 12));
+  const dd = Number(id17.slice(12, 14));
+  const birth = Date.UTC(yyyy, mm - 1, dd);
+  if (!validDate(yyyy, mm, dd) || yyyy < 1890 || birth > asOf.getTime()) {
+    return reject('birthdate', `birth date ${id17.slice(6, 14)} in the ID number is not a real date`);
+  }
+  const expected = checkDigit(id17);
+  if (!upgradedFrom15 && id[17] !== expected) {
+    return reject('checksum', `check digit is ${id[17]}, expected ${expected}`);
+  }
+  const regionCode = id17.slice(0, 6);
+  const parsed: ParsedIdNumber = {
+    ok: true,
+    id18: id17 + expected,
+    birthDate: `${id17.slice(6, 10)}-${id17.slice(10, 12)}-${id17.slice(12, 14)}`,
+    sex: Number(id17[16]) % 2 === 1 ? 'male' : 'female',
+    regionCode,
+    upgradedFrom15,
+  };
+  if (!currentRegions.has(regionCode)) parsed.warning = 'region_unknown';
+  return parsed;
+}
+
+/** `110101********123X`: first 6 and last 4 characters, as the contract's masking rule says. */
+export function maskIdNumber(id: string): string {
+  if (id.length <= 10) return '*'.repeat(id.length);
+  return id.slice(0, 6) + '*'.repeat(id.length - 10) + id.slice(-4);
+}
+
+/** `张*`: the first character (the family name, for almost every Chinese name). */
+export function maskName(name: string): string {
+  const chars = [...name];
+  if (chars.length === 0) return '';
+  return chars[0] + '*'.repeat(Math.max(1, chars.length - 1));
+}

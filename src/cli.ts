@@ -1,1 +1,132 @@
-export {};
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { Logger } from 'pino';
+import { exportCommand } from './commands/export.js';
+import { migrateCommand } from './commands/migrate.js';
+import { replayCommand } from './commands/replay.js';
+import { runCommand } from './commands/run.js';
+import type { GlobalOptions } from './context.js';
+import { ExitCode, exitCodeFor, exitCodeHelp, ReplayDiffers, SafetynetError } from './errors.js';
+import { createLogger } from './log.js';
+
+/**
+ * The `safetynet` command line. This file only registers commands; each command is a plain
+ * function in src/commands/, and `main` is the one place that turns errors into exit codes.
+ */
+
+const ENV_HELP = `
+Environment:
+  DATABASE_URL         use this PostgreSQL server instead of the embedded one
+  SAFETYNET_HOME       where the embedded PostgreSQL and exports live (default ./.safetynet)
+  SAFETYNET_CONFIG     config file (JSON, overrides the documented defaults)
+  SAFETYNET_LOG_LEVEL  trace, debug, info (default), warn, error
+
+${exitCodeHelp}
+`;
+
+const positiveInt = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
+  return n;
+};
+
+function globals(cmd: Command): GlobalOptions & { logJson?: boolean; logLevel?: string } {
+  return cmd.optsWithGlobals();
+}
+
+function logger(cmd: Command): Logger {
+  const o = globals(cmd);
+  return createLogger({ json: o.logJson, level: o.logLevel as never });
+}
+
+export function buildProgram(): Command {
+  const program = new Command('safetynet')
+    .description('Policy finds people: scores every household on six dimensions from four departments\' monthly extracts and writes a ranked, explained warning list for home visits.')
+    .option('--home <dir>', 'SAFETYNET_HOME: embedded database and exports')
+    .option('--config <file>', 'config file (JSON) over the documented defaults')
+    .option('--database-url <url>', 'PostgreSQL server to use (default: DATABASE_URL, else embedded)')
+    .option('--log-json', 'JSON log lines on stderr even on a terminal')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
+    .addHelpText('after', ENV_HELP)
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('run the monthly job: pull the period\'s four extracts, verify, ingest, link, score, record the run and write the warning list')
+    .requiredOption('--inbox <dir>', 'inbox folder: <inbox>/<period>/{civil-affairs,disability,medical-insurance,health}.csv')
+    .option('--period <YYYY-MM>', 'the period to run (default: every period folder of the inbox, oldest first)')
+    .option('--json', 'print one JSON summary line per period on stdout')
+    .option('--no-export', 'do not write the warning list under SAFETYNET_HOME/exports')
+    .addHelpText('after', `
+Examples:
+  safetynet run --inbox fixtures/district-a/inbox --period 2026-10
+  safetynet run --inbox /data/inbox --period 2026-10 --json
+${exitCodeHelp}`)
+    .action(async (opts, cmd: Command) => {
+      await runCommand({ ...globals(cmd), ...opts }, logger(cmd));
+    });
+
+  program
+    .command('export')
+    .description('write the ranked warning list of a period that has been run')
+    .requiredOption('--period <YYYY-MM>', 'the period')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv']).default('csv'))
+    .requiredOption('--out <file>', 'output file, or - for stdout')
+    .option('--all', 'every scored household with its six dimension scores, not only those over the threshold')
+    .option('--region <code>', 'a 12-digit community code or a 9-digit street prefix')
+    .option('--top <n>', 'only the first N households', positiveInt)
+    .option('--unmasked', 'names and ID numbers in clear (logged)')
+    .addOption(new Option('--lang <lang>', 'header and value language').choices(['en', 'zh']).default('en'))
+    .addHelpText('after', `
+IDs show their first 6 and last 4 characters and names their first character unless --unmasked.
+Text cells that a spreadsheet would run as a formula are prefixed with an apostrophe.
+${exitCodeHelp}`)
+    .action(async (opts, cmd: Command) => {
+      await exportCommand({ ...globals(cmd), ...opts }, logger(cmd));
+    });
+
+  program
+    .command('replay')
+    .description('run every period of a fixture folder on a throwaway database and compare each warning list with the expected one')
+    .argument('<dir>', 'folder with inbox/, expected/warning-list-<period>.csv and optionally config.json')
+    .option('--update', 'write the actual lists as the expected ones (after an intended rule change)')
+    .addHelpText('after', `
+Exits 0 when every list matches, 6 with a diff when one differs.
+${exitCodeHelp}`)
+    .action(async (dir: string, opts, cmd: Command) => {
+      await replayCommand({ ...globals(cmd), ...opts, dir }, logger(cmd));
+    });
+
+  program
+    .command('migrate')
+    .description('bring the database schema to the latest version (run and export do this themselves)')
+    .addHelpText('after', `\n${exitCodeHelp}`)
+    .action(async (_opts, cmd: Command) => {
+      const applied = await migrateCommand(globals(cmd), logger(cmd));
+      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema is up to date\n');
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return ExitCode.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version are not errors
+      return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    const code = exitCodeFor(err);
+    if (err instanceof ReplayDiffers) {
+      process.stderr.write(`${err.message}\n`);
+    } else if (err instanceof SafetynetError) {
+      process.stderr.write(`safetynet: ${err.message}\n`);
+    } else {
+      process.stderr.write(`safetynet: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    }
+    return code;
+  }
+}

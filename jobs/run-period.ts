@@ -1,0 +1,155 @@
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { LoadedConfig } from '../src/config/load-config.js';
+import type { DatabaseHandle } from '../src/db/connect.js';
+import { withTransaction } from '../src/db/transaction.js';
+import { ExtractsMissing, PeriodLocked, SafetynetError } from '../src/errors.js';
+import { ingestSource, type SourceCounts } from '../src/ingest/ingest-source.js';
+import type { SourceId } from '../src/ingest/source.js';
+import { sources } from '../src/ingest/sources.js';
+import { linkHouseholds } from '../src/link/link-households.js';
+import { assertPeriod } from '../src/period.js';
+import { loadDibaoStandards } from '../src/pull/dibao-standards.js';
+import { locateExtracts } from '../src/pull/inbox.js';
+import { scoreHouseholds } from '../src/score/score-households.js';
+
+export interface RunSummary {
+  period: string;
+  sources: Record<SourceId, SourceCounts>;
+  households_scored: number;
+  warnings: number;
+  run_id: number;
+  not_on_roster: number;
+  previous_period: string | null;
+}
+
+export interface RunDeps {
+  database: DatabaseHandle;
+  config: LoadedConfig;
+  log: Logger;
+}
+
+export interface RunOptions {
+  inbox: string;
+  period: string;
+}
+
+/** Tables holding one period's rows; a rerun empties them for the period first. */
+const PERIOD_TABLES = [
+  ['household_score', 'period'],
+  ['member', 'period'],
+  ['household', 'period'],
+  ['roster_member', 'period'],
+  ['disability', 'period'],
+  ['diagnosis', 'period'],
+  ['claim', 'received_period'],
+  ['rejected_row', 'period'],
+  ['quality_issue', 'period'],
+  ['source_load', 'period'],
+] as const;
+
+const seconds = (t0: number) => Math.round((performance.now() - t0) / 10) / 100;
+
+/**
+ * The monthly run of one period: check the extracts, then ingest, link and score in a single
+ * transaction that replaces the period's earlier results. The run ledger records the attempt
+ * either way; a failure or a refusal leaves the previous good state untouched.
+ */
+export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSummary> {
+  const period = assertPeriod(opts.period);
+  const { database, config } = deps;
+  const log = deps.log.child({ period });
+  const t0 = performance.now();
+
+  const ledger = async (status: 'refused' | 'failed', err: unknown, hashes?: Record<string, string>) => {
+    await database.db
+      .insertInto('run')
+      .values({
+        period,
+        status,
+        inbox: opts.inbox,
+        config_version: config.version,
+        input_hashes: hashes ? JSON.stringify(hashes) : null,
+        error: err instanceof Error ? err.message : String(err),
+        finished_at: new Date(),
+      })
+      .execute()
+      .catch((e: unknown) => log.error({ err: e }, 'could not record the failed run'));
+  };
+
+  let located;
+  try {
+    located = await locateExtracts(opts.inbox, period);
+  } catch (err) {
+    // "not delivered yet" is not a failure of the data: nothing is recorded for it
+    if (!(err instanceof ExtractsMissing)) await ledger('refused', err);
+    throw err;
+  }
+  const hashes = Object.fromEntries(located.map((l) => [l.source, l.sha256]));
+  log.info({ files: located.map((l) => l.file), manifest: located.some((l) => l.expectedRows !== undefined) }, 'extracts found');
+
+  const run = await database.db
+    .insertInto('run')
+    .values({ period, status: 'running', inbox: opts.inbox, config_version: config.version, input_hashes: JSON.stringify(hashes) })
+    .returning('run_id')
+    .executeTakeFirstOrThrow();
+  const runLog = log.child({ runId: run.run_id });
+
+  try {
+    const summary = await withTransaction(database.pool, async (tx) => {
+      // one run of a period at a time, across processes; released at commit or rollback
+      const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext('safetynet:period'), hashtext(${period})) as locked`.execute(tx.db);
+      if (!rows[0]?.locked) throw new PeriodLocked(period);
+
+      for (const [table, column] of PERIOD_TABLES) {
+        await sql`delete from ${sql.table(table)} where ${sql.ref(column)} = ${period}`.execute(tx.db);
+      }
+      const standards = await loadDibaoStandards(tx, opts.inbox);
+      runLog.info({ standards: standards ?? 'config defaults' }, 'dibao standards');
+
+      const counts = {} as Record<SourceId, SourceCounts>;
+      for (const extract of located) {
+        const t = performance.now();
+        const sourceLog = runLog.child({ source: extract.source });
+        counts[extract.source] = await ingestSource(tx, sources[extract.source], { ...extract, period, log: sourceLog });
+        sourceLog.info({ ...counts[extract.source], seconds: seconds(t) }, 'ingested');
+      }
+
+      let t = performance.now();
+      const link = await linkHouseholds(tx, period);
+      runLog.info({ households: link.households, not_on_roster: link.notOnRoster, seconds: seconds(t) }, 'linked');
+
+      t = performance.now();
+      const score = await scoreHouseholds(tx, period, config.config);
+      runLog.info({ ...score, seconds: seconds(t) }, 'scored');
+
+      const result: RunSummary = {
+        period,
+        sources: counts,
+        households_scored: score.households_scored,
+        warnings: score.warnings,
+        run_id: run.run_id,
+        not_on_roster: link.notOnRoster,
+        previous_period: score.previous_period,
+      };
+      await tx.db
+        .updateTable('run')
+        .set({ status: 'succeeded', finished_at: new Date(), summary: JSON.stringify(result) })
+        .where('run_id', '=', run.run_id)
+        .execute();
+      return result;
+    });
+    runLog.info({ households_scored: summary.households_scored, warnings: summary.warnings, seconds: seconds(t0) }, 'run succeeded');
+    return summary;
+  } catch (err) {
+    const status = err instanceof SafetynetError && err.exitCode === 3 ? 'refused' : 'failed';
+    await database.db
+      .updateTable('run')
+      .set({ status, finished_at: new Date(), error: err instanceof Error ? err.message : String(err) })
+      .where('run_id', '=', run.run_id)
+      .execute()
+      .catch((e: unknown) => runLog.error({ err: e }, 'could not record the failed run'));
+    runLog.error({ err, status }, 'run did not complete; the previous results of this period are unchanged');
+    throw err;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * What the database knows about one household in one period, aggregated in SQL
+ * (src/score/household-facts.sql.ts). The scoring modules see only this: no database, no I/O.
+ */
+export interface HouseholdFacts {
+  householdId: string;
+  members: number;
+  /** under the adult age of the config */
+  minors: number;
+  /** adult and under the elderly age */
+  workingAge: number;
+  /** at or over the elderly age (includes oldOld) */
+  elderly: number;
+  oldOld: number;
+  oldestAge: number | null;
+  /** working-age members whose employment is "unemployed" */
+  unemployedAdults: number;
+  /** working-age members able to earn: not a student, not unable to work, no grade 1-2 disability, no severe illness or severe mental disorder */
+  ableEarners: number;
+  /** whole household, yuan per month; null when no row gave it */
+  monthlyIncome: number | null;
+  /** the same household's income in the previous period that was run, if any */
+  previousMonthlyIncome: number | null;
+  /** local dibao standard, yuan per person per month, for the household's region and hukou type */
+  dibaoStandard: number;
+  /** 1 (most severe) to 4; null when nobody is certified */
+  mostSevereGrade: number | null;
+  disabledMembers: number;
+  intellectualOrMentalDisabled: number;
+  severeIllness: number;
+  severeMentalDisorder: number;
+  /** members with a chronic illness on record and no severe one (a severe one already counts) */
+  chronicIllness: number;
+  inpatientStays12m: number;
+  outOfPocket12m: number;
+}
+
+export interface DimensionScore {
+  /** 0-100 */
+  score: number;
+  /** the facts behind the points, in words a street worker reads */
+  reasons: string[];
+}
+
+export const clamp100 = (n: number): number => Math.max(0, Math.min(100, n));
+/** one decimal, so that exports are stable and readable */
+export const round1 = (n: number): number => Math.round(n * 10) / 10;
+
+export function yuan(n: number): string {
+  return `${Math.round(n).toLocaleString('en-US')} yuan`;
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

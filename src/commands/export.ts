@@ -1,0 +1,39 @@
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { openMigrated, type GlobalOptions } from '../context.js';
+import { UsageError } from '../errors.js';
+import { writeWarningList, type ExportOptions } from '../export/warning-list.js';
+
+export interface ExportCommandOptions extends GlobalOptions, ExportOptions {
+  format: string;
+  /** a file path, or - for stdout */
+  out: string;
+}
+
+/** `safetynet export`: the ranked warning list of a period that has been run. */
+export async function exportCommand(opts: ExportCommandOptions, log: Logger): Promise<{ rows: number; file: string }> {
+  if (opts.format !== 'csv') throw new UsageError(`--format ${opts.format} is not supported yet (csv)`);
+  const database = await openMigrated(opts, log);
+  try {
+    if (opts.out === '-') {
+      const rows = await writeWarningList(database.db, opts, process.stdout, log);
+      return { rows, file: '-' };
+    }
+    // written beside the target and renamed, so a reader never sees half a list
+    const file = resolve(opts.out);
+    const partial = `${file}.partial`;
+    try {
+      const rows = await writeWarningList(database.db, opts, createWriteStream(partial), log);
+      await rename(partial, file);
+      log.info({ period: opts.period, rows, file }, 'warning list written');
+      return { rows, file };
+    } catch (err) {
+      await rm(partial, { force: true });
+      throw err;
+    }
+  } finally {
+    await database.close();
+  }
+}

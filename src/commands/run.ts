@@ -1,0 +1,63 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { runPeriod, type RunSummary } from '../../jobs/run-period.js';
+import { resolveConfig, resolveHome, openMigrated, type GlobalOptions } from '../context.js';
+import { listCounts, writeWarningList } from '../export/warning-list.js';
+import { assertPeriod } from '../period.js';
+import { periodsInInbox } from '../pull/inbox.js';
+import { UsageError } from '../errors.js';
+
+export interface RunCommandOptions extends GlobalOptions {
+  inbox: string;
+  /** omitted: every period folder of the inbox, oldest first */
+  period?: string;
+  json?: boolean;
+  /** write the period's warning list under SAFETYNET_HOME/exports (default true) */
+  export?: boolean;
+}
+
+export interface RunCommandResult {
+  summaries: (RunSummary & { warning_list?: string })[];
+}
+
+/** `safetynet run`: the monthly run of one period (or every period of an inbox). */
+export async function runCommand(opts: RunCommandOptions, log: Logger, out: NodeJS.WritableStream = process.stdout): Promise<RunCommandResult> {
+  const config = resolveConfig(opts);
+  const inbox = resolve(opts.inbox);
+  const periods = opts.period ? [assertPeriod(opts.period)] : await periodsInInbox(inbox).catch(() => []);
+  if (periods.length === 0) throw new UsageError(`no period folders (YYYY-MM) in ${inbox}`);
+  const database = await openMigrated(opts, log);
+  const summaries: RunCommandResult['summaries'] = [];
+  try {
+    for (const period of periods) {
+      const summary: RunSummary & { warning_list?: string } = await runPeriod({ database, config, log }, { inbox, period });
+      if (opts.export !== false) {
+        const dir = join(resolveHome(opts), 'exports');
+        await mkdir(dir, { recursive: true });
+        const file = join(dir, `warning-list-${period}.csv`);
+        await writeWarningList(database.db, { period }, createWriteStream(file), log);
+        summary.warning_list = file;
+      }
+      summaries.push(summary);
+      if (opts.json) {
+        const { period: p, sources, households_scored, warnings, warning_list } = summary;
+        out.write(`${JSON.stringify({ period: p, sources, households_scored, warnings, ...(warning_list ? { warning_list } : {}) })}\n`);
+      } else {
+        const counts = await listCounts(database.db, period);
+        const rejected = Object.values(summary.sources).reduce((n, s) => n + s.rows_rejected, 0);
+        out.write(
+          `${period}: ${summary.households_scored} households scored, ${counts.uncovered} to visit` +
+            (counts.covered ? ` (+${counts.covered} already covered, shown separately)` : '') +
+            (rejected ? `, ${rejected} row${rejected === 1 ? "" : "s"} rejected (see the data-quality report)` : '') +
+            '\n' +
+            (summary.warning_list ? `  warning list: ${summary.warning_list}\n` : ''),
+        );
+      }
+    }
+  } finally {
+    await database.close();
+  }
+  return { summaries };
+}

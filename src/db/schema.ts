@@ -1,0 +1,181 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/**
+ * Table types for kysely. The period is the partition: every derived row carries it, and a
+ * rerun replaces the period's rows in one transaction.
+ */
+
+type Numeric = ColumnType<string, number | string, number | string>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type DateCol = ColumnType<string, string, string>;
+
+export interface RunTable {
+  run_id: Generated<number>;
+  period: string;
+  status: 'running' | 'succeeded' | 'failed' | 'refused';
+  started_at: Generated<Timestamp>;
+  finished_at: Timestamp | null;
+  inbox: string;
+  config_version: string;
+  input_hashes: ColumnType<Record<string, string>, string, string> | null;
+  summary: ColumnType<unknown, string, string> | null;
+  error: string | null;
+}
+
+export interface RosterMemberTable {
+  period: string;
+  line: number;
+  household_id: string;
+  id18: string;
+  name: string;
+  relation: string;
+  region_code: string;
+  hukou_type: string;
+  assistance: string;
+  monthly_income: Numeric | null;
+  employment: string | null;
+  address: string | null;
+  phone: string | null;
+  birth_date: DateCol;
+  sex: string;
+}
+
+export interface DisabilityTable {
+  period: string;
+  line: number;
+  id18: string;
+  name: string | null;
+  disability_type: string;
+  disability_grade: number;
+  certified_on: DateCol | null;
+  birth_date: DateCol;
+  sex: string;
+}
+
+export interface ClaimTable {
+  claim_id: string;
+  received_period: string;
+  line: number;
+  id18: string;
+  name: string | null;
+  settled_on: DateCol;
+  inpatient: boolean;
+  total_cost: Numeric;
+  fund_paid: Numeric;
+  assistance_paid: Numeric | null;
+  out_of_pocket: Numeric;
+  birth_date: DateCol;
+  sex: string;
+}
+
+export interface DiagnosisTable {
+  period: string;
+  line: number;
+  id18: string;
+  name: string | null;
+  diagnosis_code: string;
+  category: string;
+  recorded_on: DateCol | null;
+  birth_date: DateCol;
+  sex: string;
+}
+
+export interface RejectedRowTable {
+  period: string;
+  source: string;
+  line: number;
+  column_name: string | null;
+  reason: string;
+  raw: ColumnType<unknown, string, string>;
+}
+
+export interface QualityIssueTable {
+  period: string;
+  source: string;
+  line: number | null;
+  kind: string;
+  detail: string;
+}
+
+export interface SourceLoadTable {
+  period: string;
+  source: string;
+  file: string;
+  sha256: string;
+  encoding: string;
+  rows_read: number;
+  rows_loaded: number;
+  rows_rejected: number;
+}
+
+export interface DibaoStandardTable {
+  region_prefix: string;
+  hukou_type: string;
+  effective_from: string;
+  monthly_standard: Numeric;
+}
+
+export interface HouseholdTable {
+  period: string;
+  household_id: string;
+  on_roster: boolean;
+  region_code: string;
+  hukou_type: string;
+  assistance: string;
+  monthly_income: Numeric | null;
+  head_id18: string;
+  head_name: string;
+  members: number;
+  address: string | null;
+  phone: string | null;
+}
+
+export interface MemberTable {
+  period: string;
+  household_id: string;
+  id18: string;
+  name: string;
+  relation: string;
+  birth_date: DateCol;
+  sex: string;
+  employment: string | null;
+}
+
+export interface HouseholdScoreTable {
+  period: string;
+  household_id: string;
+  rank: number;
+  total: Numeric;
+  tier: string;
+  on_list: boolean;
+  covered: boolean;
+  change: string;
+  previous_total: Numeric | null;
+  review: boolean;
+  age_structure: Numeric;
+  economic: Numeric;
+  health: Numeric;
+  disability: Numeric;
+  medical_burden: Numeric;
+  labour_capacity: Numeric;
+  reasons: string;
+}
+
+export interface Database {
+  run: RunTable;
+  roster_member: RosterMemberTable;
+  disability: DisabilityTable;
+  claim: ClaimTable;
+  diagnosis: DiagnosisTable;
+  rejected_row: RejectedRowTable;
+  quality_issue: QualityIssueTable;
+  source_load: SourceLoadTable;
+  dibao_standard: DibaoStandardTable;
+  household: HouseholdTable;
+  member: MemberTable;
+  household_score: HouseholdScoreTable;
+}
+
+export type Run = Selectable<RunTable>;
+export type NewRun = Insertable<RunTable>;
+export type HouseholdScoreRow = Selectable<HouseholdScoreTable>;

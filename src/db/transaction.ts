@@ -1,0 +1,38 @@
+import type { Kysely } from 'kysely';
+import type pg from 'pg';
+import { kyselyFor } from './connect.js';
+import type { Database } from './schema.js';
+
+export interface Tx {
+  /** the raw connection, for COPY */
+  client: pg.PoolClient;
+  /** kysely bound to the same connection, so its queries run inside the transaction */
+  db: Kysely<Database>;
+}
+
+/**
+ * One transaction on one connection shared by kysely and COPY (kysely's own transactions
+ * cannot lend their connection to pg-copy-streams). Commits when `fn` resolves, rolls back
+ * when it throws: a failed run leaves the previous good state as it was.
+ */
+export async function withTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  // a pool of exactly this one connection: kysely "releases" it, the transaction keeps it
+  const borrowed = { query: (...args: unknown[]) => (client.query as (...a: unknown[]) => unknown).apply(client, args), release() {} };
+  const single = { connect: async () => borrowed, end: async () => {} };
+  const db = kyselyFor(single as unknown as pg.Pool);
+  let broken: Error | undefined;
+  try {
+    await client.query('begin');
+    const result = await fn({ client, db });
+    await client.query('commit');
+    return result;
+  } catch (err) {
+    await client.query('rollback').catch((e: Error) => {
+      broken = e;
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Typed errors. Each carries what a user needs to act on it (file, line, column) and maps to
+ * one documented exit code in `exitCodeFor`; the CLI wrapper is the only place that exits.
+ */
+
+export const ExitCode = {
+  ok: 0,
+  /** a bug or an unexpected failure: the log has the stack */
+  internal: 1,
+  /** bad command line or a config file that does not validate */
+  usage: 2,
+  /** an extract could not be trusted (manifest mismatch, unreadable header): nothing of the period was loaded */
+  inputRefused: 3,
+  /** one or more of the period's four extracts is not in the inbox yet */
+  extractsMissing: 4,
+  /** PostgreSQL could not be reached or started */
+  databaseUnavailable: 5,
+  /** `replay`: a warning list differs from the expected one */
+  replayDiffers: 6,
+  /** another process holds the period's lock */
+  lockHeld: 7,
+  /** stopped by SIGINT/SIGTERM (128 + SIGINT) */
+  interrupted: 130,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export abstract class SafetynetError extends Error {
+  abstract readonly exitCode: ExitCode;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class UsageError extends SafetynetError {
+  readonly exitCode = ExitCode.usage;
+}
+
+export class ConfigInvalid extends SafetynetError {
+  readonly exitCode = ExitCode.usage;
+  constructor(readonly source: string, readonly problems: string[]) {
+    super(`config ${source} is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export interface FileLocation {
+  file: string;
+  line?: number;
+  column?: string;
+}
+
+function where(loc: FileLocation): string {
+  return [loc.file, loc.line !== undefined ? `line ${loc.line}` : '', loc.column ? `column ${loc.column}` : '']
+    .filter(Boolean)
+    .join(', ');
+}
+
+/** A whole extract is refused: nothing of it (and nothing of its period) is loaded. */
+export class ExtractRejected extends SafetynetError {
+  readonly exitCode = ExitCode.inputRefused;
+  constructor(readonly location: FileLocation, readonly problem: string, options?: { cause?: unknown }) {
+    super(`${where(location)}: ${problem}`, options);
+  }
+}
+
+export class ManifestMismatch extends SafetynetError {
+  readonly exitCode = ExitCode.inputRefused;
+  constructor(readonly file: string, readonly problem: string) {
+    super(`${file} does not match manifest.json: ${problem}. The period was refused whole; nothing was loaded.`);
+  }
+}
+
+export class ExtractsMissing extends SafetynetError {
+  readonly exitCode = ExitCode.extractsMissing;
+  constructor(readonly period: string, readonly missing: string[]) {
+    super(`period ${period}: not delivered yet: ${missing.join(', ')}`);
+  }
+}
+
+export class DatabaseUnavailable extends SafetynetError {
+  readonly exitCode = ExitCode.databaseUnavailable;
+}
+
+export class ReplayDiffers extends SafetynetError {
+  readonly exitCode = ExitCode.replayDiffers;
+  constructor(readonly periods: string[]) {
+    super(`replay: the warning list of ${periods.join(', ')} differs from the expected one (diff above)`);
+  }
+}
+
+export class PeriodLocked extends SafetynetError {
+  readonly exitCode = ExitCode.lockHeld;
+  constructor(readonly period: string) {
+    super(`period ${period} is being run by another process; nothing was written`);
+  }
+}
+
+export class Interrupted extends SafetynetError {
+  readonly exitCode = ExitCode.interrupted;
+}
+
+export function exitCodeFor(err: unknown): ExitCode {
+  if (err instanceof SafetynetError) return err.exitCode;
+  return ExitCode.internal;
+}
+
+export const exitCodeHelp = `Exit codes:
+  0    success
+  1    unexpected error (see the log)
+  2    usage: bad arguments or an invalid config file
+  3    input refused: an extract failed its manifest or could not be read; nothing of the period was loaded
+  4    extracts missing: the period's files have not all arrived
+  5    database unavailable
+  6    replay: a warning list differs from the expected one
+  7    the period is locked by another run
+  130  interrupted (SIGINT/SIGTERM)`;

@@ -1,0 +1,168 @@
+import { userInfo } from 'node:os';
+import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+import { stringify } from 'csv-stringify';
+import { sql, type Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../db/schema.js';
+import { UsageError } from '../errors.js';
+import { maskIdNumber, maskName } from '../identity/id-number.js';
+import { assertPeriod } from '../period.js';
+
+export interface ExportOptions {
+  period: string;
+  /** every scored household with its six dimension scores, not only those on the list */
+  all?: boolean;
+  /** a 12-digit community code, a 9-digit street prefix (or a 6-digit county) */
+  region?: string;
+  top?: number;
+  unmasked?: boolean;
+  lang?: 'en' | 'zh';
+}
+
+export const COLUMNS = [
+  ['rank', '排名'],
+  ['household_id', '户编号'],
+  ['region_code', '区划代码'],
+  ['head_name', '户主姓名'],
+  ['head_id_number', '户主身份证号'],
+  ['members', '家庭人口'],
+  ['score', '预警总分'],
+  ['tier', '预警等级'],
+  ['age_structure', '年龄结构'],
+  ['economic', '经济状况'],
+  ['health', '健康状况'],
+  ['disability', '残疾状况'],
+  ['medical_burden', '医疗支出负担'],
+  ['labour_capacity', '劳动能力'],
+  ['coverage', '救助覆盖'],
+  ['change', '变化'],
+  ['reasons', '预警原因'],
+] as const;
+
+const ZH: Record<string, string> = {
+  red: '红色', orange: '橙色', yellow: '黄色', none: '无',
+  new: '新增', up: '上升', down: '下降', same: '持平',
+  dibao: '低保', tekun: '特困', dibao_edge: '低保边缘', temporary: '临时救助', not_on_roster: '未在民政名册',
+};
+
+/** Text a spreadsheet would run as a formula is prefixed with an apostrophe; numbers stay numbers. */
+export function neutraliseFormula(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+interface ListRow {
+  household_id: string;
+  region_code: string;
+  head_name: string;
+  head_id18: string;
+  members: number;
+  total: number;
+  tier: string;
+  age_structure: number;
+  economic: number;
+  health: number;
+  disability: number;
+  medical_burden: number;
+  labour_capacity: number;
+  covered: boolean;
+  review: boolean;
+  previous_total: number | null;
+  assistance: string;
+  on_roster: boolean;
+  change: string;
+  reasons: { text: string }[];
+}
+
+function reasonText(r: ListRow, previousPeriod: string | null): string {
+  const notes: string[] = [];
+  if (!r.on_roster) notes.push('not on the civil-affairs roster: confirm where this person lives and with whom');
+  if (r.review) {
+    notes.push(`already covered by ${r.assistance}; score up ${(r.total - (r.previous_total ?? 0)).toFixed(1)} since ${previousPeriod}: review the assistance`);
+  } else if (r.covered) notes.push(`already covered by ${r.assistance}`);
+  return [...notes, ...r.reasons.map((x) => x.text)].join('; ');
+}
+
+/** Streams the ranked warning list of a period as CSV (UTF-8 with BOM, so Excel reads Chinese). */
+export async function writeWarningList(db: Kysely<Database>, opts: ExportOptions, out: Writable, log: Logger): Promise<number> {
+  const period = assertPeriod(opts.period);
+  if (opts.region !== undefined && !/^(\d{6}|\d{9}|\d{12})$/.test(opts.region)) {
+    throw new UsageError(`--region "${opts.region}" must be a 12-digit community code, a 9-digit street prefix or a 6-digit county code`);
+  }
+  if (opts.top !== undefined && !(Number.isInteger(opts.top) && opts.top > 0)) throw new UsageError('--top must be a positive whole number');
+  const run = await db
+    .selectFrom('run')
+    .select(['run_id', 'summary'])
+    .where('period', '=', period)
+    .where('status', '=', 'succeeded')
+    .orderBy('run_id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!run) throw new UsageError(`no successful run for period ${period}: run it first (safetynet run --inbox DIR --period ${period})`);
+  const previousPeriod = ((run.summary ?? {}) as { previous_period?: string | null }).previous_period ?? null;
+
+  const zh = opts.lang === 'zh';
+  const word = (v: string) => (zh ? (ZH[v] ?? v) : v);
+  const query = db
+    .selectFrom('household_score as s')
+    .innerJoin('household as h', (j) => j.onRef('h.period', '=', 's.period').onRef('h.household_id', '=', 's.household_id'))
+    .select([
+      's.household_id', 'h.region_code', 'h.head_name', 'h.head_id18', 'h.members', 's.total', 's.tier', 's.age_structure',
+      's.economic', 's.health', 's.disability', 's.medical_burden', 's.labour_capacity', 's.covered', 's.review',
+      's.previous_total', 'h.assistance', 'h.on_roster', 's.change', 's.reasons',
+    ])
+    .where('s.period', '=', period)
+    .$if(!opts.all, (q) => q.where((eb) => eb.or([eb('s.on_list', '=', true), eb('s.review', '=', true)])))
+    .$if(opts.region !== undefined, (q) =>
+      opts.region!.length === 12 ? q.where('h.region_code', '=', opts.region!) : q.where('h.region_code', 'like', `${opts.region}%`),
+    )
+    .orderBy('s.rank')
+    .$if(opts.top !== undefined, (q) => q.limit(opts.top!));
+
+  const csv = stringify({ bom: true, record_delimiter: 'windows' });
+  const done = pipeline(csv, out);
+  csv.write(COLUMNS.map(([en, cn]) => (zh ? cn : en)));
+  let rank = 0;
+  for await (const row of query.stream(1000)) {
+    const r = row as unknown as ListRow;
+    rank++;
+    const coverage = r.on_roster ? r.assistance : 'not_on_roster';
+    const text = (v: string) => neutraliseFormula(v);
+    const record = [
+      rank,
+      text(r.household_id),
+      text(r.region_code),
+      text(opts.unmasked ? r.head_name : maskName(r.head_name)),
+      text(opts.unmasked ? r.head_id18 : maskIdNumber(r.head_id18)),
+      r.members,
+      r.total,
+      word(r.tier),
+      r.age_structure,
+      r.economic,
+      r.health,
+      r.disability,
+      r.medical_burden,
+      r.labour_capacity,
+      word(coverage),
+      word(r.change),
+      text(reasonText(r, previousPeriod)),
+    ];
+    if (!csv.write(record)) await new Promise((resolve) => csv.once('drain', resolve));
+  }
+  csv.end();
+  await done;
+  if (opts.unmasked) {
+    log.warn({ period, rows: rank, user: userInfo().username }, 'UNMASKED export: names and ID numbers in clear');
+  }
+  return rank;
+}
+
+/** For summaries: how many households a period's list holds, split by coverage. */
+export async function listCounts(db: Kysely<Database>, period: string): Promise<{ uncovered: number; covered: number }> {
+  const { rows } = await sql<{ uncovered: number; covered: number }>`
+    select count(*) filter (where not covered and on_list)::int as uncovered,
+           count(*) filter (where covered and (on_list or review))::int as covered
+    from household_score where period = ${period}
+  `.execute(db);
+  return rows[0] ?? { uncovered: 0, covered: 0 };
+}

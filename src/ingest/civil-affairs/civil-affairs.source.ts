@@ -1,0 +1,105 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import {
+  codeList,
+  clean,
+  idNumber,
+  optionalMoney,
+  optionalText,
+  requiredText,
+} from '../values.js';
+import { personColumns, type SourceDefinition } from '../source.js';
+
+/** 民政 household roster: one row per person; it alone defines households. */
+
+export const relation = codeList(
+  {
+    户主: 'head', 本人: 'head', 配偶: 'spouse', 妻: 'spouse', 夫: 'spouse', 子女: 'child', 子: 'child', 女: 'child',
+    儿子: 'child', 女儿: 'child', 父母: 'parent', 父亲: 'parent', 母亲: 'parent', 孙子女: 'grandchild',
+    孙子: 'grandchild', 孙女: 'grandchild', 兄弟姐妹: 'sibling', 其他: 'other',
+  } as const,
+  'relation',
+);
+export const hukouType = codeList({ 城镇: 'urban', 非农业: 'urban', 农村: 'rural', 农业: 'rural' } as const, 'hukou type');
+export const assistance = codeList(
+  { 无: 'none', 低保: 'dibao', 特困: 'tekun', 特困供养: 'tekun', 低保边缘: 'dibao_edge', 临时救助: 'temporary' } as const,
+  'assistance type',
+);
+export const employment = codeList(
+  {
+    在业: 'employed', 在职: 'employed', 就业: 'employed', 失业: 'unemployed', 退休: 'retired', 离退休: 'retired',
+    在校: 'student', 学生: 'student', 无劳动能力: 'unable', 丧失劳动能力: 'unable',
+  } as const,
+  'employment status',
+);
+
+const rosterRow = (asOf: Date) =>
+  z.object({
+    household_id: requiredText,
+    id_number: idNumber(asOf),
+    name: requiredText,
+    relation: z.preprocess(clean, relation.optional()).transform((v) => v ?? 'other'),
+    region_code: z.preprocess(clean, z.string({ error: 'value is missing' }).regex(/^\d{12}$/, 'region code must be 12 digits')),
+    hukou_type: z.preprocess(clean, hukouType),
+    assistance: z.preprocess(clean, assistance.optional()).transform((v) => v ?? 'none'),
+    monthly_income: optionalMoney,
+    employment: z.preprocess(clean, employment.optional()),
+    address: optionalText,
+    phone: optionalText,
+  });
+export type RosterRow = z.infer<ReturnType<typeof rosterRow>>;
+
+export const civilAffairs: SourceDefinition<RosterRow> = {
+  id: 'civil-affairs',
+  fileName: 'civil-affairs.csv',
+  columns: [
+    { name: 'household_id', headers: ['户编号'], required: true },
+    { name: 'id_number', headers: ['身份证号', '身份证号码'], required: true },
+    { name: 'name', headers: ['姓名'], required: true },
+    { name: 'relation', headers: ['与户主关系'], required: true },
+    { name: 'region_code', headers: ['区划代码'], required: true },
+    { name: 'hukou_type', headers: ['户籍性质'], required: true },
+    { name: 'assistance', headers: ['救助类型'], required: true },
+    { name: 'monthly_income', headers: ['家庭月收入'], required: true },
+    { name: 'employment', headers: ['就业状况'], required: false },
+    { name: 'address', headers: ['住址'], required: false },
+    { name: 'phone', headers: ['联系电话'], required: false },
+  ],
+  rowSchema: rosterRow,
+  table: 'roster_member',
+  tableColumns: [
+    'period', 'line', 'household_id', 'id18', 'name', 'relation', 'region_code', 'hukou_type', 'assistance',
+    'monthly_income', 'employment', 'address', 'phone', 'birth_date', 'sex',
+  ],
+  toColumns: (r, { period, line }) => [
+    period, line, r.household_id, r.id_number.id18, r.name, r.relation, r.region_code, r.hukou_type, r.assistance,
+    r.monthly_income, r.employment, r.address, r.phone, ...personColumns(r.id_number),
+  ],
+  async finalize({ db }, period, stage) {
+    // A person can belong to one household only: the first row wins, later ones are refused
+    // with a pointer to the first (a roster that lists someone twice needs fixing at the source).
+    const refused = await sql<{ n: number }>`
+      with ranked as (
+        select s.*, first_value(household_id) over w as first_household, first_value(line) over w as first_line,
+               row_number() over w as nth
+        from ${sql.table(stage)} s
+        window w as (partition by id18 order by line)
+      ), dup as (
+        insert into rejected_row (period, source, line, column_name, reason, raw)
+        select ${period}, 'civil-affairs', line, 'id_number',
+               'person already listed on line ' || first_line || ' (household ' || first_household || '); a person belongs to one household',
+               jsonb_build_object('household_id', household_id, 'name', name)
+        from ranked where nth > 1
+        returning 1
+      ), kept as (
+        insert into roster_member
+        select period, line, household_id, id18, name, relation, region_code, hukou_type, assistance, monthly_income,
+               employment, address, phone, birth_date, sex
+        from ranked where nth = 1
+        returning 1
+      )
+      select (select count(*) from dup)::int as n, (select count(*) from kept)::int as kept
+    `.execute(db);
+    return refused.rows[0]?.n ?? 0;
+  },
+};

@@ -1,0 +1,55 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { personColumns, type SourceDefinition } from '../source.js';
+import { clean, codeList, idNumber, optionalDate, optionalText } from '../values.js';
+
+/** 残联 certified disabilities: a full snapshot of current certificates each month. */
+
+export const disabilityType = codeList(
+  { 视力: 'visual', 听力: 'hearing', 言语: 'speech', 肢体: 'physical', 智力: 'intellectual', 精神: 'mental', 多重: 'multiple' } as const,
+  'disability type',
+);
+
+const GRADES: Record<string, number> = { 一级: 1, 二级: 2, 三级: 3, 四级: 4, 一: 1, 二: 2, 三: 3, 四: 4 };
+export const disabilityGrade = z.string({ error: 'value is missing' }).transform((s, ctx) => {
+  const v = s.replace(/^([1-4])级$/, '$1');
+  const grade = /^[1-4]$/.test(v) ? Number(v) : GRADES[v];
+  if (grade === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${s}" is not a disability grade (1 to 4, or 一级 to 四级)` });
+    return z.NEVER;
+  }
+  return grade;
+});
+
+const disabilityRow = (asOf: Date) =>
+  z.object({
+    id_number: idNumber(asOf),
+    name: optionalText,
+    disability_type: z.preprocess(clean, disabilityType),
+    disability_grade: z.preprocess(clean, disabilityGrade),
+    certified_on: optionalDate,
+  });
+export type DisabilityRow = z.infer<ReturnType<typeof disabilityRow>>;
+
+export const disability: SourceDefinition<DisabilityRow> = {
+  id: 'disability',
+  fileName: 'disability.csv',
+  columns: [
+    { name: 'id_number', headers: ['身份证号', '身份证号码'], required: true },
+    { name: 'name', headers: ['姓名'], required: false },
+    { name: 'disability_type', headers: ['残疾类别'], required: true },
+    { name: 'disability_grade', headers: ['残疾等级'], required: true },
+    { name: 'certified_on', headers: ['发证日期'], required: false },
+  ],
+  rowSchema: disabilityRow,
+  table: 'disability',
+  tableColumns: ['period', 'line', 'id18', 'name', 'disability_type', 'disability_grade', 'certified_on', 'birth_date', 'sex'],
+  toColumns: (r, { period, line }) => [
+    period, line, r.id_number.id18, r.name, r.disability_type, r.disability_grade, r.certified_on, ...personColumns(r.id_number),
+  ],
+  async finalize({ db }, _period, stage) {
+    // a person may hold several certificates (one per type): all are kept
+    await sql`insert into disability select * from ${sql.table(stage)}`.execute(db);
+    return 0;
+  },
+};

@@ -1,0 +1,168 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import { copyLine, copyRows, copyStream, type CopyValue } from '../db/copy.js';
+import type { Tx } from '../db/transaction.js';
+import { ExtractRejected, ManifestMismatch } from '../errors.js';
+import { periodEnd } from '../period.js';
+import { openExtract, type ExtractEncoding } from './read-extract.js';
+import type { ColumnSpec, SourceDefinition } from './source.js';
+
+export interface SourceCounts {
+  rows_read: number;
+  rows_loaded: number;
+  rows_rejected: number;
+}
+
+export interface IngestOptions {
+  period: string;
+  path: string;
+  /** how the file is named in messages */
+  file: string;
+  sha256: string;
+  encoding?: ExtractEncoding;
+  /** data rows the manifest promises */
+  expectedRows?: number;
+  log: Logger;
+}
+
+/** Headers are matched after NFKC, trimming and case-folding. */
+export const headerKey = (h: string): string => h.normalize('NFKC').replace(/^\uFEFF/, '').trim().toLowerCase();
+
+interface HeaderMap {
+  /** field position → contract column name */
+  positions: { index: number; column: ColumnSpec; header: string }[];
+  unknown: string[];
+}
+
+export function mapHeader(header: string[], columns: ColumnSpec[], file: string): HeaderMap {
+  const byKey = new Map<string, ColumnSpec>();
+  for (const c of columns) for (const h of [c.name, ...c.headers]) byKey.set(headerKey(h), c);
+  const positions: HeaderMap['positions'] = [];
+  const unknown: string[] = [];
+  const seen = new Map<string, string>();
+  header.forEach((h, index) => {
+    const column = byKey.get(headerKey(h));
+    if (!column) {
+      if (headerKey(h) !== '') unknown.push(h.trim());
+      return;
+    }
+    const earlier = seen.get(column.name);
+    if (earlier !== undefined) {
+      throw new ExtractRejected({ file, line: 1, column: h.trim() }, `columns "${earlier}" and "${h.trim()}" are both ${column.name}; the file was refused whole`);
+    }
+    seen.set(column.name, h.trim());
+    positions.push({ index, column, header: h.trim() });
+  });
+  const missing = columns.filter((c) => c.required && !seen.has(c.name));
+  if (missing.length > 0) {
+    throw new ExtractRejected(
+      { file, line: 1 },
+      `missing required column(s) ${missing.map((c) => `${c.name} (${c.headers[0]})`).join(', ')}; the file was refused whole`,
+    );
+  }
+  return { positions, unknown };
+}
+
+const REJECT_COLUMNS = ['period', 'source', 'line', 'column_name', 'reason', 'raw'] as const;
+const ISSUE_COLUMNS = ['period', 'source', 'line', 'kind', 'detail'] as const;
+
+/**
+ * Streams one extract into its period table: decode, parse, validate each row with the
+ * source's zod schema, COPY the valid rows into a staging table and keep every refused row with
+ * its line, column and reason. Runs inside the period's transaction.
+ */
+export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: IngestOptions): Promise<SourceCounts> {
+  const { period, file } = opts;
+  const schema = def.rowSchema(periodEnd(period));
+  const stage = `stage_${def.table}`;
+  await sql`create temp table ${sql.table(stage)} (like ${sql.table(def.table)}) on commit drop`.execute(tx.db);
+
+  const extract = await openExtract(opts.path, file, opts.encoding);
+  const header = mapHeader(extract.header, def.columns, file);
+
+  const scratch = await mkdtemp(join(tmpdir(), 'safetynet-'));
+  // refused rows and warnings go to files while the COPY of valid rows holds the connection
+  const rejects = createWriteStream(join(scratch, 'rejects'));
+  const issues = createWriteStream(join(scratch, 'issues'));
+  const write = (stream: NodeJS.WritableStream, values: CopyValue[]) => stream.write(copyLine(values));
+  if (header.unknown.length > 0) {
+    write(issues, [period, def.id, 1, 'unknown_columns', `columns ignored: ${header.unknown.join(', ')}`]);
+    opts.log.warn({ file, columns: header.unknown }, 'unknown columns ignored');
+  }
+
+  let read = 0;
+  let refused = 0;
+  const width = extract.header.length;
+  async function* validRows(): AsyncGenerator<CopyValue[]> {
+    for await (const { line, fields } of extract.records) {
+      read++;
+      const raw: Record<string, string> = {};
+      extract.header.forEach((h, i) => {
+        if (fields[i] !== undefined) raw[h.trim() || `column ${i + 1}`] = fields[i]!;
+      });
+      const reject = (column: string | null, reason: string) => {
+        refused++;
+        write(rejects, [period, def.id, line, column, reason, JSON.stringify(raw)]);
+      };
+      if (fields.length !== width) {
+        reject(null, `row has ${fields.length} fields, the header has ${width}`);
+        continue;
+      }
+      const badText = fields.findIndex((f) => f.includes('\uFFFD'));
+      if (badText >= 0) {
+        reject(extract.header[badText]!.trim(), `characters that are not valid ${extract.encoding}: the row is garbled`);
+        continue;
+      }
+      const input: Record<string, string> = {};
+      for (const p of header.positions) input[p.column.name] = fields[p.index]!;
+      const parsed = schema.safeParse(input);
+      if (!parsed.success) {
+        const problems = parsed.error.issues.map((i) => {
+          const col = String(i.path[0] ?? '');
+          const h = header.positions.find((p) => p.column.name === col)?.header ?? col;
+          return { column: h, text: `${h}: ${i.message}` };
+        });
+        reject(problems.map((p) => p.column).join(', ') || null, problems.map((p) => p.text).join('; '));
+        continue;
+      }
+      const row = parsed.data;
+      if (row.id_number.warning === 'region_unknown') {
+        write(issues, [period, def.id, line, 'region_unknown', `ID region ${row.id_number.regionCode} is not a current GB/T 2260 code (kept: retired codes stay valid)`]);
+      }
+      yield def.toColumns(row, { period, line });
+    }
+  }
+
+  try {
+    try {
+      await copyRows(tx.client, stage, def.tableColumns, validRows());
+    } finally {
+      rejects.end();
+      issues.end();
+      await Promise.all([finished(rejects), finished(issues)]);
+    }
+    if (opts.expectedRows !== undefined && opts.expectedRows !== read) {
+      throw new ManifestMismatch(file, `manifest says ${opts.expectedRows} data rows, the file has ${read}`);
+    }
+    await copyStream(tx.client, 'rejected_row', REJECT_COLUMNS, createReadStream(join(scratch, 'rejects')));
+    await copyStream(tx.client, 'quality_issue', ISSUE_COLUMNS, createReadStream(join(scratch, 'issues')));
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+  const refusedLater = await def.finalize(tx, period, stage);
+  const counts: SourceCounts = {
+    rows_read: read,
+    rows_loaded: read - refused - refusedLater,
+    rows_rejected: refused + refusedLater,
+  };
+  await tx.db
+    .insertInto('source_load')
+    .values({ period, source: def.id, file, sha256: opts.sha256, encoding: extract.encoding, ...counts })
+    .execute();
+  return counts;
+}

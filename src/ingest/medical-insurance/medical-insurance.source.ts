@@ -1,0 +1,81 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { personColumns, type SourceDefinition } from '../source.js';
+import { idNumber, optionalMoney, optionalText, requiredBoolean, requiredDate, requiredMoney, requiredText } from '../values.js';
+
+/**
+ * 医保 settled claims of the month. The first extract may carry a year of history; a claim_id
+ * sent again (in the same file or a later month) is a correction that replaces the earlier one.
+ */
+
+const claimRow = (asOf: Date) =>
+  z
+    .object({
+      claim_id: requiredText,
+      id_number: idNumber(asOf),
+      name: optionalText,
+      settled_on: requiredDate,
+      inpatient: requiredBoolean,
+      total_cost: requiredMoney,
+      fund_paid: requiredMoney,
+      assistance_paid: optionalMoney,
+      out_of_pocket: requiredMoney,
+    })
+    .superRefine((r, ctx) => {
+      if (r.settled_on > asOf.toISOString().slice(0, 10)) {
+        ctx.addIssue({ code: 'custom', path: ['settled_on'], message: `settled on ${r.settled_on}, after the end of the period` });
+      }
+    });
+export type ClaimRow = z.infer<ReturnType<typeof claimRow>>;
+
+export const medicalInsurance: SourceDefinition<ClaimRow> = {
+  id: 'medical-insurance',
+  fileName: 'medical-insurance.csv',
+  columns: [
+    { name: 'claim_id', headers: ['结算单号'], required: true },
+    { name: 'id_number', headers: ['身份证号', '身份证号码'], required: true },
+    { name: 'name', headers: ['姓名'], required: false },
+    { name: 'settled_on', headers: ['结算日期'], required: true },
+    { name: 'inpatient', headers: ['是否住院'], required: true },
+    { name: 'total_cost', headers: ['医疗总费用'], required: true },
+    { name: 'fund_paid', headers: ['统筹支付'], required: true },
+    { name: 'assistance_paid', headers: ['医疗救助支付'], required: false },
+    { name: 'out_of_pocket', headers: ['个人自付'], required: true },
+  ],
+  rowSchema: claimRow,
+  table: 'claim',
+  tableColumns: [
+    'received_period', 'line', 'claim_id', 'id18', 'name', 'settled_on', 'inpatient', 'total_cost', 'fund_paid',
+    'assistance_paid', 'out_of_pocket', 'birth_date', 'sex',
+  ],
+  toColumns: (r, { period, line }) => [
+    period, line, r.claim_id, r.id_number.id18, r.name, r.settled_on, r.inpatient, r.total_cost, r.fund_paid,
+    r.assistance_paid, r.out_of_pocket, ...personColumns(r.id_number),
+  ],
+  async finalize({ db }, period, stage) {
+    await sql`
+      with repeated as (
+        insert into quality_issue (period, source, line, kind, detail)
+        select ${period}, 'medical-insurance', line, 'claim_resent_in_file',
+               'claim ' || claim_id || ' appears again on line ' || next_line || ', which replaces this one'
+        from (select claim_id, line, lead(line) over (partition by claim_id order by line) as next_line from ${sql.table(stage)}) s
+        where next_line is not null
+      ), mismatch as (
+        -- kept, but a department that cannot add up deserves a look
+        insert into quality_issue (period, source, line, kind, detail)
+        select ${period}, 'medical-insurance', line, 'out_of_pocket_mismatch',
+               'out_of_pocket ' || out_of_pocket || ' is not total_cost - fund_paid - assistance_paid = '
+               || (total_cost - fund_paid - coalesce(assistance_paid, 0))
+        from ${sql.table(stage)}
+        where abs(out_of_pocket - (total_cost - fund_paid - coalesce(assistance_paid, 0))) > 0.01
+      )
+      insert into claim (claim_id, received_period, line, id18, name, settled_on, inpatient, total_cost, fund_paid,
+                         assistance_paid, out_of_pocket, birth_date, sex)
+      select distinct on (claim_id) claim_id, received_period, line, id18, name, settled_on, inpatient, total_cost,
+             fund_paid, assistance_paid, out_of_pocket, birth_date, sex
+      from ${sql.table(stage)}
+      order by claim_id, line desc
+    `.execute(db);
+    return 0;
+  },
+};

@@ -1,0 +1,97 @@
+import { sql } from 'kysely';
+import type { Tx } from '../db/transaction.js';
+import { isoDate, periodEnd } from '../period.js';
+
+export interface LinkCounts {
+  households: number;
+  notOnRoster: number;
+}
+
+/**
+ * Joins the period's people into households on their canonical ID number. The civil-affairs
+ * roster defines households; anyone the other departments know but the roster does not becomes
+ * a one-person household flagged "not on roster", so no one is lost between departments.
+ */
+export async function linkHouseholds(tx: Tx, period: string): Promise<LinkCounts> {
+  const end = isoDate(periodEnd(period));
+  await sql`
+    insert into household (period, household_id, on_roster, region_code, hukou_type, assistance, monthly_income,
+                           head_id18, head_name, members, address, phone)
+    select ${period}, household_id, true,
+           (array_agg(region_code order by relation = 'head' desc, line))[1],
+           (array_agg(hukou_type order by relation = 'head' desc, line))[1],
+           (array_agg(assistance order by relation = 'head' desc, line))[1],
+           -- income is given on the head's row and may repeat on others
+           coalesce((array_agg(monthly_income order by relation = 'head' desc, line) filter (where monthly_income is not null))[1], null),
+           (array_agg(id18 order by relation = 'head' desc, line))[1],
+           (array_agg(name order by relation = 'head' desc, line))[1],
+           count(*)::int,
+           (array_agg(address order by relation = 'head' desc, line) filter (where address is not null))[1],
+           (array_agg(phone order by relation = 'head' desc, line) filter (where phone is not null))[1]
+    from roster_member
+    where period = ${period}
+    group by household_id
+  `.execute(tx.db);
+
+  await sql`
+    insert into quality_issue (period, source, line, kind, detail)
+    select ${period}, 'civil-affairs', min(line), 'income_conflict',
+           'household ' || household_id || ' rows give different monthly incomes ('
+           || string_agg(distinct monthly_income::text, ', ') || '); the head''s row is used'
+    from roster_member where period = ${period} and monthly_income is not null
+    group by household_id having count(distinct monthly_income) > 1
+  `.execute(tx.db);
+
+  await sql`
+    insert into quality_issue (period, source, line, kind, detail)
+    select ${period}, 'civil-affairs', min(line), 'no_head',
+           'household ' || household_id || ' has no row with relation head; its first member stands in'
+    from roster_member where period = ${period}
+    group by household_id having bool_and(relation <> 'head')
+  `.execute(tx.db);
+
+  await sql`
+    insert into member (period, household_id, id18, name, relation, birth_date, sex, employment)
+    select period, household_id, id18, name, relation, birth_date, sex, employment
+    from roster_member where period = ${period}
+  `.execute(tx.db);
+
+  // People other departments report this period (claims: in the 12-month window) who are not
+  // on the roster. Their household id is derived from the ID number without revealing it;
+  // region is the ID's county code, hukou is unknown (the urban standard applies).
+  const outsiders = await sql<{ n: number }>`
+    with seen as (
+      select id18, name, birth_date, sex, 1 as pref, line from disability where period = ${period}
+      union all
+      select id18, name, birth_date, sex, 2, line from diagnosis where period = ${period}
+      union all
+      select id18, name, birth_date, sex, 3, line from claim
+      where received_period <= ${period} and settled_on > ${end}::date - interval '12 months' and settled_on <= ${end}::date
+    ), person as (
+      select distinct on (id18) id18, name, birth_date, sex
+      from seen
+      where not exists (select 1 from member m where m.period = ${period} and m.id18 = seen.id18)
+      order by id18, (name is null), pref, line
+    ), hh as (
+      insert into household (period, household_id, on_roster, region_code, hukou_type, assistance, monthly_income,
+                             head_id18, head_name, members, address, phone)
+      select ${period}, 'NR-' || substr(md5(id18), 1, 12), false, left(id18, 6) || '000000', 'unknown', 'none', null,
+             id18, coalesce(name, '(name unknown)'), 1, null, null
+      from person
+      returning 1
+    ), mem as (
+      insert into member (period, household_id, id18, name, relation, birth_date, sex, employment)
+      select ${period}, 'NR-' || substr(md5(id18), 1, 12), id18, coalesce(name, '(name unknown)'), 'head', birth_date, sex, null
+      from person
+      returning 1
+    )
+    select (select count(*) from hh)::int as n
+  `.execute(tx.db);
+
+  const households = await tx.db
+    .selectFrom('household')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('period', '=', period)
+    .executeTakeFirstOrThrow();
+  return { households: Number(households.n), notOnRoster: outsiders.rows[0]?.n ?? 0 };
+}

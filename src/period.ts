@@ -1,0 +1,23 @@
+import { UsageError } from './errors.js';
+
+/** A period is a calendar month, `YYYY-MM`. */
+export const PERIOD = /^(\d{4})-(0[1-9]|1[0-2])$/;
+
+export function assertPeriod(p: string): string {
+  if (!PERIOD.test(p)) throw new UsageError(`period "${p}" is not a month written YYYY-MM`);
+  return p;
+}
+
+/** The last day of the period (UTC), the date every age and 12-month window is measured at. */
+export function periodEnd(p: string): Date {
+  const [, y, m] = PERIOD.exec(assertPeriod(p))!;
+  return new Date(Date.UTC(Number(y), Number(m), 0));
+}
+
+export const isoDate = (d: Date): string => d.toISOString().slice(0, 10);
+
+export function previousPeriod(p: string): string {
+  const [, y, m] = PERIOD.exec(assertPeriod(p))!;
+  const d = new Date(Date.UTC(Number(y), Number(m) - 2, 1));
+  return d.toISOString().slice(0, 7);
+}

@@ -1,0 +1,61 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { SafetynetConfig } from '../config/schema.js';
+import type { Tx } from '../db/transaction.js';
+import { ExtractRejected } from '../errors.js';
+import { headerKey } from '../ingest/ingest-source.js';
+import { hukouType } from '../ingest/civil-affairs/civil-affairs.source.js';
+import { openExtract } from '../ingest/read-extract.js';
+import { clean, requiredMoney } from '../ingest/values.js';
+
+/**
+ * `<inbox>/dibao-standards.csv`: the local subsistence standard per region-code prefix and
+ * hukou type, from a month on. Small reference data, but a wrong standard misplaces every
+ * household of a region, so one bad row refuses the whole file.
+ */
+const standardRow = z.object({
+  region_code: z.preprocess(clean, z.string({ error: 'value is missing' }).regex(/^\d{2,12}$/, 'must be a region code or prefix (2-12 digits)')),
+  hukou_type: z.preprocess(clean, hukouType),
+  effective_from: z.preprocess(clean, z.string({ error: 'value is missing' }).regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM')),
+  monthly_standard: requiredMoney,
+});
+
+export const DIBAO_FILE = 'dibao-standards.csv';
+
+/** Replaces the standards table from the inbox file; returns how many rows, or null when absent. */
+export async function loadDibaoStandards(tx: Tx, inbox: string): Promise<number | null> {
+  const path = join(inbox, DIBAO_FILE);
+  const present = await stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  // no file: the config's defaults apply, not whatever an earlier inbox left behind
+  await sql`delete from dibao_standard`.execute(tx.db);
+  if (!present) return null;
+  const extract = await openExtract(path, DIBAO_FILE);
+  const names = ['region_code', 'hukou_type', 'effective_from', 'monthly_standard'];
+  const index = names.map((n) => extract.header.findIndex((h) => headerKey(h) === n));
+  const absent = names.filter((_, i) => index[i]! < 0);
+  if (absent.length) throw new ExtractRejected({ file: DIBAO_FILE, line: 1 }, `missing column(s) ${absent.join(', ')}`);
+  const rows: z.infer<typeof standardRow>[] = [];
+  for await (const { line, fields } of extract.records) {
+    const parsed = standardRow.safeParse(Object.fromEntries(names.map((n, i) => [n, fields[index[i]!]])));
+    if (!parsed.success) {
+      const i = parsed.error.issues[0]!;
+      throw new ExtractRejected({ file: DIBAO_FILE, line, column: String(i.path[0]) }, i.message);
+    }
+    rows.push(parsed.data);
+  }
+  if (rows.length === 0) return 0;
+  await sql`
+    insert into dibao_standard (region_prefix, hukou_type, effective_from, monthly_standard)
+    select * from unnest(${rows.map((r) => r.region_code)}::text[], ${rows.map((r) => r.hukou_type)}::text[],
+                         ${rows.map((r) => r.effective_from)}::text[], ${rows.map((r) => r.monthly_standard)}::numeric[])
+    on conflict (region_prefix, hukou_type, effective_from) do update set monthly_standard = excluded.monthly_standard
+  `.execute(tx.db);
+  return rows.length;
+}
+
+export type DibaoDefaults = SafetynetConfig['dibaoDefaults'];

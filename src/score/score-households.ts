@@ -1,0 +1,142 @@
+import { sql } from 'kysely';
+import type { SafetynetConfig } from '../config/schema.js';
+import type { Tx } from '../db/transaction.js';
+import { scoreHousehold } from '../../scoring/combine.js';
+import type { HouseholdFacts } from '../../scoring/household-facts.js';
+import { buildHouseholdFacts } from './household-facts.sql.js';
+
+export interface ScoreCounts {
+  households_scored: number;
+  warnings: number;
+  previous_period: string | null;
+}
+
+const BATCH = 5000;
+
+/** Households covered by these programmes are scored but are not new finds. */
+export const COVERED = ['dibao', 'tekun'] as const;
+
+interface FactsRow {
+  household_id: string;
+  members: number;
+  assistance: string;
+  monthly_income: number | null;
+  previous_monthly_income: number | null;
+  dibao_standard: number;
+  minors: number;
+  working_age: number;
+  elderly: number;
+  old_old: number;
+  oldest_age: number | null;
+  unemployed_adults: number;
+  able_earners: number;
+  most_severe_grade: number | null;
+  disabled_members: number;
+  intellectual_or_mental: number;
+  severe_illness: number;
+  severe_mental: number;
+  chronic_illness: number;
+  inpatient_stays: number;
+  out_of_pocket: number;
+}
+
+export function toFacts(r: FactsRow): HouseholdFacts {
+  return {
+    householdId: r.household_id,
+    members: r.members,
+    minors: r.minors,
+    workingAge: r.working_age,
+    elderly: r.elderly,
+    oldOld: r.old_old,
+    oldestAge: r.oldest_age,
+    unemployedAdults: r.unemployed_adults,
+    ableEarners: r.able_earners,
+    monthlyIncome: r.monthly_income,
+    previousMonthlyIncome: r.previous_monthly_income,
+    dibaoStandard: r.dibao_standard,
+    mostSevereGrade: r.most_severe_grade,
+    disabledMembers: r.disabled_members,
+    intellectualOrMentalDisabled: r.intellectual_or_mental,
+    severeIllness: r.severe_illness,
+    severeMentalDisorder: r.severe_mental,
+    chronicIllness: r.chronic_illness,
+    inpatientStays12m: r.inpatient_stays,
+    outOfPocket12m: r.out_of_pocket,
+  };
+}
+
+/** The latest earlier period with a successful run: what `change` and an income fall compare against. */
+export async function previousScoredPeriod(tx: Tx, period: string): Promise<string | null> {
+  const row = await tx.db
+    .selectFrom('run')
+    .select('period')
+    .where('status', '=', 'succeeded')
+    .where('period', '<', period)
+    .orderBy('period', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.period ?? null;
+}
+
+/**
+ * Scores every household of the period: facts aggregated in SQL, the six dimensions computed by
+ * the pure modules in `scoring/`, written back in batches; then ranked and compared with the
+ * previous period in SQL.
+ */
+export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConfig): Promise<ScoreCounts> {
+  const previous = await previousScoredPeriod(tx, period);
+  await buildHouseholdFacts(tx, period, previous, cfg);
+
+  let after = '';
+  let scored = 0;
+  for (;;) {
+    const { rows } = await sql<FactsRow>`
+      select * from household_facts where household_id > ${after} order by household_id limit ${BATCH}
+    `.execute(tx.db);
+    if (rows.length === 0) break;
+    const scores = rows.map((r) => ({ row: r, score: scoreHousehold(toFacts(r), cfg) }));
+    const col = <T>(f: (s: (typeof scores)[number]) => T) => scores.map(f);
+    await sql`
+      insert into household_score (period, household_id, total, tier, on_list, covered, age_structure, economic, health,
+                                   disability, medical_burden, labour_capacity, reasons)
+      select ${period}, * from unnest(
+        ${col((s) => s.row.household_id)}::text[], ${col((s) => s.score.total)}::numeric[], ${col((s) => s.score.tier)}::text[],
+        ${col((s) => s.score.onList)}::boolean[], ${col((s) => (COVERED as readonly string[]).includes(s.row.assistance))}::boolean[],
+        ${col((s) => s.score.dimensions.age_structure)}::numeric[], ${col((s) => s.score.dimensions.economic)}::numeric[],
+        ${col((s) => s.score.dimensions.health)}::numeric[], ${col((s) => s.score.dimensions.disability)}::numeric[],
+        ${col((s) => s.score.dimensions.medical_burden)}::numeric[], ${col((s) => s.score.dimensions.labour_capacity)}::numeric[],
+        ${col((s) => JSON.stringify(s.score.reasons))}::jsonb[]
+      )
+    `.execute(tx.db);
+    scored += rows.length;
+    after = rows[rows.length - 1]!.household_id;
+  }
+
+  // Uncovered households first (the point of the list), then covered ones, each by score.
+  await sql`
+    update household_score s set rank = r.rank
+    from (select household_id, row_number() over (order by covered, total desc, household_id)::int as rank
+          from household_score where period = ${period}) r
+    where s.period = ${period} and s.household_id = r.household_id
+  `.execute(tx.db);
+
+  if (previous) {
+    await sql`
+      update household_score s
+      set previous_total = p.total,
+          change = case when s.total - p.total >= 1 then 'up' when p.total - s.total >= 1 then 'down' else 'same' end,
+          review = s.covered and s.total - p.total >= ${cfg.review.coveredRise}
+      from household_score p
+      where s.period = ${period} and p.period = ${previous} and p.household_id = s.household_id
+    `.execute(tx.db);
+  }
+
+  const warnings = await tx.db
+    .selectFrom('household_score')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('period', '=', period)
+    .where('on_list', '=', true)
+    .where('covered', '=', false)
+    .executeTakeFirstOrThrow();
+  return { households_scored: scored, warnings: Number(warnings.n), previous_period: previous };
+}

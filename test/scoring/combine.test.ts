@@ -1,0 +1,303 @@
+import { describe, expect, it } from 'vitest';
+import { scoreAgeStructure } from '../../scoring/age-structure.js';
+import { scoreHousehold, tierFor } from '../../scoring/combine.js';
+import { scoreDisability } from '../../scoring/disability.js';
+import { scoreEconomic } from '../../scoring/economic.js';
+import { scoreHealth } from '../../scoring/health.js';
+import type { HouseholdFacts } from '../../scoring/household-facts.js';
+import { scoreLabourCapacity } from '../../scoring/labour-capacity.js';
+import { scoreMedicalBurden } from '../../scoring/medical-burden.js';
+import { parseConfig } from '../../src/config/load-config.js';
+import { dimensionIds } from '../../src/config/schema.js';
+import { ConfigInvalid, ExitCode } from '../../src/errors.js';
+import { facts, livingAlone } from './facts.js';
+
+// Default weights: economic 0.25, medical_burden 0.2, health 0.15, disability 0.15,
+// labour_capacity 0.15, age_structure 0.1. Warning threshold 40, orange 50, red 65.
+const cfg = parseConfig(undefined).config;
+
+const alone82on600 = livingAlone(82, { monthlyIncome: 600, previousMonthlyIncome: 600 });
+
+describe('the weighted total', () => {
+  it('an ordinary two-earner family with 12,000 income scores under the warning threshold', () => {
+    // only the child counts: age structure 10 x 0.1 = 1.0
+    const r = scoreHousehold(facts(), cfg);
+    expect(r.dimensions).toEqual({ age_structure: 10, economic: 0, health: 0, disability: 0, medical_burden: 0, labour_capacity: 0 });
+    expect(r.total).toBe(1);
+    expect(r.total).toBeLessThan(cfg.warningThreshold);
+    expect(r.tier).toBe('none');
+    expect(r.onList).toBe(false);
+    expect(r.householdId).toBe('H-ORDINARY');
+  });
+
+  it('an ordinary family with two children, a chronic illness and some medical bills stays well under it', () => {
+    // age 2 minors 20 x 0.1 = 2; labour (4 - 2) / 2 = 1 -> 15 x 0.15 = 2.25; health 15 x 0.15 = 2.25;
+    // medical 6,000 / 144,000 = 0.04 < 0.1 -> 0. Total 6.5
+    const r = scoreHousehold(facts({ members: 4, minors: 2, chronicIllness: 1, outOfPocket12m: 6_000 }), cfg);
+    expect(r.total).toBe(6.5);
+    expect(r.tier).toBe('none');
+  });
+
+  it('an 82-year-old living alone on 600 yuan a month scores high on age structure and economic', () => {
+    // age 30 + 40 = 70; economic 70 + 30 x 0.4 = 82; labour (alone, cannot earn) 70
+    // total 70 x 0.1 + 82 x 0.25 + 70 x 0.15 = 7 + 20.5 + 10.5 = 38.0
+    const r = scoreHousehold(alone82on600, cfg);
+    expect(r.dimensions).toEqual({ age_structure: 70, economic: 82, health: 0, disability: 0, medical_burden: 0, labour_capacity: 70 });
+    expect(r.total).toBe(38);
+    expect(r.tier).toBe('none');
+    expect(r.reasons).toEqual([
+      { dimension: 'economic', points: 20.5, text: 'income 600 yuan per person a month, under the local dibao standard of 1,000 yuan' },
+      { dimension: 'labour_capacity', points: 10.5, text: 'no able earner' },
+      { dimension: 'age_structure', points: 7, text: '1 member aged 80+, lives alone at 82' },
+    ]);
+  });
+
+  it('the same person with a chronic illness crosses the warning threshold', () => {
+    // 38 + 15 x 0.15 = 40.25 -> 40.3 >= 40
+    const r = scoreHousehold({ ...alone82on600, chronicIllness: 1 }, cfg);
+    expect(r.total).toBe(40.3);
+    expect(r.tier).toBe('yellow');
+    expect(r.onList).toBe(true);
+    expect(r.reasons.at(-1)).toEqual({ dimension: 'health', points: 2.3, text: '1 member with a chronic illness' });
+  });
+
+  it('a household at 100 on every dimension totals 100 and is red', () => {
+    const worst = facts({
+      members: 4,
+      minors: 0,
+      workingAge: 0,
+      elderly: 4,
+      oldOld: 4,
+      oldestAge: 97,
+      ableEarners: 0,
+      unemployedAdults: 0,
+      monthlyIncome: 0,
+      previousMonthlyIncome: 8_000,
+      mostSevereGrade: 1,
+      disabledMembers: 4,
+      intellectualOrMentalDisabled: 1,
+      severeIllness: 4,
+      severeMentalDisorder: 1,
+      chronicIllness: 0,
+      inpatientStays12m: 12,
+      outOfPocket12m: 200_000,
+    });
+    const r = scoreHousehold(worst, cfg);
+    for (const id of dimensionIds) expect(r.dimensions[id]).toBe(100);
+    expect(r.total).toBe(100);
+    expect(r.tier).toBe('red');
+    expect(r.reasons).toHaveLength(6);
+  });
+
+  it('a dimension that says something but scores 0 gives no reason', () => {
+    // economic says "household income not on record" but scores 0
+    const r = scoreHousehold(facts({ monthlyIncome: null }), cfg);
+    expect(r.dimensions.economic).toBe(0);
+    expect(r.reasons.map((x) => x.dimension)).toEqual(['age_structure']);
+  });
+});
+
+describe('reasons', () => {
+  it('are ordered by weighted contribution, ties by dimension name', () => {
+    // one earner, one severely ill adult, one child; 3,000 a month; 25,200 out of pocket in 12 months
+    //   medical 25,200 / 36,000 = 0.7 -> 80 x 0.2  = 16
+    //   economic 1,000 per person = 1.00x, edge band 40 x 0.25 = 10
+    //   health severe illness 40 x 0.15 = 6
+    //   labour (3 - 1) / 1 = 2 -> 40 x 0.15 = 6   (ties with health: 'health' < 'labour_capacity')
+    //   age 1 minor 10 x 0.1 = 1
+    // total 39.0
+    const r = scoreHousehold(
+      facts({ ableEarners: 1, severeIllness: 1, monthlyIncome: 3_000, previousMonthlyIncome: 3_000, outOfPocket12m: 25_200 }),
+      cfg,
+    );
+    expect(r.reasons.map((x) => [x.dimension, x.points])).toEqual([
+      ['medical_burden', 16],
+      ['economic', 10],
+      ['health', 6],
+      ['labour_capacity', 6],
+      ['age_structure', 1],
+    ]);
+    expect(r.total).toBe(39);
+    expect(r.reasons[0]!.text).toBe('out-of-pocket medical 25,200 yuan in 12 months, 0.7x household yearly income');
+    expect(r.reasons[1]!.text).toContain('1,000 yuan per person');
+  });
+
+  it('join the dimension\'s facts into one text', () => {
+    const r = scoreHousehold({ ...alone82on600, chronicIllness: 1, inpatientStays12m: 2 }, cfg);
+    const health = r.reasons.find((x) => x.dimension === 'health');
+    expect(health?.text).toBe('1 member with a chronic illness, 2 inpatient stays in 12 months');
+  });
+});
+
+describe('weights', () => {
+  it('change the total', () => {
+    // economic 0.5, medical 0.05, health 0.1, disability 0.1, labour 0.15, age 0.1
+    // 82-year-old on 600: 70 x 0.1 + 82 x 0.5 + 70 x 0.15 = 7 + 41 + 10.5 = 58.5 -> orange
+    const { config } = parseConfig({
+      weights: { economic: 0.5, medical_burden: 0.05, health: 0.1, disability: 0.1, labour_capacity: 0.15, age_structure: 0.1 },
+    });
+    const r = scoreHousehold(alone82on600, config);
+    expect(r.dimensions).toEqual(scoreHousehold(alone82on600, cfg).dimensions);
+    expect(r.total).toBe(58.5);
+    expect(r.tier).toBe('orange');
+    expect(r.reasons[0]).toMatchObject({ dimension: 'economic', points: 41 });
+  });
+
+  it('all weight on one dimension makes the total that dimension', () => {
+    const { config } = parseConfig({
+      weights: { economic: 0, medical_burden: 1, health: 0, disability: 0, labour_capacity: 0, age_structure: 0 },
+    });
+    // 25,200 / 36,000 = 0.7 -> 80
+    const r = scoreHousehold(facts({ monthlyIncome: 3_000, outOfPocket12m: 25_200 }), config);
+    expect(r.total).toBe(80);
+    expect(r.tier).toBe('red');
+  });
+
+  it('the total is the weighted sum of the dimensions', () => {
+    const h = facts({ ableEarners: 1, severeIllness: 1, mostSevereGrade: 3, disabledMembers: 1, monthlyIncome: 2_400, outOfPocket12m: 9_000 });
+    const r = scoreHousehold(h, cfg);
+    const sum = dimensionIds.reduce((a, id) => a + r.dimensions[id] * cfg.weights[id], 0);
+    expect(Math.abs(r.total - sum)).toBeLessThanOrEqual(0.1);
+  });
+});
+
+describe('tiers', () => {
+  it('follow the default thresholds (40 yellow, 50 orange, 65 red)', () => {
+    expect(tierFor(0, cfg)).toBe('none');
+    expect(tierFor(39.9, cfg)).toBe('none');
+    expect(tierFor(40, cfg)).toBe('yellow');
+    expect(tierFor(49.9, cfg)).toBe('yellow');
+    expect(tierFor(50, cfg)).toBe('orange');
+    expect(tierFor(64.9, cfg)).toBe('orange');
+    expect(tierFor(65, cfg)).toBe('red');
+    expect(tierFor(100, cfg)).toBe('red');
+  });
+
+  it('follow the thresholds of the config', () => {
+    const { config } = parseConfig({ warningThreshold: 30, tiers: { orange: 45, red: 60 } });
+    expect(tierFor(29.9, config)).toBe('none');
+    expect(tierFor(30, config)).toBe('yellow');
+    expect(tierFor(45, config)).toBe('orange');
+    expect(tierFor(60, config)).toBe('red');
+    // the 82-year-old on 600 (38.0) is on this district's list
+    const r = scoreHousehold(alone82on600, config);
+    expect(r.tier).toBe('yellow');
+    expect(r.onList).toBe(true);
+  });
+});
+
+describe('bounds', () => {
+  /** small deterministic PRNG (mulberry32) so a failure can be replayed */
+  function rng(seed: number) {
+    return () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  function randomHousehold(next: () => number, i: number): HouseholdFacts {
+    const int = (max: number) => Math.floor(next() * (max + 1));
+    const pick = <T>(xs: T[]): T => xs[int(xs.length - 1)]!;
+    const minors = int(6);
+    const workingAge = int(6);
+    const elderly = int(5);
+    const members = Math.max(1, minors + workingAge + elderly);
+    const oldOld = int(elderly);
+    const ableEarners = int(workingAge);
+    const disabledMembers = int(members);
+    return {
+      householdId: `R${i}`,
+      members,
+      minors,
+      workingAge,
+      elderly,
+      oldOld,
+      oldestAge: pick([null, 17, 45, 61, 79, 80, 104]),
+      unemployedAdults: int(workingAge),
+      ableEarners,
+      monthlyIncome: pick([null, 0, 1, 300, 999.99, 1_000, 1_499.99, 1_500, 12_000, 1e7]),
+      previousMonthlyIncome: pick([null, 0, 500, 5_000, 1e7]),
+      dibaoStandard: pick([1, 650, 850, 1_000, 1_400]),
+      mostSevereGrade: disabledMembers > 0 ? pick([1, 2, 3, 4]) : null,
+      disabledMembers,
+      intellectualOrMentalDisabled: int(disabledMembers),
+      severeIllness: int(members),
+      severeMentalDisorder: int(2),
+      chronicIllness: int(members),
+      inpatientStays12m: pick([0, 1, 3, 50]),
+      outOfPocket12m: pick([0, 0.01, 500, 36_000, 1e9]),
+    };
+  }
+
+  it('every dimension stays within 0-100 even with extreme inputs, and the total follows', () => {
+    const next = rng(20240601);
+    const scorers = [scoreAgeStructure, scoreEconomic, scoreHealth, scoreDisability, scoreMedicalBurden, scoreLabourCapacity];
+    for (let i = 0; i < 3_000; i++) {
+      const h = randomHousehold(next, i);
+      for (const score of scorers) {
+        const d = score(h, cfg);
+        expect(d.score, `${score.name} ${JSON.stringify(h)}`).toBeGreaterThanOrEqual(0);
+        expect(d.score, `${score.name} ${JSON.stringify(h)}`).toBeLessThanOrEqual(100);
+        expect(Number.isFinite(d.score)).toBe(true);
+      }
+      const r = scoreHousehold(h, cfg);
+      expect(r.total).toBeGreaterThanOrEqual(0);
+      expect(r.total).toBeLessThanOrEqual(100);
+      expect(r.tier).toBe(tierFor(r.total, cfg));
+      expect(r.onList).toBe(r.tier !== 'none');
+      for (let k = 1; k < r.reasons.length; k++) expect(r.reasons[k - 1]!.points).toBeGreaterThanOrEqual(r.reasons[k]!.points);
+      for (const reason of r.reasons) expect(r.dimensions[reason.dimension]).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('the config', () => {
+  it('the defaults parse, with weights adding up to 1 and a version', () => {
+    const loaded = parseConfig(undefined);
+    const sum = dimensionIds.reduce((a, id) => a + loaded.config.weights[id], 0);
+    expect(sum).toBeCloseTo(1, 9);
+    expect(loaded.version).toMatch(/^[0-9a-f]{16}$/);
+    expect(Object.isFrozen(loaded.config.weights)).toBe(true);
+  });
+
+  it('an override merges over the defaults and leaves them alone', () => {
+    const { config } = parseConfig({ warningThreshold: 35 });
+    expect(config.warningThreshold).toBe(35);
+    expect(config.weights.economic).toBe(0.25);
+    expect(parseConfig(undefined).config.warningThreshold).toBe(40);
+  });
+
+  it('an invalid override lists every problem at once', () => {
+    // weights now add up to 0.5 + 0.2 + 0.15 x 3 + 0.1 = 1.25, and the threshold is negative
+    let err: unknown;
+    try {
+      parseConfig({ weights: { economic: 0.5 }, warningThreshold: -5 }, 'district.json');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigInvalid);
+    const invalid = err as ConfigInvalid;
+    expect(invalid.exitCode).toBe(ExitCode.usage);
+    expect(invalid.source).toBe('district.json');
+    expect(invalid.problems.length).toBeGreaterThanOrEqual(2);
+    expect(invalid.problems.some((p) => p.startsWith('weights') && p.includes('1.2500'))).toBe(true);
+    expect(invalid.problems.some((p) => p.startsWith('warningThreshold'))).toBe(true);
+    expect(invalid.message).toContain('district.json');
+  });
+
+  it('refuses tiers out of order, unknown keys and bad ages together', () => {
+    let err: unknown;
+    try {
+      parseConfig({ tiers: { red: 45, orange: 50 }, weight: { economic: 1 }, ages: { elderlyFrom: 90 } });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigInvalid);
+    const problems = (err as ConfigInvalid).problems;
+    expect(problems.length).toBeGreaterThanOrEqual(3);
+    expect(problems.join('\n')).toMatch(/weight/);
+    expect(problems.join('\n')).toMatch(/ages/);
+  });
+});

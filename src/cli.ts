@@ -47,7 +47,7 @@ export function buildProgram(): Command {
     .option('--log-json', 'JSON log lines on stderr even on a terminal')
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
     .addHelpText('after', ENV_HELP)
-    .showHelpAfterError()
+    .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
   program

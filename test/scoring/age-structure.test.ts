@@ -97,9 +97,9 @@ describe('age structure', () => {
     expect(r.reasons).toEqual(['1 member aged 85+', '1 member aged 60-84', 'no member of working age']);
   });
 
-  // SUSPECTED BUG (scoring/age-structure.ts): a child registered alone (e.g. a de facto
-  // unsupported child) has nobody of working age, but the `h.members > 1` guard on the
-  // "no member of working age" branch leaves it out, so the child scores only the minor's 10.
+  // A child registered alone (e.g. a de facto unsupported child) has nobody of working age to
+  // raise them: it gets the "no member of working age" points like any household without one
+  // (once a bug: a `members > 1` guard left it with only the minor's 10).
   it('a minor registered alone has no member of working age', () => {
     // 1 minor x 10 + no working-age member 30 = 40
     const r = scoreAgeStructure(

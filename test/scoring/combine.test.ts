@@ -12,8 +12,9 @@ import { dimensionIds } from '../../src/config/schema.js';
 import { ConfigInvalid, ExitCode } from '../../src/errors.js';
 import { facts, livingAlone } from './facts.js';
 
-// Default weights: economic 0.25, medical_burden 0.2, health 0.15, disability 0.15,
-// labour_capacity 0.15, age_structure 0.1. Warning threshold 40, orange 50, red 65.
+// Default weights: economic 0.35, medical_burden 0.25, health 0.1, disability 0.1,
+// labour_capacity 0.1, age_structure 0.1. Warning threshold 30, orange 45, red 60.
+// Note 45 x 0.35 = 15.75 is 15.7499... in floating point, so it shows (rounded to one decimal) as 15.7.
 const cfg = parseConfig(undefined).config;
 
 const alone82on600 = livingAlone(82, { monthlyIncome: 600, previousMonthlyIncome: 600 });
@@ -31,34 +32,68 @@ describe('the weighted total', () => {
   });
 
   it('an ordinary family with two children, a chronic illness and some medical bills stays well under it', () => {
-    // age 2 minors 20 x 0.1 = 2; labour (4 - 2) / 2 = 1 -> 15 x 0.15 = 2.25; health 15 x 0.15 = 2.25;
-    // medical 6,000 / 144,000 = 0.04 < 0.1 -> 0. Total 6.5
+    // age 2 minors 20 x 0.1 = 2; labour (4 - 2) / 2 = 1 -> 15 x 0.1 = 1.5; health 15 x 0.1 = 1.5;
+    // medical 6,000 / 144,000 = 0.04 < 0.1 -> 0; economic 12,000 / 4 = 3,000 per person, after
+    // medical (12,000 - 500) / 4 = 2,875: both over 1.5x the line -> 0. Total 5.0
     const r = scoreHousehold(facts({ members: 4, minors: 2, chronicIllness: 1, outOfPocket12m: 6_000 }), cfg);
-    expect(r.total).toBe(6.5);
+    expect(r.dimensions.economic).toBe(0);
+    expect(r.total).toBe(5);
     expect(r.tier).toBe('none');
   });
 
-  it('an 82-year-old living alone on 600 yuan a month scores high on age structure and economic', () => {
-    // age 30 + 40 = 70; economic 70 + 30 x 0.4 = 82; labour (alone, cannot earn) 70
-    // total 70 x 0.1 + 82 x 0.25 + 70 x 0.15 = 7 + 20.5 + 10.5 = 38.0
+  it('an 82-year-old living alone on 600 yuan a month is on the list by itself, in the orange tier', () => {
+    // age 30 + 40 = 70; economic 86 + 14 x 0.4 = 91.6; labour (alone, cannot earn) 70
+    // total 70 x 0.1 + 91.6 x 0.35 + 70 x 0.1 = 7 + 32.06 + 7 = 46.06 -> 46.1 >= 45 (orange)
+    // age and labour tie at 7: 'age_structure' < 'labour_capacity'
     const r = scoreHousehold(alone82on600, cfg);
-    expect(r.dimensions).toEqual({ age_structure: 70, economic: 82, health: 0, disability: 0, medical_burden: 0, labour_capacity: 70 });
-    expect(r.total).toBe(38);
-    expect(r.tier).toBe('none');
+    expect(r.dimensions).toEqual({ age_structure: 70, economic: 91.6, health: 0, disability: 0, medical_burden: 0, labour_capacity: 70 });
+    expect(r.total).toBe(46.1);
+    expect(r.tier).toBe('orange');
+    expect(r.onList).toBe(true);
     expect(r.reasons).toEqual([
-      { dimension: 'economic', points: 20.5, text: 'income 600 yuan per person a month, under the local dibao standard of 1,000 yuan' },
-      { dimension: 'labour_capacity', points: 10.5, text: 'no able earner' },
+      { dimension: 'economic', points: 32.1, text: 'income 600 yuan per person a month, under the local dibao standard of 1,000 yuan' },
       { dimension: 'age_structure', points: 7, text: '1 member aged 80+, lives alone at 82' },
+      { dimension: 'labour_capacity', points: 7, text: 'no able earner' },
     ]);
   });
 
-  it('the same person with a chronic illness crosses the warning threshold', () => {
-    // 38 + 15 x 0.15 = 40.25 -> 40.3 >= 40
-    const r = scoreHousehold({ ...alone82on600, chronicIllness: 1 }, cfg);
-    expect(r.total).toBe(40.3);
+  it('the same person in the dibao edge band is just under the threshold, and a chronic illness takes them over it', () => {
+    // 1,200 a month = 1.20x the line -> edge band 45
+    // total 7 + 45 x 0.35 + 7 = 7 + 15.75 + 7 = 29.75 -> 29.8 < 30
+    const edge = { ...alone82on600, monthlyIncome: 1_200, previousMonthlyIncome: 1_200 };
+    const before = scoreHousehold(edge, cfg);
+    expect(before.dimensions.economic).toBe(45);
+    expect(before.total).toBe(29.8);
+    expect(before.tier).toBe('none');
+    expect(before.onList).toBe(false);
+    // + chronic illness 15 x 0.1 = 1.5: 29.75 + 1.5 = 31.25 -> 31.3 >= 30
+    const r = scoreHousehold({ ...edge, chronicIllness: 1 }, cfg);
+    expect(r.total).toBe(31.3);
     expect(r.tier).toBe('yellow');
     expect(r.onList).toBe(true);
-    expect(r.reasons.at(-1)).toEqual({ dimension: 'health', points: 2.3, text: '1 member with a chronic illness' });
+    expect(r.reasons.at(-1)).toEqual({ dimension: 'health', points: 1.5, text: '1 member with a chronic illness' });
+  });
+
+  it('a single employed adult whose income is just under the dibao line reaches the warning threshold on economic status alone', () => {
+    // one able-bodied working-age adult on 990 a month: no age, labour, health, disability or medical points
+    // economic 86 + 14 x (1,000 - 990) / 1,000 = 86.14; total 86.14 x 0.35 = 30.149 -> 30.1 >= 30
+    const single = (monthlyIncome: number) =>
+      facts({ householdId: 'H-SINGLE', members: 1, minors: 0, workingAge: 1, oldestAge: 34, ableEarners: 1, monthlyIncome, previousMonthlyIncome: monthlyIncome });
+    const r = scoreHousehold(single(990), cfg);
+    expect(r.dimensions).toEqual({ age_structure: 0, economic: 86.1, health: 0, disability: 0, medical_burden: 0, labour_capacity: 0 });
+    expect(r.total).toBe(30.1);
+    expect(r.total).toBeGreaterThanOrEqual(cfg.warningThreshold);
+    expect(r.tier).toBe('yellow');
+    expect(r.onList).toBe(true);
+    expect(r.reasons).toEqual([
+      { dimension: 'economic', points: 30.1, text: 'income 990 yuan per person a month, under the local dibao standard of 1,000 yuan' },
+    ]);
+    // the floor of the rule: even 1 yuan under the line is 86 x 0.35 = 30.1 -> on the list
+    expect(scoreHousehold(single(999), cfg).tier).toBe('yellow');
+    // exactly on the line is the edge band: 45 x 0.35 = 15.75 -> not on the list
+    const onTheLine = scoreHousehold(single(1_000), cfg);
+    expect(onTheLine.dimensions.economic).toBe(45);
+    expect(onTheLine.onList).toBe(false);
   });
 
   it('a household at 100 on every dimension totals 100 and is red', () => {
@@ -90,36 +125,55 @@ describe('the weighted total', () => {
   });
 
   it('a dimension that says something but scores 0 gives no reason', () => {
-    // economic says "household income not on record" but scores 0
-    const r = scoreHousehold(facts({ monthlyIncome: null }), cfg);
+    // a district that gives no points for an unknown income: economic still says
+    // "household income not on record" but scores 0
+    const { config } = parseConfig({ economic: { incomeUnknown: 0 } });
+    const r = scoreHousehold(facts({ monthlyIncome: null }), config);
     expect(r.dimensions.economic).toBe(0);
     expect(r.reasons.map((x) => x.dimension)).toEqual(['age_structure']);
+  });
+
+  it('an unknown income counts as the edge band but does not put an ordinary family on the list by itself', () => {
+    // economic 45 x 0.35 = 15.75 + age 1 minor 10 x 0.1 = 1 -> 16.75 -> 16.8 < 30
+    const r = scoreHousehold(facts({ monthlyIncome: null }), cfg);
+    expect(r.dimensions.economic).toBe(45);
+    expect(r.total).toBe(16.8);
+    expect(r.onList).toBe(false);
+    expect(r.reasons[0]).toEqual({
+      dimension: 'economic',
+      points: 15.7,
+      text: 'household income not on record (counted as the edge band until a visit verifies it)',
+    });
   });
 });
 
 describe('reasons', () => {
   it('are ordered by weighted contribution, ties by dimension name', () => {
     // one earner, one severely ill adult, one child; 3,000 a month; 25,200 out of pocket in 12 months
-    //   medical 25,200 / 36,000 = 0.7 -> 80 x 0.2  = 16
-    //   economic 1,000 per person = 1.00x, edge band 40 x 0.25 = 10
-    //   health severe illness 40 x 0.15 = 6
-    //   labour (3 - 1) / 1 = 2 -> 40 x 0.15 = 6   (ties with health: 'health' < 'labour_capacity')
+    //   economic 1,000 per person is on the line, but after medical (3,000 - 2,100) / 3 = 300 per person:
+    //            86 + 14 x 0.7 = 95.8 x 0.35 = 33.53
+    //   medical 25,200 / 36,000 = 0.7 -> 80 x 0.25 = 20
+    //   health severe illness 40 x 0.1 = 4
+    //   labour (3 - 1) / 1 = 2 -> 40 x 0.1 = 4   (ties with health: 'health' < 'labour_capacity')
     //   age 1 minor 10 x 0.1 = 1
-    // total 39.0
+    // total 62.53 -> 62.5
     const r = scoreHousehold(
       facts({ ableEarners: 1, severeIllness: 1, monthlyIncome: 3_000, previousMonthlyIncome: 3_000, outOfPocket12m: 25_200 }),
       cfg,
     );
     expect(r.reasons.map((x) => [x.dimension, x.points])).toEqual([
-      ['medical_burden', 16],
-      ['economic', 10],
-      ['health', 6],
-      ['labour_capacity', 6],
+      ['economic', 33.5],
+      ['medical_burden', 20],
+      ['health', 4],
+      ['labour_capacity', 4],
       ['age_structure', 1],
     ]);
-    expect(r.total).toBe(39);
-    expect(r.reasons[0]!.text).toBe('out-of-pocket medical 25,200 yuan in 12 months, 0.7x household yearly income');
-    expect(r.reasons[1]!.text).toContain('1,000 yuan per person');
+    expect(r.total).toBe(62.5);
+    expect(r.tier).toBe('red');
+    expect(r.reasons[0]!.text).toBe(
+      'after out-of-pocket medical spending (2,100 yuan a month) income is 300 yuan per person, under the local dibao standard of 1,000 yuan',
+    );
+    expect(r.reasons[1]!.text).toBe('out-of-pocket medical 25,200 yuan in 12 months, 0.7x household yearly income');
   });
 
   it('join the dimension\'s facts into one text', () => {
@@ -132,15 +186,16 @@ describe('reasons', () => {
 describe('weights', () => {
   it('change the total', () => {
     // economic 0.5, medical 0.05, health 0.1, disability 0.1, labour 0.15, age 0.1
-    // 82-year-old on 600: 70 x 0.1 + 82 x 0.5 + 70 x 0.15 = 7 + 41 + 10.5 = 58.5 -> orange
+    // 82-year-old on 600: 70 x 0.1 + 91.6 x 0.5 + 70 x 0.15 = 7 + 45.8 + 10.5 = 63.3 -> red
+    // (orange at 46.1 under the default weights)
     const { config } = parseConfig({
       weights: { economic: 0.5, medical_burden: 0.05, health: 0.1, disability: 0.1, labour_capacity: 0.15, age_structure: 0.1 },
     });
     const r = scoreHousehold(alone82on600, config);
     expect(r.dimensions).toEqual(scoreHousehold(alone82on600, cfg).dimensions);
-    expect(r.total).toBe(58.5);
-    expect(r.tier).toBe('orange');
-    expect(r.reasons[0]).toMatchObject({ dimension: 'economic', points: 41 });
+    expect(r.total).toBe(63.3);
+    expect(r.tier).toBe('red');
+    expect(r.reasons[0]).toMatchObject({ dimension: 'economic', points: 45.8 });
   });
 
   it('all weight on one dimension makes the total that dimension', () => {
@@ -162,27 +217,29 @@ describe('weights', () => {
 });
 
 describe('tiers', () => {
-  it('follow the default thresholds (40 yellow, 50 orange, 65 red)', () => {
+  it('follow the default thresholds (30 yellow, 45 orange, 60 red)', () => {
     expect(tierFor(0, cfg)).toBe('none');
-    expect(tierFor(39.9, cfg)).toBe('none');
-    expect(tierFor(40, cfg)).toBe('yellow');
-    expect(tierFor(49.9, cfg)).toBe('yellow');
-    expect(tierFor(50, cfg)).toBe('orange');
-    expect(tierFor(64.9, cfg)).toBe('orange');
-    expect(tierFor(65, cfg)).toBe('red');
+    expect(tierFor(29.9, cfg)).toBe('none');
+    expect(tierFor(30, cfg)).toBe('yellow');
+    expect(tierFor(44.9, cfg)).toBe('yellow');
+    expect(tierFor(45, cfg)).toBe('orange');
+    expect(tierFor(59.9, cfg)).toBe('orange');
+    expect(tierFor(60, cfg)).toBe('red');
     expect(tierFor(100, cfg)).toBe('red');
   });
 
   it('follow the thresholds of the config', () => {
-    const { config } = parseConfig({ warningThreshold: 30, tiers: { orange: 45, red: 60 } });
-    expect(tierFor(29.9, config)).toBe('none');
-    expect(tierFor(30, config)).toBe('yellow');
-    expect(tierFor(45, config)).toBe('orange');
-    expect(tierFor(60, config)).toBe('red');
-    // the 82-year-old on 600 (38.0) is on this district's list
+    const { config } = parseConfig({ warningThreshold: 50, tiers: { orange: 65, red: 80 } });
+    expect(tierFor(49.9, config)).toBe('none');
+    expect(tierFor(50, config)).toBe('yellow');
+    expect(tierFor(64.9, config)).toBe('yellow');
+    expect(tierFor(65, config)).toBe('orange');
+    expect(tierFor(80, config)).toBe('red');
+    // the 82-year-old on 600 (46.1, orange by default) is not on this stricter district's list
     const r = scoreHousehold(alone82on600, config);
-    expect(r.tier).toBe('yellow');
-    expect(r.onList).toBe(true);
+    expect(r.total).toBe(46.1);
+    expect(r.tier).toBe('none');
+    expect(r.onList).toBe(false);
   });
 });
 
@@ -265,12 +322,12 @@ describe('the config', () => {
   it('an override merges over the defaults and leaves them alone', () => {
     const { config } = parseConfig({ warningThreshold: 35 });
     expect(config.warningThreshold).toBe(35);
-    expect(config.weights.economic).toBe(0.25);
-    expect(parseConfig(undefined).config.warningThreshold).toBe(40);
+    expect(config.weights.economic).toBe(0.35);
+    expect(parseConfig(undefined).config.warningThreshold).toBe(30);
   });
 
   it('an invalid override lists every problem at once', () => {
-    // weights now add up to 0.5 + 0.2 + 0.15 x 3 + 0.1 = 1.25, and the threshold is negative
+    // weights now add up to 0.5 + 0.25 + 0.1 x 4 = 1.15, and the threshold is negative
     let err: unknown;
     try {
       parseConfig({ weights: { economic: 0.5 }, warningThreshold: -5 }, 'district.json');
@@ -282,9 +339,21 @@ describe('the config', () => {
     expect(invalid.exitCode).toBe(ExitCode.usage);
     expect(invalid.source).toBe('district.json');
     expect(invalid.problems.length).toBeGreaterThanOrEqual(2);
-    expect(invalid.problems.some((p) => p.startsWith('weights') && p.includes('1.2500'))).toBe(true);
+    expect(invalid.problems.some((p) => p.startsWith('weights') && p.includes('1.1500'))).toBe(true);
     expect(invalid.problems.some((p) => p.startsWith('warningThreshold'))).toBe(true);
     expect(invalid.message).toContain('district.json');
+  });
+
+  it('validates the points for an unknown income like any other points', () => {
+    expect(parseConfig(undefined).config.economic.incomeUnknown).toBe(45);
+    let err: unknown;
+    try {
+      parseConfig({ economic: { incomeUnknown: 120 } });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigInvalid);
+    expect((err as ConfigInvalid).problems.some((p) => p.startsWith('economic.incomeUnknown'))).toBe(true);
   });
 
   it('refuses tiers out of order, unknown keys and bad ages together', () => {

@@ -3,7 +3,10 @@ import { scoreEconomic } from '../../scoring/economic.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { facts, livingAlone } from './facts.js';
 
-// Defaults: belowStandard 70 + belowStandardDepth 30 x depth, edge band under 1.5x -> 40,
+// Defaults: under the line belowStandard 86 + belowStandardDepth 14 x depth, where
+// depth = (standard - per-capita income) / standard; the same on per-capita income after 12 months'
+// out-of-pocket medical spending ((income - out-of-pocket / 12) / members) when only that is under
+// the line; edge band under 1.5x -> 45; income not on record -> 45 (incomeUnknown);
 // income fall of 30%+ -> 20, 15 per unemployed working-age member. Dibao standard in facts: 1,000.
 const cfg = parseConfig(undefined).config;
 
@@ -16,39 +19,39 @@ describe('economic status', () => {
   });
 
   it('zero income scores 100', () => {
-    // depth (1,000 - 0) / 1,000 = 1 -> 70 + 30 x 1 = 100
+    // depth (1,000 - 0) / 1,000 = 1 -> 86 + 14 x 1 = 100
     const r = scoreEconomic(facts({ monthlyIncome: 0, previousMonthlyIncome: 0 }), cfg);
     expect(r.score).toBe(100);
     expect(r.reasons).toEqual(['income 0 yuan per person a month, under the local dibao standard of 1,000 yuan']);
   });
 
   it('an 82-year-old living alone on 600 yuan a month scores high', () => {
-    // depth (1,000 - 600) / 1,000 = 0.4 -> 70 + 30 x 0.4 = 82
+    // depth (1,000 - 600) / 1,000 = 0.4 -> 86 + 14 x 0.4 = 91.6
     const r = scoreEconomic(livingAlone(82, { monthlyIncome: 600, previousMonthlyIncome: 600 }), cfg);
-    expect(r.score).toBeCloseTo(82, 10);
+    expect(r.score).toBeCloseTo(91.6, 10);
     expect(r.reasons).toEqual(['income 600 yuan per person a month, under the local dibao standard of 1,000 yuan']);
   });
 
   it('goes deeper the further under the line: four people on 2,000', () => {
-    // 2,000 / 4 = 500 per person; depth 0.5 -> 70 + 15 = 85
+    // 2,000 / 4 = 500 per person; depth 0.5 -> 86 + 14 x 0.5 = 93
     const r = scoreEconomic(facts({ members: 4, minors: 2, monthlyIncome: 2_000, previousMonthlyIncome: 2_000 }), cfg);
-    expect(r.score).toBeCloseTo(85, 10);
+    expect(r.score).toBeCloseTo(93, 10);
     expect(r.reasons[0]).toContain('500 yuan per person');
   });
 
   it('the dibao edge band: under 1.5x the standard', () => {
-    // 4,200 / 3 = 1,400 per person = 1.40x -> 40
+    // 4,200 / 3 = 1,400 per person = 1.40x -> 45
     const r = scoreEconomic(facts({ monthlyIncome: 4_200, previousMonthlyIncome: 4_200 }), cfg);
-    expect(r.score).toBe(40);
+    expect(r.score).toBe(45);
     expect(r.reasons).toEqual([
       'income 1,400 yuan per person a month, 1.40x the dibao standard of 1,000 yuan (edge band under 1.5x)',
     ]);
   });
 
   it('exactly at the standard is the edge band, not under it', () => {
-    // 3,000 / 3 = 1,000 = 1.00x -> edge band 40
+    // 3,000 / 3 = 1,000 = 1.00x -> edge band 45 (no medical spending, so the after-medical rule stays out)
     const r = scoreEconomic(facts({ monthlyIncome: 3_000, previousMonthlyIncome: 3_000 }), cfg);
-    expect(r.score).toBe(40);
+    expect(r.score).toBe(45);
     expect(r.reasons[0]).toContain('1.00x');
   });
 
@@ -61,8 +64,8 @@ describe('economic status', () => {
     // 2,700 / 3 = 900 per person: under an urban 1,000 but 1.06x a rural 850 (edge band up to 1,275)
     const urban = scoreEconomic(facts({ monthlyIncome: 2_700, previousMonthlyIncome: 2_700 }), cfg);
     const rural = scoreEconomic(facts({ monthlyIncome: 2_700, previousMonthlyIncome: 2_700, dibaoStandard: 850 }), cfg);
-    expect(urban.score).toBeCloseTo(73, 10); // 70 + 30 x 0.1
-    expect(rural.score).toBe(40);
+    expect(urban.score).toBeCloseTo(87.4, 10); // 86 + 14 x 0.1
+    expect(rural.score).toBe(45);
     expect(rural.reasons[0]).toContain('1.06x the dibao standard of 850 yuan');
   });
 
@@ -94,9 +97,9 @@ describe('economic status', () => {
   });
 
   it('edge band, a fall and an unemployed adult add up', () => {
-    // 9,000 -> 4,200: 1,400 per person (edge 40), fall 53% (+20), 1 unemployed (+15) = 75
+    // 9,000 -> 4,200: 1,400 per person (edge 45), fall 53% (+20), 1 unemployed (+15) = 80
     const r = scoreEconomic(facts({ monthlyIncome: 4_200, previousMonthlyIncome: 9_000, unemployedAdults: 1 }), cfg);
-    expect(r.score).toBe(75);
+    expect(r.score).toBe(80);
     expect(r.reasons).toEqual([
       'income 1,400 yuan per person a month, 1.40x the dibao standard of 1,000 yuan (edge band under 1.5x)',
       'household income fell 53% since last period (9,000 yuan to 4,200 yuan a month)',
@@ -111,16 +114,37 @@ describe('economic status', () => {
     expect(r.reasons).toEqual(['2 working-age members unemployed']);
   });
 
-  it('an income not on record scores no income points but says so', () => {
+  it('an income not on record scores 45 (the edge band) and says it is unverified', () => {
+    // incomeUnknown 45, whatever the previous period said
     const r = scoreEconomic(facts({ monthlyIncome: null }), cfg);
-    expect(r.score).toBe(0);
-    expect(r.reasons).toEqual(['household income not on record']);
-    // unemployment still counts
-    expect(scoreEconomic(facts({ monthlyIncome: null, unemployedAdults: 1 }), cfg).score).toBe(15);
+    expect(r.score).toBe(45);
+    expect(r.reasons).toEqual(['household income not on record (counted as the edge band until a visit verifies it)']);
+    expect(scoreEconomic(facts({ monthlyIncome: null, previousMonthlyIncome: null }), cfg).score).toBe(45);
+    // unemployment still counts on top: 45 + 15 = 60
+    const unemployed = scoreEconomic(facts({ monthlyIncome: null, unemployedAdults: 1 }), cfg);
+    expect(unemployed.score).toBe(60);
+    expect(unemployed.reasons).toEqual([
+      'household income not on record (counted as the edge band until a visit verifies it)',
+      '1 working-age member unemployed',
+    ]);
+  });
+
+  it('an income not on record is neither a fall nor tested after medical spending', () => {
+    // 12,000 last period and 36,000 out of pocket: still only the 45 for the unknown income
+    const r = scoreEconomic(facts({ monthlyIncome: null, previousMonthlyIncome: 12_000, outOfPocket12m: 36_000 }), cfg);
+    expect(r.score).toBe(45);
+    expect(r.reasons).toHaveLength(1);
+  });
+
+  it('a district sets the points for an unknown income', () => {
+    const { config } = parseConfig({ economic: { incomeUnknown: 60 } });
+    expect(scoreEconomic(facts({ monthlyIncome: null }), config).score).toBe(60);
+    // a known income is not affected: 1,400 per person is still the edge band
+    expect(scoreEconomic(facts({ monthlyIncome: 4_200, previousMonthlyIncome: 4_200 }), config).score).toBe(45);
   });
 
   it('stays within 0-100 with five unemployed and no income', () => {
-    // 100 + 5 x 15 = 175 -> 100
+    // 100 (zero income: 86 + 14) + 20 (fall of 100%) + 5 x 15 = 195 -> 100
     const r = scoreEconomic(facts({ members: 5, minors: 0, workingAge: 5, unemployedAdults: 5, monthlyIncome: 0, previousMonthlyIncome: 20_000 }), cfg);
     expect(r.score).toBe(100);
   });
@@ -133,5 +157,93 @@ describe('economic status', () => {
     const r = scoreEconomic(h, config);
     expect(r.score).toBe(50);
     expect(r.reasons[0]).toContain('edge band under 2x');
+  });
+});
+
+describe('economic status after out-of-pocket medical spending', () => {
+  /** three people (two parents, one child) on a steady monthly income, with 12 months of medical bills */
+  const withBills = (monthlyIncome: number, outOfPocket12m: number) =>
+    facts({ monthlyIncome, previousMonthlyIncome: monthlyIncome, outOfPocket12m });
+
+  it('an edge-band household pushed under the line by medical bills scores as under the line', () => {
+    // 3,300 / 3 = 1,100 per person (edge band on its own: 45)
+    // after medical: (3,300 - 7,200 / 12) / 3 = (3,300 - 600) / 3 = 900 per person < 1,000
+    // depth (1,000 - 900) / 1,000 = 0.1 -> 86 + 14 x 0.1 = 87.4
+    const r = scoreEconomic(withBills(3_300, 7_200), cfg);
+    expect(r.score).toBeCloseTo(87.4, 10);
+    expect(r.reasons).toEqual([
+      'after out-of-pocket medical spending (600 yuan a month) income is 900 yuan per person, under the local dibao standard of 1,000 yuan',
+    ]);
+    expect(r.reasons[0]).toMatch(/^after out-of-pocket medical spending/);
+  });
+
+  it('the reason gives the monthly spending, the per-person income after it and the standard', () => {
+    // 12,000 a month is far above the edge band, but 120,000 out of pocket is 10,000 a month:
+    // (12,000 - 10,000) / 3 = 666.67 per person; depth 333.33 / 1,000 -> 86 + 14 x 0.3333 = 90.67
+    const r = scoreEconomic(withBills(12_000, 120_000), cfg);
+    expect(r.score).toBeCloseTo(86 + (14 * 1_000) / 3 / 1_000, 10);
+    expect(r.reasons).toHaveLength(1);
+    expect(r.reasons[0]).toMatch(/^after out-of-pocket medical spending/);
+    expect(r.reasons[0]).toContain('10,000 yuan a month');
+    expect(r.reasons[0]).toContain('667 yuan per person');
+    expect(r.reasons[0]).toContain('dibao standard of 1,000 yuan');
+  });
+
+  it('exactly at the line, any medical spending tips the household under it', () => {
+    // 3,000 / 3 = 1,000 (edge band without bills); 1,200 a year = 100 a month:
+    // (3,000 - 100) / 3 = 966.67; depth 0.0333 -> 86 + 14 x 0.0333 = 86.47
+    const r = scoreEconomic(withBills(3_000, 1_200), cfg);
+    expect(r.score).toBeCloseTo(86 + 14 / 30, 10);
+    expect(r.reasons[0]).toContain('(100 yuan a month) income is 967 yuan per person');
+  });
+
+  it('does not apply when income after medical spending is still at or above the line', () => {
+    // (3,300 - 3,600 / 12) / 3 = (3,300 - 300) / 3 = 1,000: not under 1,000 -> edge band 45 on 1,100 per person
+    const r = scoreEconomic(withBills(3_300, 3_600), cfg);
+    expect(r.score).toBe(45);
+    expect(r.reasons).toEqual([
+      'income 1,100 yuan per person a month, 1.10x the dibao standard of 1,000 yuan (edge band under 1.5x)',
+    ]);
+    // the ordinary family: (12,000 - 500) / 3 = 3,833 per person -> still 0
+    expect(scoreEconomic(withBills(12_000, 6_000), cfg)).toEqual({ score: 0, reasons: [] });
+  });
+
+  it('does not apply when per-capita income is already under the line: depth is on income alone', () => {
+    // four people on 2,000: 500 per person -> 86 + 14 x 0.5 = 93, with or without 24,000 of bills
+    // (after medical it would be (2,000 - 2,000) / 4 = 0, which is not used)
+    const h = facts({ members: 4, minors: 2, monthlyIncome: 2_000, previousMonthlyIncome: 2_000 });
+    const withoutBills = scoreEconomic(h, cfg);
+    const r = scoreEconomic({ ...h, outOfPocket12m: 24_000 }, cfg);
+    expect(r.score).toBeCloseTo(93, 10);
+    expect(r.score).toBe(withoutBills.score);
+    expect(r.reasons).toEqual(['income 500 yuan per person a month, under the local dibao standard of 1,000 yuan']);
+    expect(r.reasons.some((x) => x.startsWith('after out-of-pocket medical spending'))).toBe(false);
+  });
+
+  it('spending more than the income counts as no income left: 100, and the reason says 0 yuan', () => {
+    // 48,000 / 12 = 4,000 a month against 3,000: (3,000 - 4,000) / 3 < 0 -> 0 -> 86 + 14 = 100
+    const r = scoreEconomic(withBills(3_000, 48_000), cfg);
+    expect(r.score).toBe(100);
+    expect(r.reasons).toEqual([
+      'after out-of-pocket medical spending (4,000 yuan a month) income is 0 yuan per person, under the local dibao standard of 1,000 yuan',
+    ]);
+  });
+
+  it('adds up with a fall in income and unemployment, capped at 100', () => {
+    // 5,000 -> 3,300 is a fall of 34% (+20); after medical 900 per person (87.4); 1 unemployed (+15)
+    // 87.4 + 20 + 15 = 122.4 -> 100
+    const r = scoreEconomic(facts({ monthlyIncome: 3_300, previousMonthlyIncome: 5_000, outOfPocket12m: 7_200, unemployedAdults: 1 }), cfg);
+    expect(r.score).toBe(100);
+    expect(r.reasons).toHaveLength(3);
+    expect(r.reasons[0]).toMatch(/^after out-of-pocket medical spending/);
+    expect(r.reasons[1]).toBe('household income fell 34% since last period (5,000 yuan to 3,300 yuan a month)');
+  });
+
+  it('measures against the household\'s own standard and takes its points from the config', () => {
+    // rural 850: (3,300 - 600) / 3 = 900 >= 850 -> not under; 1,100 = 1.29x -> edge band 45
+    expect(scoreEconomic({ ...withBills(3_300, 7_200), dibaoStandard: 850 }, cfg).score).toBe(45);
+    // belowStandard 70, depth 30: 70 + 30 x 0.1 = 73 on the same urban household
+    const { config } = parseConfig({ economic: { belowStandard: 70, belowStandardDepth: 30 } });
+    expect(scoreEconomic(withBills(3_300, 7_200), config).score).toBeCloseTo(73, 10);
   });
 });

@@ -1,0 +1,158 @@
+import { cp, chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, ROOT } from '../helpers/cli.js';
+import { createDatabase, dropDatabase } from '../helpers/database.js';
+
+/** The command line as users, cron and deployers' CI meet it: exit codes, streams, both databases. */
+
+const FIXTURE = join(ROOT, 'fixtures', 'district-a');
+const INBOX = join(FIXTURE, 'inbox');
+const scratch = () => mkdtemp(join(tmpdir(), 'safetynet-cli-'));
+
+describe('help', () => {
+  for (const command of [[], ['run'], ['export'], ['replay'], ['migrate']]) {
+    it(`safetynet ${command.join(' ')} --help explains itself and its exit codes`, async () => {
+      const r = await cli([...command, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: safetynet/);
+      expect(r.stdout).toContain('Exit codes:');
+      expect(r.stdout).toContain('4    extracts missing');
+    });
+  }
+
+  it('exits 2 on usage errors, with a pointer to --help', async () => {
+    const unknown = await cli(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'frobnicate'");
+    const badPeriod = await cli(['run', '--inbox', INBOX, '--period', '2026-13']);
+    expect(badPeriod.code).toBe(2);
+    expect(badPeriod.stderr).toContain('period "2026-13" is not a month written YYYY-MM');
+  });
+});
+
+describe('with DATABASE_URL (any PostgreSQL server)', () => {
+  let db: { name: string; url: string };
+  beforeAll(async () => {
+    db = await createDatabase('cli');
+  });
+  afterAll(async () => {
+    await dropDatabase(db.name);
+  });
+
+  it('run --json prints one JSON summary as its last stdout line, logs go to stderr as JSON lines', async () => {
+    const home = await scratch();
+    const r = await cli(['--home', home, 'run', '--inbox', INBOX, '--period', '2026-09', '--json'], { DATABASE_URL: db.url });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    const summary = JSON.parse(lines.at(-1)!);
+    expect(summary).toMatchObject({ period: '2026-09', households_scored: 45, warnings: 7 });
+    expect(Object.keys(summary.sources).sort()).toEqual(['civil-affairs', 'disability', 'health', 'medical-insurance']);
+    for (const s of Object.values(summary.sources) as { rows_read: number; rows_loaded: number; rows_rejected: number }[]) {
+      expect(s.rows_read).toBe(s.rows_loaded + s.rows_rejected);
+    }
+    expect(r.stderr.split('\n').filter(Boolean).every((l) => l.startsWith('{'))).toBe(true);
+    expect(r.stderr).toContain('"msg":"run succeeded"');
+    // ID numbers and names never reach the log
+    expect(r.stderr).not.toMatch(/\d{17}[\dX]/);
+  });
+
+  it('export writes the list to a file, filtered by street or community, top N', async () => {
+    const dir = await scratch();
+    const out = join(dir, 'list.csv');
+    const all = await cli(['export', '--period', '2026-09', '--format', 'csv', '--out', out], { DATABASE_URL: db.url });
+    expect(all.code).toBe(0);
+    const text = await readFile(out, 'utf8');
+    expect(text.charCodeAt(0)).toBe(0xfeff);
+    const rows = text.trim().split('\r\n').slice(1);
+    expect(rows.length).toBe(10);
+
+    const street = await cli(['export', '--period', '2026-09', '--format', 'csv', '--out', '-', '--region', '420106002'], { DATABASE_URL: db.url });
+    expect(street.code).toBe(0);
+    const streetRows = street.stdout.trim().split('\r\n').slice(1);
+    expect(streetRows.length).toBeGreaterThan(0);
+    expect(streetRows.every((l) => l.split(',')[2]!.startsWith('420106002'))).toBe(true);
+    expect(streetRows[0]!.startsWith('1,')).toBe(true);
+
+    const top = await cli(['export', '--period', '2026-09', '--out', '-', '--top', '3', '--all'], { DATABASE_URL: db.url });
+    expect(top.stdout.trim().split('\r\n')).toHaveLength(4);
+
+    const badRegion = await cli(['export', '--period', '2026-09', '--out', '-', '--region', '4201'], { DATABASE_URL: db.url });
+    expect(badRegion.code).toBe(2);
+  });
+
+  it('exits 2 when the period has not been run', async () => {
+    const r = await cli(['export', '--period', '2030-01', '--out', '-'], { DATABASE_URL: db.url });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no successful run for period 2030-01');
+  });
+
+  it('exits 3 and loads nothing when a file does not match its manifest', async () => {
+    const inbox = await scratch();
+    await cp(INBOX, inbox, { recursive: true });
+    const file = join(inbox, '2026-10', 'health.csv');
+    await writeFile(file, `${await readFile(file, 'utf8')}\n`);
+    const r = await cli(['run', '--inbox', inbox, '--period', '2026-10', '--no-export'], { DATABASE_URL: db.url });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('2026-10/health.csv does not match manifest.json: sha256');
+    const after = await cli(['export', '--period', '2026-10', '--out', '-'], { DATABASE_URL: db.url });
+    expect(after.code).toBe(2); // October was never loaded
+  });
+
+  it('exits 4 when an extract has not arrived', async () => {
+    const inbox = await scratch();
+    await cp(join(INBOX, '2026-10'), join(inbox, '2026-10'), { recursive: true });
+    const { rm } = await import('node:fs/promises');
+    await rm(join(inbox, '2026-10', 'medical-insurance.csv'));
+    const r = await cli(['run', '--inbox', inbox, '--period', '2026-10'], { DATABASE_URL: db.url });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('period 2026-10: not delivered yet: medical-insurance.csv');
+  });
+
+  it('replay exits 6 with a readable diff when a weight changes', async () => {
+    const dir = await scratch();
+    const config = join(dir, 'heavier-health.json');
+    await writeFile(config, JSON.stringify({ weights: { health: 0.2, age_structure: 0.05, labour_capacity: 0.05 } }));
+    const r = await cli(['--config', config, 'replay', FIXTURE], { DATABASE_URL: db.url });
+    expect(r.code).toBe(6);
+    expect(r.stdout).toContain('2026-09: warning list DIFFERS');
+    expect(r.stdout).toMatch(/^--- expected\/warning-list-2026-09\.csv/m);
+    expect(r.stdout).toMatch(/^-1,WC001,/m);
+    expect(r.stdout).toMatch(/^\+1,WC001,/m);
+    expect(r.stderr).toContain('differs from the expected one');
+  });
+});
+
+describe('database unavailable', () => {
+  it('exits 5 and names the server without its password', async () => {
+    const r = await cli(['run', '--inbox', INBOX, '--period', '2026-10'], { DATABASE_URL: 'postgres://u:secret@127.0.0.1:1/x' });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain('cannot connect to postgres://u:***@127.0.0.1:1/x');
+    expect(r.stderr).not.toContain('secret');
+  });
+});
+
+describe('with no DATABASE_URL: the embedded PostgreSQL under SAFETYNET_HOME', () => {
+  it('run starts it, keeps the data, and a later export in another process sees it', async () => {
+    const home = await scratch();
+    await chmod(home, 0o755);
+    const run = await cli(['run', '--inbox', INBOX, '--period', '2026-09'], { SAFETYNET_HOME: home });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('2026-09: 45 households scored, 7 to visit (+3 already covered, shown separately)');
+    expect(run.stdout).toContain(`warning list:        ${join(home, 'exports', 'warning-list-2026-09.csv')}`);
+    // the server was stopped when the command ended
+    await expect(stat(join(home, 'pgdata', 'postmaster.pid'))).rejects.toThrow();
+
+    const out = join(home, 'again.csv');
+    const exp = await cli(['export', '--period', '2026-09', '--format', 'csv', '--out', out], { SAFETYNET_HOME: home });
+    expect(exp.code).toBe(0);
+    expect(await readFile(out, 'utf8')).toBe(await readFile(join(home, 'exports', 'warning-list-2026-09.csv'), 'utf8'));
+  });
+
+  it('replay passes on the shipped fixture district, on a throwaway embedded database', async () => {
+    const r = await cli(['replay', FIXTURE]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('2026-09: warning list matches\n2026-10: warning list matches\n');
+  });
+});

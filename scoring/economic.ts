@@ -19,10 +19,18 @@ export function scoreEconomic(h: HouseholdFacts, cfg: SafetynetConfig): Dimensio
     reasons.push('household income not on record (counted as the edge band until a visit verifies it)');
   } else {
     const perCapita = h.monthlyIncome / members;
-    const afterMedical = (h.monthlyIncome - h.outOfPocket12m / 12) / members;
+    // Medical spending only counts against income when it is material (over the medical-burden
+    // floor): a small bill must not tip a household sitting on the line.
+    const material = h.outOfPocket12m > 0 && h.outOfPocket12m >= cfg.medicalBurden.floorRatio * h.monthlyIncome * 12;
+    const afterMedical = material ? (h.monthlyIncome - h.outOfPocket12m / 12) / members : perCapita;
+    // depth is measured on the lower figure, so more income never scores higher
+    const effective = Math.min(perCapita, afterMedical);
     if (perCapita < line) {
-      points += belowLine(perCapita);
-      reasons.push(`income ${yuan(perCapita)} per person a month, under the local dibao standard of ${yuan(line)}`);
+      points += belowLine(effective);
+      reasons.push(
+        `income ${yuan(perCapita)} per person a month, under the local dibao standard of ${yuan(line)}` +
+          (afterMedical < perCapita ? ` (${yuan(Math.max(0, afterMedical))} after out-of-pocket medical spending)` : ''),
+      );
     } else if (afterMedical < line) {
       points += belowLine(afterMedical);
       reasons.push(

@@ -189,12 +189,14 @@ describe('economic status after out-of-pocket medical spending', () => {
     expect(r.reasons[0]).toContain('dibao standard of 1,000 yuan');
   });
 
-  it('exactly at the line, any medical spending tips the household under it', () => {
-    // 3,000 / 3 = 1,000 (edge band without bills); 1,200 a year = 100 a month:
-    // (3,000 - 100) / 3 = 966.67; depth 0.0333 -> 86 + 14 x 0.0333 = 86.47
-    const r = scoreEconomic(withBills(3_000, 1_200), cfg);
-    expect(r.score).toBeCloseTo(86 + 14 / 30, 10);
-    expect(r.reasons[0]).toContain('(100 yuan a month) income is 967 yuan per person');
+  it('exactly at the line, a small bill (under the medical-burden floor) does not tip the household under it', () => {
+    // 3,000 / 3 = 1,000 per person: edge band 45. 1,200 a year is 3.3% of 36,000, under the 10% floor: ignored
+    const small = scoreEconomic(withBills(3_000, 1_200), cfg);
+    expect(small.score).toBe(45);
+    // 3,600 a year is exactly the 10% floor: (3,000 - 300) / 3 = 900 -> 86 + 14 x 0.1 = 87.4
+    const material = scoreEconomic(withBills(3_000, 3_600), cfg);
+    expect(material.score).toBeCloseTo(87.4, 10);
+    expect(material.reasons[0]).toContain('(300 yuan a month) income is 900 yuan per person');
   });
 
   it('does not apply when income after medical spending is still at or above the line', () => {
@@ -208,16 +210,23 @@ describe('economic status after out-of-pocket medical spending', () => {
     expect(scoreEconomic(withBills(12_000, 6_000), cfg)).toEqual({ score: 0, reasons: [] });
   });
 
-  it('does not apply when per-capita income is already under the line: depth is on income alone', () => {
-    // four people on 2,000: 500 per person -> 86 + 14 x 0.5 = 93, with or without 24,000 of bills
-    // (after medical it would be (2,000 - 2,000) / 4 = 0, which is not used)
+  it('when income is already under the line, measures depth on what is left after medical spending', () => {
+    // four people on 2,000: 500 per person -> 86 + 14 x 0.5 = 93 without bills
     const h = facts({ members: 4, minors: 2, monthlyIncome: 2_000, previousMonthlyIncome: 2_000 });
-    const withoutBills = scoreEconomic(h, cfg);
-    const r = scoreEconomic({ ...h, outOfPocket12m: 24_000 }, cfg);
-    expect(r.score).toBeCloseTo(93, 10);
-    expect(r.score).toBe(withoutBills.score);
-    expect(r.reasons).toEqual(['income 500 yuan per person a month, under the local dibao standard of 1,000 yuan']);
-    expect(r.reasons.some((x) => x.startsWith('after out-of-pocket medical spending'))).toBe(false);
+    expect(scoreEconomic(h, cfg).score).toBeCloseTo(93, 10);
+    // 12,000 of bills (50% of 24,000): (2,000 - 1,000) / 4 = 250 -> 86 + 14 x 0.75 = 96.5
+    const r = scoreEconomic({ ...h, outOfPocket12m: 12_000 }, cfg);
+    expect(r.score).toBeCloseTo(96.5, 10);
+    expect(r.reasons).toEqual([
+      'income 500 yuan per person a month, under the local dibao standard of 1,000 yuan (250 yuan after out-of-pocket medical spending)',
+    ]);
+  });
+
+  it('never scores a household higher for having more income', () => {
+    // 990 vs 1,000 per person, same 36,000 of bills: the poorer household scores at least as high
+    const poorer = scoreEconomic(withBills(2_970, 36_000), cfg).score;
+    const richer = scoreEconomic(withBills(3_000, 36_000), cfg).score;
+    expect(poorer).toBeGreaterThanOrEqual(richer);
   });
 
   it('spending more than the income counts as no income left: 100, and the reason says 0 yuan', () => {

@@ -33,13 +33,14 @@ export const optionalMoney = z.preprocess(clean, money().optional());
 
 /** A calendar date as YYYY-MM-DD; YYYYMMDD and YYYY/MM/DD (a spreadsheet's habit) are accepted. */
 export function parseDate(s: string): string | null {
-  const m = /^(\d{4})[-/]?(\d{1,2})[-/]?(\d{1,2})$/.exec(s);
-  if (!m) return null;
-  if (s.length === 8 && !/^\d{8}$/.test(s)) return null;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const compact = /^(\d{4})(\d{2})(\d{2})$/.exec(s);
+  const separated = /^(\d{4})([-/])(\d{1,2})\2(\d{1,2})$/.exec(s);
+  const parts = compact ? [compact[1], compact[2], compact[3]] : separated ? [separated[1], separated[3], separated[4]] : null;
+  if (!parts) return null;
+  const [y, mo, d] = parts.map(Number) as [number, number, number];
   const dt = new Date(Date.UTC(y, mo - 1, d));
   if (dt.getUTCFullYear() !== y || dt.getUTCMonth() !== mo - 1 || dt.getUTCDate() !== d || y < 1900) return null;
-  return `${m[1]}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  return `${parts[0]}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
 function date() {

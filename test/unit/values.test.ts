@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { assistance, relation } from '../../src/ingest/civil-affairs/civil-affairs.source.js';
+import { disabilityGrade } from '../../src/ingest/disability/disability.source.js';
+import { optionalMoney, parseDate, requiredBoolean, requiredMoney } from '../../src/ingest/values.js';
+import { neutraliseFormula } from '../../src/export/warning-list.js';
+
+const ok = <T>(schema: z.ZodType<T>, v: unknown) => schema.parse(v);
+const problem = (schema: z.ZodType, v: unknown) => {
+  const r = schema.safeParse(v);
+  return r.success ? null : r.error.issues[0]!.message;
+};
+
+describe('values of the contract', () => {
+  it('money: yuan with up to two decimals, full-width digits, thousands separators', () => {
+    expect(ok(requiredMoney, '37300')).toBe(37300);
+    expect(ok(requiredMoney, ' 1,234.50 ')).toBe(1234.5);
+    expect(ok(requiredMoney, '１２３.４')).toBe(123.4);
+    expect(ok(optionalMoney, '')).toBeUndefined();
+    expect(problem(requiredMoney, '')).toBe('value is missing');
+    expect(problem(requiredMoney, '12,3a4')).toBe('not an amount in yuan (digits, up to 2 decimals)');
+    expect(problem(requiredMoney, '1.234')).not.toBeNull();
+    expect(problem(requiredMoney, '-5')).not.toBeNull();
+  });
+
+  it('dates: YYYY-MM-DD and YYYYMMDD, real calendar days only', () => {
+    expect(parseDate('2026-10-05')).toBe('2026-10-05');
+    expect(parseDate('20261005')).toBe('2026-10-05');
+    expect(parseDate('2026/10/5')).toBe('2026-10-05');
+    expect(parseDate('2026-02-30')).toBeNull();
+    expect(parseDate('2026105')).toBeNull();
+    expect(parseDate('05/10/2026')).toBeNull();
+  });
+
+  it('booleans: 1/0, Y/N, true/false, 是/否', () => {
+    for (const t of ['1', 'Y', 'y', 'true', 'TRUE', '是']) expect(ok(requiredBoolean, t)).toBe(true);
+    for (const f of ['0', 'N', 'false', '否']) expect(ok(requiredBoolean, f)).toBe(false);
+    expect(problem(requiredBoolean, '可能')).toContain('"可能" is not a yes/no value');
+  });
+
+  it('code lists in English or Chinese', () => {
+    expect(ok(relation, '户主')).toBe('head');
+    expect(ok(relation, 'Spouse')).toBe('spouse');
+    expect(ok(assistance, '低保边缘')).toBe('dibao_edge');
+    expect(ok(assistance, 'tekun')).toBe('tekun');
+    expect(problem(assistance, '五保')).toBe('"五保" is not a known assistance type (none, dibao, tekun, dibao_edge, temporary)');
+    expect(ok(disabilityGrade, '一级')).toBe(1);
+    expect(ok(disabilityGrade, '4')).toBe(4);
+    expect(ok(disabilityGrade, '3级')).toBe(3);
+    expect(problem(disabilityGrade, '5')).toContain('is not a disability grade');
+  });
+});
+
+describe('spreadsheet formula injection', () => {
+  it('prefixes text that a spreadsheet would run, and nothing else', () => {
+    for (const bad of ['=HYPERLINK("http://x")', '+1', '-2+3', '@SUM(A1)', '\tx', '\rx']) {
+      expect(neutraliseFormula(bad)).toBe(`'${bad}`);
+    }
+    expect(neutraliseFormula('张*')).toBe('张*');
+    expect(neutraliseFormula('a=b')).toBe('a=b');
+  });
+});

@@ -21,6 +21,8 @@ export interface RunSummary {
   run_id: number;
   not_on_roster: number;
   previous_period: string | null;
+  /** households scored against the config's default dibao standard, for want of a local one */
+  default_standard: number;
 }
 
 export interface RunDeps {
@@ -122,6 +124,12 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
       t = performance.now();
       const score = await scoreHouseholds(tx, period, config.config);
       runLog.info({ ...score, seconds: seconds(t) }, 'scored');
+      if (score.default_standard > 0) {
+        runLog.warn(
+          { households: score.default_standard, defaults: config.config.dibaoDefaults },
+          'no local dibao standard for these households: the config default was used; put dibao-standards.csv in the inbox',
+        );
+      }
 
       const result: RunSummary = {
         period,
@@ -131,6 +139,7 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
         run_id: run.run_id,
         not_on_roster: link.notOnRoster,
         previous_period: score.previous_period,
+        default_standard: score.default_standard,
       };
       await tx.db
         .updateTable('run')

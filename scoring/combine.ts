@@ -16,7 +16,7 @@ export interface HouseholdScore {
   tier: Tier;
   onList: boolean;
   /** one entry per dimension that scored, biggest weighted contribution first */
-  reasons: { dimension: DimensionId; points: number; text: string }[];
+  reasons: { dimension: DimensionId; points: number; text: string; text_zh: string }[];
 }
 
 const dimensions: Record<DimensionId, (h: HouseholdFacts, cfg: SafetynetConfig) => DimensionScore> = {
@@ -45,7 +45,9 @@ export function scoreHousehold(h: HouseholdFacts, cfg: SafetynetConfig): Househo
     scores[id] = round1(d.score);
     const contribution = d.score * cfg.weights[id];
     total += contribution;
-    if (d.score > 0 && d.reasons.length > 0) reasons.push({ dimension: id, points: round1(contribution), text: d.reasons.join(', ') });
+    if (d.score > 0 && d.reasons.length > 0) {
+      reasons.push({ dimension: id, points: round1(contribution), text: d.reasons.join(', '), text_zh: d.reasonsZh.join('，') });
+    }
   }
   reasons.sort((a, b) => b.points - a.points || a.dimension.localeCompare(b.dimension));
   const rounded = round1(total);

@@ -1,20 +1,20 @@
 import type { SafetynetConfig } from '../src/config/schema.js';
-import { clamp100, type DimensionScore, type HouseholdFacts } from './household-facts.js';
+import { Reasons, type DimensionScore, type HouseholdFacts } from './household-facts.js';
 
 /** Disability: the most severe grade, how many are disabled, intellectual or mental disability. */
 export function scoreDisability(h: HouseholdFacts, cfg: SafetynetConfig): DimensionScore {
   const c = cfg.disability;
-  if (h.mostSevereGrade === null || h.disabledMembers === 0) return { score: 0, reasons: [] };
-  const gradePoints = [c.grade1, c.grade2, c.grade3, c.grade4][h.mostSevereGrade - 1] ?? 0;
-  const reasons = [`most severe disability grade ${h.mostSevereGrade}`];
-  let points = gradePoints;
+  const r = new Reasons();
+  if (h.mostSevereGrade === null || h.disabledMembers === 0) return r.result(0);
+  let points = [c.grade1, c.grade2, c.grade3, c.grade4][h.mostSevereGrade - 1] ?? 0;
+  r.add(`most severe disability grade ${h.mostSevereGrade}`, `最重残疾等级${h.mostSevereGrade}级`);
   if (h.disabledMembers > 1) {
     points += (h.disabledMembers - 1) * c.perAdditionalDisabledMember;
-    reasons.push(`${h.disabledMembers} disabled members`);
+    r.add(`${h.disabledMembers} disabled members`, `${h.disabledMembers}名残疾成员`);
   }
   if (h.intellectualOrMentalDisabled > 0) {
     points += c.intellectualOrMental;
-    reasons.push('intellectual or mental disability');
+    r.add('intellectual or mental disability', '有智力或精神残疾');
   }
-  return { score: clamp100(points), reasons };
+  return r.result(points);
 }

@@ -1,26 +1,26 @@
 import type { SafetynetConfig } from '../src/config/schema.js';
-import { clamp100, plural, type DimensionScore, type HouseholdFacts } from './household-facts.js';
+import { plural, Reasons, type DimensionScore, type HouseholdFacts } from './household-facts.js';
 
 /** Health status: severe illness, severe mental disorder, chronic illness, hospital stays in 12 months. */
 export function scoreHealth(h: HouseholdFacts, cfg: SafetynetConfig): DimensionScore {
   const c = cfg.health;
-  const reasons: string[] = [];
+  const r = new Reasons();
   let points = 0;
   if (h.severeIllness > 0) {
     points += h.severeIllness * c.perSevereIllness;
-    reasons.push(`${plural(h.severeIllness, 'member')} with a severe illness`);
+    r.add(`${plural(h.severeIllness, 'member')} with a severe illness`, `${h.severeIllness}名成员患重特大疾病`);
   }
   if (h.severeMentalDisorder > 0) {
     points += h.severeMentalDisorder * c.perSevereMentalDisorder;
-    reasons.push(`${plural(h.severeMentalDisorder, 'member')} with a severe mental disorder`);
+    r.add(`${plural(h.severeMentalDisorder, 'member')} with a severe mental disorder`, `${h.severeMentalDisorder}名成员患严重精神障碍`);
   }
   if (h.chronicIllness > 0) {
     points += h.chronicIllness * c.perChronicIllness;
-    reasons.push(`${plural(h.chronicIllness, 'member')} with a chronic illness`);
+    r.add(`${plural(h.chronicIllness, 'member')} with a chronic illness`, `${h.chronicIllness}名成员患慢性病`);
   }
   if (h.inpatientStays12m > 0) {
     points += Math.min(c.inpatientCap, h.inpatientStays12m * c.perInpatientStay);
-    reasons.push(`${plural(h.inpatientStays12m, 'inpatient stay')} in 12 months`);
+    r.add(`${plural(h.inpatientStays12m, 'inpatient stay')} in 12 months`, `12个月内住院${h.inpatientStays12m}次`);
   }
-  return { score: clamp100(points), reasons };
+  return r.result(points);
 }

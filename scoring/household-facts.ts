@@ -40,6 +40,21 @@ export interface DimensionScore {
   score: number;
   /** the facts behind the points, in words a street worker reads */
   reasons: string[];
+  /** the same facts in Chinese, for `--lang zh` exports */
+  reasonsZh: string[];
+}
+
+/** Collects each reason in English and Chinese side by side. */
+export class Reasons {
+  readonly en: string[] = [];
+  readonly zh: string[] = [];
+  add(en: string, zh: string): void {
+    this.en.push(en);
+    this.zh.push(zh);
+  }
+  result(score: number): DimensionScore {
+    return { score: clamp100(score), reasons: this.en, reasonsZh: this.zh };
+  }
 }
 
 export const clamp100 = (n: number): number => Math.max(0, Math.min(100, n));
@@ -48,6 +63,10 @@ export const round1 = (n: number): number => Math.round(n * 10) / 10;
 
 export function yuan(n: number): string {
   return `${Math.round(n).toLocaleString('en-US')} yuan`;
+}
+
+export function yuanZh(n: number): string {
+  return `${Math.round(n).toLocaleString('en-US')}元`;
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {

@@ -1,5 +1,5 @@
 import type { SafetynetConfig } from '../src/config/schema.js';
-import { clamp100, yuan, type DimensionScore, type HouseholdFacts } from './household-facts.js';
+import { Reasons, yuan, yuanZh, type DimensionScore, type HouseholdFacts } from './household-facts.js';
 
 /**
  * Medical expense burden ("expenditure-type hardship"): out-of-pocket spending over 12 months
@@ -8,13 +8,16 @@ import { clamp100, yuan, type DimensionScore, type HouseholdFacts } from './hous
  */
 export function scoreMedicalBurden(h: HouseholdFacts, cfg: SafetynetConfig): DimensionScore {
   const c = cfg.medicalBurden;
-  if (h.outOfPocket12m <= 0) return { score: 0, reasons: [] };
+  const r = new Reasons();
+  if (h.outOfPocket12m <= 0) return r.result(0);
   const incomeKnown = h.monthlyIncome !== null;
   const yearly = incomeKnown ? h.monthlyIncome! * 12 : h.dibaoStandard * Math.max(1, h.members) * 12;
-  const against = incomeKnown ? 'household yearly income' : 'the household yearly dibao line (income not on record)';
   const oop = `out-of-pocket medical ${yuan(h.outOfPocket12m)} in 12 months`;
-  if (yearly <= 0) return { score: 100, reasons: [`${oop} with no household income`] };
-
+  const oopZh = `12个月自付医疗费${yuanZh(h.outOfPocket12m)}`;
+  if (yearly <= 0) {
+    r.add(`${oop} with no household income`, `${oopZh}，家庭无收入`);
+    return r.result(100);
+  }
   const ratio = h.outOfPocket12m / yearly;
   let points: number;
   if (ratio >= c.hardshipRatio) points = 100;
@@ -23,6 +26,11 @@ export function scoreMedicalBurden(h: HouseholdFacts, cfg: SafetynetConfig): Dim
   } else if (ratio >= c.floorRatio) {
     points = (c.catastrophicPoints * (ratio - c.floorRatio)) / (c.catastrophicRatio - c.floorRatio);
   } else points = 0;
-  const reasons = points > 0 ? [`${oop}, ${ratio.toFixed(1)}x ${against}`] : [];
-  return { score: clamp100(points), reasons };
+  if (points > 0) {
+    r.add(
+      `${oop}, ${ratio.toFixed(1)}x ${incomeKnown ? 'household yearly income' : 'the household yearly dibao line (income not on record)'}`,
+      `${oopZh}，为${incomeKnown ? '家庭年收入' : '家庭年低保线（收入无记录）'}的${ratio.toFixed(1)}倍`,
+    );
+  }
+  return r.result(points);
 }

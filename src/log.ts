@@ -5,7 +5,8 @@ import { pino, destination as pinoDestination, type Logger, type LevelWithSilent
  * watching (cron, containers, pipes); a short readable line per event on a terminal.
  * ID numbers and names are redacted wherever they appear in a log object.
  */
-const REDACT = ['id_number', 'id18', 'name', 'head_name', 'head_id18', '*.id_number', '*.id18', '*.name', '*.head_name'];
+// plain `name` only at the top level: an error's `name` is its class, not a person
+const REDACT = ['id_number', 'id18', 'name', 'head_name', 'head_id18', '*.id_number', '*.id18', '*.head_name', '*.head_id18'];
 
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 const OMIT = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'v']);

@@ -19,6 +19,7 @@ export async function exportCommand(opts: ExportCommandOptions, log: Logger): Pr
   try {
     if (opts.out === '-') {
       const rows = await writeWarningList(database.db, opts, process.stdout, log);
+      if (rows === 0) log.warn({ period: opts.period, region: opts.region }, 'no household matches: the list is empty');
       return { rows, file: '-' };
     }
     // written beside the target and renamed, so a reader never sees half a list
@@ -27,6 +28,7 @@ export async function exportCommand(opts: ExportCommandOptions, log: Logger): Pr
     try {
       const rows = await writeWarningList(database.db, opts, createWriteStream(partial), log);
       await rename(partial, file);
+      if (rows === 0) log.warn({ period: opts.period, region: opts.region }, 'no household matches: the list is empty');
       log.info({ period: opts.period, rows, file }, 'warning list written');
       return { rows, file };
     } catch (err) {

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { runPeriod, type RunSummary } from '../../jobs/run-period.js';
@@ -27,7 +27,8 @@ export interface RunCommandResult {
 export async function runCommand(opts: RunCommandOptions, log: Logger, out: NodeJS.WritableStream = process.stdout): Promise<RunCommandResult> {
   const config = resolveConfig(opts);
   const inbox = resolve(opts.inbox);
-  const periods = opts.period ? [assertPeriod(opts.period)] : await periodsInInbox(inbox).catch(() => []);
+  if (!(await stat(inbox).then((s) => s.isDirectory(), () => false))) throw new UsageError(`inbox ${inbox} is not a folder`);
+  const periods = opts.period ? [assertPeriod(opts.period)] : await periodsInInbox(inbox);
   if (periods.length === 0) throw new UsageError(`no period folders (YYYY-MM) in ${inbox}`);
   const database = await openMigrated(opts, log);
   const summaries: RunCommandResult['summaries'] = [];
@@ -54,6 +55,9 @@ export async function runCommand(opts: RunCommandOptions, log: Logger, out: Node
             (counts.covered ? ` (+${counts.covered} already covered, shown separately)` : '') +
             (rejected ? `, ${rejected} row${rejected === 1 ? '' : 's'} rejected (see the data-quality report)` : '') +
             '\n' +
+            (summary.default_standard
+              ? `  WARNING: ${summary.default_standard} households have no local dibao standard in ${join(inbox, 'dibao-standards.csv')}; the config default was used\n`
+              : '') +
             (summary.warning_list ? `  warning list:        ${summary.warning_list}\n  data-quality report: ${summary.quality_report}\n` : ''),
         );
       }

@@ -101,7 +101,7 @@ export const defaultConfig: SafetynetConfig = {
     ],
   },
   review: {
-    // A covered household whose score rises this much is flagged for a review of its assistance.
-    coveredRise: 10,
+    // A covered household whose score moves this much either way is flagged for a review of its assistance.
+    coveredChange: 10,
   },
 };

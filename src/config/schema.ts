@@ -69,7 +69,7 @@ export const configSchema = z
       noAbleEarner: points,
       dependantsPerEarner: z.array(z.strictObject({ atLeast: z.number().positive(), points })).min(1),
     }),
-    review: z.strictObject({ coveredRise: points }),
+    review: z.strictObject({ coveredChange: points }),
   })
   .superRefine((cfg, ctx) => {
     const sum = Object.values(cfg.weights).reduce((a, b) => a + b, 0);

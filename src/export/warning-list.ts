@@ -71,16 +71,30 @@ interface ListRow {
   assistance: string;
   on_roster: boolean;
   change: string;
-  reasons: { text: string }[];
+  reasons: { text: string; text_zh?: string }[];
 }
 
-function reasonText(r: ListRow, previousPeriod: string | null): string {
+const ASSISTANCE_ZH: Record<string, string> = { dibao: '低保', tekun: '特困' };
+
+function reasonText(r: ListRow, previousPeriod: string | null, zh: boolean): string {
   const notes: string[] = [];
-  if (!r.on_roster) notes.push('not on the civil-affairs roster: confirm where this person lives and with whom');
+  const programme = zh ? (ASSISTANCE_ZH[r.assistance] ?? r.assistance) : r.assistance;
+  if (!r.on_roster) notes.push(zh ? '未在民政名册：请核实其居住地和同住人' : 'not on the civil-affairs roster: confirm where this person lives and with whom');
   if (r.review) {
-    notes.push(`already covered by ${r.assistance}; score up ${(r.total - (r.previous_total ?? 0)).toFixed(1)} since ${previousPeriod}: review the assistance`);
-  } else if (r.covered) notes.push(`already covered by ${r.assistance}`);
-  return [...notes, ...r.reasons.map((x) => x.text)].join('; ');
+    const delta = r.total - (r.previous_total ?? 0);
+    const by = Math.abs(delta).toFixed(1);
+    if (delta > 0) {
+      notes.push(zh ? `已享受${programme}；比${previousPeriod}上升${by}分：请复核救助` : `already covered by ${programme}; score up ${by} since ${previousPeriod}: review the assistance`);
+    } else {
+      notes.push(
+        zh
+          ? `已享受${programme}；比${previousPeriod}下降${by}分：请复核是否仍符合条件`
+          : `already covered by ${programme}; score down ${by} since ${previousPeriod}: review whether the assistance still fits`,
+      );
+    }
+  } else if (r.covered) notes.push(zh ? `已享受${programme}` : `already covered by ${programme}`);
+  const facts = r.reasons.map((x) => (zh ? (x.text_zh ?? x.text) : x.text));
+  return [...notes, ...facts].join(zh ? '；' : '; ');
 }
 
 /** Streams the ranked warning list of a period as CSV (UTF-8 with BOM, so Excel reads Chinese). */
@@ -145,7 +159,7 @@ export async function writeWarningList(db: Kysely<Database>, opts: ExportOptions
       r.labour_capacity,
       word(coverage),
       word(r.change),
-      text(reasonText(r, previousPeriod)),
+      text(reasonText(r, previousPeriod, zh)),
     ];
     if (!csv.write(record)) await new Promise((resolve) => csv.once('drain', resolve));
   }

@@ -77,8 +77,11 @@ export function parseIdNumber(raw: string, asOf: Date = new Date(Date.UTC(2100, 
   const mm = Number(id17.slice(10, 12));
   const dd = Number(id17.slice(12, 14));
   const birth = Date.UTC(yyyy, mm - 1, dd);
-  if (!validDate(yyyy, mm, dd) || yyyy < 1890 || birth > asOf.getTime()) {
+  if (!validDate(yyyy, mm, dd) || yyyy < 1890) {
     return reject('birthdate', `birth date ${id17.slice(6, 14)} in the ID number is not a real date`);
+  }
+  if (birth > asOf.getTime()) {
+    return reject('birthdate', `birth date ${id17.slice(6, 14)} in the ID number is after ${asOf.toISOString().slice(0, 10)}, the end of the period`);
   }
   const expected = checkDigit(id17);
   if (!upgradedFrom15 && id[17] !== expected) {
@@ -103,9 +106,8 @@ export function maskIdNumber(id: string): string {
   return id.slice(0, 6) + '*'.repeat(id.length - 10) + id.slice(-4);
 }
 
-/** `张*`: the first character (the family name, for almost every Chinese name). */
+/** `张*`: the first character (the family name, for almost every Chinese name); one star whatever the length, so the mask does not tell it. */
 export function maskName(name: string): string {
-  const chars = [...name];
-  if (chars.length === 0) return '';
-  return chars[0] + '*'.repeat(Math.max(1, chars.length - 1));
+  const first = [...name][0];
+  return first === undefined ? '' : `${first}*`;
 }

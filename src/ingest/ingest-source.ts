@@ -97,6 +97,8 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
 
   let read = 0;
   let refused = 0;
+  // one report line per unknown region code, not per row: a retired code can cover thousands
+  const unknownRegions = new Map<string, { rows: number; firstLine: number }>();
   const width = extract.header.length;
   async function* validRows(): AsyncGenerator<CopyValue[]> {
     for await (const { line, fields } of extract.records) {
@@ -132,7 +134,9 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
       }
       const row = parsed.data;
       if (row.id_number.warning === 'region_unknown') {
-        write(issues, [period, def.id, line, 'region_unknown', `ID region ${row.id_number.regionCode} is not a current GB/T 2260 code (kept: retired codes stay valid)`]);
+        const seen = unknownRegions.get(row.id_number.regionCode);
+        if (seen) seen.rows++;
+        else unknownRegions.set(row.id_number.regionCode, { rows: 1, firstLine: line });
       }
       yield def.toColumns(row, { period, line });
     }
@@ -141,6 +145,12 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
   try {
     try {
       await copyRows(tx.client, stage, def.tableColumns, validRows());
+      for (const [code, { rows, firstLine }] of unknownRegions) {
+        write(issues, [
+          period, def.id, firstLine, 'region_unknown',
+          `ID region ${code} is not a current GB/T 2260 code: ${rows} row${rows === 1 ? '' : 's'}, first on line ${firstLine} (kept: retired codes stay valid)`,
+        ]);
+      }
     } finally {
       rejects.end();
       issues.end();

@@ -22,7 +22,7 @@ export async function linkHouseholds(tx: Tx, period: string): Promise<LinkCounts
            (array_agg(hukou_type order by relation = 'head' desc, line))[1],
            (array_agg(assistance order by relation = 'head' desc, line))[1],
            -- income is given on the head's row and may repeat on others
-           coalesce((array_agg(monthly_income order by relation = 'head' desc, line) filter (where monthly_income is not null))[1], null),
+           (array_agg(monthly_income order by relation = 'head' desc, line) filter (where monthly_income is not null))[1],
            (array_agg(id18 order by relation = 'head' desc, line))[1],
            (array_agg(name order by relation = 'head' desc, line))[1],
            count(*)::int,
@@ -57,8 +57,9 @@ export async function linkHouseholds(tx: Tx, period: string): Promise<LinkCounts
   `.execute(tx.db);
 
   // People other departments report this period (claims: in the 12-month window) who are not
-  // on the roster. Their household id is derived from the ID number without revealing it;
-  // region is the ID's county code, hukou is unknown (the urban standard applies).
+  // on the roster. Their household id is derived from the ID number without revealing it. The
+  // ID's region is where they were born, not where they live: they are placed in the roster's
+  // main county with an unknown street (000000), hukou unknown (the urban standard applies).
   const outsiders = await sql<{ n: number }>`
     with seen as (
       select id18, name, birth_date, sex, 1 as pref, line from disability where period = ${period}
@@ -75,7 +76,10 @@ export async function linkHouseholds(tx: Tx, period: string): Promise<LinkCounts
     ), hh as (
       insert into household (period, household_id, on_roster, region_code, hukou_type, assistance, monthly_income,
                              head_id18, head_name, members, address, phone)
-      select ${period}, 'NR-' || substr(md5(id18), 1, 12), false, left(id18, 6) || '000000', 'unknown', 'none', null,
+      select ${period}, 'NR-' || substr(md5(id18), 1, 12), false,
+             coalesce((select left(region_code, 6) from roster_member where period = ${period}
+                       group by 1 order by count(*) desc, 1 limit 1), left(id18, 6)) || '000000',
+             'unknown', 'none', null,
              id18, coalesce(name, '(name unknown)'), 1, null, null
       from person
       returning 1

@@ -8,7 +8,7 @@ import { ExtractRejected } from '../errors.js';
 import { headerKey } from '../ingest/ingest-source.js';
 import { hukouType } from '../ingest/civil-affairs/civil-affairs.source.js';
 import { openExtract } from '../ingest/read-extract.js';
-import { clean, requiredMoney } from '../ingest/values.js';
+import { clean, parseDate, requiredMoney } from '../ingest/values.js';
 
 /**
  * `<inbox>/dibao-standards.csv`: the local subsistence standard per region-code prefix and
@@ -18,7 +18,17 @@ import { clean, requiredMoney } from '../ingest/values.js';
 const standardRow = z.object({
   region_code: z.preprocess(clean, z.string({ error: 'value is missing' }).regex(/^\d{2,12}$/, 'must be a region code or prefix (2-12 digits)')),
   hukou_type: z.preprocess(clean, hukouType),
-  effective_from: z.preprocess(clean, z.string({ error: 'value is missing' }).regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM')),
+  // a month; a date (the contract's YYYY-MM-DD or YYYYMMDD) is taken as its month
+  effective_from: z.preprocess(
+    clean,
+    z.string({ error: 'value is missing' }).transform((s, ctx) => {
+      if (/^\d{4}-(0[1-9]|1[0-2])$/.test(s)) return s;
+      const date = parseDate(s);
+      if (date) return date.slice(0, 7);
+      ctx.addIssue({ code: 'custom', message: `"${s}" is not a month (YYYY-MM) or a date (YYYY-MM-DD, YYYYMMDD)` });
+      return z.NEVER;
+    }),
+  ),
   monthly_standard: requiredMoney,
 });
 

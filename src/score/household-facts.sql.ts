@@ -68,6 +68,7 @@ export async function buildHouseholdFacts(tx: Tx, period: string, previous: stri
            coalesce(std.monthly_standard,
                     case when h.hukou_type = 'rural' then ${cfg.dibaoDefaults.rural}::numeric else ${cfg.dibaoDefaults.urban}::numeric end
            )::numeric as dibao_standard,
+           std.monthly_standard is null as default_standard,
            p.*
     from household h
     join per_household p using (household_id)

@@ -9,6 +9,8 @@ export interface ScoreCounts {
   households_scored: number;
   warnings: number;
   previous_period: string | null;
+  /** households whose region had no row in dibao-standards.csv: the config's default applied */
+  default_standard: number;
 }
 
 const BATCH = 5000;
@@ -125,9 +127,20 @@ export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConf
       update household_score s
       set previous_total = p.total,
           change = case when s.total - p.total >= 1 then 'up' when p.total - s.total >= 1 then 'down' else 'same' end,
-          review = s.covered and s.total - p.total >= ${cfg.review.coveredRise}
+          -- a covered household whose situation changes either way is reviewed: worse may need more help, better may no longer qualify
+          review = s.covered and abs(s.total - p.total) >= ${cfg.review.coveredChange}
       from household_score p
       where s.period = ${period} and p.period = ${previous} and p.household_id = s.household_id
+    `.execute(tx.db);
+  }
+
+  const fallback = await sql<{ n: number }>`select count(*)::int as n from household_facts where default_standard`.execute(tx.db);
+  const defaultStandard = fallback.rows[0]?.n ?? 0;
+  if (defaultStandard > 0) {
+    await sql`
+      insert into quality_issue (period, source, line, kind, detail)
+      values (${period}, 'dibao-standards', null, 'dibao_standard_default',
+              ${`${defaultStandard} households have no dibao standard for their region and hukou type in dibao-standards.csv: the config default (urban ${cfg.dibaoDefaults.urban}, rural ${cfg.dibaoDefaults.rural} yuan) was used`})
     `.execute(tx.db);
   }
 
@@ -138,5 +151,5 @@ export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConf
     .where('on_list', '=', true)
     .where('covered', '=', false)
     .executeTakeFirstOrThrow();
-  return { households_scored: scored, warnings: Number(warnings.n), previous_period: previous };
+  return { households_scored: scored, warnings: Number(warnings.n), previous_period: previous, default_standard: defaultStandard };
 }

@@ -20,7 +20,7 @@ const config = parseConfig(undefined);
 const test = useTestDatabase();
 const run = (inbox: string, period: string) => runPeriod({ database: test.handle, config, log: silentLog }, { inbox, period });
 
-async function exportList(period: string, opts: { all?: boolean; unmasked?: boolean } = {}): Promise<string> {
+async function exportList(period: string, opts: { all?: boolean; unmasked?: boolean; lang?: 'en' | 'zh' } = {}): Promise<string> {
   const chunks: Buffer[] = [];
   const sink = new Writable({ write: (c, _e, cb) => (chunks.push(c), cb()) });
   await writeWarningList(test.handle.db, { period, ...opts }, sink, silentLog);
@@ -302,6 +302,18 @@ describe('the warning list', () => {
   });
 });
 
+describe('the list in Chinese', () => {
+  it('has Chinese headers, values and reasons', async () => {
+    const csv = await exportList('2026-10', { lang: 'zh' });
+    expect(csv.startsWith('\uFEFF排名,户编号,区划代码,户主姓名,户主身份证号,家庭人口,预警总分,预警等级,')).toBe(true);
+    const h1 = csv.split('\r\n').find((l) => l.includes(',H1,'))!;
+    expect(h1).toContain('人均月收入1,000元，低于当地低保标准1,200元');
+    expect(h1).toContain('12个月自付医疗费26,000元');
+    const h4 = csv.split('\r\n').find((l) => l.includes(',H4,'))!;
+    expect(h4).toMatch(/,低保,上升,"已享受低保；比2026-09上升[\d.]+分：请复核救助；/);
+  });
+});
+
 describe('reruns and refusals', () => {
   it('gives a byte-identical export when a period is run again on the same inputs', async () => {
     const before = await exportList('2026-10', { all: true });
@@ -354,6 +366,25 @@ describe('reruns and refusals', () => {
     expect(runs.map((r) => r.period)).toEqual(['2026-09', '2026-10', '2026-10']);
     expect(runs[0]!.config_version).toBe(config.version);
     expect(Object.keys(runs[0]!.input_hashes!).sort()).toEqual(['civil-affairs', 'disability', 'health', 'medical-insurance']);
+  });
+});
+
+describe('dibao standards from the config', () => {
+  it('says how many households were scored against the default standard for want of a local one', async () => {
+    const noStandards = await makeInbox({ '2026-10': october });
+    const summary = await run(noStandards, '2026-10');
+    expect(summary.default_standard).toBe(summary.households_scored);
+    const issue = await test.handle.db.selectFrom('quality_issue').select('detail').where('period', '=', '2026-10').where('kind', '=', 'dibao_standard_default').executeTakeFirstOrThrow();
+    expect(issue.detail).toBe(`${summary.households_scored} households have no dibao standard for their region and hukou type in dibao-standards.csv: the config default (urban 1000, rural 850 yuan) was used`);
+    expect(JSON.stringify((await score('2026-10', 'H1')).reasons)).toContain('dibao standard of 1,000 yuan');
+    await run(inbox, '2026-10');
+  });
+
+  it('accepts a date as the month a standard takes effect from', async () => {
+    const dated = await makeInbox({ '2026-10': october }, [['420106', 'urban', '2026-10-01', '1111']]);
+    await run(dated, '2026-10');
+    expect(JSON.stringify((await score('2026-10', 'H1')).reasons)).toContain('dibao standard of 1,111 yuan');
+    await run(inbox, '2026-10');
   });
 });
 

@@ -50,7 +50,7 @@ describe('the weighted total', () => {
     expect(r.total).toBe(46.1);
     expect(r.tier).toBe('orange');
     expect(r.onList).toBe(true);
-    expect(r.reasons).toEqual([
+    expect(r.reasons).toMatchObject([
       { dimension: 'economic', points: 32.1, text: 'income 600 yuan per person a month, under the local dibao standard of 1,000 yuan' },
       { dimension: 'age_structure', points: 7, text: '1 member aged 80+, lives alone at 82' },
       { dimension: 'labour_capacity', points: 7, text: 'no able earner' },
@@ -71,7 +71,7 @@ describe('the weighted total', () => {
     expect(r.total).toBe(31.3);
     expect(r.tier).toBe('yellow');
     expect(r.onList).toBe(true);
-    expect(r.reasons.at(-1)).toEqual({ dimension: 'health', points: 1.5, text: '1 member with a chronic illness' });
+    expect(r.reasons.at(-1)).toMatchObject({ dimension: 'health', points: 1.5, text: '1 member with a chronic illness' });
   });
 
   it('a single employed adult whose income is just under the dibao line reaches the warning threshold on economic status alone', () => {
@@ -85,7 +85,7 @@ describe('the weighted total', () => {
     expect(r.total).toBeGreaterThanOrEqual(cfg.warningThreshold);
     expect(r.tier).toBe('yellow');
     expect(r.onList).toBe(true);
-    expect(r.reasons).toEqual([
+    expect(r.reasons).toMatchObject([
       { dimension: 'economic', points: 30.1, text: 'income 990 yuan per person a month, under the local dibao standard of 1,000 yuan' },
     ]);
     // the floor of the rule: even 1 yuan under the line is 86 x 0.35 = 30.1 -> on the list
@@ -139,7 +139,7 @@ describe('the weighted total', () => {
     expect(r.dimensions.economic).toBe(45);
     expect(r.total).toBe(16.8);
     expect(r.onList).toBe(false);
-    expect(r.reasons[0]).toEqual({
+    expect(r.reasons[0]).toMatchObject({
       dimension: 'economic',
       points: 15.7,
       text: 'household income not on record (counted as the edge band until a visit verifies it)',
@@ -368,5 +368,16 @@ describe('the config', () => {
     expect(problems.length).toBeGreaterThanOrEqual(3);
     expect(problems.join('\n')).toMatch(/weight/);
     expect(problems.join('\n')).toMatch(/ages/);
+  });
+});
+
+describe('reasons in Chinese', () => {
+  it('say the same facts for --lang zh exports', () => {
+    const cfg = parseConfig(undefined).config;
+    const s = scoreHousehold(
+      facts({ members: 1, workingAge: 0, elderly: 1, oldOld: 1, oldestAge: 82, minors: 0, ableEarners: 0, monthlyIncome: 600, previousMonthlyIncome: 600 }),
+      cfg,
+    );
+    expect(s.reasons.map((r) => r.text_zh)).toEqual(['人均月收入600元，低于当地低保标准1,000元', '1名80岁以上成员，82岁独居', '无有劳动能力者']);
   });
 });

@@ -207,7 +207,7 @@ describe('economic status after out-of-pocket medical spending', () => {
       'income 1,100 yuan per person a month, 1.10x the dibao standard of 1,000 yuan (edge band under 1.5x)',
     ]);
     // the ordinary family: (12,000 - 500) / 3 = 3,833 per person -> still 0
-    expect(scoreEconomic(withBills(12_000, 6_000), cfg)).toEqual({ score: 0, reasons: [] });
+    expect(scoreEconomic(withBills(12_000, 6_000), cfg)).toEqual({ score: 0, reasons: [], reasonsZh: [] });
   });
 
   it('when income is already under the line, measures depth on what is left after medical spending', () => {

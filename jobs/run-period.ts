@@ -151,6 +151,12 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
     runLog.info({ households_scored: summary.households_scored, warnings: summary.warnings, seconds: seconds(t0) }, 'run succeeded');
     return summary;
   } catch (err) {
+    if (err instanceof PeriodLocked) {
+      // the other run owns this period: leave no trace of this attempt
+      await database.db.deleteFrom('run').where('run_id', '=', run.run_id).execute().catch(() => {});
+      runLog.warn('period is being run by another process; nothing written');
+      throw err;
+    }
     const status = err instanceof SafetynetError && err.exitCode === 3 ? 'refused' : 'failed';
     await database.db
       .updateTable('run')

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runPeriod, type RunSummary } from '../../jobs/run-period.js';
 import { parseConfig } from '../../src/config/load-config.js';
-import { ExtractRejected, ExtractsMissing, ManifestMismatch } from '../../src/errors.js';
+import { ExtractRejected, ExtractsMissing, ManifestMismatch, PeriodLocked } from '../../src/errors.js';
 import { writeWarningList } from '../../src/export/warning-list.js';
 import { checkDigit } from '../../src/identity/id-number.js';
 import { silentLog, useTestDatabase } from '../helpers/database.js';
@@ -352,6 +352,26 @@ describe('reruns and refusals', () => {
     expect(await exportList('2026-10', { all: true })).toBe(before);
   });
 
+  it('lets only one run of a period go at a time; the other writes nothing', async () => {
+    const before = await exportList('2026-10', { all: true });
+    const runsBefore = await test.handle.db.selectFrom('run').select('run_id').execute();
+    // another process is running October: it holds the period's lock in its transaction
+    const other = await test.handle.pool.connect();
+    try {
+      await other.query('begin');
+      await other.query(`select pg_advisory_xact_lock(hashtext('safetynet:period'), hashtext('2026-10'))`);
+      await expect(run(inbox, '2026-10')).rejects.toBeInstanceOf(PeriodLocked);
+      // September is not locked
+      await run(inbox, '2026-09');
+    } finally {
+      await other.query('rollback');
+      other.release();
+    }
+    expect(await exportList('2026-10', { all: true })).toBe(before);
+    const runsAfter = await test.handle.db.selectFrom('run').select('run_id').execute();
+    expect(runsAfter.length).toBe(runsBefore.length + 1); // September's, and nothing of the locked attempt
+  });
+
   it('says which extracts have not arrived', async () => {
     const partial = await makeInbox({ '2026-11': { roster: october.roster } });
     await rm(join(partial, '2026-11', 'health.csv'));
@@ -363,7 +383,7 @@ describe('reruns and refusals', () => {
 
   it('records every run in the ledger with its inputs and config version', async () => {
     const runs = await test.handle.db.selectFrom('run').selectAll().where('status', '=', 'succeeded').orderBy('run_id').execute();
-    expect(runs.map((r) => r.period)).toEqual(['2026-09', '2026-10', '2026-10']);
+    expect(runs.map((r) => r.period)).toEqual(['2026-09', '2026-10', '2026-10', '2026-09']);
     expect(runs[0]!.config_version).toBe(config.version);
     expect(Object.keys(runs[0]!.input_hashes!).sort()).toEqual(['civil-affairs', 'disability', 'health', 'medical-insurance']);
   });

@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+# Safetynet: multi-stage build on the official Node 20 image. The runtime stage runs as the
+# non-root `node` user under tini. With DATABASE_URL unset it starts the embedded PostgreSQL
+# (shipped in npm) under SAFETYNET_HOME, which must then be a volume.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY jobs ./jobs
+COPY scoring ./scoring
+COPY migrations ./migrations
+# npm ci runs `prepare`, the TypeScript build; then the dev dependencies go
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production \
+    TZ=Asia/Shanghai \
+    SAFETYNET_HOME=/var/lib/safetynet
+WORKDIR /app
+COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --chown=node:node package.json ./
+COPY --chown=node:node bin ./bin
+COPY --chown=node:node fixtures ./fixtures
+RUN mkdir -p /var/lib/safetynet /srv/inbox && chown node:node /var/lib/safetynet /srv/inbox
+USER node
+VOLUME ["/var/lib/safetynet", "/srv/inbox"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/bin/safetynet.js"]
+# Issue 3 brings `safetynet schedule`; until then the container runs one period when asked:
+#   docker run -v inbox:/srv/inbox -v data:/var/lib/safetynet IMAGE run --inbox /srv/inbox --period 2026-10
+CMD ["--help"]

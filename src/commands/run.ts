@@ -51,8 +51,8 @@ export async function runCommand(opts: RunCommandOptions, log: Logger, out: Node
         const counts = await listCounts(database.db, period);
         const rejected = Object.values(summary.sources).reduce((n, s) => n + s.rows_rejected, 0);
         out.write(
-          `${period}: ${summary.households_scored} households scored, ${counts.uncovered} to visit` +
-            (counts.covered ? ` (+${counts.covered} already covered, shown separately)` : '') +
+          `${period}: ${summary.households_scored} households scored, ${counts.uncovered} to visit (score ${config.config.warningThreshold}+)` +
+            (counts.covered ? `, ${counts.covered} already covered (listed separately)` : '') +
             (rejected ? `, ${rejected} row${rejected === 1 ? '' : 's'} rejected (see the data-quality report)` : '') +
             '\n' +
             (summary.default_standard

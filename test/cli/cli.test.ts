@@ -32,6 +32,20 @@ describe('help', () => {
   });
 });
 
+describe('config', () => {
+  it('refuses an invalid config at start-up, listing every problem at once (exit 2)', async () => {
+    const dir = await scratch();
+    const config = join(dir, 'bad.json');
+    await writeFile(config, JSON.stringify({ weights: { economic: 0.9 }, warningThreshold: -1, tiers: { purple: 3 } }));
+    const r = await cli(['--config', config, 'run', '--inbox', INBOX, '--period', '2026-10']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`config ${config} is not valid:`);
+    expect(r.stderr).toContain('warningThreshold: Too small');
+    expect(r.stderr).toContain('tiers: Unrecognized key: "purple"');
+    expect(r.stderr).toContain('weights: weights must add up to 1, they add up to 1.5500');
+  });
+});
+
 describe('with DATABASE_URL (any PostgreSQL server)', () => {
   let db: { name: string; url: string };
   beforeAll(async () => {
@@ -139,7 +153,7 @@ describe('with no DATABASE_URL: the embedded PostgreSQL under SAFETYNET_HOME', (
     await chmod(home, 0o755);
     const run = await cli(['run', '--inbox', INBOX, '--period', '2026-09'], { SAFETYNET_HOME: home });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('2026-09: 45 households scored, 7 to visit (+3 already covered, shown separately)');
+    expect(run.stdout).toContain('2026-09: 45 households scored, 7 to visit (score 30+), 3 already covered (listed separately)');
     expect(run.stdout).toContain(`warning list:        ${join(home, 'exports', 'warning-list-2026-09.csv')}`);
     // the server was stopped when the command ended
     await expect(stat(join(home, 'pgdata', 'postmaster.pid'))).rejects.toThrow();

@@ -14,14 +14,23 @@ export async function writeQualityReport(db: Kysely<Database>, period: string, o
   const csv = stringify({ bom: true, record_delimiter: 'windows' });
   const done = pipeline(csv, out);
   csv.write(['status', 'source', 'line', 'column', 'problem']);
-  const rows = sql<{ status: string; source: string; line: number | null; column_name: string | null; problem: string }>`
-    select 'rejected' as status, source, line, column_name, reason as problem from rejected_row where period = ${period}
-    union all
-    select 'kept with warning', source, line, null, kind || ': ' || detail from quality_issue where period = ${period}
-    order by source, line nulls first, status
-  `;
+  const rejected = db
+    .selectFrom('rejected_row')
+    .select([sql.lit('rejected').as('status'), 'source', sql<number | null>`line`.as('line'), 'column_name', 'reason as problem'])
+    .where('period', '=', period);
+  const warned = db
+    .selectFrom('quality_issue')
+    .select([
+      sql.lit('kept with warning').as('status'),
+      'source',
+      'line',
+      sql<string | null>`null::text`.as('column_name'),
+      sql<string>`kind || ': ' || detail`.as('problem'),
+    ])
+    .where('period', '=', period);
+  const rows = rejected.unionAll(warned).orderBy('source').orderBy(sql`line nulls first`).orderBy('status');
   let n = 0;
-  for (const r of (await rows.execute(db)).rows) {
+  for await (const r of rows.stream(1000)) {
     n++;
     if (!csv.write([r.status, r.source, r.line ?? '', neutraliseFormula(r.column_name ?? ''), neutraliseFormula(r.problem)])) {
       await new Promise((resolve) => csv.once('drain', resolve));

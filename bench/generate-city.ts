@@ -330,7 +330,7 @@ export async function generateCity(opts: CityOptions): Promise<CityStats> {
   const departments = (p: Person, covered: boolean, needy: boolean) => {
     const id = () => deptId(p);
     const elderly = p.age >= 60;
-    if (rng.chance(needy ? 0.12 : elderly ? 0.09 : 0.045)) {
+    if (rng.chance(needy ? 0.11 : elderly ? 0.08 : 0.04)) {
       const type = rng.weighted(DISABILITY_TYPES);
       const grade = rng.weighted([[1, 12], [2, 25], [3, 30], [4, 33]] as const);
       const certified = dayBetween(rng, '2008-01-01', '2026-08-31');
@@ -363,7 +363,7 @@ export async function generateCity(opts: CityOptions): Promise<CityStats> {
       p2['health.csv']!.row([row[0], row[1], row[2], '严重精神障碍', row[4]]);
     }
     // three claims a year on average, more for the old and the ill
-    const lambda = (p.age >= 60 ? 4.2 : p.age < 18 ? 1.8 : 2.4) * (chronic ? 1.6 : 1);
+    const lambda = (p.age >= 60 ? 3.8 : p.age < 18 ? 1.6 : 2.2) * (chronic ? 1.5 : 1);
     claims(p, id, lambda, covered);
   };
 

@@ -155,6 +155,11 @@ describe('with no DATABASE_URL: the embedded PostgreSQL under SAFETYNET_HOME', (
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('2026-09: 45 households scored, 7 to visit (score 30+), 3 already covered (listed separately)');
     expect(run.stdout).toContain(`warning list:        ${join(home, 'exports', 'warning-list-2026-09.csv')}`);
+    // the data-quality report lists refused rows by line and column, and no values
+    const quality = await readFile(join(home, 'exports', 'data-quality-2026-09.csv'), 'utf8');
+    expect(quality).toContain('rejected,civil-affairs,53,身份证号,"身份证号: invalid ID number (checksum)');
+    expect(quality).toContain('kept with warning,medical-insurance,11,,out_of_pocket_mismatch');
+    expect(quality).not.toMatch(/\d{17}[\dX]/);
     // the server was stopped when the command ended
     await expect(stat(join(home, 'pgdata', 'postmaster.pid'))).rejects.toThrow();
 

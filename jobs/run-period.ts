@@ -102,6 +102,8 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
       // one run of a period at a time, across processes; released at commit or rollback
       const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext('safetynet:period'), hashtext(${period})) as locked`.execute(tx.db);
       if (!rows[0]?.locked) throw new PeriodLocked(period);
+      // the claims window and the facts aggregate sort a city's rows: keep those sorts in memory
+      await sql`set local work_mem = '64MB'`.execute(tx.db);
 
       for (const [table, column] of PERIOD_TABLES) {
         await sql`delete from ${sql.table(table)} where ${sql.ref(column)} = ${period}`.execute(tx.db);

@@ -68,7 +68,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       sex text not null,
       primary key (claim_id, received_period)
     );
-    create index claim_person on claim (id18, settled_on);
 
     create table diagnosis (
       period text not null,

@@ -26,10 +26,19 @@ export async function copyRows(
   rows: AsyncIterable<readonly CopyValue[]> | Iterable<readonly CopyValue[]>,
 ): Promise<void> {
   const target = client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin`));
-  async function* lines() {
-    for await (const r of rows) yield copyLine(r);
+  // ~64 KiB per COPY message: one socket write per row costs more than the rows themselves
+  async function* chunks() {
+    let chunk = '';
+    for await (const r of rows) {
+      chunk += copyLine(r);
+      if (chunk.length >= 65536) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+    if (chunk) yield chunk;
   }
-  await pipeline(Readable.from(lines()), target);
+  await pipeline(Readable.from(chunks()), target);
 }
 
 /** Streams an already written COPY-format file (or any text stream) into a table. */

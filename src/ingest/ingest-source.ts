@@ -103,12 +103,13 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
   async function* validRows(): AsyncGenerator<CopyValue[]> {
     for await (const { line, fields } of extract.records) {
       read++;
-      const raw: Record<string, string> = {};
-      extract.header.forEach((h, i) => {
-        if (fields[i] !== undefined) raw[h.trim() || `column ${i + 1}`] = fields[i]!;
-      });
       const reject = (column: string | null, reason: string) => {
         refused++;
+        // the row as sent, keyed by its own headers, kept for whoever fixes it at the source
+        const raw: Record<string, string> = {};
+        fields.forEach((f, i) => {
+          raw[extract.header[i]?.trim() || `column ${i + 1}`] = f;
+        });
         write(rejects, [period, def.id, line, column, reason, JSON.stringify(raw)]);
       };
       if (fields.length !== width) {

@@ -89,6 +89,15 @@ export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConf
   const previous = await previousScoredPeriod(tx, period);
   await buildHouseholdFacts(tx, period, previous, cfg);
 
+  // scores land in a temp table first, so that household_score is written once, ranked and
+  // compared with the previous period in one statement (no updates over a whole city)
+  await sql`
+    create temp table scored (
+      household_id text primary key, total numeric(5, 1), tier text, on_list boolean, covered boolean,
+      age_structure numeric(5, 1), economic numeric(5, 1), health numeric(5, 1), disability numeric(5, 1),
+      medical_burden numeric(5, 1), labour_capacity numeric(5, 1), reasons jsonb
+    ) on commit drop
+  `.execute(tx.db);
   let after = '';
   let scored = 0;
   for (;;) {
@@ -99,9 +108,8 @@ export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConf
     const scores = rows.map((r) => ({ row: r, score: scoreHousehold(toFacts(r), cfg) }));
     const col = <T>(f: (s: (typeof scores)[number]) => T) => scores.map(f);
     await sql`
-      insert into household_score (period, household_id, total, tier, on_list, covered, age_structure, economic, health,
-                                   disability, medical_burden, labour_capacity, reasons)
-      select ${period}, * from unnest(
+      insert into scored
+      select * from unnest(
         ${col((s) => s.row.household_id)}::text[], ${col((s) => s.score.total)}::numeric[], ${col((s) => s.score.tier)}::text[],
         ${col((s) => s.score.onList)}::boolean[], ${col((s) => (COVERED as readonly string[]).includes(s.row.assistance))}::boolean[],
         ${col((s) => s.score.dimensions.age_structure)}::numeric[], ${col((s) => s.score.dimensions.economic)}::numeric[],
@@ -115,24 +123,22 @@ export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConf
   }
 
   // Uncovered households first (the point of the list), then covered ones, each by score.
+  // `change` compares with the previous period; a covered household whose situation changes
+  // either way is reviewed: worse may need more help, better may no longer qualify.
   await sql`
-    update household_score s set rank = r.rank
-    from (select household_id, row_number() over (order by covered, total desc, household_id)::int as rank
-          from household_score where period = ${period}) r
-    where s.period = ${period} and s.household_id = r.household_id
+    insert into household_score (period, household_id, rank, total, tier, on_list, covered, change, previous_total, review,
+                                 age_structure, economic, health, disability, medical_burden, labour_capacity, reasons)
+    select ${period}, s.household_id,
+           row_number() over (order by s.covered, s.total desc, s.household_id)::int,
+           s.total, s.tier, s.on_list, s.covered,
+           case when p.total is null then 'new' when s.total - p.total >= 1 then 'up'
+                when p.total - s.total >= 1 then 'down' else 'same' end,
+           p.total,
+           s.covered and p.total is not null and abs(s.total - p.total) >= ${cfg.review.coveredChange},
+           s.age_structure, s.economic, s.health, s.disability, s.medical_burden, s.labour_capacity, s.reasons
+    from scored s
+    left join household_score p on p.period = ${previous}::text and p.household_id = s.household_id
   `.execute(tx.db);
-
-  if (previous) {
-    await sql`
-      update household_score s
-      set previous_total = p.total,
-          change = case when s.total - p.total >= 1 then 'up' when p.total - s.total >= 1 then 'down' else 'same' end,
-          -- a covered household whose situation changes either way is reviewed: worse may need more help, better may no longer qualify
-          review = s.covered and abs(s.total - p.total) >= ${cfg.review.coveredChange}
-      from household_score p
-      where s.period = ${period} and p.period = ${previous} and p.household_id = s.household_id
-    `.execute(tx.db);
-  }
 
   const fallback = await sql<{ n: number }>`select count(*)::int as n from household_facts where default_standard`.execute(tx.db);
   const defaultStandard = fallback.rows[0]?.n ?? 0;

@@ -119,8 +119,13 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
         sourceLog.info({ ...counts[extract.source], seconds: seconds(t) }, 'ingested');
       }
 
+      // fresh rows have no statistics until autovacuum sees them, which it cannot inside this
+      // transaction; without them the planner picks nested loops that never end on a city
+      await sql`analyze roster_member, disability, diagnosis, claim`.execute(tx.db);
+
       let t = performance.now();
       const link = await linkHouseholds(tx, period);
+      await sql`analyze household, member`.execute(tx.db);
       runLog.info({ households: link.households, not_on_roster: link.notOnRoster, seconds: seconds(t) }, 'linked');
 
       t = performance.now();

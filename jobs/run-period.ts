@@ -102,6 +102,14 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
       // one run of a period at a time, across processes; released at commit or rollback
       const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext('safetynet:period'), hashtext(${period})) as locked`.execute(tx.db);
       if (!rows[0]?.locked) throw new PeriodLocked(period);
+      // holding the lock, any other 'running' row of this period is a run that died (killed, crashed)
+      await tx.db
+        .updateTable('run')
+        .set({ status: 'failed', finished_at: new Date(), error: 'interrupted: the process ended before the run finished' })
+        .where('period', '=', period)
+        .where('status', '=', 'running')
+        .where('run_id', '<>', run.run_id)
+        .execute();
       // the claims window and the facts aggregate sort a city's rows: keep those sorts in memory
       await sql`set local work_mem = '64MB'`.execute(tx.db);
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,7 +15,7 @@ import { DatabaseUnavailable } from '../errors.js';
  */
 export interface EmbeddedServer {
   connectionString: string;
-  /** stops the server if this process started it; a server adopted from another process is left running */
+  /** stops the server and releases SAFETYNET_HOME for the next command */
   stop(): Promise<void>;
 }
 
@@ -52,14 +52,49 @@ function alive(pid: number): boolean {
   }
 }
 
-/** A server already running on this data folder (another CLI, or one orphaned by a killed process). */
-async function runningServer(dataDir: string): Promise<number | null> {
+/** A server still running on this data folder: one orphaned by a process killed with SIGKILL. */
+async function runningServer(dataDir: string): Promise<{ pid: number; port: number } | null> {
   const pidFile = join(dataDir, 'postmaster.pid');
   if (!(await exists(pidFile))) return null;
   const lines = (await readFile(pidFile, 'utf8')).split('\n');
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
-  return pid > 0 && port > 0 && alive(pid) ? port : null;
+  return pid > 0 && port > 0 && alive(pid) ? { pid, port } : null;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One command at a time per SAFETYNET_HOME: the process that starts the embedded server stops
+ * it when it ends, so a second command must not share it. A second command waits; a lock
+ * left by a process that died is taken over.
+ */
+async function lockHome(home: string, log: Logger): Promise<() => Promise<void>> {
+  const lockFile = join(home, 'safetynet.lock');
+  let told = false;
+  for (;;) {
+    try {
+      await writeFile(lockFile, String(process.pid), { flag: 'wx' });
+      return () => rm(lockFile, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
+      if (!(holder > 0) || !alive(holder)) {
+        await rm(lockFile, { force: true });
+        continue;
+      }
+      if (!told) {
+        log.info({ holder, home }, 'waiting for another safetynet command that is using this SAFETYNET_HOME');
+        told = true;
+      }
+      await sleep(250);
+    }
+  }
+}
+
+async function stopOrphan(pid: number): Promise<void> {
+  process.kill(pid, 'SIGINT'); // PostgreSQL's "fast shutdown"
+  for (let i = 0; i < 240 && alive(pid); i++) await sleep(250);
 }
 
 /** Every folder above the data must let "others" through, or the postgres user cannot reach it. */
@@ -91,6 +126,8 @@ export async function startEmbedded(home: string, log: Logger, opts: { durable?:
     await assertReachable(home);
   }
 
+  // before reading the credentials: the command holding the lock may be creating them
+  const unlock = await lockHome(home, log);
   let credentials: Credentials;
   if (await exists(credentialsFile)) {
     credentials = JSON.parse(await readFile(credentialsFile, 'utf8')) as Credentials;
@@ -98,10 +135,17 @@ export async function startEmbedded(home: string, log: Logger, opts: { durable?:
     credentials = { user: 'safetynet', password: randomBytes(18).toString('base64url') };
   }
 
-  const adoptedPort = await runningServer(dataDir);
-  if (adoptedPort !== null) {
-    log.debug({ port: adoptedPort }, 'using the embedded PostgreSQL already running on this SAFETYNET_HOME');
-    return { connectionString: url(credentials, adoptedPort), stop: async () => {} };
+  const orphan = await runningServer(dataDir);
+  if (orphan !== null) {
+    // we hold the home's lock, so nobody else is using it: adopt it, and stop it when done
+    log.info({ port: orphan.port }, 'taking over the embedded PostgreSQL left running by a process that was killed');
+    return {
+      connectionString: url(credentials, orphan.port),
+      stop: async () => {
+        await stopOrphan(orphan.pid);
+        await unlock();
+      },
+    };
   }
 
   const port = await freePort();
@@ -131,11 +175,18 @@ export async function startEmbedded(home: string, log: Logger, opts: { durable?:
     }
     await server.start();
   } catch (cause) {
+    await unlock();
     throw new DatabaseUnavailable(
       `could not start the embedded PostgreSQL in ${dataDir}: ${cause instanceof Error ? cause.message : String(cause ?? 'server exited')}. ` +
         'Set DATABASE_URL to use another server.',
       { cause },
     );
   }
-  return { connectionString: url(credentials, port), stop: () => server.stop() };
+  return {
+    connectionString: url(credentials, port),
+    stop: async () => {
+      await server.stop();
+      await unlock();
+    },
+  };
 }

@@ -17,6 +17,13 @@ export interface Tx {
  */
 export async function withTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // a connection lost mid-run (server stopped, network) surfaces as the failed query's error;
+  // without a listener the same event would also crash the process
+  let lost: Error | undefined;
+  const onError = (err: Error) => {
+    lost = err;
+  };
+  client.on('error', onError);
   // a pool of exactly this one connection: kysely "releases" it, the transaction keeps it
   const borrowed = { query: (...args: unknown[]) => (client.query as (...a: unknown[]) => unknown).apply(client, args), release() {} };
   const single = { connect: async () => borrowed, end: async () => {} };
@@ -33,6 +40,7 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<
     });
     throw err;
   } finally {
-    client.release(broken);
+    client.off('error', onError);
+    client.release(broken ?? lost);
   }
 }

@@ -169,6 +169,18 @@ describe('with no DATABASE_URL: the embedded PostgreSQL under SAFETYNET_HOME', (
     expect(await readFile(out, 'utf8')).toBe(await readFile(join(home, 'exports', 'warning-list-2026-09.csv'), 'utf8'));
   });
 
+  it('a second command on the same SAFETYNET_HOME waits for the first instead of sharing its server', async () => {
+    const home = await scratch();
+    await chmod(home, 0o755);
+    const [first, second] = await Promise.all([
+      cli(['run', '--inbox', INBOX, '--period', '2026-09', '--json'], { SAFETYNET_HOME: home }),
+      cli(['run', '--inbox', INBOX, '--period', '2026-10', '--json'], { SAFETYNET_HOME: home }),
+    ]);
+    expect([first.code, second.code]).toEqual([0, 0]);
+    expect(`${first.stderr}${second.stderr}`).toContain('waiting for another safetynet command that is using this SAFETYNET_HOME');
+    await expect(stat(join(home, 'safetynet.lock'))).rejects.toThrow();
+  });
+
   it('replay passes on the shipped fixture district, on a throwaway embedded database', async () => {
     const r = await cli(['replay', FIXTURE]);
     expect(r.code).toBe(0);

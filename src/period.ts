@@ -21,3 +21,9 @@ export function previousPeriod(p: string): string {
   const d = new Date(Date.UTC(Number(y), Number(m) - 2, 1));
   return d.toISOString().slice(0, 7);
 }
+
+/** First day of the 12 calendar months ending with the period (2026-10 → 2025-11-01): the claims window. */
+export function claimsWindowStart(p: string): string {
+  const [, y, m] = PERIOD.exec(assertPeriod(p))!;
+  return isoDate(new Date(Date.UTC(Number(y), Number(m) - 12, 1)));
+}

@@ -1,9 +1,8 @@
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { openMigrated, type GlobalOptions } from '../context.js';
 import { UsageError } from '../errors.js';
+import { writeFileAtomically } from '../export/output-file.js';
 import { writeWarningList, type ExportOptions } from '../export/warning-list.js';
 
 export interface ExportCommandOptions extends GlobalOptions, ExportOptions {
@@ -22,19 +21,11 @@ export async function exportCommand(opts: ExportCommandOptions, log: Logger): Pr
       if (rows === 0) log.warn({ period: opts.period, region: opts.region }, 'no household matches: the list is empty');
       return { rows, file: '-' };
     }
-    // written beside the target and renamed, so a reader never sees half a list
     const file = resolve(opts.out);
-    const partial = `${file}.partial`;
-    try {
-      const rows = await writeWarningList(database.db, opts, createWriteStream(partial), log);
-      await rename(partial, file);
-      if (rows === 0) log.warn({ period: opts.period, region: opts.region }, 'no household matches: the list is empty');
-      log.info({ period: opts.period, rows, file }, 'warning list written');
-      return { rows, file };
-    } catch (err) {
-      await rm(partial, { force: true });
-      throw err;
-    }
+    const rows = await writeFileAtomically(file, (out) => writeWarningList(database.db, opts, out, log));
+    if (rows === 0) log.warn({ period: opts.period, region: opts.region }, 'no household matches: the list is empty');
+    log.info({ period: opts.period, rows, file }, 'warning list written');
+    return { rows, file };
   } finally {
     await database.close();
   }

@@ -59,21 +59,30 @@ async function throwawayDatabase(opts: GlobalOptions, log: Logger) {
     await admin.end();
     const url = new URL(serverUrl);
     url.pathname = `/${name}`;
-    const database = await openMigrated({ ...opts, databaseUrl: url.toString() }, log);
+    const drop = async () => {
+      const c = new pg.Client({ connectionString: serverUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${name}`);
+      await c.end();
+    };
+    const database = await openMigrated({ ...opts, databaseUrl: url.toString() }, log).catch(async (err: unknown) => {
+      await drop().catch(() => {});
+      throw err;
+    });
     return {
       database,
       async dispose() {
         await database.close();
-        const c = new pg.Client({ connectionString: serverUrl });
-        await c.connect();
-        await c.query(`drop database if exists ${name}`);
-        await c.end();
+        await drop();
       },
     };
   }
   const home = await mkdtemp(join(tmpdir(), 'safetynet-replay-'));
   await chmod(home, 0o755);
-  const database = await openMigrated({ ...opts, databaseUrl: undefined }, log, { home, durable: false });
+  const database = await openMigrated({ ...opts, databaseUrl: undefined }, log, { home, durable: false }).catch(async (err: unknown) => {
+    await rm(home, { recursive: true, force: true });
+    throw err;
+  });
   return {
     database,
     async dispose() {

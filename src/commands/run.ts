@@ -1,9 +1,9 @@
-import { createWriteStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { runPeriod, type RunSummary } from '../../jobs/run-period.js';
 import { resolveConfig, resolveHome, openMigrated, type GlobalOptions } from '../context.js';
+import { writeFileAtomically } from '../export/output-file.js';
 import { writeQualityReport } from '../export/quality-report.js';
 import { listCounts, writeWarningList } from '../export/warning-list.js';
 import { assertPeriod } from '../period.js';
@@ -39,9 +39,9 @@ export async function runCommand(opts: RunCommandOptions, log: Logger, out: Node
         const dir = join(resolveHome(opts), 'exports');
         await mkdir(dir, { recursive: true });
         summary.warning_list = join(dir, `warning-list-${period}.csv`);
-        await writeWarningList(database.db, { period }, createWriteStream(summary.warning_list), log);
+        await writeFileAtomically(summary.warning_list, (out) => writeWarningList(database.db, { period }, out, log));
         summary.quality_report = join(dir, `data-quality-${period}.csv`);
-        await writeQualityReport(database.db, period, createWriteStream(summary.quality_report));
+        await writeFileAtomically(summary.quality_report, (out) => writeQualityReport(database.db, period, out));
       }
       summaries.push(summary);
       if (opts.json) {

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
@@ -33,7 +34,7 @@ export async function writeQualityReport(db: Kysely<Database>, period: string, o
   for await (const r of rows.stream(1000)) {
     n++;
     if (!csv.write([r.status, r.source, r.line ?? '', neutraliseFormula(r.column_name ?? ''), neutraliseFormula(r.problem)])) {
-      await new Promise((resolve) => csv.once('drain', resolve));
+      await once(csv, 'drain');
     }
   }
   csv.end();

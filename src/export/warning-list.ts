@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { userInfo } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
@@ -161,7 +162,7 @@ export async function writeWarningList(db: Kysely<Database>, opts: ExportOptions
       word(r.change),
       text(reasonText(r, previousPeriod, zh)),
     ];
-    if (!csv.write(record)) await new Promise((resolve) => csv.once('drain', resolve));
+    if (!csv.write(record)) await once(csv, 'drain');
   }
   csv.end();
   await done;

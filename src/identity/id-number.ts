@@ -78,14 +78,15 @@ export function parseIdNumber(raw: string, asOf: Date = new Date(Date.UTC(2100, 
   const dd = Number(id17.slice(12, 14));
   const birth = Date.UTC(yyyy, mm - 1, dd);
   if (!validDate(yyyy, mm, dd) || yyyy < 1890) {
-    return reject('birthdate', `birth date ${id17.slice(6, 14)} in the ID number is not a real date`);
+    return reject('birthdate', 'the birth date in the ID number is not a real date');
   }
   if (birth > asOf.getTime()) {
-    return reject('birthdate', `birth date ${id17.slice(6, 14)} in the ID number is after ${asOf.toISOString().slice(0, 10)}, the end of the period`);
+    return reject('birthdate', `the birth date in the ID number is after ${asOf.toISOString().slice(0, 10)}, the end of the period`);
   }
   const expected = checkDigit(id17);
   if (!upgradedFrom15 && id[17] !== expected) {
-    return reject('checksum', `check digit is ${id[17]}, expected ${expected}`);
+    // the message names no digit: reports and logs must not rebuild a number
+    return reject('checksum', 'the check digit does not match the other 17 digits');
   }
   const regionCode = id17.slice(0, 6);
   const parsed: ParsedIdNumber = {

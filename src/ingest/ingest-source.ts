@@ -83,7 +83,13 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
   await sql`create temp table ${sql.table(stage)} (like ${sql.table(def.table)}) on commit drop`.execute(tx.db);
 
   const extract = await openExtract(opts.path, file, opts.encoding);
-  const header = mapHeader(extract.header, def.columns, file);
+  let header: HeaderMap;
+  try {
+    header = mapHeader(extract.header, def.columns, file);
+  } catch (err) {
+    extract.close();
+    throw err;
+  }
 
   const scratch = await mkdtemp(join(tmpdir(), 'safetynet-'));
   // refused rows and warnings go to files while the COPY of valid rows holds the connection
@@ -108,7 +114,7 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
         // the row as sent, keyed by its own headers, kept for whoever fixes it at the source
         const raw: Record<string, string> = {};
         fields.forEach((f, i) => {
-          raw[extract.header[i]?.trim() || `column ${i + 1}`] = f;
+          raw[extract.header[i]?.trim() || `column ${i + 1}`] = f.replaceAll('\u0000', '');
         });
         write(rejects, [period, def.id, line, column, reason, JSON.stringify(raw)]);
       };
@@ -116,7 +122,8 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
         reject(null, `row has ${fields.length} fields, the header has ${width}`);
         continue;
       }
-      const badText = fields.findIndex((f) => f.includes('\uFFFD'));
+      // U+FFFD: bytes the encoding could not decode; NUL: never text, and PostgreSQL refuses it
+      const badText = fields.findIndex((f) => f.includes('\uFFFD') || f.includes('\u0000'));
       if (badText >= 0) {
         reject(extract.header[badText]!.trim(), `characters that are not valid ${extract.encoding}: the row is garbled`);
         continue;
@@ -156,6 +163,9 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
       rejects.end();
       issues.end();
       await Promise.all([finished(rejects), finished(issues)]);
+    }
+    if (extract.sha256() !== opts.sha256) {
+      throw new ExtractRejected({ file }, 'the file changed between its check and its loading (still being delivered?); the period was refused');
     }
     if (opts.expectedRows !== undefined && opts.expectedRows !== read) {
       throw new ManifestMismatch(file, `manifest says ${opts.expectedRows} data rows, the file has ${read}`);

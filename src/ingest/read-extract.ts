@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
@@ -23,6 +24,10 @@ export interface OpenedExtract {
   encoding: ExtractEncoding;
   header: string[];
   records: AsyncIterable<ExtractRecord>;
+  /** sha256 of the bytes read, complete once `records` is exhausted */
+  sha256(): string;
+  /** stops reading (idempotent): for callers that give up before the end */
+  close(): void;
 }
 
 const SAMPLE_BYTES = 256 * 1024;
@@ -62,8 +67,12 @@ export async function openExtract(path: string, file: string, declared?: Extract
     skip_empty_lines: true,
     info: true,
   });
+  // the bytes are hashed as they are read, so what was loaded is what was verified
+  const source = createReadStream(path);
+  const hash = createHash('sha256');
+  source.on('data', (chunk) => hash.update(chunk));
   // iconv strips a UTF-8 BOM; errors on either side end the parser's iteration with the error
-  pipeline(createReadStream(path), iconv.decodeStream(encoding), parser, () => {});
+  pipeline(source, iconv.decodeStream(encoding), parser, () => {});
 
   const iterator = parser[Symbol.asyncIterator]() as AsyncIterator<{ record: string[]; info: { lines: number; empty_lines: number } }>;
   let lastLine = 0;
@@ -88,10 +97,24 @@ export async function openExtract(path: string, file: string, declared?: Extract
     return { line: start, fields: record };
   };
 
-  const first = await next();
+  const close = () => {
+    parser.destroy();
+    source.destroy();
+  };
+  const first = await next().catch((err: unknown) => {
+    close();
+    throw err;
+  });
   if (!first) throw new ExtractRejected({ file, line: 1 }, 'the file is empty: no header row');
   async function* records(): AsyncGenerator<ExtractRecord> {
     for (let r = await next(); r; r = await next()) yield r;
   }
-  return { encoding, header: first.fields, records: records() };
+  let digest: string | undefined;
+  return {
+    encoding,
+    header: first.fields,
+    records: records(),
+    sha256: () => (digest ??= hash.digest('hex')),
+    close,
+  };
 }

@@ -21,7 +21,8 @@ const text = str();
 export const requiredText = z.preprocess(clean, text.max(500, 'longer than 500 characters'));
 export const optionalText = z.preprocess(clean, text.max(500, 'longer than 500 characters').optional());
 
-const MONEY = /^(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$/;
+// at most 12 digits before the point: the columns are numeric(14,2), and no household earns more
+const MONEY = /^(\d{1,3}(,\d{3}){1,3}|\d{1,12})(\.\d{1,2})?$/;
 
 function money() {
   return str()

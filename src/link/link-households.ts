@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Tx } from '../db/transaction.js';
-import { isoDate, periodEnd } from '../period.js';
+import { latestClaims } from '../db/latest-claims.js';
+import { claimsWindowStart, isoDate, periodEnd } from '../period.js';
 
 export interface LinkCounts {
   households: number;
@@ -14,6 +15,7 @@ export interface LinkCounts {
  */
 export async function linkHouseholds(tx: Tx, period: string): Promise<LinkCounts> {
   const end = isoDate(periodEnd(period));
+  const windowStart = claimsWindowStart(period);
   await sql`
     insert into household (period, household_id, on_roster, region_code, hukou_type, assistance, monthly_income,
                            head_id18, head_name, members, address, phone)
@@ -66,8 +68,8 @@ export async function linkHouseholds(tx: Tx, period: string): Promise<LinkCounts
       union all
       select id18, name, birth_date, sex, 2, line from diagnosis where period = ${period}
       union all
-      select id18, name, birth_date, sex, 3, line from claim
-      where received_period <= ${period} and settled_on > ${end}::date - interval '12 months' and settled_on <= ${end}::date
+      select id18, name, birth_date, sex, 3, line from ${latestClaims(period)} latest_claim
+      where settled_on >= ${windowStart}::date and settled_on <= ${end}::date
     ), person as (
       select distinct on (id18) id18, name, birth_date, sex
       from seen

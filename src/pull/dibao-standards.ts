@@ -29,7 +29,7 @@ const standardRow = z.object({
       return z.NEVER;
     }),
   ),
-  monthly_standard: requiredMoney,
+  monthly_standard: requiredMoney.refine((n) => n > 0, 'a standard must be more than 0'),
 });
 
 export const DIBAO_FILE = 'dibao-standards.csv';
@@ -50,20 +50,30 @@ export async function loadDibaoStandards(tx: Tx, inbox: string): Promise<number 
   const absent = names.filter((_, i) => index[i]! < 0);
   if (absent.length) throw new ExtractRejected({ file: DIBAO_FILE, line: 1 }, `missing column(s) ${absent.join(', ')}`);
   const rows: z.infer<typeof standardRow>[] = [];
-  for await (const { line, fields } of extract.records) {
-    const parsed = standardRow.safeParse(Object.fromEntries(names.map((n, i) => [n, fields[index[i]!]])));
-    if (!parsed.success) {
-      const i = parsed.error.issues[0]!;
-      throw new ExtractRejected({ file: DIBAO_FILE, line, column: String(i.path[0]) }, i.message);
+  const seen = new Map<string, number>();
+  try {
+    for await (const { line, fields } of extract.records) {
+      const parsed = standardRow.safeParse(Object.fromEntries(names.map((n, i) => [n, fields[index[i]!]])));
+      if (!parsed.success) {
+        const i = parsed.error.issues[0]!;
+        throw new ExtractRejected({ file: DIBAO_FILE, line, column: String(i.path[0]) }, i.message);
+      }
+      const key = `${parsed.data.region_code}/${parsed.data.hukou_type}/${parsed.data.effective_from}`;
+      const earlier = seen.get(key);
+      if (earlier !== undefined) {
+        throw new ExtractRejected({ file: DIBAO_FILE, line }, `a second standard for ${key.replaceAll('/', ', ')} (first on line ${earlier})`);
+      }
+      seen.set(key, line);
+      rows.push(parsed.data);
     }
-    rows.push(parsed.data);
+  } finally {
+    extract.close();
   }
   if (rows.length === 0) return 0;
   await sql`
     insert into dibao_standard (region_prefix, hukou_type, effective_from, monthly_standard)
     select * from unnest(${rows.map((r) => r.region_code)}::text[], ${rows.map((r) => r.hukou_type)}::text[],
                          ${rows.map((r) => r.effective_from)}::text[], ${rows.map((r) => r.monthly_standard)}::numeric[])
-    on conflict (region_prefix, hukou_type, effective_from) do update set monthly_standard = excluded.monthly_standard
   `.execute(tx.db);
   return rows.length;
 }

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { SafetynetConfig } from '../config/schema.js';
 import type { Tx } from '../db/transaction.js';
-import { isoDate, periodEnd } from '../period.js';
+import { latestClaims } from '../db/latest-claims.js';
+import { claimsWindowStart, isoDate, periodEnd } from '../period.js';
 
 /**
  * Aggregates everything the six dimensions need into one row per household of the period, in
@@ -10,6 +11,7 @@ import { isoDate, periodEnd } from '../period.js';
  */
 export async function buildHouseholdFacts(tx: Tx, period: string, previous: string | null, cfg: SafetynetConfig): Promise<void> {
   const end = isoDate(periodEnd(period));
+  const windowStart = claimsWindowStart(period);
   const { adultFrom, elderlyFrom, oldOldFrom } = cfg.ages;
   await sql`
     create temp table household_facts on commit drop as
@@ -21,15 +23,10 @@ export async function buildHouseholdFacts(tx: Tx, period: string, previous: stri
       select id18, bool_or(category = 'severe') as severe, bool_or(category = 'mental') as mental,
              bool_or(category = 'chronic') as chronic
       from diagnosis where period = ${period} group by id18
-    ), latest_claim as (
-      -- a re-sent claim_id replaces the earlier version: the latest received wins
-      select distinct on (claim_id) id18, settled_on, inpatient, out_of_pocket
-      from claim where received_period <= ${period}
-      order by claim_id, received_period desc, line desc
     ), person_claims as (
       select id18, count(*) filter (where inpatient)::int as stays, sum(out_of_pocket) as oop
-      from latest_claim
-      where settled_on > ${end}::date - interval '12 months' and settled_on <= ${end}::date
+      from ${latestClaims(period)} latest_claim
+      where settled_on >= ${windowStart}::date and settled_on <= ${end}::date
       group by id18
     ), person as (
       select m.household_id, m.id18, m.employment,

@@ -92,6 +92,10 @@ describe('with DATABASE_URL (any PostgreSQL server)', () => {
     const top = await cli(['export', '--period', '2026-09', '--out', '-', '--top', '3', '--all'], { DATABASE_URL: db.url });
     expect(top.stdout.trim().split('\r\n')).toHaveLength(4);
 
+    const nowhere = await cli(['export', '--period', '2026-09', '--out', join(dir, 'no', 'such', 'dir.csv')], { DATABASE_URL: db.url });
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toContain(`cannot write ${join(dir, 'no', 'such', 'dir.csv')}`);
+
     const badRegion = await cli(['export', '--period', '2026-09', '--out', '-', '--region', '4201'], { DATABASE_URL: db.url });
     expect(badRegion.code).toBe(2);
   });
@@ -157,7 +161,7 @@ describe('with no DATABASE_URL: the embedded PostgreSQL under SAFETYNET_HOME', (
     expect(run.stdout).toContain(`warning list:        ${join(home, 'exports', 'warning-list-2026-09.csv')}`);
     // the data-quality report lists refused rows by line and column, and no values
     const quality = await readFile(join(home, 'exports', 'data-quality-2026-09.csv'), 'utf8');
-    expect(quality).toContain('rejected,civil-affairs,53,身份证号,"身份证号: invalid ID number (checksum)');
+    expect(quality).toContain('rejected,civil-affairs,53,身份证号,身份证号: invalid ID number (checksum): the check digit does not match the other 17 digits');
     expect(quality).toContain('kept with warning,medical-insurance,11,,out_of_pocket_mismatch');
     expect(quality).not.toMatch(/\d{17}[\dX]/);
     // the server was stopped when the command ended

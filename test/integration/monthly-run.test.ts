@@ -400,6 +400,16 @@ describe('dibao standards from the config', () => {
     await run(inbox, '2026-10');
   });
 
+  it('refuses a standards file that gives two standards for one region, hukou type and month', async () => {
+    const twice = await makeInbox({ '2026-10': october }, [
+      ['420106', 'urban', '2026-01', '1000'],
+      ['420106', 'urban', '2026-01-01', '1010'],
+    ]);
+    const err = await run(twice, '2026-10').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExtractRejected);
+    expect((err as Error).message).toBe('dibao-standards.csv, line 3: a second standard for 420106, urban, 2026-01 (first on line 2)');
+  });
+
   it('accepts a date as the month a standard takes effect from', async () => {
     const dated = await makeInbox({ '2026-10': october }, [['420106', 'urban', '2026-10-01', '1111']]);
     await run(dated, '2026-10');
@@ -412,12 +422,16 @@ describe('data-quality report', () => {
   it('flags unknown region codes and out-of-pocket amounts that do not add up, keeping the rows', async () => {
     const flagged = await makeInbox({
       '2026-10': {
-        roster: [['Q1', makeId('19700101', 11, '111111'), '吴一', 'head', '420106001001', 'urban', 'none', '5000', 'employed', '', '']],
+        roster: [
+          ['Q1', makeId('19700101', 11, '111111'), '吴一', 'head', '420106001001', 'urban', 'none', '5000', 'employed', '', ''],
+          // a NUL byte is never text: the row is refused, the run goes on
+          ['Q2', makeId('19700101', 21), '吴二', 'head', '420106001001', 'urban', 'none', '5000', 'employed', 'a\u0000b', ''],
+        ],
         claims: [['q1', makeId('19700101', 11, '111111'), '吴一', '2026-10-01', '0', '1000', '600', '100', '400']],
       },
     });
     const summary = await run(flagged, '2026-10');
-    expect(summary.sources['civil-affairs'].rows_loaded).toBe(1);
+    expect(summary.sources['civil-affairs']).toEqual({ rows_read: 2, rows_loaded: 1, rows_rejected: 1 });
     const issues = await test.handle.db.selectFrom('quality_issue').select(['source', 'kind']).where('period', '=', '2026-10').orderBy('source').orderBy('kind').execute();
     expect(issues).toEqual(
       expect.arrayContaining([

@@ -4,6 +4,7 @@ import { assistance, relation } from '../../src/ingest/civil-affairs/civil-affai
 import { disabilityGrade } from '../../src/ingest/disability/disability.source.js';
 import { optionalMoney, parseDate, requiredBoolean, requiredMoney } from '../../src/ingest/values.js';
 import { neutraliseFormula } from '../../src/export/warning-list.js';
+import { claimsWindowStart } from '../../src/period.js';
 
 const ok = <T>(schema: z.ZodType<T>, v: unknown) => schema.parse(v);
 const problem = (schema: z.ZodType, v: unknown) => {
@@ -21,6 +22,9 @@ describe('values of the contract', () => {
     expect(problem(requiredMoney, '12,3a4')).toBe('not an amount in yuan (digits, up to 2 decimals)');
     expect(problem(requiredMoney, '1.234')).not.toBeNull();
     expect(problem(requiredMoney, '-5')).not.toBeNull();
+    // the columns hold 12 digits before the point: a longer amount is the row's error, not the run's
+    expect(ok(requiredMoney, '123456789012.99')).toBe(123456789012.99);
+    expect(problem(requiredMoney, '1234567890123')).not.toBeNull();
   });
 
   it('dates: YYYY-MM-DD and YYYYMMDD, real calendar days only', () => {
@@ -58,5 +62,14 @@ describe('spreadsheet formula injection', () => {
     }
     expect(neutraliseFormula('张*')).toBe('张*');
     expect(neutraliseFormula('a=b')).toBe('a=b');
+  });
+});
+
+describe('the 12-month claims window', () => {
+  it('is the 12 calendar months ending with the period, whatever the leap years', () => {
+    expect(claimsWindowStart('2026-10')).toBe('2025-11-01');
+    expect(claimsWindowStart('2026-01')).toBe('2025-02-01');
+    expect(claimsWindowStart('2025-02')).toBe('2024-03-01'); // 2024-02-29 is outside
+    expect(claimsWindowStart('2024-12')).toBe('2024-01-01');
   });
 });

@@ -113,4 +113,4 @@ export const exitCodeHelp = `Exit codes:
   5    database unavailable
   6    replay: a warning list differs from the expected one
   7    the period is locked by another run
-  130  interrupted (SIGINT/SIGTERM)`;
+  130  interrupted by SIGINT (Ctrl-C); 143 by SIGTERM: the period's transaction is rolled back`;

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../src/config/load-config.js';
@@ -7,11 +9,13 @@ import { ExtractsMissing, PeriodLocked, SafetynetError } from '../src/errors.js'
 import { ingestSource, type SourceCounts } from '../src/ingest/ingest-source.js';
 import type { SourceId } from '../src/ingest/source.js';
 import { sources } from '../src/ingest/sources.js';
+import { writeWarningList } from '../src/export/warning-list.js';
 import { linkHouseholds } from '../src/link/link-households.js';
 import { assertPeriod } from '../src/period.js';
 import { loadDibaoStandards } from '../src/pull/dibao-standards.js';
 import { locateExtracts } from '../src/pull/inbox.js';
 import { scoreHouseholds } from '../src/score/score-households.js';
+import { recordWaiting } from './run-ledger.js';
 
 export interface RunSummary {
   period: string;
@@ -83,8 +87,9 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
   try {
     located = await locateExtracts(opts.inbox, period);
   } catch (err) {
-    // "not delivered yet" is not a failure of the data: nothing is recorded for it
-    if (!(err instanceof ExtractsMissing)) await ledger('refused', err);
+    // "not delivered yet" is not a failure of the data: the period is waiting
+    if (err instanceof ExtractsMissing) await recordWaiting(database.db, period, opts.inbox, config.version, err.missing);
+    else await ledger('refused', err);
     throw err;
   }
   const hashes = Object.fromEntries(located.map((l) => [l.source, l.sha256]));
@@ -161,6 +166,10 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
         .set({ status: 'succeeded', finished_at: new Date(), summary: JSON.stringify(result) })
         .where('run_id', '=', run.run_id)
         .execute();
+      // the list this run produced, as a hash: equal hashes, equal lists
+      const hash = createHash('sha256');
+      await writeWarningList(tx.db, { period }, new Writable({ write: (chunk, _enc, cb) => (hash.update(chunk), cb()) }), runLog);
+      await tx.db.updateTable('run').set({ output_sha256: hash.digest('hex') }).where('run_id', '=', run.run_id).execute();
       return result;
     });
     runLog.info({ households_scored: summary.households_scored, warnings: summary.warnings, seconds: seconds(t0) }, 'run succeeded');

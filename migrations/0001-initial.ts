@@ -6,13 +6,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create table run (
       run_id bigserial primary key,
       period text not null check (period ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'),
-      status text not null check (status in ('running', 'succeeded', 'failed', 'refused')),
+      -- waiting: extracts not all delivered yet (not a failure); refused: input could not be trusted
+      status text not null check (status in ('running', 'succeeded', 'failed', 'refused', 'waiting')),
       started_at timestamptz not null default now(),
       finished_at timestamptz,
       inbox text not null,
       config_version text not null,
       input_hashes jsonb,
       summary jsonb,
+      -- sha256 of the period's default warning list: two runs with equal hashes gave the same list
+      output_sha256 text,
       error text
     );
     create index run_period_status on run (period, status);

@@ -4,6 +4,8 @@ import { exportCommand } from './commands/export.js';
 import { migrateCommand } from './commands/migrate.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
+import { runsCommand } from './commands/runs.js';
+import { scheduleCommand } from './commands/schedule.js';
 import type { GlobalOptions } from './context.js';
 import { ExitCode, exitCodeFor, exitCodeHelp, ReplayDiffers, SafetynetError } from './errors.js';
 import { createLogger } from './log.js';
@@ -53,7 +55,7 @@ export function buildProgram(): Command {
   program
     .command('run')
     .description('run the monthly job: pull the period\'s four extracts, verify, ingest, link, score, record the run and write the warning list')
-    .requiredOption('--inbox <dir>', 'inbox folder: <inbox>/<period>/{civil-affairs,disability,medical-insurance,health}.csv')
+    .option('--inbox <dir>', 'inbox folder: <inbox>/<period>/{civil-affairs,disability,medical-insurance,health}.csv (default: fetch from the config\'s operation.sources)')
     .option('--period <YYYY-MM>', 'the period to run (default: every period folder of the inbox, oldest first)')
     .option('--json', 'print one JSON summary line per period on stdout')
     .option('--no-export', 'do not write the warning list under SAFETYNET_HOME/exports')
@@ -95,6 +97,31 @@ Exits 0 when every list matches, 6 with a diff when one differs.
 ${exitCodeHelp}`)
     .action(async (dir: string, opts, cmd: Command) => {
       await replayCommand({ ...globals(cmd), ...opts, dir }, logger(cmd));
+    });
+
+  program
+    .command('schedule')
+    .description('unattended operation: on the config\'s cron schedule (operation.schedule, operation.timezone), fetch and run every period that is due and not yet done')
+    .option('--once', 'one tick, then exit (for cron(8) or a CronJob); prints a JSON report')
+    .addHelpText('after', `
+A tick only triggers; the run ledger decides what is due: every month from operation.firstPeriod
+(default: last month) up to last month without a successful run, oldest first. A period whose
+files have not all arrived is recorded as waiting and retried at the next tick. SIGINT/SIGTERM
+stop the process; the current run rolls back and is redone at the next start.
+${exitCodeHelp}`)
+    .action(async (opts, cmd: Command) => {
+      await scheduleCommand({ ...globals(cmd), ...opts }, logger(cmd));
+    });
+
+  program
+    .command('runs')
+    .description('the run ledger: every run with its period, status, times, counts and output hash, newest first')
+    .option('--period <YYYY-MM>', 'only this period')
+    .option('--limit <n>', 'at most N runs (default 100)', positiveInt)
+    .option('--json', 'one JSON object per line')
+    .addHelpText('after', `\n${exitCodeHelp}`)
+    .action(async (opts, cmd: Command) => {
+      await runsCommand({ ...globals(cmd), ...opts }, logger(cmd));
     });
 
   program

@@ -19,6 +19,8 @@ export const ExitCode = {
   replayDiffers: 6,
   /** another process holds the period's lock */
   lockHeld: 7,
+  /** a source could not be fetched, even after retries (server down, refused, forbidden) */
+  pullFailed: 8,
   /** stopped by SIGINT/SIGTERM (128 + SIGINT) */
   interrupted: 130,
 } as const;
@@ -95,6 +97,13 @@ export class PeriodLocked extends SafetynetError {
   }
 }
 
+export class PullFailed extends SafetynetError {
+  readonly exitCode = ExitCode.pullFailed;
+  constructor(readonly source: string, problem: string, options?: { cause?: unknown }) {
+    super(`could not fetch ${source}: ${problem}`, options);
+  }
+}
+
 export class Interrupted extends SafetynetError {
   readonly exitCode = ExitCode.interrupted;
 }
@@ -113,4 +122,5 @@ export const exitCodeHelp = `Exit codes:
   5    database unavailable
   6    replay: a warning list differs from the expected one
   7    the period is locked by another run
+  8    a source could not be fetched, even after retries
   130  interrupted by SIGINT (Ctrl-C); 143 by SIGTERM: the period's transaction is rolled back`;

@@ -8,10 +8,12 @@ import { writeQualityReport } from '../export/quality-report.js';
 import { listCounts, writeWarningList } from '../export/warning-list.js';
 import { assertPeriod } from '../period.js';
 import { periodsInInbox } from '../pull/inbox.js';
+import { pullPeriod } from '../pull/pull-period.js';
 import { UsageError } from '../errors.js';
 
 export interface RunCommandOptions extends GlobalOptions {
-  inbox: string;
+  /** a local inbox; without it the config's operation.sources are fetched (or operation.inbox used) */
+  inbox?: string;
   /** omitted: every period folder of the inbox, oldest first */
   period?: string;
   json?: boolean;
@@ -26,10 +28,21 @@ export interface RunCommandResult {
 /** `safetynet run`: the monthly run of one period (or every period of an inbox). */
 export async function runCommand(opts: RunCommandOptions, log: Logger, out: NodeJS.WritableStream = process.stdout): Promise<RunCommandResult> {
   const config = resolveConfig(opts);
-  const inbox = resolve(opts.inbox);
-  if (!(await stat(inbox).then((s) => s.isDirectory(), () => false))) throw new UsageError(`inbox ${inbox} is not a folder`);
+  const op = config.config.operation;
+  const fetching = !opts.inbox && op.sources !== null;
+  if (!opts.inbox && !fetching && !op.inbox) {
+    throw new UsageError('run needs --inbox DIR, or operation.sources / operation.inbox in the config file');
+  }
+  let inbox = resolve(opts.inbox ?? op.inbox ?? join(resolveHome(opts), 'pulled'));
+  if (fetching && !opts.period) throw new UsageError('run with fetched sources needs --period YYYY-MM');
+  if (!fetching && !(await stat(inbox).then((s) => s.isDirectory(), () => false))) throw new UsageError(`inbox ${inbox} is not a folder`);
   const periods = opts.period ? [assertPeriod(opts.period)] : await periodsInInbox(inbox);
   if (periods.length === 0) throw new UsageError(`no period folders (YYYY-MM) in ${inbox}`);
+  if (fetching) {
+    const pulled = await pullPeriod(op, resolveHome(opts), periods[0]!, log);
+    inbox = pulled.inbox;
+    // missing files are reported (and recorded as waiting) by the run itself
+  }
   const database = await openMigrated(opts, log);
   const summaries: RunCommandResult['summaries'] = [];
   try {

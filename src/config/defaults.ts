@@ -104,4 +104,19 @@ export const defaultConfig: SafetynetConfig = {
     // A covered household whose score moves this much either way is flagged for a review of its assistance.
     coveredChange: 10,
   },
+  operation: {
+    // Every day at 07:00: departments deliver in the first days of the month, on no fixed day;
+    // a tick only asks what is due, so daily ticks cost nothing once the month is done.
+    schedule: '0 7 * * *',
+    // The bureau's clock, not the container's (which runs in UTC).
+    timezone: 'Asia/Shanghai',
+    firstPeriod: null,
+    inbox: null,
+    sources: null,
+    // A department's server that is down for a minute should not cost a day: 5 tries over ~30 s.
+    retries: 4,
+    retryDelayMs: 2000,
+    // No byte for this long on a download is a dead connection.
+    timeoutMs: 60000,
+  },
 };

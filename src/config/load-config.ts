@@ -45,7 +45,9 @@ export function parseConfig(override: unknown, source = 'defaults'): LoadedConfi
       result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`),
     );
   }
-  const canonical = JSON.stringify(result.data);
+  // the version traces a list to its rules: how and when files are fetched is not part of it
+  const { operation: _operation, ...rules } = result.data;
+  const canonical = JSON.stringify(rules);
   return {
     config: deepFreeze(result.data),
     version: createHash('sha256').update(canonical).digest('hex').slice(0, 16),

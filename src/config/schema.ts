@@ -1,3 +1,4 @@
+import cron from 'node-cron';
 import { z } from 'zod';
 
 const share = z.number().min(0).max(1);
@@ -11,6 +12,48 @@ export const weightsSchema = z.strictObject({
   disability: share,
   medical_burden: share,
   labour_capacity: share,
+});
+
+const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+function validTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Where one file comes from: a path, file:// or http(s):// URL with {period}, and request headers. */
+const locationSchema = z.strictObject({
+  location: z.string().min(1),
+  /** values may name environment variables as ${NAME}: tokens stay out of the config file */
+  headers: z.record(z.string(), z.string()).default({}),
+});
+
+export const operationSchema = z.strictObject({
+  /** cron expression (node-cron, seconds optional); a tick only asks the database what is due */
+  schedule: z.string().refine((e) => cron.validate(e), 'not a valid cron expression'),
+  timezone: z.string().refine(validTimeZone, 'not an IANA time zone (e.g. Asia/Shanghai)'),
+  /** the first period the scheduler owes a run for; without it, the month before it first starts */
+  firstPeriod: z.string().regex(PERIOD, 'must be YYYY-MM').nullable(),
+  /** a local inbox in the contract's layout, used when no sources are given */
+  inbox: z.string().nullable(),
+  /** each department's file, the optional manifest and the dibao standards */
+  sources: z
+    .strictObject({
+      'civil-affairs': locationSchema,
+      disability: locationSchema,
+      'medical-insurance': locationSchema,
+      health: locationSchema,
+      manifest: locationSchema.optional(),
+      'dibao-standards': locationSchema.optional(),
+    })
+    .nullable(),
+  retries: z.int().min(0).max(20),
+  retryDelayMs: z.int().min(0),
+  timeoutMs: z.int().min(100),
 });
 
 export const configSchema = z
@@ -70,6 +113,7 @@ export const configSchema = z
       dependantsPerEarner: z.array(z.strictObject({ atLeast: z.number().positive(), points })).min(1),
     }),
     review: z.strictObject({ coveredChange: points }),
+    operation: operationSchema,
   })
   .superRefine((cfg, ctx) => {
     const sum = Object.values(cfg.weights).reduce((a, b) => a + b, 0);
@@ -88,5 +132,7 @@ export const configSchema = z
   });
 
 export type SafetynetConfig = z.infer<typeof configSchema>;
+export type OperationConfig = SafetynetConfig['operation'];
+export type SourceLocation = z.infer<typeof locationSchema>;
 export type DimensionId = keyof SafetynetConfig['weights'];
 export const dimensionIds = Object.keys(weightsSchema.shape) as DimensionId[];

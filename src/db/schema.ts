@@ -12,13 +12,14 @@ type DateCol = ColumnType<string, string, string>;
 export interface RunTable {
   run_id: Generated<number>;
   period: string;
-  status: 'running' | 'succeeded' | 'failed' | 'refused';
+  status: 'running' | 'succeeded' | 'failed' | 'refused' | 'waiting';
   started_at: Generated<Timestamp>;
-  finished_at: Timestamp | null;
+  finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   inbox: string;
   config_version: string;
   input_hashes: ColumnType<Record<string, string>, string, string> | null;
   summary: ColumnType<unknown, string, string> | null;
+  output_sha256: string | null;
   error: string | null;
 }
 

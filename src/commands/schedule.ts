@@ -1,0 +1,25 @@
+import type { Logger } from 'pino';
+import { startScheduler, tick } from '../../jobs/schedule.js';
+import { openMigrated, resolveConfig, resolveHome, type GlobalOptions } from '../context.js';
+
+export interface ScheduleOptions extends GlobalOptions {
+  /** one tick and exit: for cron(8) or a Kubernetes CronJob instead of a long-running process */
+  once?: boolean;
+}
+
+/**
+ * `safetynet schedule`: the long-running process of unattended operation. SIGINT and SIGTERM
+ * end it: the current run's transaction rolls back (its lock goes with it), the embedded
+ * server stops, and the exit code is 130 or 143.
+ */
+export async function scheduleCommand(opts: ScheduleOptions, log: Logger): Promise<void> {
+  const config = resolveConfig(opts);
+  const deps = { config, log, home: resolveHome(opts), openDatabase: () => openMigrated(opts, log) };
+  if (opts.once) {
+    const report = await tick(deps);
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return;
+  }
+  startScheduler(deps);
+  await new Promise<never>(() => {}); // runs until a signal ends the process
+}

@@ -1,0 +1,152 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import { dirname } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import type { SourceLocation } from '../config/schema.js';
+import { PullFailed } from '../errors.js';
+
+/**
+ * Fetches one file of a period to a local path, streaming (never whole in memory): from a
+ * path, a file:// URL or an http(s):// URL. A 404 (or a missing local file) means "not
+ * delivered yet". Connection failures, timeouts, 5xx and truncated bodies are retried with
+ * exponential backoff, then fail with the source named. The file appears at `dest` only
+ * complete; verification against the manifest happens before anything is loaded.
+ */
+export interface FetchOptions {
+  retries: number;
+  retryDelayMs: number;
+  timeoutMs: number;
+  log: Logger;
+  /** what to call it in messages: the source id */
+  label: string;
+}
+
+export type FetchResult = 'delivered' | 'not-delivered';
+
+class Transient extends Error {}
+
+export function expandLocation(template: string, period: string): string {
+  return template.replaceAll('{period}', period);
+}
+
+/** `${NAME}` in a header value is the environment variable NAME; a missing one is an error, never an empty token. */
+export function expandHeaders(headers: Record<string, string>, label: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    out[k] = v.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const value = process.env[name];
+      if (value === undefined) throw new PullFailed(label, `header ${k} needs the environment variable ${name}, which is not set`);
+      return value;
+    });
+  }
+  return out;
+}
+
+/** The URL as logs may show it: no credentials, no query string (tokens hide there too). */
+export function redactLocation(location: string): string {
+  try {
+    const u = new URL(location);
+    if (u.protocol === 'http:' || u.protocol === 'https:') return `${u.origin}${u.pathname}`;
+  } catch {
+    // a plain path
+  }
+  return location;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function fetchLocal(path: string, partial: string): Promise<FetchResult> {
+  const found = await stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!found) return 'not-delivered';
+  await pipeline(createReadStream(path), createWriteStream(partial));
+  return 'delivered';
+}
+
+function fetchHttp(url: URL, headers: Record<string, string>, partial: string, timeoutMs: number): Promise<FetchResult> {
+  const client = url.protocol === 'https:' ? https : http;
+  return new Promise<FetchResult>((resolve, reject) => {
+    const req = client.get(url, { headers, timeout: timeoutMs }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status === 404 || status === 410) {
+        res.resume();
+        resolve('not-delivered');
+        return;
+      }
+      if (status >= 500 || status === 429 || status === 408) {
+        res.resume();
+        reject(new Transient(`HTTP ${status}`));
+        return;
+      }
+      if (status !== 200) {
+        res.resume();
+        reject(new Error(`HTTP ${status} ${res.statusMessage ?? ''}`.trim()));
+        return;
+      }
+      const expected = res.headers['content-length'] === undefined ? undefined : Number(res.headers['content-length']);
+      let received = 0;
+      res.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+      });
+      pipeline(res, createWriteStream(partial)).then(
+        () => {
+          if (expected !== undefined && received !== expected) reject(new Transient(`truncated: ${received} of ${expected} bytes`));
+          else resolve('delivered');
+        },
+        (err: Error) => reject(new Transient(`download broke off: ${err.message}`)),
+      );
+    });
+    req.on('timeout', () => req.destroy(new Transient(`no answer for ${timeoutMs} ms`)));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      reject(err instanceof Transient ? err : new Transient(err.code ?? err.message));
+    });
+  });
+}
+
+export async function fetchFile(source: SourceLocation, period: string, dest: string, opts: FetchOptions): Promise<FetchResult> {
+  const location = expandLocation(source.location, period);
+  const headers = expandHeaders(source.headers ?? {}, opts.label);
+  const shown = redactLocation(location);
+  const partial = `${dest}.partial`;
+  await mkdir(dirname(dest), { recursive: true });
+  let url: URL | undefined;
+  try {
+    url = new URL(location);
+  } catch {
+    url = undefined; // a plain path
+  }
+  for (let attempt = 0; ; attempt++) {
+    try {
+      let result: FetchResult;
+      if (url && (url.protocol === 'http:' || url.protocol === 'https:')) {
+        result = await fetchHttp(url, headers, partial, opts.timeoutMs);
+      } else {
+        result = await fetchLocal(url?.protocol === 'file:' ? fileURLToPath(url) : location, partial);
+      }
+      if (result === 'delivered') await rename(partial, dest);
+      else await rm(partial, { force: true });
+      opts.log.debug({ source: opts.label, location: shown, result, attempt }, 'fetched');
+      return result;
+    } catch (err) {
+      await rm(partial, { force: true });
+      if (err instanceof PullFailed) throw err;
+      const transient = err instanceof Transient;
+      if (!transient || attempt >= opts.retries) {
+        throw new PullFailed(
+          opts.label,
+          `${shown}: ${(err as Error).message}${transient ? ` (after ${attempt + 1} tries)` : ''}`,
+          { cause: err },
+        );
+      }
+      const delay = opts.retryDelayMs * 2 ** attempt;
+      opts.log.warn({ source: opts.label, location: shown, attempt: attempt + 1, retry_in_ms: delay, problem: (err as Error).message }, 'fetch failed, retrying');
+      await sleep(delay);
+    }
+  }
+}

@@ -6,14 +6,13 @@ import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
  */
 
 type Numeric = ColumnType<string, number | string, number | string>;
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type DateCol = ColumnType<string, string, string>;
 
 export interface RunTable {
   run_id: Generated<number>;
   period: string;
   status: 'running' | 'succeeded' | 'failed' | 'refused' | 'waiting';
-  started_at: Generated<Timestamp>;
+  started_at: ColumnType<Date, Date | string | undefined, Date | string>;
   finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   inbox: string;
   config_version: string;

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../src/config/load-config.js';
+import { crashPoint } from '../src/crash-point.js';
 import type { DatabaseHandle } from '../src/db/connect.js';
 import { withTransaction } from '../src/db/transaction.js';
 import { ExtractsMissing, PeriodLocked, SafetynetError } from '../src/errors.js';
@@ -132,6 +133,7 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
         sourceLog.info({ ...counts[extract.source], seconds: seconds(t) }, 'ingested');
       }
 
+      crashPoint('after-ingest');
       // fresh rows have no statistics until autovacuum sees them, which it cannot inside this
       // transaction; without them the planner picks nested loops that never end on a city
       await sql`analyze roster_member, disability, diagnosis, claim`.execute(tx.db);
@@ -139,6 +141,7 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
       let t = performance.now();
       const link = await linkHouseholds(tx, period);
       await sql`analyze household, member`.execute(tx.db);
+      crashPoint('after-link');
       runLog.info({ households: link.households, not_on_roster: link.notOnRoster, seconds: seconds(t) }, 'linked');
 
       t = performance.now();
@@ -170,8 +173,10 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
       const hash = createHash('sha256');
       await writeWarningList(tx.db, { period }, new Writable({ write: (chunk, _enc, cb) => (hash.update(chunk), cb()) }), runLog);
       await tx.db.updateTable('run').set({ output_sha256: hash.digest('hex') }).where('run_id', '=', run.run_id).execute();
+      crashPoint('before-commit');
       return result;
     });
+    crashPoint('after-commit');
     runLog.info({ households_scored: summary.households_scored, warnings: summary.warnings, seconds: seconds(t0) }, 'run succeeded');
     return summary;
   } catch (err) {

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { cp, chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +141,81 @@ describe('with DATABASE_URL (any PostgreSQL server)', () => {
     expect(r.stdout).toMatch(/^-1,WC001,/m);
     expect(r.stdout).toMatch(/^\+1,WC001,/m);
     expect(r.stderr).toContain('differs from the expected one');
+  });
+});
+
+describe('exit codes of unattended operation', () => {
+  let db: { name: string; url: string };
+  beforeAll(async () => {
+    db = await createDatabase('codes');
+    expect((await cli(['migrate'], { DATABASE_URL: db.url })).code).toBe(0);
+  });
+  afterAll(async () => {
+    await dropDatabase(db.name);
+  });
+
+  it('exits 7 and writes nothing when another process holds the period', async () => {
+    const other = new pg.Client({ connectionString: db.url });
+    await other.connect();
+    try {
+      await other.query('begin');
+      await other.query(`select pg_advisory_xact_lock(hashtext('safetynet:period'), hashtext('2026-10'))`);
+      const r = await cli(['run', '--inbox', INBOX, '--period', '2026-10'], { DATABASE_URL: db.url });
+      expect(r.code).toBe(7);
+      expect(r.stderr).toContain('period 2026-10 is being run by another process; nothing was written');
+      const runs = await other.query('select count(*)::int as n from run');
+      expect(runs.rows[0].n).toBe(0);
+    } finally {
+      await other.query('rollback');
+      await other.end();
+    }
+  });
+
+  it('exits 130 on SIGINT mid-run, leaving the period as it was', async () => {
+    const blocker = new pg.Client({ connectionString: db.url });
+    await blocker.connect();
+    await blocker.query('begin');
+    // the run will wait on this lock when it starts to replace the period's rows
+    await blocker.query('lock table household in access exclusive mode');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'run', '--inbox', INBOX, '--period', '2026-10'], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: db.url },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      for (let i = 0; i < 80; i++) {
+        const waiting = await blocker.query(`select count(*)::int as n from pg_locks where not granted and relation = 'household'::regclass`);
+        if (waiting.rows[0].n > 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+    } finally {
+      await blocker.query('rollback');
+      await blocker.end();
+    }
+    const r = await cli(['export', '--period', '2026-10', '--out', '-'], { DATABASE_URL: db.url });
+    expect(r.code).toBe(2); // never completed: no list
+  });
+
+  it('exits 8 with the source named when a source cannot be fetched', async () => {
+    const dir = await scratch();
+    const config = join(dir, 'config.json');
+    const down = (s: string) => ({ location: `http://127.0.0.1:1/{period}/${s}.csv` });
+    await writeFile(
+      config,
+      JSON.stringify({
+        operation: {
+          retries: 1,
+          retryDelayMs: 10,
+          sources: { 'civil-affairs': down('civil-affairs'), disability: down('disability'), 'medical-insurance': down('medical-insurance'), health: down('health') },
+        },
+      }),
+    );
+    const r = await cli(['--home', dir, '--config', config, 'run', '--period', '2026-10'], { DATABASE_URL: db.url });
+    expect(r.code).toBe(8);
+    expect(r.stderr).toContain('could not fetch civil-affairs: http://127.0.0.1:1/2026-10/civil-affairs.csv: ECONNREFUSED (after 2 tries)');
   });
 });
 

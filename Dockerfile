@@ -30,6 +30,8 @@ RUN mkdir -p /var/lib/safetynet /srv/inbox && chown node:node /var/lib/safetynet
 USER node
 VOLUME ["/var/lib/safetynet", "/srv/inbox"]
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/bin/safetynet.js"]
-# Issue 3 brings `safetynet schedule`; until then the container runs one period when asked:
-#   docker run -v inbox:/srv/inbox -v data:/var/lib/safetynet IMAGE run --inbox /srv/inbox --period 2026-10
-CMD ["--help"]
+# Unattended by default. Mount the config (operation.sources or operation.inbox, schedule) and
+# point SAFETYNET_CONFIG at it; set DATABASE_URL for an external server, else the embedded one
+# keeps its data in the /var/lib/safetynet volume. Any other command runs once:
+#   docker run --rm -v data:/var/lib/safetynet IMAGE runs
+CMD ["schedule"]

@@ -34,6 +34,10 @@ describe('the Dockerfile', () => {
     expect(dockerfile).not.toMatch(/postgres:\/\//);
   });
 
+  it('runs the scheduler by default', () => {
+    expect(dockerfile).toMatch(/^CMD \["schedule"\]$/m);
+  });
+
   it('keeps data and inbox on volumes, with a time zone set', () => {
     expect(dockerfile).toMatch(/^VOLUME .*\/var\/lib\/safetynet/m);
     expect(dockerfile).toMatch(/TZ=Asia\/Shanghai/);

@@ -106,9 +106,15 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
   // one report line per unknown region code, not per row: a retired code can cover thousands
   const unknownRegions = new Map<string, { rows: number; firstLine: number }>();
   const width = extract.header.length;
+  // a person watching a city-sized file sees it move: a line every few seconds
+  let lastProgress = performance.now();
   async function* validRows(): AsyncGenerator<CopyValue[]> {
     for await (const { line, fields } of extract.records) {
       read++;
+      if ((read & 0x3fff) === 0 && performance.now() - lastProgress > 5000) {
+        lastProgress = performance.now();
+        opts.log.info({ file, rows_read: read, rows_rejected: refused }, 'reading');
+      }
       const reject = (column: string | null, reason: string) => {
         refused++;
         // the row as sent, keyed by its own headers, kept for whoever fixes it at the source

@@ -104,10 +104,6 @@ export class PullFailed extends SafetynetError {
   }
 }
 
-export class Interrupted extends SafetynetError {
-  readonly exitCode = ExitCode.interrupted;
-}
-
 export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof SafetynetError) return err.exitCode;
   return ExitCode.internal;

@@ -2,7 +2,6 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { z } from 'zod';
-import type { SafetynetConfig } from '../config/schema.js';
 import type { Tx } from '../db/transaction.js';
 import { ExtractRejected } from '../errors.js';
 import { headerKey } from '../ingest/ingest-source.js';
@@ -77,5 +76,3 @@ export async function loadDibaoStandards(tx: Tx, inbox: string): Promise<number 
   `.execute(tx.db);
   return rows.length;
 }
-
-export type DibaoDefaults = SafetynetConfig['dibaoDefaults'];

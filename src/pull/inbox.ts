@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
@@ -102,7 +102,6 @@ export async function locateExtracts(inbox: string, period: string): Promise<Loc
 
 /** Periods present in an inbox (folders named YYYY-MM), oldest first. */
 export async function periodsInInbox(inbox: string): Promise<string[]> {
-  const { readdir } = await import('node:fs/promises');
   const entries = await readdir(inbox, { withFileTypes: true });
   return entries
     .filter((e) => e.isDirectory() && /^\d{4}-(0[1-9]|1[0-2])$/.test(e.name))

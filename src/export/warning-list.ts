@@ -98,8 +98,38 @@ function reasonText(r: ListRow, previousPeriod: string | null, zh: boolean): str
   return [...notes, ...facts].join(zh ? '；' : '; ');
 }
 
-/** Streams the ranked warning list of a period as CSV (UTF-8 with BOM, so Excel reads Chinese). */
-export async function writeWarningList(db: Kysely<Database>, opts: ExportOptions, out: Writable, log: Logger): Promise<number> {
+/** One household of the list as its reader sees it: masked unless asked, words in the chosen language. */
+export interface WarningListEntry {
+  rank: number;
+  household_id: string;
+  region_code: string;
+  head_name: string;
+  head_id_number: string;
+  members: number;
+  score: number;
+  tier: string;
+  age_structure: number;
+  economic: number;
+  health: number;
+  disability: number;
+  medical_burden: number;
+  labour_capacity: number;
+  coverage: string;
+  change: string;
+  reasons: string;
+}
+
+export interface EntryOptions extends ExportOptions {
+  /** 'street': by 9-digit street prefix, then rank (one sheet per street); ranks stay those of the whole list */
+  order?: 'rank' | 'street';
+}
+
+/**
+ * The ranked warning list of a period, streamed from the database (a cursor, never the whole
+ * table): by default the households over the threshold and covered ones flagged for review;
+ * `all` every scored household. Ranks are renumbered within a `region` or `top` selection.
+ */
+export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptions): AsyncGenerator<WarningListEntry> {
   const period = assertPeriod(opts.period);
   if (opts.region !== undefined && !/^(\d{6}|\d{9}|\d{12})$/.test(opts.region)) {
     throw new UsageError(`--region "${opts.region}" must be a 12-digit community code, a 9-digit street prefix or a 6-digit county code`);
@@ -118,13 +148,14 @@ export async function writeWarningList(db: Kysely<Database>, opts: ExportOptions
 
   const zh = opts.lang === 'zh';
   const word = (v: string) => (zh ? (ZH[v] ?? v) : v);
-  const query = db
+  const selected = db
     .selectFrom('household_score as s')
     .innerJoin('household as h', (j) => j.onRef('h.period', '=', 's.period').onRef('h.household_id', '=', 's.household_id'))
     .select([
       's.household_id', 'h.region_code', 'h.head_name', 'h.head_id18', 'h.members', 's.total', 's.tier', 's.age_structure',
       's.economic', 's.health', 's.disability', 's.medical_burden', 's.labour_capacity', 's.covered', 's.review',
       's.previous_total', 'h.assistance', 'h.on_roster', 's.change', 's.reasons',
+      sql<number>`row_number() over (order by s.rank)`.as('list_rank'),
     ])
     .where('s.period', '=', period)
     .$if(!opts.all, (q) => q.where((eb) => eb.or([eb('s.on_list', '=', true), eb('s.review', '=', true)])))
@@ -133,43 +164,63 @@ export async function writeWarningList(db: Kysely<Database>, opts: ExportOptions
     )
     .orderBy('s.rank')
     .$if(opts.top !== undefined, (q) => q.limit(opts.top!));
+  const query =
+    opts.order === 'street'
+      ? db.selectFrom(selected.as('l')).selectAll().orderBy(sql`left(region_code, 9)`).orderBy('list_rank')
+      : db.selectFrom(selected.as('l')).selectAll().orderBy('list_rank');
 
+  for await (const row of query.stream(1000)) {
+    const r = row as unknown as ListRow & { list_rank: number };
+    yield {
+      rank: Number(r.list_rank),
+      household_id: r.household_id,
+      region_code: r.region_code,
+      head_name: opts.unmasked ? r.head_name : maskName(r.head_name),
+      head_id_number: opts.unmasked ? r.head_id18 : maskIdNumber(r.head_id18),
+      members: r.members,
+      score: r.total,
+      tier: word(r.tier),
+      age_structure: r.age_structure,
+      economic: r.economic,
+      health: r.health,
+      disability: r.disability,
+      medical_burden: r.medical_burden,
+      labour_capacity: r.labour_capacity,
+      coverage: word(r.on_roster ? r.assistance : 'not_on_roster'),
+      change: word(r.change),
+      reasons: reasonText(r, previousPeriod, zh),
+    };
+  }
+}
+
+/** Text columns of an entry: these are escaped against formula injection, the rest are numbers. */
+const TEXT_COLUMNS = new Set(['household_id', 'region_code', 'head_name', 'head_id_number', 'tier', 'coverage', 'change', 'reasons']);
+
+/** Streams the ranked warning list of a period as CSV (UTF-8 with BOM, so Excel reads Chinese). */
+export async function writeWarningList(db: Kysely<Database>, opts: ExportOptions, out: Writable, log: Logger): Promise<number> {
+  const zh = opts.lang === 'zh';
+  const entries = warningListEntries(db, opts);
+  // the first entry (or the period check) before any byte is written
+  let next = await entries.next();
   const csv = stringify({ bom: true, record_delimiter: 'windows' });
   const done = pipeline(csv, out);
   csv.write(COLUMNS.map(([en, cn]) => (zh ? cn : en)));
-  let rank = 0;
-  for await (const row of query.stream(1000)) {
-    const r = row as unknown as ListRow;
-    rank++;
-    const coverage = r.on_roster ? r.assistance : 'not_on_roster';
-    const text = (v: string) => neutraliseFormula(v);
-    const record = [
-      rank,
-      text(r.household_id),
-      text(r.region_code),
-      text(opts.unmasked ? r.head_name : maskName(r.head_name)),
-      text(opts.unmasked ? r.head_id18 : maskIdNumber(r.head_id18)),
-      r.members,
-      r.total,
-      word(r.tier),
-      r.age_structure,
-      r.economic,
-      r.health,
-      r.disability,
-      r.medical_burden,
-      r.labour_capacity,
-      word(coverage),
-      word(r.change),
-      text(reasonText(r, previousPeriod, zh)),
-    ];
+  let rows = 0;
+  for (; !next.done; next = await entries.next()) {
+    const e = next.value;
+    rows++;
+    const record = COLUMNS.map(([key]) => {
+      const v = e[key];
+      return TEXT_COLUMNS.has(key) ? neutraliseFormula(String(v)) : v;
+    });
     if (!csv.write(record)) await once(csv, 'drain');
   }
   csv.end();
   await done;
   if (opts.unmasked) {
-    log.warn({ period, rows: rank, user: userInfo().username }, 'UNMASKED export: names and ID numbers in clear');
+    log.warn({ period: opts.period, rows, user: userInfo().username }, 'UNMASKED export: names and ID numbers in clear');
   }
-  return rank;
+  return rows;
 }
 
 /** For summaries: how many households a period's list holds, split by coverage. */

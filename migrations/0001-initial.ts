@@ -176,12 +176,29 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       primary key (period, household_id)
     );
     create index household_score_rank on household_score (period, rank);
+
+    -- every export of a list: who took what, why, masked or not; written in the transaction
+    -- that read the rows, so that no file exists without its line here
+    create table export_audit (
+      audit_id bigserial primary key,
+      at timestamptz not null default now(),
+      operator text not null,
+      purpose text,
+      period text not null,
+      format text not null,
+      filters jsonb not null,
+      masked boolean not null,
+      rows integer not null,
+      sha256 text not null,
+      file text not null
+    );
+    create index export_audit_period on export_audit (period, at);
   `.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
-    drop table household_score, member, household, dibao_standard, source_load, quality_issue,
+    drop table export_audit, household_score, member, household, dibao_standard, source_load, quality_issue,
       rejected_row, diagnosis, claim, disability, roster_member, run;
   `.execute(db);
 }

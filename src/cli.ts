@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
+import { auditCommand } from './commands/audit.js';
 import { exportCommand } from './commands/export.js';
 import { migrateCommand } from './commands/migrate.js';
 import { replayCommand } from './commands/replay.js';
@@ -72,15 +73,19 @@ ${exitCodeHelp}`)
     .command('export')
     .description('write the ranked warning list of a period that has been run')
     .requiredOption('--period <YYYY-MM>', 'the period')
-    .addOption(new Option('--format <format>', 'output format').choices(['csv']).default('csv'))
+    .addOption(new Option('--format <format>', 'output format: csv, or json (one object per household, reasons as structured facts)').default('csv'))
     .option('--out <file>', 'output file, or - for stdout', '-')
     .option('--all', 'every scored household with its six dimension scores, not only those over the threshold')
     .option('--region <code>', 'a 12-digit community code, a 9-digit street or a 6-digit county prefix')
     .option('--top <n>', 'only the first N households', positiveInt)
-    .option('--unmasked', 'names and ID numbers in clear (logged)')
+    .option('--unmasked', 'names and ID numbers in clear (needs --purpose; audited)')
+    .option('--operator <name>', 'who takes the export, for the audit log (default: SAFETYNET_OPERATOR, else the login name)')
+    .option('--purpose <text>', 'why, for the audit log; required with --unmasked')
     .addOption(new Option('--lang <lang>', 'header and value language').choices(['en', 'zh']).default('en'))
     .addHelpText('after', `
 IDs show their first 6 and last 4 characters and names their first character unless --unmasked.
+Every export is recorded in the audit log (safetynet audit) in the transaction that read its rows;
+a file is put in place only once its audit row is committed.
 Text cells that a spreadsheet would run as a formula are prefixed with an apostrophe.
 ${exitCodeHelp}`)
     .action(async (opts, cmd: Command) => {
@@ -122,6 +127,17 @@ ${exitCodeHelp}`)
     .addHelpText('after', `\n${exitCodeHelp}`)
     .action(async (opts, cmd: Command) => {
       await runsCommand({ ...globals(cmd), ...opts }, logger(cmd));
+    });
+
+  program
+    .command('audit')
+    .description('the export audit log: who exported which list, when, why, masked or not, rows and file hash')
+    .option('--period <YYYY-MM>', 'only exports of this period')
+    .option('--limit <n>', 'at most N entries (default 100)', positiveInt)
+    .option('--json', 'one JSON object per line')
+    .addHelpText('after', `\n${exitCodeHelp}`)
+    .action(async (opts, cmd: Command) => {
+      await auditCommand({ ...globals(cmd), ...opts }, logger(cmd));
     });
 
   program

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { runPeriod, type RunSummary } from '../../jobs/run-period.js';
 import { resolveConfig, resolveHome, openMigrated, type GlobalOptions } from '../context.js';
+import { auditedExport } from '../export/audited-export.js';
 import { writeFileAtomically } from '../export/output-file.js';
 import { writeQualityReport } from '../export/quality-report.js';
 import { listCounts, writeWarningList } from '../export/warning-list.js';
@@ -52,7 +53,7 @@ export async function runCommand(opts: RunCommandOptions, log: Logger, out: Node
         const dir = join(resolveHome(opts), 'exports');
         await mkdir(dir, { recursive: true });
         summary.warning_list = join(dir, `warning-list-${period}.csv`);
-        await writeFileAtomically(summary.warning_list, (out) => writeWarningList(database.db, { period }, out, log));
+        await auditedExport(database.pool, { period }, { operator: 'safetynet run', purpose: 'monthly run', format: 'csv' }, summary.warning_list, writeWarningList, log);
         summary.quality_report = join(dir, `data-quality-${period}.csv`);
         await writeFileAtomically(summary.quality_report, (out) => writeQualityReport(database.db, period, out));
       }

@@ -161,7 +161,22 @@ export interface HouseholdScoreTable {
   reasons: string;
 }
 
+export interface ExportAuditTable {
+  audit_id: Generated<number>;
+  at: ColumnType<Date, Date | string | undefined, never>;
+  operator: string;
+  purpose: string | null;
+  period: string;
+  format: string;
+  filters: ColumnType<unknown, string, never>;
+  masked: boolean;
+  rows: number;
+  sha256: string;
+  file: string;
+}
+
 export interface Database {
+  export_audit: ExportAuditTable;
   run: RunTable;
   roster_member: RosterMemberTable;
   disability: DisabilityTable;

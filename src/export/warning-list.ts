@@ -1,7 +1,6 @@
 import { once } from 'node:events';
-import { userInfo } from 'node:os';
 import { pipeline } from 'node:stream/promises';
-import type { Writable } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -72,12 +71,13 @@ interface ListRow {
   assistance: string;
   on_roster: boolean;
   change: string;
-  reasons: { text: string; text_zh?: string }[];
+  reasons: { dimension: string; points: number; text: string; text_zh?: string }[];
 }
 
 const ASSISTANCE_ZH: Record<string, string> = { dibao: '低保', tekun: '特困' };
 
-function reasonText(r: ListRow, previousPeriod: string | null, zh: boolean): string {
+/** What the list says about a household before its facts: roster, coverage, review. */
+function notesFor(r: ListRow, previousPeriod: string | null, zh: boolean): string[] {
   const notes: string[] = [];
   const programme = zh ? (ASSISTANCE_ZH[r.assistance] ?? r.assistance) : r.assistance;
   if (!r.on_roster) notes.push(zh ? '未在民政名册：请核实其居住地和同住人' : 'not on the civil-affairs roster: confirm where this person lives and with whom');
@@ -94,8 +94,7 @@ function reasonText(r: ListRow, previousPeriod: string | null, zh: boolean): str
       );
     }
   } else if (r.covered) notes.push(zh ? `已享受${programme}` : `already covered by ${programme}`);
-  const facts = r.reasons.map((x) => (zh ? (x.text_zh ?? x.text) : x.text));
-  return [...notes, ...facts].join(zh ? '；' : '; ');
+  return notes;
 }
 
 /** One household of the list as its reader sees it: masked unless asked, words in the chosen language. */
@@ -116,7 +115,12 @@ export interface WarningListEntry {
   labour_capacity: number;
   coverage: string;
   change: string;
+  /** notes and facts in one text, as the CSV column shows them */
   reasons: string;
+  /** roster, coverage and review notes */
+  notes: string[];
+  /** each scoring dimension's facts and weighted points, biggest first */
+  facts: { dimension: string; points: number; text: string }[];
 }
 
 export interface EntryOptions extends ExportOptions {
@@ -171,6 +175,8 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
 
   for await (const row of query.stream(1000)) {
     const r = row as unknown as ListRow & { list_rank: number };
+    const notes = notesFor(r, previousPeriod, zh);
+    const facts = r.reasons.map((x) => ({ dimension: x.dimension, points: x.points, text: zh ? (x.text_zh ?? x.text) : x.text }));
     yield {
       rank: Number(r.list_rank),
       household_id: r.household_id,
@@ -188,7 +194,9 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
       labour_capacity: r.labour_capacity,
       coverage: word(r.on_roster ? r.assistance : 'not_on_roster'),
       change: word(r.change),
-      reasons: reasonText(r, previousPeriod, zh),
+      reasons: [...notes, ...facts.map((f) => f.text)].join(zh ? '；' : '; '),
+      notes,
+      facts,
     };
   }
 }
@@ -197,7 +205,7 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
 const TEXT_COLUMNS = new Set(['household_id', 'region_code', 'head_name', 'head_id_number', 'tier', 'coverage', 'change', 'reasons']);
 
 /** Streams the ranked warning list of a period as CSV (UTF-8 with BOM, so Excel reads Chinese). */
-export async function writeWarningList(db: Kysely<Database>, opts: ExportOptions, out: Writable, log: Logger): Promise<number> {
+export async function writeWarningList(db: Kysely<Database>, opts: ExportOptions, out: Writable, _log: Logger): Promise<number> {
   const zh = opts.lang === 'zh';
   const entries = warningListEntries(db, opts);
   // the first entry (or the period check) before any byte is written
@@ -217,9 +225,23 @@ export async function writeWarningList(db: Kysely<Database>, opts: ExportOptions
   }
   csv.end();
   await done;
-  if (opts.unmasked) {
-    log.warn({ period: opts.period, rows, user: userInfo().username }, 'UNMASKED export: names and ID numbers in clear');
+  return rows;
+}
+
+/** JSON Lines: one object per household, the reasons as structured facts. */
+export async function writeWarningListJson(db: Kysely<Database>, opts: ExportOptions, out: Writable, _log: Logger): Promise<number> {
+  const entries = warningListEntries(db, opts);
+  let next = await entries.next();
+  const lines = new PassThrough();
+  const done = pipeline(lines, out);
+  let rows = 0;
+  for (; !next.done; next = await entries.next()) {
+    rows++;
+    const { reasons: _flat, ...entry } = next.value;
+    if (!lines.write(`${JSON.stringify({ period: opts.period, ...entry })}\n`)) await once(lines, 'drain');
   }
+  lines.end();
+  await done;
   return rows;
 }
 

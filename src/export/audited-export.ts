@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { userInfo } from 'node:os';
+import { Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Kysely } from 'kysely';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Database } from '../db/schema.js';
+import { withTransaction } from '../db/transaction.js';
+import { UsageError } from '../errors.js';
+import { writeFileAtomically } from './output-file.js';
+import type { ExportOptions } from './warning-list.js';
+
+/**
+ * Every export of a list is audited: who, why, what (period, filters, masked or not), how many
+ * rows, the file's hash. The audit row is written in the transaction that read the rows; a file
+ * is renamed into place only after that transaction committed, so no file exists unaudited.
+ */
+export type ListWriter = (db: Kysely<Database>, opts: ExportOptions, out: Writable, log: Logger) => Promise<number>;
+
+export interface Audit {
+  operator?: string;
+  purpose?: string;
+  format: string;
+}
+
+export interface AuditedResult {
+  rows: number;
+  sha256: string;
+  file: string;
+}
+
+export function operatorName(given?: string): string {
+  return given || process.env.SAFETYNET_OPERATOR || userInfo().username;
+}
+
+export async function auditedExport(
+  pool: pg.Pool,
+  opts: ExportOptions,
+  audit: Audit,
+  target: string,
+  writer: ListWriter,
+  log: Logger,
+): Promise<AuditedResult> {
+  if (opts.unmasked && !audit.purpose?.trim()) {
+    throw new UsageError('--unmasked needs --purpose: why names and ID numbers are needed in clear goes into the audit log');
+  }
+  const operator = operatorName(audit.operator);
+  const write = (out: Writable) =>
+    withTransaction(pool, async (tx) => {
+      // one snapshot for the rows and their count
+      await tx.client.query('set transaction isolation level repeatable read');
+      const hash = createHash('sha256');
+      const hashing = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          hash.update(chunk);
+          cb(null, chunk);
+        },
+      });
+      const piped = pipeline(hashing, out);
+      const rows = await writer(tx.db, opts, hashing, log);
+      await piped;
+      const sha256 = hash.digest('hex');
+      await tx.db
+        .insertInto('export_audit')
+        .values({
+          operator,
+          purpose: audit.purpose ?? null,
+          period: opts.period,
+          format: audit.format,
+          filters: JSON.stringify({ all: !!opts.all, region: opts.region ?? null, top: opts.top ?? null, lang: opts.lang ?? 'en' }),
+          masked: !opts.unmasked,
+          rows,
+          sha256,
+          file: target,
+        })
+        .execute();
+      return { rows, sha256, file: target };
+    });
+  const result = target === '-' ? await write(process.stdout) : await writeFileAtomically(target, write);
+  if (opts.unmasked) {
+    log.warn({ period: opts.period, rows: result.rows, operator, purpose: audit.purpose, file: target }, 'UNMASKED export: names and ID numbers in clear');
+  }
+  return result;
+}

@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { auditCommand } from './commands/audit.js';
+import { explainCommand } from './commands/explain.js';
 import { exportCommand } from './commands/export.js';
 import { migrateCommand } from './commands/migrate.js';
 import { replayCommand } from './commands/replay.js';
@@ -127,6 +128,18 @@ ${exitCodeHelp}`)
     .addHelpText('after', `\n${exitCodeHelp}`)
     .action(async (opts, cmd: Command) => {
       await runsCommand({ ...globals(cmd), ...opts }, logger(cmd));
+    });
+
+  program
+    .command('explain')
+    .description('the household card: members, each dimension\'s points with their facts and sources, coverage, history, what changed')
+    .argument('<household_id>', 'the household (as in the list)')
+    .requiredOption('--period <YYYY-MM>', 'the period')
+    .option('--json', 'one JSON object')
+    .option('--unmasked', 'names, ID numbers and diagnosis codes in clear (logged)')
+    .addHelpText('after', `\n${exitCodeHelp}`)
+    .action(async (householdId: string, opts, cmd: Command) => {
+      await explainCommand({ ...globals(cmd), ...opts, householdId }, logger(cmd));
     });
 
   program

@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { auditCommand } from './commands/audit.js';
+import { diffCommand } from './commands/diff.js';
 import { explainCommand } from './commands/explain.js';
 import { exportCommand } from './commands/export.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -140,6 +141,22 @@ ${exitCodeHelp}`)
     .addHelpText('after', `\n${exitCodeHelp}`)
     .action(async (householdId: string, opts, cmd: Command) => {
       await explainCommand({ ...globals(cmd), ...opts, householdId }, logger(cmd));
+    });
+
+  program
+    .command('diff')
+    .description('what-if: score a period under another config and list who would enter or leave the list, without touching the stored results')
+    .requiredOption('--period <YYYY-MM>', 'the period (it must have been run)')
+    .option('--top <n>', 'how many of the largest other moves to show (default 20)', positiveInt)
+    .option('--json', 'one JSON object')
+    .addHelpText('after', `
+The config to try is the one given with --config (before or after "diff"); the stored results
+stay those of the config they were run with. Example:
+  safetynet diff --period 2026-10 --config heavier-medical.json
+${exitCodeHelp}`)
+    .action(async (opts, cmd: Command) => {
+      const all = globals(cmd) as GlobalOptions & { period: string; top?: number; json?: boolean };
+      await diffCommand({ ...all, ...opts, with: all.config ?? '' }, logger(cmd));
     });
 
   program

@@ -36,7 +36,7 @@ function deepFreeze<T>(o: T): Readonly<T> {
 }
 
 /** Parses a partial config over the defaults; lists every problem at once. */
-export function parseConfig(override: unknown, source = 'defaults'): LoadedConfig {
+export function parseConfig(override: unknown, source = override === undefined ? 'defaults' : 'override'): LoadedConfig {
   const merged = override === undefined ? defaultConfig : deepMerge(defaultConfig as unknown as Json, override as Json);
   const result = configSchema.safeParse(merged);
   if (!result.success) {

@@ -18,7 +18,7 @@ const BATCH = 5000;
 /** Households covered by these programmes are scored but are not new finds. */
 export const COVERED = ['dibao', 'tekun'] as const;
 
-interface FactsRow {
+export interface FactsRow {
   household_id: string;
   members: number;
   assistance: string;

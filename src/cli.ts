@@ -75,7 +75,11 @@ ${exitCodeHelp}`)
     .command('export')
     .description('write the ranked warning list of a period that has been run')
     .requiredOption('--period <YYYY-MM>', 'the period')
-    .addOption(new Option('--format <format>', 'output format: csv, or json (one object per household, reasons as structured facts)').default('csv'))
+    .addOption(
+      new Option('--format <format>', 'csv; json (one object per household, reasons as structured facts); xlsx (a summary sheet, then one sheet per street)')
+        .choices(['csv', 'json', 'xlsx'])
+        .default('csv'),
+    )
     .option('--out <file>', 'output file, or - for stdout', '-')
     .option('--all', 'every scored household with its six dimension scores, not only those over the threshold')
     .option('--region <code>', 'a 12-digit community code, a 9-digit street or a 6-digit county prefix')

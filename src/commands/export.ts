@@ -4,6 +4,7 @@ import { openMigrated, type GlobalOptions } from '../context.js';
 import { UsageError } from '../errors.js';
 import { auditedExport, type ListWriter } from '../export/audited-export.js';
 import { writeWarningList, writeWarningListJson, type ExportOptions } from '../export/warning-list.js';
+import { writeWarningListXlsx } from '../export/warning-list-xlsx.js';
 
 export interface ExportCommandOptions extends GlobalOptions, ExportOptions {
   format: string;
@@ -16,6 +17,7 @@ export interface ExportCommandOptions extends GlobalOptions, ExportOptions {
 export const writers: Record<string, ListWriter> = {
   csv: writeWarningList,
   json: writeWarningListJson,
+  xlsx: writeWarningListXlsx,
 };
 
 /** `safetynet export`: the ranked warning list of a period that has been run, audited. */

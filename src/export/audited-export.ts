@@ -1,4 +1,8 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -77,7 +81,20 @@ export async function auditedExport(
         .execute();
       return { rows, sha256, file: target };
     });
-  const result = target === '-' ? await write(process.stdout) : await writeFileAtomically(target, write);
+  let result: AuditedResult;
+  if (target === '-') {
+    // stdout cannot be taken back: the list goes to a temp file, is audited, and only then printed
+    const dir = await mkdtemp(join(tmpdir(), 'safetynet-export-'));
+    try {
+      const file = join(dir, 'list');
+      result = await writeFileAtomically(file, write);
+      await pipeline(createReadStream(file), process.stdout, { end: false });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  } else {
+    result = await writeFileAtomically(target, write);
+  }
   if (opts.unmasked) {
     log.warn({ period: opts.period, rows: result.rows, operator, purpose: audit.purpose, file: target }, 'UNMASKED export: names and ID numbers in clear');
   }

@@ -21,6 +21,18 @@ const TEXT_COLUMNS = new Set<Key>(['household_id', 'region_code', 'head_name', '
 /** Scores: one decimal, so that the column lines up (the value itself is stored unrounded). */
 const ONE_DECIMAL = new Set<Key>(['score', 'age_structure', 'economic', 'health', 'disability', 'medical_burden', 'labour_capacity']);
 
+const REASONS = COLUMNS.findIndex(([key]) => key === 'reasons');
+const REASONS_WIDTH = 90;
+const LINE_HEIGHT = 15;
+/** Data cell alignment: top, so a tall row reads from its first line; a text column right of a number column indented off it. */
+const ALIGN: Partial<Record<Key, Partial<ExcelJS.Alignment>>> = {
+  rank: { vertical: 'top', horizontal: 'center' },
+  household_id: { vertical: 'top', indent: 1 },
+  tier: { vertical: 'top', indent: 1 },
+  coverage: { vertical: 'top', indent: 1 },
+  reasons: { vertical: 'top', wrapText: true },
+};
+
 const TIER_ZH: Record<string, string> = { red: '红色', orange: '橙色', yellow: '黄色', none: '无' };
 const TIERS = ['red', 'orange', 'yellow', 'none'] as const;
 
@@ -319,7 +331,7 @@ export async function writeWarningListXlsx(db: Kysely<Database>, opts: ExportOpt
     tier: zh ? 4 : 6,
     coverage: zh ? 12 : 13,
     change: zh ? 4 : 4,
-    reasons: 90,
+    reasons: REASONS_WIDTH,
   };
 
   let sheet: ExcelJS.Worksheet | undefined;
@@ -342,7 +354,9 @@ export async function writeWarningListXlsx(db: Kysely<Database>, opts: ExportOpt
     }));
     ws.autoFilter = `A1:${lastColumn}1`;
     const header = ws.addRow(headers);
-    header.eachCell((cell) => {
+    header.eachCell((cell, col) => {
+      const key = COLUMNS[col - 1]![0];
+      cell.alignment = { ...ALIGN[key], vertical: 'middle', ...(TEXT_COLUMNS.has(key) ? {} : { horizontal: 'right' }), ...(key === 'rank' ? { horizontal: 'center' } : {}) };
       cell.font = font({ bold: true });
       cell.fill = fill(HEADER_FILL);
       cell.border = { bottom: { style: 'thin' } };
@@ -368,8 +382,7 @@ export async function writeWarningListXlsx(db: Kysely<Database>, opts: ExportOpt
       const cell = row.getCell(i + 1);
       if (TEXT_COLUMNS.has(key)) cell.numFmt = '@';
       else if (ONE_DECIMAL.has(key)) cell.numFmt = '0.0';
-      if (key === 'reasons') cell.alignment = { wrapText: true, vertical: 'top' };
-      else cell.alignment = { vertical: 'top' };
+      cell.alignment = ALIGN[key] ?? { vertical: 'top' };
       if (key === 'tier') {
         const style = TIER_STYLE[e.tier];
         if (style) {
@@ -378,6 +391,10 @@ export async function writeWarningListXlsx(db: Kysely<Database>, opts: ExportOpt
         }
       }
     });
+    // wrapped reasons need a taller row, and neither Excel nor LibreOffice grows a stored row to fit:
+    // estimate the lines (a character per width unit, CJK two, which errs on the roomy side)
+    const lines = Math.ceil(displayWidth(String(values[REASONS]!)) / (REASONS_WIDTH - 2));
+    if (lines > 1) row.height = LINE_HEIGHT * lines;
     row.commit();
     rows++;
   }

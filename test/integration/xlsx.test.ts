@@ -1,0 +1,225 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPeriod } from '../../jobs/run-period.js';
+import { parseConfig } from '../../src/config/load-config.js';
+import { UsageError } from '../../src/errors.js';
+import { COLUMNS, writeWarningList, type ExportOptions } from '../../src/export/warning-list.js';
+import { displayWidth, sheetName, writeWarningListXlsx } from '../../src/export/warning-list-xlsx.js';
+import { silentLog, useTestDatabase } from '../helpers/database.js';
+
+/** The XLSX export on the fixture district, read back with exceljs and held against the CSV export. */
+
+const INBOX = resolve('fixtures/district-a/inbox');
+const PERIOD = '2026-10';
+const config = parseConfig(undefined);
+const test = useTestDatabase();
+let dir = '';
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'safetynet-xlsx-'));
+  for (const period of ['2026-09', PERIOD]) {
+    await runPeriod({ database: test.handle, config, log: silentLog }, { inbox: INBOX, period });
+  }
+});
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+let files = 0;
+async function exportXlsx(opts: Partial<ExportOptions> = {}): Promise<{ file: string; rows: number }> {
+  const file = join(dir, `list-${files++}.xlsx`);
+  const out = createWriteStream(file);
+  const rows = await writeWarningListXlsx(test.handle.db, { period: PERIOD, ...opts }, out, silentLog);
+  await finished(out);
+  return { file, rows };
+}
+
+async function readWorkbook(file: string): Promise<ExcelJS.Workbook> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(file);
+  return wb;
+}
+
+async function csvRecords(opts: Partial<ExportOptions> = {}): Promise<string[][]> {
+  const chunks: Buffer[] = [];
+  const sink = new Writable({ write: (c, _e, cb) => (chunks.push(c), cb()) });
+  await writeWarningList(test.handle.db, { period: PERIOD, ...opts }, sink, silentLog);
+  return parse(Buffer.concat(chunks).toString('utf8'), { bom: true }) as string[][];
+}
+
+/** A sheet's rows as the CSV writes them: numbers in their shortest form, text as is. */
+function sheetRecords(ws: ExcelJS.Worksheet): string[][] {
+  const out: string[][] = [];
+  ws.eachRow((row) => {
+    out.push(COLUMNS.map((_c, i) => String(row.getCell(i + 1).value ?? '')));
+  });
+  return out;
+}
+
+const HEADER_EN = COLUMNS.map(([en]) => en);
+const HEADER_ZH = COLUMNS.map(([, cn]) => cn);
+const col = (key: string) => COLUMNS.findIndex(([k]) => k === key) + 1;
+
+describe('export --format xlsx', () => {
+  it('holds a summary sheet, then one sheet per street with the CSV rows of that street in rank order', async () => {
+    const { file, rows } = await exportXlsx();
+    const [header, ...csv] = await csvRecords();
+    expect(header).toEqual(HEADER_EN);
+    expect(rows).toBe(csv.length);
+    expect(rows).toBeGreaterThan(0);
+
+    const streets = [...new Set(csv.map((r) => r[col('region_code') - 1]!.slice(0, 9)))].sort();
+    expect(streets.length).toBeGreaterThan(1);
+    const wb = await readWorkbook(file);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['Summary', ...streets]);
+
+    for (const street of streets) {
+      const ws = wb.getWorksheet(street)!;
+      const [sheetHeader, ...sheetRows] = sheetRecords(ws);
+      expect(sheetHeader).toEqual(HEADER_EN);
+      expect(sheetRows).toEqual(csv.filter((r) => r[col('region_code') - 1]!.startsWith(street)));
+    }
+  });
+
+  it('writes ID numbers and codes as text, masked, and numbers as numbers', async () => {
+    const wb = await readWorkbook((await exportXlsx()).file);
+    let checked = 0;
+    for (const ws of wb.worksheets.slice(1)) {
+      ws.eachRow((row, n) => {
+        if (n === 1) return;
+        const id = row.getCell(col('head_id_number'));
+        expect(id.type).toBe(ExcelJS.ValueType.String);
+        expect(id.value).toMatch(/^420106\*{8}[0-9X]{4}$/);
+        expect(id.numFmt).toBe('@');
+        for (const key of ['household_id', 'region_code']) {
+          const cell = row.getCell(col(key));
+          expect(typeof cell.value).toBe('string');
+          expect(cell.numFmt).toBe('@');
+        }
+        expect(row.getCell(col('region_code')).value).toMatch(/^\d{12}$/);
+        for (const key of ['rank', 'members', 'score', 'economic']) expect(typeof row.getCell(col(key)).value).toBe('number');
+        checked++;
+      });
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+
+  it('freezes the header row, filters on it, fits its columns and colours the tiers', async () => {
+    const wb = await readWorkbook((await exportXlsx()).file);
+    const fills = new Map<string, string>();
+    for (const ws of wb.worksheets.slice(1)) {
+      expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+      expect(ws.autoFilter).toBe(`A1:Q1`);
+      COLUMNS.forEach(([en], i) => expect(ws.getColumn(i + 1).width).toBeGreaterThanOrEqual(en.length));
+      expect(ws.getColumn(col('head_id_number')).width).toBeGreaterThanOrEqual(18);
+      ws.eachRow((row, n) => {
+        if (n === 1) return;
+        const tier = row.getCell(col('tier'));
+        const fill = tier.fill as ExcelJS.FillPattern | undefined;
+        expect(fill?.type, `tier ${String(tier.value)} has a fill`).toBe('pattern');
+        fills.set(String(tier.value), fill!.fgColor!.argb!);
+      });
+    }
+    // each tier its own colour
+    expect(fills.size).toBeGreaterThan(1);
+    expect(new Set(fills.values()).size).toBe(fills.size);
+  });
+
+  it('summarises the list per street and tier', async () => {
+    const [, ...csv] = await csvRecords();
+    const wb = await readWorkbook((await exportXlsx()).file);
+    const summary = wb.getWorksheet('Summary')!;
+    const cells: unknown[][] = [];
+    summary.eachRow((row) => cells.push((row.values as unknown[]).slice(1)));
+    expect(cells).toContainEqual(['Period', PERIOD]);
+    expect(cells).toContainEqual(['Households', csv.length]);
+    const head = cells.findIndex((r) => r[0] === 'street');
+    expect(head).toBeGreaterThan(0);
+    const tiers = cells[head]!.slice(2) as string[];
+    for (const r of cells.slice(head + 1, -1)) {
+      const street = r[0] as string;
+      const mine = csv.filter((c) => c[col('region_code') - 1]!.startsWith(street));
+      expect(r[1]).toBe(mine.length);
+      tiers.forEach((t, i) => expect(r[i + 2]).toBe(mine.filter((c) => c[col('tier') - 1] === t).length));
+    }
+    expect(cells.at(-1)![0]).toBe('total');
+    expect(cells.at(-1)![1]).toBe(csv.length);
+  });
+
+  it('uses the Chinese headers and tier words with --lang zh, coloured the same', async () => {
+    const wb = await readWorkbook((await exportXlsx({ lang: 'zh' })).file);
+    expect(wb.worksheets[0]!.name).toBe('汇总');
+    const [, ...csv] = await csvRecords({ lang: 'zh' });
+    let red = 0;
+    for (const ws of wb.worksheets.slice(1)) {
+      const [header, ...rows] = sheetRecords(ws);
+      expect(header).toEqual(HEADER_ZH);
+      expect(rows).toEqual(csv.filter((r) => r[col('region_code') - 1]!.startsWith(ws.name)));
+      ws.eachRow((row, n) => {
+        const tier = row.getCell(col('tier'));
+        if (n > 1 && tier.value === '红色') {
+          expect((tier.fill as ExcelJS.FillPattern).fgColor?.argb).toBe('FFE53935');
+          red++;
+        }
+      });
+    }
+    expect(red).toBeGreaterThan(0);
+  });
+
+  it('keeps a --region selection to its streets, with the list ranks', async () => {
+    const [, ...csv] = await csvRecords({ region: '420106001' });
+    const { file, rows } = await exportXlsx({ region: '420106001' });
+    expect(rows).toBe(csv.length);
+    const wb = await readWorkbook(file);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['Summary', '420106001']);
+    expect(sheetRecords(wb.worksheets[1]!).slice(1)).toEqual(csv);
+  });
+
+  it('is reproducible: the same data gives the same bytes', async () => {
+    const a = await readFile((await exportXlsx()).file);
+    const b = await readFile((await exportXlsx()).file);
+    expect(a.equals(b)).toBe(true);
+  });
+
+  it('refuses a period that has not been run, before writing a byte', async () => {
+    let bytes = 0;
+    const sink = new Writable({ write: (c: Buffer, _e, cb) => ((bytes += c.length), cb()) });
+    await expect(writeWarningListXlsx(test.handle.db, { period: '2027-01' }, sink, silentLog)).rejects.toBeInstanceOf(UsageError);
+    expect(bytes).toBe(0);
+  });
+
+  it('neutralises text a spreadsheet would run as a formula', async () => {
+    const [, first] = await csvRecords();
+    const id = first![col('household_id') - 1]!;
+    await sql`update household set head_name = '=HYPERLINK("http://x")' where period = ${PERIOD} and household_id = ${id}`.execute(test.handle.db);
+    const wb = await readWorkbook((await exportXlsx({ unmasked: true })).file);
+    const names: unknown[] = [];
+    for (const ws of wb.worksheets.slice(1)) ws.eachRow((row) => names.push(row.getCell(col('head_name')).value));
+    expect(names).toContain(`'=HYPERLINK("http://x")`);
+    expect(names.every((n) => typeof n === 'string')).toBe(true);
+  });
+});
+
+describe('sheet names and widths', () => {
+  it('keeps sheet names within what Excel accepts', () => {
+    const taken = new Set<string>(['summary']);
+    expect(sheetName('420106001', taken)).toBe('420106001');
+    expect(sheetName('420106001', taken)).toBe('420106001 (2)');
+    expect(sheetName('a/b:c*d?e[f]g\\h', taken)).toBe('a_b_c_d_e_f_g_h');
+    expect(sheetName('x'.repeat(40), taken)).toHaveLength(31);
+    expect(sheetName('Summary', taken)).toBe('Summary (2)');
+  });
+
+  it('counts CJK characters double', () => {
+    expect(displayWidth('rank')).toBe(4);
+    expect(displayWidth('户主身份证号')).toBe(12);
+  });
+});

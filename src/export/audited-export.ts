@@ -62,7 +62,14 @@ export async function auditedExport(
         },
       });
       const piped = pipeline(hashing, out);
-      const rows = await writer(tx.db, opts, hashing, log);
+      piped.catch(() => {}); // awaited below; when the writer fails first, its error is the one to report
+      let rows: number;
+      try {
+        rows = await writer(tx.db, opts, hashing, log);
+      } catch (err) {
+        hashing.destroy();
+        throw err;
+      }
       await piped;
       const sha256 = hash.digest('hex');
       await tx.db

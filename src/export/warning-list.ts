@@ -212,16 +212,22 @@ export async function writeWarningList(db: Kysely<Database>, opts: ExportOptions
   let next = await entries.next();
   const csv = stringify({ bom: true, record_delimiter: 'windows' });
   const done = pipeline(csv, out);
-  csv.write(COLUMNS.map(([en, cn]) => (zh ? cn : en)));
+  done.catch(() => {}); // awaited below; a failing query's error is the one to report
   let rows = 0;
-  for (; !next.done; next = await entries.next()) {
-    const e = next.value;
-    rows++;
-    const record = COLUMNS.map(([key]) => {
-      const v = e[key];
-      return TEXT_COLUMNS.has(key) ? neutraliseFormula(String(v)) : v;
-    });
-    if (!csv.write(record)) await once(csv, 'drain');
+  try {
+    csv.write(COLUMNS.map(([en, cn]) => (zh ? cn : en)));
+    for (; !next.done; next = await entries.next()) {
+      const e = next.value;
+      rows++;
+      const record = COLUMNS.map(([key]) => {
+        const v = e[key];
+        return TEXT_COLUMNS.has(key) ? neutraliseFormula(String(v)) : v;
+      });
+      if (!csv.write(record)) await once(csv, 'drain');
+    }
+  } catch (err) {
+    csv.destroy(err as Error);
+    throw err;
   }
   csv.end();
   await done;
@@ -234,11 +240,17 @@ export async function writeWarningListJson(db: Kysely<Database>, opts: ExportOpt
   let next = await entries.next();
   const lines = new PassThrough();
   const done = pipeline(lines, out);
+  done.catch(() => {}); // awaited below; a failing query's error is the one to report
   let rows = 0;
-  for (; !next.done; next = await entries.next()) {
-    rows++;
-    const { reasons: _flat, ...entry } = next.value;
-    if (!lines.write(`${JSON.stringify({ period: opts.period, ...entry })}\n`)) await once(lines, 'drain');
+  try {
+    for (; !next.done; next = await entries.next()) {
+      rows++;
+      const { reasons: _flat, ...entry } = next.value;
+      if (!lines.write(`${JSON.stringify({ period: opts.period, ...entry })}\n`)) await once(lines, 'drain');
+    }
+  } catch (err) {
+    lines.destroy(err as Error);
+    throw err;
   }
   lines.end();
   await done;

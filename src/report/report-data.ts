@@ -1,0 +1,257 @@
+import { sql, type Kysely } from 'kysely';
+import type { DimensionId } from '../config/schema.js';
+import type { Database } from '../db/schema.js';
+import { UsageError } from '../errors.js';
+import { assertPeriod } from '../period.js';
+
+/**
+ * The monthly report's numbers. Every figure is an aggregate computed in PostgreSQL: no household,
+ * person, name or ID number leaves the database for the report (street codes are the finest unit).
+ */
+export interface ReportData {
+  period: string;
+  /** the latest earlier period with a successful run, which "change" and row-count deltas compare with */
+  previousPeriod: string | null;
+  /** when the period's run finished (ISO 8601) */
+  runFinishedAt: string | null;
+  /** the warning threshold the report's histogram marks; set by the caller when known */
+  warningThreshold?: number;
+  totals: {
+    /** households scored this period */
+    households: number;
+    /** households on the list (over the warning threshold), covered or not */
+    onList: number;
+    uncovered: number;
+    covered: number;
+    /** covered households flagged for review because their score moved */
+    review: number;
+    /** people other departments know but the roster does not, each a one-person household */
+    notOnRoster: number;
+  };
+  /** households on the list per tier, highest tier first */
+  tiers: { tier: string; uncovered: number; covered: number }[];
+  /** households on the list per street (9-digit prefix of the region code), most warnings first */
+  streets: { street: string; uncovered: number; covered: number }[];
+  /** what the weighted points of the households on the list come from, biggest first */
+  dimensions: { dimension: DimensionId; households: number; points: number; avgPoints: number }[];
+  /** every scored household's total in 5-point bins [from, to), from 0 up to the highest bin used */
+  histogram: { from: number; to: number; households: number }[];
+  /** the list against the previous period's list */
+  change: { new: number; up: number; down: number; same: number; resolved: number };
+  /** per department: rows, rejected rows by reason class, link rate to the roster, row-count change */
+  quality: SourceQuality[];
+}
+
+export interface SourceQuality {
+  source: string;
+  rowsRead: number;
+  rowsLoaded: number;
+  rowsRejected: number;
+  /** rows read in the previous period, null when there is none (or the source was not loaded then) */
+  previousRowsRead: number | null;
+  rejects: { reason: string; rows: number }[];
+  /** distinct people in the source's rows of the period; null for the roster itself */
+  people: number | null;
+  /** of those, members of households on the civil-affairs roster */
+  linked: number | null;
+  /** linked / people, null when not applicable or no people */
+  linkRate: number | null;
+}
+
+export const TIERS = ['red', 'orange', 'yellow'] as const;
+export const DIMENSIONS: DimensionId[] = ['economic', 'medical_burden', 'health', 'disability', 'labour_capacity', 'age_structure'];
+export const SOURCES = ['civil-affairs', 'disability', 'medical-insurance', 'health'] as const;
+const BIN = 5;
+
+const num = (v: unknown): number => Number(v ?? 0);
+
+export async function reportData(db: Kysely<Database>, period: string, opts: { warningThreshold?: number } = {}): Promise<ReportData> {
+  assertPeriod(period);
+  const run = await db
+    .selectFrom('run')
+    .select(['run_id', 'finished_at'])
+    .where('period', '=', period)
+    .where('status', '=', 'succeeded')
+    .orderBy('run_id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!run) throw new UsageError(`no successful run for period ${period}: run it first (safetynet run --inbox DIR --period ${period})`);
+  const prev = await db
+    .selectFrom('run')
+    .select('period')
+    .where('status', '=', 'succeeded')
+    .where('period', '<', period)
+    .orderBy('period', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const previousPeriod = prev?.period ?? null;
+
+  const totals = (
+    await sql<Record<string, number>>`
+      select count(*)::int as households,
+             count(*) filter (where s.on_list)::int as on_list,
+             count(*) filter (where s.on_list and not s.covered)::int as uncovered,
+             count(*) filter (where s.on_list and s.covered)::int as covered,
+             count(*) filter (where s.review)::int as review,
+             count(*) filter (where not h.on_roster)::int as not_on_roster
+      from household_score s
+      join household h on h.period = s.period and h.household_id = s.household_id
+      where s.period = ${period}
+    `.execute(db)
+  ).rows[0]!;
+
+  const tierRows = (
+    await sql<{ tier: string; uncovered: number; covered: number }>`
+      select tier, count(*) filter (where not covered)::int as uncovered, count(*) filter (where covered)::int as covered
+      from household_score where period = ${period} and on_list
+      group by tier
+    `.execute(db)
+  ).rows;
+  const tiers = TIERS.map((tier) => {
+    const r = tierRows.find((x) => x.tier === tier);
+    return { tier, uncovered: num(r?.uncovered), covered: num(r?.covered) };
+  });
+
+  const streets = (
+    await sql<{ street: string; uncovered: number; covered: number }>`
+      select left(h.region_code, 9) as street,
+             count(*) filter (where not s.covered)::int as uncovered, count(*) filter (where s.covered)::int as covered
+      from household_score s
+      join household h on h.period = s.period and h.household_id = s.household_id
+      where s.period = ${period} and s.on_list
+      group by 1
+      order by count(*) desc, 1
+    `.execute(db)
+  ).rows.map((r) => ({ street: r.street, uncovered: num(r.uncovered), covered: num(r.covered) }));
+
+  const dimRows = (
+    await sql<{ dimension: DimensionId; households: number; points: string; avg_points: string }>`
+      select r->>'dimension' as dimension, count(distinct s.household_id)::int as households,
+             round(sum((r->>'points')::numeric), 1) as points, round(avg((r->>'points')::numeric), 1) as avg_points
+      from household_score s cross join lateral jsonb_array_elements(s.reasons) r
+      where s.period = ${period} and s.on_list
+      group by 1
+    `.execute(db)
+  ).rows;
+  const dimensions = DIMENSIONS.map((dimension) => {
+    const r = dimRows.find((x) => x.dimension === dimension);
+    return { dimension, households: num(r?.households), points: num(r?.points), avgPoints: num(r?.avg_points) };
+  }).sort((a, b) => b.points - a.points);
+
+  const binRows = (
+    await sql<{ bin: number; households: number }>`
+      select floor(total / ${BIN})::int as bin, count(*)::int as households
+      from household_score where period = ${period}
+      group by 1 order by 1
+    `.execute(db)
+  ).rows;
+  const maxBin = Math.max(0, ...binRows.map((r) => num(r.bin)));
+  const histogram = Array.from({ length: maxBin + 1 }, (_, bin) => ({
+    from: bin * BIN,
+    to: (bin + 1) * BIN,
+    households: num(binRows.find((r) => num(r.bin) === bin)?.households),
+  }));
+
+  const changeRow = (
+    await sql<Record<string, number>>`
+      select count(*) filter (where change = 'new')::int as new,
+             count(*) filter (where change = 'up')::int as up,
+             count(*) filter (where change = 'down')::int as down,
+             count(*) filter (where change = 'same')::int as same,
+             (select count(*)::int from household_score p
+              where p.period = ${previousPeriod}::text and p.on_list
+                and not exists (select 1 from household_score c
+                                where c.period = ${period} and c.household_id = p.household_id and c.on_list)) as resolved
+      from household_score where period = ${period} and on_list
+    `.execute(db)
+  ).rows[0]!;
+  const change = { new: num(changeRow.new), up: num(changeRow.up), down: num(changeRow.down), same: num(changeRow.same), resolved: num(changeRow.resolved) };
+
+  return {
+    period,
+    previousPeriod,
+    runFinishedAt: run.finished_at ? new Date(run.finished_at).toISOString() : null,
+    ...(opts.warningThreshold !== undefined ? { warningThreshold: opts.warningThreshold } : {}),
+    totals: {
+      households: num(totals.households),
+      onList: num(totals.on_list),
+      uncovered: num(totals.uncovered),
+      covered: num(totals.covered),
+      review: num(totals.review),
+      notOnRoster: num(totals.not_on_roster),
+    },
+    tiers,
+    streets,
+    dimensions,
+    histogram,
+    change,
+    quality: await quality(db, period, previousPeriod),
+  };
+}
+
+async function quality(db: Kysely<Database>, period: string, previousPeriod: string | null): Promise<SourceQuality[]> {
+  const loads = (
+    await sql<{ source: string; rows_read: number; rows_loaded: number; rows_rejected: number; previous_rows_read: number | null }>`
+      select c.source, c.rows_read, c.rows_loaded, c.rows_rejected, p.rows_read as previous_rows_read
+      from source_load c
+      left join source_load p on p.period = ${previousPeriod}::text and p.source = c.source
+      where c.period = ${period}
+    `.execute(db)
+  ).rows;
+
+  // The reason class: the text after the "column: " prefix, up to the first '(' or ':' (or '; '
+  // when a row had several problems); quoted values and digits are blanked so that no value
+  // from a row reaches the report and equal problems group together.
+  const rejects = (
+    await sql<{ source: string; reason: string; rows: number }>`
+      with r as (
+        select source,
+               case when column_name is not null then regexp_replace(reason, '^[^:]*:\\s*', '') else reason end as rest
+        from rejected_row where period = ${period}
+      )
+      select source,
+             coalesce(nullif(btrim(regexp_replace(regexp_replace(substring(rest from '^[^(:;]*'), '"[^"]*"', '…', 'g'), '[0-9]+', 'N', 'g')), ''), 'other') as reason,
+             count(*)::int as rows
+      from r group by 1, 2 order by 1, 3 desc, 2
+    `.execute(db)
+  ).rows;
+
+  // People of the period in the other departments' extracts, and how many of them the roster
+  // holds: a person not on the roster became a one-person household with on_roster = false.
+  const links = (
+    await sql<{ source: string; people: number; linked: number }>`
+      with seen as (
+        select distinct 'disability' as source, id18 from disability where period = ${period}
+        union
+        select distinct 'health', id18 from diagnosis where period = ${period}
+        union
+        select distinct 'medical-insurance', id18 from claim where received_period = ${period}
+      )
+      select seen.source, count(*)::int as people,
+             count(*) filter (where exists (
+               select 1 from member m join household h on h.period = m.period and h.household_id = m.household_id
+               where m.period = ${period} and m.id18 = seen.id18 and h.on_roster))::int as linked
+      from seen group by 1
+    `.execute(db)
+  ).rows;
+
+  const known = new Set(loads.map((l) => l.source));
+  const order = [...SOURCES.filter((s) => known.has(s)), ...[...known].filter((s) => !(SOURCES as readonly string[]).includes(s)).sort()];
+  return order.map((source) => {
+    const l = loads.find((x) => x.source === source)!;
+    const link = links.find((x) => x.source === source);
+    const people = source === 'civil-affairs' ? null : num(link?.people);
+    const linked = source === 'civil-affairs' ? null : num(link?.linked);
+    return {
+      source,
+      rowsRead: num(l.rows_read),
+      rowsLoaded: num(l.rows_loaded),
+      rowsRejected: num(l.rows_rejected),
+      previousRowsRead: l.previous_rows_read === null ? null : num(l.previous_rows_read),
+      rejects: rejects.filter((r) => r.source === source).map((r) => ({ reason: r.reason, rows: num(r.rows) })),
+      people,
+      linked,
+      linkRate: people ? linked! / people : null,
+    };
+  });
+}

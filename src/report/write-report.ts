@@ -1,0 +1,25 @@
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { renderReport } from './render-report.js';
+import { reportData } from './report-data.js';
+
+export interface ReportOptions {
+  period: string;
+  lang?: 'en' | 'zh';
+  /** the warning threshold of the config the period was run with; the default config's otherwise */
+  warningThreshold?: number;
+}
+
+/**
+ * `safetynet report`: the period's aggregates rendered as one self-contained HTML file. Like the
+ * list writers, it ends `out` and resolves once everything is written (rejects on its error).
+ */
+export async function writeReport(db: Kysely<Database>, opts: ReportOptions, out: Writable): Promise<void> {
+  const data = await reportData(db, opts.period, opts.warningThreshold !== undefined ? { warningThreshold: opts.warningThreshold } : {});
+  const html = renderReport(data, opts.lang ? { lang: opts.lang } : {});
+  const done = finished(out);
+  out.end(html, 'utf8');
+  await done;
+}

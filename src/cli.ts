@@ -6,6 +6,7 @@ import { explainCommand } from './commands/explain.js';
 import { exportCommand } from './commands/export.js';
 import { migrateCommand } from './commands/migrate.js';
 import { replayCommand } from './commands/replay.js';
+import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { runsCommand } from './commands/runs.js';
 import { scheduleCommand } from './commands/schedule.js';
@@ -133,6 +134,20 @@ ${exitCodeHelp}`)
     .addHelpText('after', `\n${exitCodeHelp}`)
     .action(async (opts, cmd: Command) => {
       await runsCommand({ ...globals(cmd), ...opts }, logger(cmd));
+    });
+
+  program
+    .command('report')
+    .description('the monthly report: one self-contained HTML file (no network) with charts of the period\'s aggregates and data quality')
+    .requiredOption('--period <YYYY-MM>', 'the period (it must have been run)')
+    .requiredOption('--out <file>', 'the HTML file to write')
+    .addOption(new Option('--lang <lang>', 'language').choices(['en', 'zh']).default('en'))
+    .addHelpText('after', `
+Only aggregates: no name, no ID number. Opens on a locked-down office PC: no script, no CDN.
+Example: safetynet report --period 2026-10 --lang zh --out report-2026-10.html
+${exitCodeHelp}`)
+    .action(async (opts, cmd: Command) => {
+      process.stdout.write(`${await reportCommand({ ...globals(cmd), ...opts }, logger(cmd))}\n`);
     });
 
   program

@@ -30,6 +30,7 @@ const TEXT = {
     quality: 'Data quality per department',
     sumPoints: 'total points',
     avgPoints: 'average points per household',
+    dimLabel: (sum: number, hh: number, avg: number) => `${sum} pts · ${hh} households · avg ${avg}`,
     hh: 'households',
     threshold: 'warning threshold',
     score: 'score',
@@ -66,6 +67,7 @@ const TEXT = {
     quality: '各部门数据质量',
     sumPoints: '得分合计',
     avgPoints: '户均得分',
+    dimLabel: (sum: number, hh: number, avg: number) => `${sum}分 · ${hh}户 · 户均${avg}分`,
     hh: '户数',
     threshold: '预警线',
     score: '总分',
@@ -139,15 +141,15 @@ export function renderReport(data: ReportData, opts: { lang?: Lang } = {}): stri
   const streetsChart = svgChart(
     {
       legend: { ...legend, data: [t.uncovered, t.covered] },
-      grid: { left: 170, right: 40, top: 40, bottom: 30 },
+      grid: { left: 170, right: 40, top: 40, bottom: 50 },
       yAxis: { type: 'category', data: streets.map((s) => streetLabel(s.street)), axisLabel: { fontSize: 12 } },
-      xAxis: { type: 'value', minInterval: 1, name: t.hh },
+      xAxis: { type: 'value', minInterval: 1, name: t.hh, nameLocation: 'middle', nameGap: 28 },
       series: [
         { name: t.uncovered, type: 'bar', stack: 's', data: streets.map((s) => s.uncovered), itemStyle: { color: COLOURS.uncovered }, barMaxWidth: 22 },
         { name: t.covered, type: 'bar', stack: 's', data: streets.map((s) => s.covered), itemStyle: { color: COLOURS.covered }, barMaxWidth: 22 },
       ],
     },
-    Math.max(160, 80 + 28 * streets.length),
+    Math.max(180, 100 + 28 * streets.length),
   );
 
   const dims = [...data.dimensions].reverse();
@@ -155,9 +157,9 @@ export function renderReport(data: ReportData, opts: { lang?: Lang } = {}): stri
     {
       legend: { ...legend, data: [t.sumPoints] },
       tooltip: undefined,
-      grid: { left: 130, right: 200, top: 40, bottom: 30 },
+      grid: { left: 130, right: 230, top: 40, bottom: 50 },
       yAxis: { type: 'category', data: dims.map((d) => t.dimNames[d.dimension] ?? d.dimension), axisLabel: { fontSize: 13 } },
-      xAxis: { type: 'value', name: t.sumPoints },
+      xAxis: { type: 'value', name: t.sumPoints, nameLocation: 'middle', nameGap: 28 },
       series: [
         {
           name: t.sumPoints,
@@ -170,7 +172,7 @@ export function renderReport(data: ReportData, opts: { lang?: Lang } = {}): stri
             position: 'right',
             formatter: (p: { dataIndex: number }) => {
               const d = dims[p.dataIndex]!;
-              return `${d.points}  (${d.households} ${t.hh}, ${t.avgPoints} ${d.avgPoints})`;
+              return t.dimLabel(d.points, d.households, d.avgPoints);
             },
           },
         },
@@ -179,36 +181,31 @@ export function renderReport(data: ReportData, opts: { lang?: Lang } = {}): stri
     300,
   );
 
-  const thresholdBin = data.histogram.findIndex((b) => threshold >= b.from && threshold < b.to);
+  // a value axis, so that the bins sit between their bounds and the threshold line on its score
+  const maxScore = Math.max(threshold + 5, ...data.histogram.map((b) => b.to));
+  const plotWidth = WIDTH - 60 - 40;
+  const binWidth = Math.max(2, Math.floor((plotWidth * 5) / maxScore) - 2);
   const histogramChart = svgChart(
     {
-      grid: { left: 60, right: 30, top: 40, bottom: 60 },
-      xAxis: {
-        type: 'category',
-        name: t.score,
-        nameLocation: 'middle',
-        nameGap: 40,
-        data: data.histogram.map((b) => `${b.from}–${b.to}`),
-        axisLabel: { interval: 0, rotate: data.histogram.length > 12 ? 45 : 0, fontSize: 11 },
-      },
+      grid: { left: 60, right: 40, top: 40, bottom: 50 },
+      xAxis: { type: 'value', name: t.score, nameLocation: 'middle', nameGap: 28, min: 0, max: maxScore, interval: 5, axisLabel: { fontSize: 11 } },
       yAxis: { type: 'value', name: t.hh, minInterval: 1 },
       series: [
         {
           type: 'bar',
-          barCategoryGap: '2%',
-          data: data.histogram.map((b) => ({ value: b.households, itemStyle: { color: b.from >= threshold ? COLOURS.uncovered : '#8c8c8c' } })),
-          ...(thresholdBin >= 0
-            ? {
-                markLine: {
-                  symbol: 'none',
-                  silent: true,
-                  lineStyle: { color: '#000', type: 'dashed', width: 2 },
-                  label: { formatter: `${t.threshold} ${threshold}`, position: 'end', fontSize: 13 },
-                  // a category axis places the line on a bin: the bin the threshold starts
-                  data: [{ xAxis: thresholdBin }],
-                },
-              }
-            : {}),
+          barWidth: binWidth,
+          data: data.histogram.map((b) => ({
+            value: [(b.from + b.to) / 2, b.households],
+            itemStyle: { color: b.from >= threshold ? COLOURS.uncovered : '#8c8c8c' },
+          })),
+          label: { show: true, position: 'top', fontSize: 11, formatter: (p: { value: unknown }) => String((p.value as number[])[1] || '') },
+          markLine: {
+            symbol: 'none',
+            silent: true,
+            lineStyle: { color: '#000', type: 'dashed', width: 2 },
+            label: { formatter: `${t.threshold} ${threshold}`, position: 'end', fontSize: 13 },
+            data: [{ xAxis: threshold }],
+          },
         },
       ],
     },
@@ -261,15 +258,17 @@ h2 { font-size: 18px; margin: 0 0 10px; }
 h3 { font-size: 15px; margin: 14px 0 6px; }
 .sub { color: #666; margin: 0 0 16px; }
 section { background: #fff; border-radius: 6px; padding: 14px 18px; margin: 0 0 16px; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
-.cards { display: flex; flex-wrap: wrap; gap: 10px; }
-.card { flex: 1 1 130px; background: #fff; border-radius: 6px; padding: 10px 12px; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
+.cards { display: grid; grid-template-columns: repeat(3, 1fr); gap: 10px; }
+
+.card { background: #fff; border-radius: 6px; padding: 10px 12px; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
 .card b { display: block; font-size: 24px; }
 .card span { color: #555; font-size: 13px; }
 .chart svg { display: block; max-width: 100%; height: auto; }
-table { border-collapse: collapse; width: 100%; font-size: 14px; }
+table { border-collapse: collapse; width: 100%; max-width: 620px; font-size: 14px; }
 th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: left; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 th { background: #f0f2f5; }
+table.summary th { width: 55%; }
 .dept { margin: 0 0 18px; }
 .up { color: #2e7d32; } .down { color: #c62828; }
 footer { color: #777; font-size: 12px; text-align: center; }
@@ -293,6 +292,22 @@ ${section(t.quality, data.quality.map((q) => qualityTable(q, data.previousPeriod
 `;
 }
 
+/** Reject classes the ingest writes in English, in Chinese for the zh report; others stay as they are. */
+const REASONS_ZH: [RegExp, string][] = [
+  [/^invalid ID number$/, '身份证号无效'],
+  [/^not an amount in yuan/, '金额格式错误'],
+  [/is not a date$/, '日期格式错误'],
+  [/is not a yes\/no value$/, '是/否取值错误'],
+  [/is not a known /, '取值不在允许范围内'],
+  [/^row has N fields/, '字段数与表头不符'],
+  [/^characters that are not valid/, '编码错误（乱码）'],
+  [/^required$/i, '必填项为空'],
+];
+function reasonZh(reason: string): string {
+  const hit = REASONS_ZH.find(([re]) => re.test(reason));
+  return hit ? `${hit[1]}（${reason}）` : reason;
+}
+
 function qualityTable(q: SourceQuality, previousPeriod: string | null, lang: Lang): string {
   const t = TEXT[lang];
   const e = escapeHtml;
@@ -309,7 +324,7 @@ function qualityTable(q: SourceQuality, previousPeriod: string | null, lang: Lan
     q.rejects.length === 0
       ? `<p>${e(t.q.none)}</p>`
       : `<table><thead><tr><th>${e(t.q.reason)}</th><th class="n">${e(t.q.rows)}</th></tr></thead><tbody>${q.rejects
-          .map((r) => `<tr><td>${e(r.reason)}</td><td class="n">${fmt(r.rows)}</td></tr>`)
+          .map((r) => `<tr><td>${e(lang === 'zh' ? reasonZh(r.reason) : r.reason)}</td><td class="n">${fmt(r.rows)}</td></tr>`)
           .join('')}</tbody></table>`;
   return `<div class="dept"><h3>${e(t.sources[q.source] ?? q.source)}</h3>
 <table class="summary"><tbody>

@@ -14,7 +14,7 @@ const INBOX = join(FIXTURE, 'inbox');
 const scratch = () => mkdtemp(join(tmpdir(), 'safetynet-cli-'));
 
 describe('help', () => {
-  for (const command of [[], ['run'], ['export'], ['replay'], ['migrate'], ['schedule'], ['runs'], ['audit'], ['explain'], ['diff']]) {
+  for (const command of [[], ['run'], ['export'], ['replay'], ['migrate'], ['schedule'], ['runs'], ['audit'], ['explain'], ['diff'], ['report']]) {
     it(`safetynet ${command.join(' ')} --help explains itself and its exit codes`, async () => {
       const r = await cli([...command, '--help']);
       expect(r.code).toBe(0);

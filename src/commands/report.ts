@@ -1,0 +1,27 @@
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { openMigrated, resolveConfig, type GlobalOptions } from '../context.js';
+import { writeFileAtomically } from '../export/output-file.js';
+import { writeReport } from '../report/write-report.js';
+
+export interface ReportOptions extends GlobalOptions {
+  period: string;
+  out: string;
+  lang?: 'en' | 'zh';
+}
+
+/** `safetynet report`: the period's monthly report, one self-contained HTML file of aggregates. */
+export async function reportCommand(opts: ReportOptions, log: Logger): Promise<string> {
+  const config = resolveConfig(opts);
+  const database = await openMigrated(opts, log);
+  try {
+    const file = resolve(opts.out);
+    await writeFileAtomically(file, (out) =>
+      writeReport(database.db, { period: opts.period, lang: opts.lang, warningThreshold: config.config.warningThreshold }, out),
+    );
+    log.info({ period: opts.period, file }, 'report written');
+    return file;
+  } finally {
+    await database.close();
+  }
+}

@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { latestSucceededRun } from '../db/runs.js';
 import type { Database } from '../db/schema.js';
 import { COLUMNS, neutraliseFormula, warningListEntries, type ExportOptions, type WarningListEntry } from './warning-list.js';
 
@@ -204,14 +205,7 @@ export async function writeWarningListXlsx(db: Kysely<Database>, opts: ExportOpt
   const words = WORDS[zh ? 'zh' : 'en'];
   // the aggregates first: on a single connection (a transaction) they could not run while the cursor is open
   const counts = await streetCounts(db, opts);
-  const run = await db
-    .selectFrom('run')
-    .select('config_version')
-    .where('period', '=', opts.period)
-    .where('status', '=', 'succeeded')
-    .orderBy('run_id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const run = await latestSucceededRun(db, opts.period);
 
   const entries = warningListEntries(db, { ...opts, order: 'street' });
   // the first entry (or the period check) before any byte is written

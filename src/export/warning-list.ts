@@ -4,6 +4,7 @@ import { PassThrough, type Writable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { requireSucceededRun } from '../db/runs.js';
 import type { Database } from '../db/schema.js';
 import { UsageError } from '../errors.js';
 import { maskIdNumber, maskName } from '../identity/id-number.js';
@@ -139,15 +140,7 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
     throw new UsageError(`--region "${opts.region}" must be a 12-digit community code, a 9-digit street prefix or a 6-digit county code`);
   }
   if (opts.top !== undefined && !(Number.isInteger(opts.top) && opts.top > 0)) throw new UsageError('--top must be a positive whole number');
-  const run = await db
-    .selectFrom('run')
-    .select(['run_id', 'summary'])
-    .where('period', '=', period)
-    .where('status', '=', 'succeeded')
-    .orderBy('run_id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  if (!run) throw new UsageError(`no successful run for period ${period}: run it first (safetynet run --inbox DIR --period ${period})`);
+  const run = await requireSucceededRun(db, period);
   const previousPeriod = ((run.summary ?? {}) as { previous_period?: string | null }).previous_period ?? null;
 
   const zh = opts.lang === 'zh';

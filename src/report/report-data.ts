@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DimensionId } from '../config/schema.js';
+import { previousSucceededPeriod, requireSucceededRun } from '../db/runs.js';
 import type { Database } from '../db/schema.js';
-import { UsageError } from '../errors.js';
 import { assertPeriod } from '../period.js';
 
 /**
@@ -67,24 +67,8 @@ const num = (v: unknown): number => Number(v ?? 0);
 
 export async function reportData(db: Kysely<Database>, period: string, opts: { warningThreshold?: number } = {}): Promise<ReportData> {
   assertPeriod(period);
-  const run = await db
-    .selectFrom('run')
-    .select(['run_id', 'finished_at'])
-    .where('period', '=', period)
-    .where('status', '=', 'succeeded')
-    .orderBy('run_id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  if (!run) throw new UsageError(`no successful run for period ${period}: run it first (safetynet run --inbox DIR --period ${period})`);
-  const prev = await db
-    .selectFrom('run')
-    .select('period')
-    .where('status', '=', 'succeeded')
-    .where('period', '<', period)
-    .orderBy('period', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  const previousPeriod = prev?.period ?? null;
+  const run = await requireSucceededRun(db, period);
+  const previousPeriod = await previousSucceededPeriod(db, period);
 
   const totals = (
     await sql<Record<string, number>>`

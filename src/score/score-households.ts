@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { SafetynetConfig } from '../config/schema.js';
+import { previousSucceededPeriod } from '../db/runs.js';
 import type { Tx } from '../db/transaction.js';
 import { scoreHousehold } from '../../scoring/combine.js';
 import type { HouseholdFacts } from '../../scoring/household-facts.js';
@@ -67,26 +68,13 @@ export function toFacts(r: FactsRow): HouseholdFacts {
   };
 }
 
-/** The latest earlier period with a successful run: what `change` and an income fall compare against. */
-export async function previousScoredPeriod(tx: Tx, period: string): Promise<string | null> {
-  const row = await tx.db
-    .selectFrom('run')
-    .select('period')
-    .where('status', '=', 'succeeded')
-    .where('period', '<', period)
-    .orderBy('period', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row?.period ?? null;
-}
-
 /**
  * Scores every household of the period: facts aggregated in SQL, the six dimensions computed by
  * the pure modules in `scoring/`, written back in batches; then ranked and compared with the
  * previous period in SQL.
  */
 export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConfig): Promise<ScoreCounts> {
-  const previous = await previousScoredPeriod(tx, period);
+  const previous = await previousSucceededPeriod(tx.db, period);
   await buildHouseholdFacts(tx, period, previous, cfg);
 
   // scores land in a temp table first, so that household_score is written once, ranked and

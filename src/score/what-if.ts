@@ -6,7 +6,8 @@ import { UsageError } from '../errors.js';
 import { assertPeriod } from '../period.js';
 import { scoreHousehold } from '../../scoring/combine.js';
 import { buildHouseholdFacts } from './household-facts.sql.js';
-import { previousScoredPeriod, toFacts, type FactsRow } from './score-households.js';
+import { previousSucceededPeriod } from '../db/runs.js';
+import { toFacts, type FactsRow } from './score-households.js';
 
 /**
  * Scores a period again under another config, in a transaction that writes nothing but a temp
@@ -41,7 +42,7 @@ export async function whatIf(pool: pg.Pool, period: string, other: SafetynetConf
   return withTransaction(pool, async (tx) => {
     const stored = await tx.db.selectFrom('household_score').select((eb) => eb.fn.countAll<number>().as('n')).where('period', '=', period).executeTakeFirstOrThrow();
     if (Number(stored.n) === 0) throw new UsageError(`period ${period} has no stored results to compare with: run it first`);
-    const previous = await previousScoredPeriod(tx, period);
+    const previous = await previousSucceededPeriod(tx.db, period);
     await buildHouseholdFacts(tx, period, previous, other);
     const report: WhatIfReport = { period, households: 0, on_list_before: 0, on_list_after: 0, entering: [], leaving: [], biggest_moves: [] };
     let after = '';

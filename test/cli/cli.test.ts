@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { cp, chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, ROOT } from '../helpers/cli.js';
-import { createDatabase, dropDatabase } from '../helpers/database.js';
+import { cli, ROOT, spawnCli } from '../helpers/cli.js';
+import { createDatabase, dropDatabase, useScratchDatabase } from '../helpers/database.js';
 
 /** The command line as users, cron and deployers' CI meet it: exit codes, streams, both databases. */
 
@@ -49,13 +48,7 @@ describe('config', () => {
 });
 
 describe('with DATABASE_URL (any PostgreSQL server)', () => {
-  let db: { name: string; url: string };
-  beforeAll(async () => {
-    db = await createDatabase('cli');
-  });
-  afterAll(async () => {
-    await dropDatabase(db.name);
-  });
+  const db = useScratchDatabase('cli');
 
   it('run --json prints one JSON summary as its last stdout line, logs go to stderr as JSON lines', async () => {
     const home = await scratch();
@@ -177,12 +170,7 @@ describe('exit codes of unattended operation', () => {
     await blocker.query('begin');
     // the run will wait on this lock when it starts to replace the period's rows
     await blocker.query('lock table household in access exclusive mode');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'run', '--inbox', INBOX, '--period', '2026-10'], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: db.url },
-      stdio: 'ignore',
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { child, exited } = spawnCli(['run', '--inbox', INBOX, '--period', '2026-10'], { DATABASE_URL: db.url });
     try {
       for (let i = 0; i < 80; i++) {
         const waiting = await blocker.query(`select count(*)::int as n from pg_locks where not granted and relation = 'household'::regclass`);
@@ -190,7 +178,7 @@ describe('exit codes of unattended operation', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       child.kill('SIGINT');
-      expect(await exited).toBe(130);
+      expect((await exited).code).toBe(130);
     } finally {
       await blocker.query('rollback');
       await blocker.end();

@@ -63,3 +63,23 @@ export function useTestDatabase(): { readonly handle: DatabaseHandle; readonly u
     },
   };
 }
+
+/**
+ * An empty database cloned from the template for the enclosing describe block, for tests that
+ * hand its URL to a CLI process (DATABASE_URL). Dropped after the block.
+ */
+export function useScratchDatabase(prefix: string): { readonly url: string } {
+  let db: { name: string; url: string } | undefined;
+  beforeAll(async () => {
+    db = await createDatabase(prefix);
+  });
+  afterAll(async () => {
+    if (db) await dropDatabase(db.name);
+  });
+  return {
+    get url() {
+      if (!db) throw new Error('scratch database not ready');
+      return db.url;
+    },
+  };
+}

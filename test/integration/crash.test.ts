@@ -1,10 +1,9 @@
 import { chmod, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, ROOT } from '../helpers/cli.js';
-import { createDatabase, dropDatabase } from '../helpers/database.js';
+import { cli, ROOT, spawnCli } from '../helpers/cli.js';
+import { createDatabase, dropDatabase, useScratchDatabase } from '../helpers/database.js';
 
 /**
  * A run killed with SIGKILL at any point leaves no half-written period: the next run completes
@@ -60,13 +59,7 @@ describe('SIGKILL at named points of a run, on the embedded database', () => {
 });
 
 describe('SIGKILL at timed points of a run, on DATABASE_URL', () => {
-  let db: { name: string; url: string };
-  beforeAll(async () => {
-    db = await createDatabase('crash');
-  });
-  afterAll(async () => {
-    await dropDatabase(db.name);
-  });
+  const db = useScratchDatabase('crash');
 
   it('whenever the kill lands, the next run completes the period with the same list', async () => {
     const env = { DATABASE_URL: db.url };
@@ -76,12 +69,7 @@ describe('SIGKILL at timed points of a run, on DATABASE_URL', () => {
     expect((await cli(['run', '--inbox', INBOX, '--period', '2026-10', '--no-export'], env)).code).toBe(0);
     const whole = performance.now() - t0;
     for (const ms of [0.55, 0.7, 0.8, 0.9, 0.97].map((f) => Math.round(whole * f))) {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'run', '--inbox', INBOX, '--period', '2026-10', '--no-export'], {
-        cwd: ROOT,
-        env: { ...process.env, ...env },
-        stdio: 'ignore',
-      });
-      const exited = new Promise((resolve) => child.on('exit', resolve));
+      const { child, exited } = spawnCli(['run', '--inbox', INBOX, '--period', '2026-10', '--no-export'], env);
       setTimeout(() => child.kill('SIGKILL'), ms);
       await exited;
       const again = await cli(['run', '--inbox', INBOX, '--period', '2026-10', '--no-export'], env);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,8 +5,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentPeriod, duePeriods, tick, type SchedulerDeps } from '../../jobs/schedule.js';
 import { parseConfig } from '../../src/config/load-config.js';
-import { ROOT } from '../helpers/cli.js';
-import { createDatabase, dropDatabase, silentLog, useTestDatabase } from '../helpers/database.js';
+import { ROOT, spawnCli } from '../helpers/cli.js';
+import { silentLog, useScratchDatabase, useTestDatabase } from '../helpers/database.js';
 import { serveFolder, type LoopbackServer } from '../helpers/http-server.js';
 
 /** Unattended operation: the ledger decides what is due; late, failing and recovering sources. */
@@ -103,13 +102,7 @@ describe('ticks over a department server that is late, fails, and recovers', () 
 });
 
 describe('safetynet schedule, in the background', () => {
-  let db: { name: string; url: string };
-  beforeAll(async () => {
-    db = await createDatabase('sched');
-  });
-  afterAll(async () => {
-    await dropDatabase(db.name);
-  });
+  const db = useScratchDatabase('sched');
 
   it('produces exactly one successful run per period while sources appear late, fail and recover, and stops on SIGTERM', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'safetynet-schedule-'));
@@ -119,14 +112,9 @@ describe('safetynet schedule, in the background', () => {
     server.behaviours.clear();
     server.behaviours.set('/2026-10/manifest.json', { kind: 'missing' });
 
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--home', join(dir, 'home'), '--config', configFile, 'schedule'], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: db.url },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const { child, exited } = spawnCli(['--home', join(dir, 'home'), '--config', configFile, 'schedule'], { DATABASE_URL: db.url }, 'pipe');
     let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))));
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
 
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
@@ -158,7 +146,7 @@ describe('safetynet schedule, in the background', () => {
       child.kill('SIGTERM');
       await client.end();
     }
-    expect(await exited).toBe(143);
+    expect((await exited).code).toBe(143);
     expect(stderr.split('\n').filter(Boolean).every((l) => l.startsWith('{'))).toBe(true); // JSON lines with no TTY
   }, 90_000);
 });

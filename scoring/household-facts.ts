@@ -33,6 +33,20 @@ export interface HouseholdFacts {
   chronicIllness: number;
   inpatientStays12m: number;
   outOfPocket12m: number;
+  /** the roster's assistance: none, dibao, tekun, dibao_edge, temporary */
+  assistance: string;
+  /** members with a disability of grade 1 to routes.singlePersonMaxGrade, a severe illness or a severe mental disorder */
+  severeMembers: number;
+  /** out-of-pocket spending settled in the last routes.temporaryMonths months, this one included */
+  recentOutOfPocket: number;
+  /** the last period within routes.exitWatchMonths in which the household was on dibao or tekun, when it no longer is */
+  leftAssistance: { period: string; programme: string; total: number } | null;
+  /** the previous period that was run, for the wording of what changed since */
+  previousPeriod: string | null;
+  /** members who had a severe fact in the previous period and are still here without one (recovered?) */
+  severeMembersRecovered: number;
+  /** members who had a severe fact in the previous period and are no longer in the household (deceased, moved?) */
+  severeMembersGone: number;
 }
 
 export interface DimensionScore {

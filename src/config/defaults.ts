@@ -103,6 +103,22 @@ export const defaultConfig: SafetynetConfig = {
   review: {
     // A covered household whose score moves this much either way is flagged for a review of its assistance.
     coveredChange: 10,
+    // A dibao/tekun household whose per-capita income reaches twice the standard very likely no
+    // longer qualifies: the periodic review (动态管理) should look now, not at the next round.
+    coveredIncomeMultiple: 2,
+  },
+  routes: {
+    // Grade 1-2 disability is "severe" in the disability federation's scale and in every
+    // province's single-person coverage (单人户施保) rules.
+    singlePersonMaxGrade: 2,
+    // Temporary assistance answers a sudden event: bills settled in the last 3 months.
+    temporaryMonths: 3,
+    // ...of at least this much out of pocket (roughly a month of a low wage)...
+    temporaryMinimum: 5000,
+    // ...and at least twice the household's monthly income: a shock, not a routine cost.
+    temporaryIncomeMultiple: 2,
+    // Gradual exit (渐退) from dibao typically lasts 3-6 months: watch the 6 months after leaving.
+    exitWatchMonths: 6,
   },
   operation: {
     // Every day at 07:00: departments deliver in the first days of the month, on no fixed day;

@@ -112,7 +112,17 @@ export const configSchema = z
       noAbleEarner: points,
       dependantsPerEarner: z.array(z.strictObject({ atLeast: z.number().positive(), points })).min(1),
     }),
-    review: z.strictObject({ coveredChange: points }),
+    review: z.strictObject({
+      coveredChange: points,
+      coveredIncomeMultiple: z.number().min(1).max(10),
+    }),
+    routes: z.strictObject({
+      singlePersonMaxGrade: z.int().min(1).max(4),
+      temporaryMonths: z.int().min(1).max(12),
+      temporaryMinimum: yuan,
+      temporaryIncomeMultiple: z.number().positive(),
+      exitWatchMonths: z.int().min(1).max(24),
+    }),
     operation: operationSchema,
   })
   .superRefine((cfg, ctx) => {

@@ -106,6 +106,8 @@ export interface SourceLoadTable {
   rows_read: number;
   rows_loaded: number;
   rows_rejected: number;
+  /** rejected rows whose mistyped ID number the rescue linked to a roster person (a subset of rows_rejected) */
+  rows_rescued: Generated<number>;
 }
 
 export interface DibaoStandardTable {
@@ -159,6 +161,46 @@ export interface HouseholdScoreTable {
   medical_burden: Numeric;
   labour_capacity: Numeric;
   reasons: string;
+  route: string | null;
+  route_rule: string | null;
+  route_rule_zh: string | null;
+  review_reasons: ColumnType<{ text: string; text_zh: string }[], string | undefined, string>;
+  rescued_links: Generated<number>;
+}
+
+export interface IdentityRescueTable {
+  period: string;
+  source: string;
+  line: number;
+  outcome: 'rescued' | 'review' | 'rejected';
+  sent_number: string;
+  sent_name: string | null;
+  id18: string | null;
+  confidence: Numeric | null;
+  difference: string | null;
+  reason: string;
+  reason_zh: string;
+  candidates: ColumnType<RescueCandidateRow[], string | undefined, string>;
+}
+
+export interface RescueCandidateRow {
+  id18: string;
+  household_id: string;
+  name: string;
+  name_matches: boolean;
+  birth_matches: boolean;
+  region_matches: boolean;
+  difference: string | null;
+}
+
+export interface IdentityDecisionTable {
+  sent_number: string;
+  sent_name: string;
+  decision: 'confirmed' | 'refused';
+  id18: string | null;
+  decided_by: string;
+  decided_at: ColumnType<Date, Date | string | undefined, never>;
+  note: string | null;
 }
 
 export interface ExportAuditTable {
@@ -189,6 +231,8 @@ export interface Database {
   household: HouseholdTable;
   member: MemberTable;
   household_score: HouseholdScoreTable;
+  identity_rescue: IdentityRescueTable;
+  identity_decision: IdentityDecisionTable;
 }
 
 export type Run = Selectable<RunTable>;

@@ -2,7 +2,14 @@ import { sql } from 'kysely';
 import type { SafetynetConfig } from '../config/schema.js';
 import type { Tx } from '../db/transaction.js';
 import { latestClaims } from '../db/latest-claims.js';
-import { claimsWindowStart, isoDate, periodEnd } from '../period.js';
+import { claimsWindowStart, isoDate, periodEnd, previousPeriod } from '../period.js';
+
+/** The period `months` months before `period` (2026-10, 6 → 2026-04). */
+function monthsBefore(period: string, months: number): string {
+  let p = period;
+  for (let i = 0; i < months; i++) p = previousPeriod(p);
+  return p;
+}
 
 /**
  * Aggregates everything the six dimensions need into one row per household of the period, in
@@ -13,6 +20,11 @@ export async function buildHouseholdFacts(tx: Tx, period: string, previous: stri
   const end = isoDate(periodEnd(period));
   const windowStart = claimsWindowStart(period);
   const { adultFrom, elderlyFrom, oldOldFrom } = cfg.ages;
+  const { singlePersonMaxGrade, temporaryMonths, exitWatchMonths } = cfg.routes;
+  // the first day of the month temporaryMonths-1 months back: 3 months = this one and the two before
+  const recentStart = `${monthsBefore(period, temporaryMonths - 1)}-01`;
+  const exitFrom = monthsBefore(period, exitWatchMonths);
+  const rescueFrom = claimsWindowStart(period).slice(0, 7);
   await sql`
     create temp table household_facts on commit drop as
     with person_disability as (
@@ -24,7 +36,8 @@ export async function buildHouseholdFacts(tx: Tx, period: string, previous: stri
              bool_or(category = 'chronic') as chronic
       from diagnosis where period = ${period} group by id18
     ), person_claims as (
-      select id18, count(*) filter (where inpatient)::int as stays, sum(out_of_pocket) as oop
+      select id18, count(*) filter (where inpatient)::int as stays, sum(out_of_pocket) as oop,
+             coalesce(sum(out_of_pocket) filter (where settled_on >= ${recentStart}::date), 0) as recent_oop
       from ${latestClaims(period)} latest_claim
       where settled_on >= ${windowStart}::date and settled_on <= ${end}::date
       group by id18
@@ -33,7 +46,8 @@ export async function buildHouseholdFacts(tx: Tx, period: string, previous: stri
              extract(year from age(${end}::date, m.birth_date))::int as age,
              d.grade, coalesce(d.intellectual_or_mental, false) as intellectual_or_mental,
              coalesce(x.severe, false) as severe, coalesce(x.mental, false) as mental, coalesce(x.chronic, false) as chronic,
-             coalesce(c.stays, 0) as stays, coalesce(c.oop, 0) as oop
+             coalesce(c.stays, 0) as stays, coalesce(c.oop, 0) as oop, coalesce(c.recent_oop, 0) as recent_oop,
+             (coalesce(d.grade, 9) <= ${singlePersonMaxGrade} or coalesce(x.severe, false) or coalesce(x.mental, false)) as is_severe
       from member m
       left join person_disability d on d.id18 = m.id18
       left join person_diagnosis x on x.id18 = m.id18
@@ -57,8 +71,37 @@ export async function buildHouseholdFacts(tx: Tx, period: string, previous: stri
         count(*) filter (where mental)::int as severe_mental,
         count(*) filter (where chronic and not severe)::int as chronic_illness,
         sum(stays)::int as inpatient_stays,
-        sum(oop) as out_of_pocket
+        sum(oop) as out_of_pocket,
+        sum(recent_oop) as recent_out_of_pocket,
+        count(*) filter (where is_severe)::int as severe_members
       from person group by household_id
+    ), prev_severe as (
+      -- who had a severe fact last period: a covered household that loses its reason is reviewed
+      select m.household_id, m.id18 from member m
+      where m.period = ${previous}::text
+        and (exists (select 1 from disability d where d.period = m.period and d.id18 = m.id18 and d.disability_grade <= ${singlePersonMaxGrade})
+          or exists (select 1 from diagnosis x where x.period = m.period and x.id18 = m.id18 and x.category in ('severe', 'mental')))
+    ), severe_change as (
+      select ps.household_id,
+             count(*) filter (where p.id18 is not null and not p.is_severe)::int as recovered,
+             count(*) filter (where p.id18 is null)::int as gone
+      from prev_severe ps left join person p on p.id18 = ps.id18 and p.household_id = ps.household_id
+      group by ps.household_id
+    ), left_assistance as (
+      -- the last month on dibao or tekun within the exit-watch window, with the score it had then
+      select distinct on (hp.household_id) hp.household_id, hp.period, hp.assistance, sp.total
+      from household hp
+      join household_score sp on sp.period = hp.period and sp.household_id = hp.household_id
+      where hp.period >= ${exitFrom} and hp.period < ${period} and hp.assistance in ('dibao', 'tekun')
+      order by hp.household_id, hp.period desc
+    ), rescued as (
+      -- facts resting on an ID number the rescue corrected: this period's rows, and claims of the window
+      select m.household_id, count(*)::int as links
+      from identity_rescue r
+      join member m on m.period = ${period} and m.id18 = r.id18
+      where r.outcome = 'rescued'
+        and (r.period = ${period} or (r.source = 'medical-insurance' and r.period >= ${rescueFrom} and r.period < ${period}))
+      group by m.household_id
     )
     select h.members, h.assistance, h.on_roster, h.monthly_income,
            prev.monthly_income as previous_monthly_income,
@@ -66,10 +109,17 @@ export async function buildHouseholdFacts(tx: Tx, period: string, previous: stri
                     case when h.hukou_type = 'rural' then ${cfg.dibaoDefaults.rural}::numeric else ${cfg.dibaoDefaults.urban}::numeric end
            )::numeric as dibao_standard,
            std.monthly_standard is null as default_standard,
+           ${previous}::text as previous_period,
+           coalesce(sc.recovered, 0) as severe_members_recovered, coalesce(sc.gone, 0) as severe_members_gone,
+           la.period as left_assistance_period, la.assistance as left_assistance_programme, la.total as left_assistance_total,
+           coalesce(rs.links, 0) as rescued_links,
            p.*
     from household h
     join per_household p using (household_id)
     left join household prev on prev.period = ${previous}::text and prev.household_id = h.household_id
+    left join severe_change sc on sc.household_id = h.household_id
+    left join left_assistance la on la.household_id = h.household_id and h.assistance not in ('dibao', 'tekun')
+    left join rescued rs on rs.household_id = h.household_id
     left join lateral (
       -- the longest matching region prefix wins, then the latest standard in force
       select s.monthly_standard from dibao_standard s

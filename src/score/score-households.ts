@@ -3,6 +3,7 @@ import type { SafetynetConfig } from '../config/schema.js';
 import { previousSucceededPeriod } from '../db/runs.js';
 import type { Tx } from '../db/transaction.js';
 import { scoreHousehold } from '../../scoring/combine.js';
+import { isCovered, reviewReasons, suggestRoute } from '../../scoring/route.js';
 import type { HouseholdFacts } from '../../scoring/household-facts.js';
 import { buildHouseholdFacts } from './household-facts.sql.js';
 
@@ -16,8 +17,6 @@ export interface ScoreCounts {
 
 const BATCH = 5000;
 
-/** Households covered by these programmes are scored but are not new finds. */
-export const COVERED = ['dibao', 'tekun'] as const;
 
 export interface FactsRow {
   household_id: string;
@@ -41,6 +40,15 @@ export interface FactsRow {
   chronic_illness: number;
   inpatient_stays: number;
   out_of_pocket: number;
+  recent_out_of_pocket: number;
+  severe_members: number;
+  previous_period: string | null;
+  severe_members_recovered: number;
+  severe_members_gone: number;
+  left_assistance_period: string | null;
+  left_assistance_programme: string | null;
+  left_assistance_total: number | null;
+  rescued_links: number;
 }
 
 export function toFacts(r: FactsRow): HouseholdFacts {
@@ -65,6 +73,16 @@ export function toFacts(r: FactsRow): HouseholdFacts {
     chronicIllness: r.chronic_illness,
     inpatientStays12m: r.inpatient_stays,
     outOfPocket12m: r.out_of_pocket,
+    assistance: r.assistance,
+    severeMembers: r.severe_members,
+    recentOutOfPocket: r.recent_out_of_pocket,
+    leftAssistance:
+      r.left_assistance_period === null
+        ? null
+        : { period: r.left_assistance_period, programme: r.left_assistance_programme ?? 'dibao', total: r.left_assistance_total ?? 0 },
+    previousPeriod: r.previous_period,
+    severeMembersRecovered: r.severe_members_recovered,
+    severeMembersGone: r.severe_members_gone,
   };
 }
 
@@ -83,7 +101,8 @@ export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConf
     create temp table scored (
       household_id text primary key, total numeric(5, 1), tier text, on_list boolean, covered boolean,
       age_structure numeric(5, 1), economic numeric(5, 1), health numeric(5, 1), disability numeric(5, 1),
-      medical_burden numeric(5, 1), labour_capacity numeric(5, 1), reasons jsonb
+      medical_burden numeric(5, 1), labour_capacity numeric(5, 1), reasons jsonb,
+      route text, route_rule text, route_rule_zh text, review_reasons jsonb, rescued_links integer
     ) on commit drop
   `.execute(tx.db);
   let after = '';
@@ -93,17 +112,24 @@ export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConf
       select * from household_facts where household_id > ${after} order by household_id limit ${BATCH}
     `.execute(tx.db);
     if (rows.length === 0) break;
-    const scores = rows.map((r) => ({ row: r, score: scoreHousehold(toFacts(r), cfg) }));
+    const scores = rows.map((r) => {
+      const facts = toFacts(r);
+      const score = scoreHousehold(facts, cfg);
+      return { row: r, score, route: suggestRoute(facts, score.total, cfg), review: reviewReasons(facts, score.total, cfg) };
+    });
     const col = <T>(f: (s: (typeof scores)[number]) => T) => scores.map(f);
     await sql`
       insert into scored
       select * from unnest(
         ${col((s) => s.row.household_id)}::text[], ${col((s) => s.score.total)}::numeric[], ${col((s) => s.score.tier)}::text[],
-        ${col((s) => s.score.onList)}::boolean[], ${col((s) => (COVERED as readonly string[]).includes(s.row.assistance))}::boolean[],
+        ${col((s) => s.score.onList)}::boolean[], ${col((s) => isCovered(s.row.assistance))}::boolean[],
         ${col((s) => s.score.dimensions.age_structure)}::numeric[], ${col((s) => s.score.dimensions.economic)}::numeric[],
         ${col((s) => s.score.dimensions.health)}::numeric[], ${col((s) => s.score.dimensions.disability)}::numeric[],
         ${col((s) => s.score.dimensions.medical_burden)}::numeric[], ${col((s) => s.score.dimensions.labour_capacity)}::numeric[],
-        ${col((s) => JSON.stringify(s.score.reasons))}::jsonb[]
+        ${col((s) => JSON.stringify(s.score.reasons))}::jsonb[],
+        ${col((s) => s.route?.route ?? null)}::text[], ${col((s) => s.route?.rule ?? null)}::text[],
+        ${col((s) => s.route?.ruleZh ?? null)}::text[], ${col((s) => JSON.stringify(s.review))}::jsonb[],
+        ${col((s) => s.row.rescued_links)}::integer[]
       )
     `.execute(tx.db);
     scored += rows.length;
@@ -115,15 +141,18 @@ export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConf
   // either way is reviewed: worse may need more help, better may no longer qualify.
   await sql`
     insert into household_score (period, household_id, rank, total, tier, on_list, covered, change, previous_total, review,
-                                 age_structure, economic, health, disability, medical_burden, labour_capacity, reasons)
+                                 age_structure, economic, health, disability, medical_burden, labour_capacity, reasons,
+                                 route, route_rule, route_rule_zh, review_reasons, rescued_links)
     select ${period}, s.household_id,
            row_number() over (order by s.covered, s.total desc, s.household_id)::int,
            s.total, s.tier, s.on_list, s.covered,
            case when p.total is null then 'new' when s.total - p.total >= 1 then 'up'
                 when p.total - s.total >= 1 then 'down' else 'same' end,
            p.total,
-           s.covered and p.total is not null and abs(s.total - p.total) >= ${cfg.review.coveredChange},
-           s.age_structure, s.economic, s.health, s.disability, s.medical_burden, s.labour_capacity, s.reasons
+           (s.covered and p.total is not null and abs(s.total - p.total) >= ${cfg.review.coveredChange})
+             or jsonb_array_length(s.review_reasons) > 0,
+           s.age_structure, s.economic, s.health, s.disability, s.medical_burden, s.labour_capacity, s.reasons,
+           s.route, s.route_rule, s.route_rule_zh, s.review_reasons, s.rescued_links
     from scored s
     left join household_score p on p.period = ${previous}::text and p.household_id = s.household_id
   `.execute(tx.db);

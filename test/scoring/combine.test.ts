@@ -285,6 +285,13 @@ describe('bounds', () => {
       chronicIllness: int(members),
       inpatientStays12m: pick([0, 1, 3, 50]),
       outOfPocket12m: pick([0, 0.01, 500, 36_000, 1e9]),
+      assistance: pick(['none', 'dibao', 'tekun', 'dibao_edge', 'temporary']),
+      severeMembers: int(members),
+      recentOutOfPocket: pick([0, 500, 36_000]),
+      leftAssistance: pick([null, { period: '2026-05', programme: 'dibao', total: 55 }]),
+      previousPeriod: pick([null, '2026-09']),
+      severeMembersRecovered: int(1),
+      severeMembersGone: int(1),
     };
   }
 

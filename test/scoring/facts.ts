@@ -28,6 +28,13 @@ export const ordinaryHousehold: Readonly<HouseholdFacts> = Object.freeze({
   chronicIllness: 0,
   inpatientStays12m: 0,
   outOfPocket12m: 0,
+  assistance: 'none',
+  severeMembers: 0,
+  recentOutOfPocket: 0,
+  leftAssistance: null,
+  previousPeriod: '2026-09',
+  severeMembersRecovered: 0,
+  severeMembersGone: 0,
 });
 
 /** The ordinary household with some facts changed. The caller keeps the counts consistent. */

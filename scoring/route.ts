@@ -1,0 +1,174 @@
+import type { SafetynetConfig } from '../src/config/schema.js';
+import { yuan, yuanZh, type HouseholdFacts } from './household-facts.js';
+
+/**
+ * From a score to a route: the programme a warned household most likely fits, with the rule that
+ * matched, so the street worker knows what to check at the door. A suggestion, never a decision:
+ * eligibility is decided by the visit and the application. The first rule that matches wins,
+ * in this order (the most specific and most protective programme first):
+ *
+ * 1. dibao: per-capita income under the local standard;
+ * 2. expenditure-type hardship (支出型困难): income not under the standard, but 12 months of rigid
+ *    (out-of-pocket medical) spending pushes disposable per-capita income under it;
+ * 3. single-person coverage (单人户施保): income not under the standard, and a member with a severe
+ *    disability or illness who may be covered alone;
+ * 4. dibao edge (低保边缘): per-capita income under the edge multiple of the standard;
+ * 5. temporary assistance: a large recent out-of-pocket bill without a lasting income problem;
+ * 6. gradual-exit watch: left dibao or tekun in the last months and not better off since;
+ * 7. assess: warned, but no programme rule matched (or income is not on record): a visit decides.
+ */
+
+export const routeIds = ['dibao', 'expenditure_hardship', 'single_person', 'dibao_edge', 'temporary', 'exit_watch', 'assess'] as const;
+export type RouteId = (typeof routeIds)[number];
+
+export const ROUTE_ZH: Record<RouteId, string> = {
+  dibao: '低保',
+  expenditure_hardship: '支出型困难',
+  single_person: '单人户施保',
+  dibao_edge: '低保边缘',
+  temporary: '临时救助',
+  exit_watch: '渐退观察',
+  assess: '入户核实',
+};
+
+export interface RouteSuggestion {
+  route: RouteId;
+  rule: string;
+  ruleZh: string;
+}
+
+export interface ReviewReason {
+  text: string;
+  text_zh: string;
+}
+
+/** Programmes that already cover a household: it is scored and reviewed, not "found". */
+export const COVERED = ['dibao', 'tekun'] as const;
+export const isCovered = (assistance: string): boolean => (COVERED as readonly string[]).includes(assistance);
+
+const PROGRAMME_ZH: Record<string, string> = { dibao: '低保', tekun: '特困' };
+const times = (n: number) => `${n.toFixed(2)}x`;
+
+/** The exit-watch test: left dibao/tekun within the window and the score has not fallen by the review margin since. */
+function exitNotImproved(h: HouseholdFacts, total: number, cfg: SafetynetConfig): boolean {
+  return h.leftAssistance !== null && total > h.leftAssistance.total - cfg.review.coveredChange;
+}
+
+/** The programme an uncovered household most likely fits; null for households already covered. */
+export function suggestRoute(h: HouseholdFacts, total: number, cfg: SafetynetConfig): RouteSuggestion | null {
+  if (isCovered(h.assistance)) return null;
+  const line = h.dibaoStandard;
+  const members = Math.max(1, h.members);
+  const edge = cfg.economic.edgeBandMultiple;
+  const income = h.monthlyIncome;
+
+  if (income !== null) {
+    const perCapita = income / members;
+    const afterMedical = (income - h.outOfPocket12m / 12) / members;
+    if (perCapita < line) {
+      return {
+        route: 'dibao',
+        rule: `per-capita income ${yuan(perCapita)} a month is under the dibao standard of ${yuan(line)}`,
+        ruleZh: `人均月收入${yuanZh(perCapita)}，低于低保标准${yuanZh(line)}`,
+      };
+    }
+    if (afterMedical < line) {
+      return {
+        route: 'expenditure_hardship',
+        rule:
+          `per-capita income ${yuan(perCapita)} a month, but ${yuan(Math.max(0, afterMedical))} after out-of-pocket medical ` +
+          `spending (${yuan(h.outOfPocket12m)} in 12 months): under the dibao standard of ${yuan(line)}`,
+        ruleZh: `人均月收入${yuanZh(perCapita)}，扣除12个月自付医疗费${yuanZh(h.outOfPocket12m)}后为${yuanZh(Math.max(0, afterMedical))}，低于低保标准${yuanZh(line)}`,
+      };
+    }
+    if (h.severeMembers > 0) {
+      return {
+        route: 'single_person',
+        rule:
+          `${h.severeMembers === 1 ? 'a member has' : `${h.severeMembers} members have`} a severe disability (grade 1-${cfg.routes.singlePersonMaxGrade}) ` +
+          `or severe illness and household income is above the standard: the member may be covered alone`,
+        ruleZh: `${h.severeMembers}名成员为重度残疾（${cfg.routes.singlePersonMaxGrade}级及以上）或重病，家庭收入高于低保标准：可考虑单人户施保`,
+      };
+    }
+    if (perCapita < line * edge) {
+      return {
+        route: 'dibao_edge',
+        rule: `per-capita income ${yuan(perCapita)} a month is ${times(perCapita / line)} the dibao standard of ${yuan(line)} (edge band under ${edge}x)`,
+        ruleZh: `人均月收入${yuanZh(perCapita)}，为低保标准${yuanZh(line)}的${(perCapita / line).toFixed(2)}倍（低于${edge}倍）`,
+      };
+    }
+    const shock = Math.max(cfg.routes.temporaryMinimum, cfg.routes.temporaryIncomeMultiple * income);
+    if (h.recentOutOfPocket >= shock) {
+      return {
+        route: 'temporary',
+        rule:
+          `out-of-pocket medical ${yuan(h.recentOutOfPocket)} settled in the last ${cfg.routes.temporaryMonths} months, ` +
+          `${times(h.recentOutOfPocket / Math.max(1, income))} the household's monthly income, without a lasting income problem`,
+        ruleZh: `近${cfg.routes.temporaryMonths}个月自付医疗费${yuanZh(h.recentOutOfPocket)}，为家庭月收入的${(h.recentOutOfPocket / Math.max(1, income)).toFixed(2)}倍，收入无长期困难`,
+      };
+    }
+  }
+  if (exitNotImproved(h, total, cfg)) {
+    const left = h.leftAssistance!;
+    return {
+      route: 'exit_watch',
+      rule: `left ${left.programme} after ${left.period} (score then ${left.total.toFixed(1)}, now ${total.toFixed(1)}): not better off since`,
+      ruleZh: `${left.period}后退出${PROGRAMME_ZH[left.programme] ?? left.programme}（当时${left.total.toFixed(1)}分，现${total.toFixed(1)}分）：情况未见好转`,
+    };
+  }
+  if (income === null) {
+    return {
+      route: 'assess',
+      rule: 'household income not on record: the visit verifies income before any programme can be matched',
+      ruleZh: '家庭收入无记录：入户核实收入后再匹配救助项目',
+    };
+  }
+  return {
+    route: 'assess',
+    rule: 'no programme rule matched (income above the edge band, no severe member, no recent large bill): the visit assesses care and support needs',
+    ruleZh: '未匹配救助项目规则（收入高于低保边缘、无重度成员、近期无大额医疗费）：入户评估照护与帮扶需求',
+  };
+}
+
+/**
+ * Why a household should be reviewed, beyond a score change (which the ranking SQL checks):
+ * covered households whose facts changed a lot, and households that left assistance recently and
+ * are not better off. Never acted on automatically: the review is a person's decision.
+ */
+export function reviewReasons(h: HouseholdFacts, total: number, cfg: SafetynetConfig): ReviewReason[] {
+  const reasons: ReviewReason[] = [];
+  const since = h.previousPeriod ?? 'the last period';
+  if (isCovered(h.assistance)) {
+    const programme = h.assistance;
+    const programmeZh = PROGRAMME_ZH[programme] ?? programme;
+    const line = h.dibaoStandard;
+    if (h.monthlyIncome !== null) {
+      const perCapita = h.monthlyIncome / Math.max(1, h.members);
+      if (perCapita >= line * cfg.review.coveredIncomeMultiple) {
+        reasons.push({
+          text: `covered by ${programme}, but per-capita income ${yuan(perCapita)} a month is ${times(perCapita / line)} the dibao standard: review whether it still fits`,
+          text_zh: `已享受${programmeZh}，但人均月收入${yuanZh(perCapita)}为低保标准的${(perCapita / line).toFixed(2)}倍：请复核是否仍符合条件`,
+        });
+      }
+    }
+    if (h.severeMembersRecovered > 0) {
+      reasons.push({
+        text: `covered by ${programme}; ${h.severeMembersRecovered === 1 ? 'a member' : `${h.severeMembersRecovered} members`} with a severe illness or disability in ${since} no longer ${h.severeMembersRecovered === 1 ? 'has' : 'have'} one on record (recovered?): review`,
+        text_zh: `已享受${programmeZh}；${h.severeMembersRecovered}名成员${since}有重病或重度残疾记录，本期已无（康复？）：请复核`,
+      });
+    }
+    if (h.severeMembersGone > 0) {
+      reasons.push({
+        text: `covered by ${programme}; ${h.severeMembersGone === 1 ? 'a member' : `${h.severeMembersGone} members`} with a severe illness or disability in ${since} ${h.severeMembersGone === 1 ? 'is' : 'are'} no longer in the household's records (deceased or moved?): review`,
+        text_zh: `已享受${programmeZh}；${h.severeMembersGone}名${since}有重病或重度残疾的成员已不在本户记录中（去世或迁出？）：请复核`,
+      });
+    }
+  } else if (exitNotImproved(h, total, cfg)) {
+    const left = h.leftAssistance!;
+    reasons.push({
+      text: `left ${left.programme} after ${left.period} and not better off since (score ${left.total.toFixed(1)} then, ${total.toFixed(1)} now): review before the support ends for good`,
+      text_zh: `${left.period}后退出${PROGRAMME_ZH[left.programme] ?? left.programme}，情况未见好转（当时${left.total.toFixed(1)}分，现${total.toFixed(1)}分）：渐退期内请复核`,
+    });
+  }
+  return reasons;
+}

@@ -12,6 +12,7 @@ import type { SourceId } from '../src/ingest/source.js';
 import { sources } from '../src/ingest/sources.js';
 import { writeWarningList } from '../src/export/warning-list.js';
 import { linkHouseholds } from '../src/link/link-households.js';
+import { rescueIdentities, type RescueCounts } from '../src/link/rescue-identities.js';
 import { assertPeriod } from '../src/period.js';
 import { loadDibaoStandards } from '../src/pull/dibao-standards.js';
 import { locateExtracts } from '../src/pull/inbox.js';
@@ -28,6 +29,8 @@ export interface RunSummary {
   previous_period: string | null;
   /** households scored against the config's default dibao standard, for want of a local one */
   default_standard: number;
+  /** rows rejected for an invalid ID number: linked by the rescue, sent to review, or still rejected */
+  identity_rescue: Partial<Record<SourceId, RescueCounts>>;
 }
 
 export interface RunDeps {
@@ -44,6 +47,7 @@ export interface RunOptions {
 /** Tables holding one period's rows; a rerun empties them for the period first. */
 const PERIOD_TABLES = [
   ['household_score', 'period'],
+  ['identity_rescue', 'period'],
   ['member', 'period'],
   ['household', 'period'],
   ['roster_member', 'period'],
@@ -133,12 +137,16 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
         sourceLog.info({ ...counts[extract.source], seconds: seconds(t) }, 'ingested');
       }
 
+      let t = performance.now();
+      const rescue = await rescueIdentities(tx, period, runLog);
+      runLog.info({ ...rescue, seconds: seconds(t) }, 'identity rescue done');
+
       crashPoint('after-ingest');
       // fresh rows have no statistics until autovacuum sees them, which it cannot inside this
       // transaction; without them the planner picks nested loops that never end on a city
       await sql`analyze roster_member, disability, diagnosis, claim`.execute(tx.db);
 
-      let t = performance.now();
+      t = performance.now();
       const link = await linkHouseholds(tx, period);
       await sql`analyze household, member`.execute(tx.db);
       crashPoint('after-link');
@@ -163,6 +171,7 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
         not_on_roster: link.notOnRoster,
         previous_period: score.previous_period,
         default_standard: score.default_standard,
+        identity_rescue: rescue,
       };
       await tx.db
         .updateTable('run')

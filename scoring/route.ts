@@ -14,7 +14,7 @@ import { yuan, yuanZh, type HouseholdFacts } from './household-facts.js';
  *    disability or illness who may be covered alone;
  * 4. dibao edge (低保边缘): per-capita income under the edge multiple of the standard;
  * 5. temporary assistance: a large recent out-of-pocket bill without a lasting income problem;
- * 6. gradual-exit watch: left dibao or tekun in the last months and not better off since;
+ * 6. gradual-exit watch: left dibao or tekun in the last months and not out of hardship since;
  * 7. assess: warned, but no programme rule matched (or income is not on record): a visit decides.
  */
 
@@ -49,9 +49,16 @@ export const isCovered = (assistance: string): boolean => (COVERED as readonly s
 const PROGRAMME_ZH: Record<string, string> = { dibao: '低保', tekun: '特困' };
 const times = (n: number) => `${n.toFixed(2)}x`;
 
-/** The exit-watch test: left dibao/tekun within the window and the score has not fallen by the review margin since. */
+/**
+ * The exit-watch test: left dibao/tekun within the window, and still warned, or income unknown, or
+ * per-capita income (after 12 months' medical spending) still under the edge band: the exit did
+ * not lift the household out of hardship, it only took the support away.
+ */
 function exitNotImproved(h: HouseholdFacts, total: number, cfg: SafetynetConfig): boolean {
-  return h.leftAssistance !== null && total > h.leftAssistance.total - cfg.review.coveredChange;
+  if (h.leftAssistance === null) return false;
+  if (total >= cfg.warningThreshold || h.monthlyIncome === null) return true;
+  const afterMedical = (h.monthlyIncome - h.outOfPocket12m / 12) / Math.max(1, h.members);
+  return afterMedical < h.dibaoStandard * cfg.economic.edgeBandMultiple;
 }
 
 /** The programme an uncovered household most likely fits; null for households already covered. */
@@ -112,8 +119,8 @@ export function suggestRoute(h: HouseholdFacts, total: number, cfg: SafetynetCon
     const left = h.leftAssistance!;
     return {
       route: 'exit_watch',
-      rule: `left ${left.programme} after ${left.period} (score then ${left.total.toFixed(1)}, now ${total.toFixed(1)}): not better off since`,
-      ruleZh: `${left.period}后退出${PROGRAMME_ZH[left.programme] ?? left.programme}（当时${left.total.toFixed(1)}分，现${total.toFixed(1)}分）：情况未见好转`,
+      rule: `left ${left.programme} after ${left.period} (score then ${left.total.toFixed(1)}, now ${total.toFixed(1)}) and still in hardship: watch the gradual exit`,
+      ruleZh: `${left.period}后退出${PROGRAMME_ZH[left.programme] ?? left.programme}（当时${left.total.toFixed(1)}分，现${total.toFixed(1)}分），仍有困难：渐退期内跟踪`,
     };
   }
   if (income === null) {
@@ -166,7 +173,7 @@ export function reviewReasons(h: HouseholdFacts, total: number, cfg: SafetynetCo
   } else if (exitNotImproved(h, total, cfg)) {
     const left = h.leftAssistance!;
     reasons.push({
-      text: `left ${left.programme} after ${left.period} and not better off since (score ${left.total.toFixed(1)} then, ${total.toFixed(1)} now): review before the support ends for good`,
+      text: `left ${left.programme} after ${left.period} and still in hardship (score ${left.total.toFixed(1)} then, ${total.toFixed(1)} now): review before the support ends for good`,
       text_zh: `${left.period}后退出${PROGRAMME_ZH[left.programme] ?? left.programme}，情况未见好转（当时${left.total.toFixed(1)}分，现${total.toFixed(1)}分）：渐退期内请复核`,
     });
   }

@@ -199,7 +199,7 @@ export interface IdentityDecisionTable {
   decision: 'confirmed' | 'refused';
   id18: string | null;
   decided_by: string;
-  decided_at: ColumnType<Date, Date | string | undefined, never>;
+  decided_at: ColumnType<Date, Date | string | undefined, Date | string>;
   note: string | null;
 }
 

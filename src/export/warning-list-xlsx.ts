@@ -17,13 +17,15 @@ import { COLUMNS, neutraliseFormula, warningListEntries, type ExportOptions, typ
 type Key = (typeof COLUMNS)[number][0];
 
 /** Written as text (numFmt '@', string values): IDs and codes must never become numbers and lose digits. */
-const TEXT_COLUMNS = new Set<Key>(['household_id', 'region_code', 'head_name', 'head_id_number', 'tier', 'coverage', 'change', 'reasons']);
+const TEXT_COLUMNS = new Set<Key>(['household_id', 'region_code', 'head_name', 'head_id_number', 'tier', 'coverage', 'change', 'reasons', 'route', 'route_rule']);
 
 /** Scores: one decimal, so that the column lines up (the value itself is stored unrounded). */
 const ONE_DECIMAL = new Set<Key>(['score', 'age_structure', 'economic', 'health', 'disability', 'medical_burden', 'labour_capacity']);
 
 const REASONS = COLUMNS.findIndex(([key]) => key === 'reasons');
 const REASONS_WIDTH = 90;
+const RULE = COLUMNS.findIndex(([key]) => key === 'route_rule');
+const RULE_WIDTH = 50;
 const LINE_HEIGHT = 15;
 /** Data cell alignment: top, so a tall row reads from its first line; a text column right of a number column indented off it. */
 const ALIGN: Partial<Record<Key, Partial<ExcelJS.Alignment>>> = {
@@ -32,6 +34,8 @@ const ALIGN: Partial<Record<Key, Partial<ExcelJS.Alignment>>> = {
   tier: { vertical: 'top', indent: 1 },
   coverage: { vertical: 'top', indent: 1 },
   reasons: { vertical: 'top', wrapText: true },
+  route: { vertical: 'top', indent: 1 },
+  route_rule: { vertical: 'top', wrapText: true },
 };
 
 const TIER_ZH: Record<string, string> = { red: '红色', orange: '橙色', yellow: '黄色', none: '无' };
@@ -326,6 +330,9 @@ export async function writeWarningListXlsx(db: Kysely<Database>, opts: ExportOpt
     coverage: zh ? 12 : 13,
     change: zh ? 4 : 4,
     reasons: REASONS_WIDTH,
+    route: zh ? 10 : 20,
+    route_rule: RULE_WIDTH,
+    rescued_ids: 4,
   };
 
   let sheet: ExcelJS.Worksheet | undefined;
@@ -343,7 +350,7 @@ export async function writeWarningListXlsx(db: Kysely<Database>, opts: ExportOpt
     ws.columns = COLUMNS.map(([key], i) => ({
       key,
       // +3: room for the autofilter's drop-down button
-      width: key === 'reasons' ? widths.reasons! : Math.max(displayWidth(headers[i]!), widths[key] ?? 6) + 3,
+      width: key === 'reasons' || key === 'route_rule' ? widths[key]! : Math.max(displayWidth(headers[i]!), widths[key] ?? 6) + 3,
       style: TEXT_COLUMNS.has(key) ? { numFmt: '@' } : ONE_DECIMAL.has(key) ? { numFmt: '0.0' } : {},
     }));
     ws.autoFilter = `A1:${lastColumn}1`;
@@ -387,7 +394,10 @@ export async function writeWarningListXlsx(db: Kysely<Database>, opts: ExportOpt
     });
     // wrapped reasons need a taller row, and neither Excel nor LibreOffice grows a stored row to fit:
     // estimate the lines (a character per width unit, CJK two, which errs on the roomy side)
-    const lines = Math.ceil(displayWidth(String(values[REASONS]!)) / (REASONS_WIDTH - 2));
+    const lines = Math.max(
+      Math.ceil(displayWidth(String(values[REASONS]!)) / (REASONS_WIDTH - 2)),
+      Math.ceil(displayWidth(String(values[RULE]!)) / (RULE_WIDTH - 2)),
+    );
     if (lines > 1) row.height = LINE_HEIGHT * lines;
     row.commit();
     rows++;

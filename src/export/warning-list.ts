@@ -9,6 +9,7 @@ import type { Database } from '../db/schema.js';
 import { UsageError } from '../errors.js';
 import { maskIdNumber, maskName } from '../identity/id-number.js';
 import { assertPeriod } from '../period.js';
+import { ROUTE_ZH, type RouteId } from '../../scoring/route.js';
 
 export interface ExportOptions {
   period: string;
@@ -39,6 +40,10 @@ export const COLUMNS = [
   ['coverage', '救助覆盖'],
   ['change', '变化'],
   ['reasons', '预警原因'],
+  // issue 8: what to check at the door; after the contract's columns so that readers of those keep working
+  ['route', '建议救助路径'],
+  ['route_rule', '匹配规则'],
+  ['rescued_ids', '纠错关联数'],
 ] as const;
 
 const ZH: Record<string, string> = {
@@ -73,6 +78,11 @@ interface ListRow {
   on_roster: boolean;
   change: string;
   reasons: { dimension: string; points: number; text: string; text_zh?: string }[];
+  route: RouteId | null;
+  route_rule: string | null;
+  route_rule_zh: string | null;
+  review_reasons: { text: string; text_zh: string }[];
+  rescued_links: number;
 }
 
 const ASSISTANCE_ZH: Record<string, string> = { dibao: '低保', tekun: '特困' };
@@ -82,7 +92,9 @@ function notesFor(r: ListRow, previousPeriod: string | null, zh: boolean): strin
   const notes: string[] = [];
   const programme = zh ? (ASSISTANCE_ZH[r.assistance] ?? r.assistance) : r.assistance;
   if (!r.on_roster) notes.push(zh ? '未在民政名册：请核实其居住地和同住人' : 'not on the civil-affairs roster: confirm where this person lives and with whom');
-  if (r.review) {
+  if (r.review_reasons.length > 0) {
+    for (const x of r.review_reasons) notes.push(zh ? x.text_zh : x.text);
+  } else if (r.review) {
     const delta = r.total - (r.previous_total ?? 0);
     const by = Math.abs(delta).toFixed(1);
     if (delta > 0) {
@@ -95,6 +107,13 @@ function notesFor(r: ListRow, previousPeriod: string | null, zh: boolean): strin
       );
     }
   } else if (r.covered) notes.push(zh ? `已享受${programme}` : `already covered by ${programme}`);
+  if (r.rescued_links > 0) {
+    notes.push(
+      zh
+        ? `${r.rescued_links}项数据经身份证号纠错关联：入户时请核对身份证`
+        : `${r.rescued_links === 1 ? '1 fact rests' : `${r.rescued_links} facts rest`} on an ID number corrected from a keying error: check the ID at the visit`,
+    );
+  }
   return notes;
 }
 
@@ -118,6 +137,12 @@ export interface WarningListEntry {
   change: string;
   /** notes and facts in one text, as the CSV column shows them */
   reasons: string;
+  /** the programme the household most likely fits (empty for covered households) */
+  route: string;
+  /** the rule that matched, in words */
+  route_rule: string;
+  /** how many of the household's facts rest on an ID number corrected by the identity rescue */
+  rescued_ids: number;
   /** roster, coverage and review notes */
   notes: string[];
   /** each scoring dimension's facts and weighted points, biggest first */
@@ -151,7 +176,8 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
     .select([
       's.household_id', 'h.region_code', 'h.head_name', 'h.head_id18', 'h.members', 's.total', 's.tier', 's.age_structure',
       's.economic', 's.health', 's.disability', 's.medical_burden', 's.labour_capacity', 's.covered', 's.review',
-      's.previous_total', 'h.assistance', 'h.on_roster', 's.change', 's.reasons',
+      's.previous_total', 'h.assistance', 'h.on_roster', 's.change', 's.reasons', 's.route', 's.route_rule', 's.route_rule_zh',
+      's.review_reasons', 's.rescued_links',
       sql<number>`row_number() over (order by s.rank)`.as('list_rank'),
     ])
     .where('s.period', '=', period)
@@ -188,6 +214,9 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
       coverage: word(r.on_roster ? r.assistance : 'not_on_roster'),
       change: word(r.change),
       reasons: [...notes, ...facts.map((f) => f.text)].join(zh ? '；' : '; '),
+      route: r.route ? (zh ? ROUTE_ZH[r.route] : r.route) : '',
+      route_rule: (zh ? r.route_rule_zh : r.route_rule) ?? '',
+      rescued_ids: r.rescued_links,
       notes,
       facts,
     };
@@ -195,7 +224,7 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
 }
 
 /** Text columns of an entry: these are escaped against formula injection, the rest are numbers. */
-const TEXT_COLUMNS = new Set(['household_id', 'region_code', 'head_name', 'head_id_number', 'tier', 'coverage', 'change', 'reasons']);
+const TEXT_COLUMNS = new Set(['household_id', 'region_code', 'head_name', 'head_id_number', 'tier', 'coverage', 'change', 'reasons', 'route', 'route_rule']);
 
 /** Streams the ranked warning list of a period as CSV (UTF-8 with BOM, so Excel reads Chinese). */
 export async function writeWarningList(db: Kysely<Database>, opts: ExportOptions, out: Writable, _log: Logger): Promise<number> {

@@ -58,13 +58,17 @@ describe('suggested route', () => {
     expect(route(facts({ monthlyIncome: 4_800, outOfPocket12m: 4_900, recentOutOfPocket: 4_900 }))?.route).not.toBe('temporary');
   });
 
-  it('gradual-exit watch: left dibao in the window and the score has not fallen by the review margin', () => {
+  it('gradual-exit watch: left dibao in the window, still warned, and no other rule matches', () => {
     const left = { period: '2026-07', programme: 'dibao', total: 50 };
     const r = route(facts({ monthlyIncome: 6_000, leftAssistance: left }), 44);
     expect(r?.route).toBe('exit_watch');
-    expect(r?.rule).toBe('left dibao after 2026-07 (score then 50.0, now 44.0): not better off since');
-    // 15 points better off: the exit worked
-    expect(route(facts({ monthlyIncome: 6_000, leftAssistance: left }), 35)?.route).toBe('assess');
+    expect(r?.rule).toBe('left dibao after 2026-07 (score then 50.0, now 44.0) and still in hardship: watch the gradual exit');
+    // income unknown after leaving: watched, not merely "assess"
+    expect(route(facts({ monthlyIncome: null, leftAssistance: left }), 20)?.route).toBe('exit_watch');
+    // out of hardship: under the threshold with income well above the edge band
+    expect(route(facts({ monthlyIncome: 6_000, leftAssistance: left }), 25)?.route).toBe('assess');
+    // back under the standard: dibao again is the route (the review flag says it left)
+    expect(route(facts({ monthlyIncome: 2_400, leftAssistance: left }), 35)?.route).toBe('dibao');
   });
 
   it('assess: income unknown, or warned for reasons no programme rule covers', () => {
@@ -99,10 +103,14 @@ describe('review reasons', () => {
     expect(gone[0]?.text_zh).toContain('已不在本户记录中');
   });
 
-  it('an uncovered household that left dibao and is not better off; not when it is', () => {
+  it('an uncovered household that left dibao and is still in hardship; not once it is out', () => {
     const left = { period: '2026-08', programme: 'dibao', total: 48 };
-    expect(reviewReasons(facts({ leftAssistance: left }), 45, cfg)).toHaveLength(1);
-    expect(reviewReasons(facts({ leftAssistance: left }), 20, cfg)).toEqual([]);
+    // 1,300 a person: still in the edge band, even under the threshold
+    const edge = reviewReasons(facts({ monthlyIncome: 3_900, leftAssistance: left }), 22, cfg);
+    expect(edge.map((r) => r.text)).toEqual([
+      'left dibao after 2026-08 and still in hardship (score 48.0 then, 22.0 now): review before the support ends for good',
+    ]);
+    expect(reviewReasons(facts({ monthlyIncome: 6_000, leftAssistance: left }), 20, cfg)).toEqual([]);
   });
 
   it('an ordinary household is never flagged', () => {

@@ -59,15 +59,20 @@ export async function runCommand(opts: RunCommandOptions, log: Logger, out: Node
       }
       summaries.push(summary);
       if (opts.json) {
-        const { period: p, sources, households_scored, warnings, warning_list, quality_report } = summary;
-        out.write(`${JSON.stringify({ period: p, sources, households_scored, warnings, warning_list, quality_report })}\n`);
+        const { period: p, sources, households_scored, warnings, identity_rescue, warning_list, quality_report } = summary;
+        out.write(`${JSON.stringify({ period: p, sources, households_scored, warnings, identity_rescue, warning_list, quality_report })}\n`);
       } else {
         const counts = await listCounts(database.db, period);
         const rejected = Object.values(summary.sources).reduce((n, s) => n + s.rows_rejected, 0);
+        const rescue = Object.values(summary.identity_rescue).reduce((n, r) => ({ rescued: n.rescued + r.rescued, review: n.review + r.review }), { rescued: 0, review: 0 });
+        const rescueNote = [
+          rescue.rescued ? `${rescue.rescued} linked by the identity rescue` : '',
+          rescue.review ? `${rescue.review} waiting in: safetynet review --period ${period}` : '',
+        ].filter(Boolean).join('; ');
         out.write(
           `${period}: ${summary.households_scored} households scored, ${counts.uncovered} to visit (score ${config.config.warningThreshold}+)` +
             (counts.covered ? `, ${counts.covered} already covered (listed separately)` : '') +
-            (rejected ? `, ${rejected} row${rejected === 1 ? '' : 's'} rejected (see the data-quality report)` : '') +
+            (rejected ? `, ${rejected} row${rejected === 1 ? '' : 's'} rejected (see the data-quality report${rescueNote ? `; ${rescueNote}` : ''})` : '') +
             '\n' +
             (summary.default_standard
               ? `  WARNING: ${summary.default_standard} households have no local dibao standard in ${join(inbox, 'dibao-standards.csv')}; the config default was used\n`

@@ -29,7 +29,24 @@ export async function writeQualityReport(db: Kysely<Database>, period: string, o
       sql<string>`kind || ': ' || detail`.as('problem'),
     ])
     .where('period', '=', period);
-  const rows = rejected.unionAll(warned).orderBy('source').orderBy(sql`line nulls first`).orderBy('status');
+  // what the identity rescue made of each rejected ID number: linked, in review, still rejected
+  const rescued = db
+    .selectFrom('identity_rescue')
+    .select([
+      sql<string>`case outcome when 'rescued' then 'rescued (identity)' when 'review' then 'identity review' else 'rejected (identity)' end`.as('status'),
+      'source',
+      sql<number | null>`line`.as('line'),
+      sql<string | null>`'id_number'`.as('column_name'),
+      // generic words: this report goes back to the departments, the roster's people stay out of it
+      sql<string>`case outcome
+        when 'rescued' then 'linked to a roster person: ' || case difference when 'substitution' then 'one wrong digit'
+          when 'transposition' then 'two adjacent digits swapped' else 'confirmed by an analyst' end
+          || ', confidence ' || confidence || ' (please correct the number at the source)'
+        when 'review' then 'more than one or only a weak roster match: waiting for an analyst (safetynet review)'
+        else 'no roster person matches: stays rejected' end`.as('problem'),
+    ])
+    .where('period', '=', period);
+  const rows = rejected.unionAll(warned).unionAll(rescued).orderBy('source').orderBy(sql`line nulls first`).orderBy('status');
   let n = 0;
   for await (const r of rows.stream(1000)) {
     n++;

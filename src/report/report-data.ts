@@ -3,6 +3,7 @@ import type { DimensionId } from '../config/schema.js';
 import { previousSucceededPeriod, requireSucceededRun } from '../db/runs.js';
 import type { Database } from '../db/schema.js';
 import { assertPeriod } from '../period.js';
+import { routeIds } from '../../scoring/route.js';
 
 /**
  * The monthly report's numbers. Every figure is an aggregate computed in PostgreSQL: no household,
@@ -40,6 +41,8 @@ export interface ReportData {
   change: { new: number; up: number; down: number; same: number; resolved: number };
   /** per department: rows, rejected rows by reason class, link rate to the roster, row-count change */
   quality: SourceQuality[];
+  /** uncovered households on the list (or flagged for review) per suggested programme, in the rules' order */
+  routes: { route: string; households: number }[];
 }
 
 export interface SourceQuality {
@@ -56,6 +59,8 @@ export interface SourceQuality {
   linked: number | null;
   /** linked / people, null when not applicable or no people */
   linkRate: number | null;
+  /** rows rejected for an invalid ID number: linked by the identity rescue, in review, still rejected; null for the roster */
+  rescue: { rescued: number; review: number; rejected: number } | null;
 }
 
 export const TIERS = ['red', 'orange', 'yellow'] as const;
@@ -170,7 +175,23 @@ export async function reportData(db: Kysely<Database>, period: string, opts: { w
     histogram,
     change,
     quality: await quality(db, period, previousPeriod),
+    routes: await routes(db, period),
   };
+}
+
+function rescueOf(r?: { rescued: number; review: number; rejected: number }): SourceQuality['rescue'] {
+  return { rescued: num(r?.rescued), review: num(r?.review), rejected: num(r?.rejected) };
+}
+
+async function routes(db: Kysely<Database>, period: string): Promise<ReportData['routes']> {
+  const rows = (
+    await sql<{ route: string; households: number }>`
+      select route, count(*)::int as households from household_score
+      where period = ${period} and route is not null and (on_list or review)
+      group by 1
+    `.execute(db)
+  ).rows;
+  return routeIds.filter((r) => rows.some((x) => x.route === r)).map((r) => ({ route: r, households: num(rows.find((x) => x.route === r)!.households) }));
 }
 
 async function quality(db: Kysely<Database>, period: string, previousPeriod: string | null): Promise<SourceQuality[]> {
@@ -219,6 +240,14 @@ async function quality(db: Kysely<Database>, period: string, previousPeriod: str
     `.execute(db)
   ).rows;
 
+  const rescue = (
+    await sql<{ source: string; rescued: number; review: number; rejected: number }>`
+      select source, count(*) filter (where outcome = 'rescued')::int as rescued,
+             count(*) filter (where outcome = 'review')::int as review, count(*) filter (where outcome = 'rejected')::int as rejected
+      from identity_rescue where period = ${period} group by 1
+    `.execute(db)
+  ).rows;
+
   const known = new Set(loads.map((l) => l.source));
   const order = [...SOURCES.filter((s) => known.has(s)), ...[...known].filter((s) => !(SOURCES as readonly string[]).includes(s)).sort()];
   return order.map((source) => {
@@ -236,6 +265,7 @@ async function quality(db: Kysely<Database>, period: string, previousPeriod: str
       people,
       linked,
       linkRate: people ? linked! / people : null,
+      rescue: source === 'civil-affairs' ? null : rescueOf(rescue.find((r) => r.source === source)),
     };
   });
 }

@@ -4,6 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runPeriod } from '../../jobs/run-period.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { householdCard } from '../../src/export/household-card.js';
+import { writeQualityReport } from '../../src/export/quality-report.js';
+import { reportData } from '../../src/report/report-data.js';
 import { writeWarningList } from '../../src/export/warning-list.js';
 import { parseIdNumber } from '../../src/identity/id-number.js';
 import { nearNumbers } from '../../src/identity/id-rescue.js';
@@ -236,6 +238,30 @@ describe('identity rescue', () => {
       'medical-insurance': { rescued: 1, review: 0, rejected: 1 },
       health: { rescued: 0, review: 1, rejected: 0 },
     });
+  });
+
+  it('the data-quality report and the monthly report show what the rescue did, without the roster\'s people', async () => {
+    const chunks: Buffer[] = [];
+    await writeQualityReport(test.handle.db, '2026-10', new Writable({ write: (c, _e, cb) => (chunks.push(c), cb()) }));
+    const lines = parse(Buffer.concat(chunks).toString('utf8'), { columns: true, bom: true }) as Record<string, string>[];
+    const rescue = lines.filter((l) => /identity/.test(l.status!)).map((l) => [l.source, l.status, l.problem]);
+    expect(rescue).toEqual([
+      ['disability', 'rescued (identity)', 'linked to a roster person: one wrong digit, confidence 0.90 (please correct the number at the source)'],
+      ['disability', 'identity review', 'more than one or only a weak roster match: waiting for an analyst (safetynet review)'],
+      ['health', 'identity review', 'more than one or only a weak roster match: waiting for an analyst (safetynet review)'],
+      ['medical-insurance', 'rescued (identity)', 'linked to a roster person: two adjacent digits swapped, confidence 0.95 (please correct the number at the source)'],
+      ['medical-insurance', 'rejected (identity)', 'no roster person matches: stays rejected'],
+    ]);
+    const data = await reportData(test.handle.db, '2026-10');
+    expect(data.quality.find((q) => q.source === 'disability')?.rescue).toEqual({ rescued: 1, review: 1, rejected: 0 });
+    expect(data.quality.find((q) => q.source === 'civil-affairs')?.rescue).toBeNull();
+    expect(data.routes).toEqual([
+      { route: 'dibao', households: 1 },
+      { route: 'expenditure_hardship', households: 1 },
+      { route: 'single_person', households: 1 },
+      { route: 'dibao_edge', households: 2 }, // R4, and R6 listed for its exit review
+      { route: 'temporary', households: 1 },
+    ]);
   });
 
   it('an analyst answers the review list; the answers are remembered and applied by the rerun', async () => {

@@ -7,6 +7,7 @@ import { ExtractsMissing, PeriodLocked, PullFailed, SafetynetError, UsageError }
 import { assertPeriod, previousPeriod } from '../src/period.js';
 import { pullPeriod } from '../src/pull/pull-period.js';
 import { recordWaiting, succeededPeriods } from './run-ledger.js';
+import { dueDays, runDay } from './run-day.js';
 import { runPeriod } from './run-period.js';
 
 /**
@@ -100,6 +101,39 @@ export async function tick(deps: SchedulerDeps): Promise<TickReport> {
   }
 }
 
+export interface NightReport {
+  succeeded: string[];
+  failed: { day: string; error: string } | null;
+  urgent_raised: number;
+}
+
+/** One night tick: every delivered day of the local inbox without a successful night run, oldest first. */
+export async function nightTick(deps: SchedulerDeps): Promise<NightReport> {
+  const { config, log } = deps;
+  const inbox = config.config.operation.inbox;
+  const report: NightReport = { succeeded: [], failed: null, urgent_raised: 0 };
+  if (!inbox) return report;
+  const database = await deps.openDatabase();
+  try {
+    for (const day of await dueDays(database, inbox)) {
+      try {
+        const summary = await runDay({ database, config, log }, { inbox, day });
+        report.succeeded.push(day);
+        report.urgent_raised += summary.urgent_raised;
+      } catch (err) {
+        if (err instanceof PeriodLocked) continue;
+        report.failed = { day, error: err instanceof Error ? err.message : String(err) };
+        log.error({ err, day }, 'night run failed; retried at the next night tick');
+        if (!(err instanceof SafetynetError)) throw err;
+        break;
+      }
+    }
+    return report;
+  } finally {
+    await database.close();
+  }
+}
+
 export interface RunningScheduler {
   /** stops taking ticks and waits for the current one */
   stop(): Promise<void>;
@@ -128,12 +162,33 @@ export function startScheduler(deps: SchedulerDeps): RunningScheduler {
     return current;
   };
   const task = cron.schedule(op.schedule, () => run('schedule'), { timezone: op.timezone, noOverlap: true, name: 'safetynet' });
+  // the night run shares the guard: a month's run and a night's never hold the database together
+  const night =
+    op.nightlySchedule && op.inbox
+      ? cron.schedule(
+          op.nightlySchedule,
+          () => {
+            if (busy) return deps.log.warn('a tick is still running: the night run waits for the next night');
+            busy = true;
+            current = nightTick(deps)
+              .then((report) => deps.log.info({ ...report }, 'night tick done'))
+              .catch((err: unknown) => deps.log.error({ err }, 'night tick failed'))
+              .finally(() => {
+                busy = false;
+              });
+          },
+          { timezone: op.timezone, noOverlap: true, name: 'safetynet-night' },
+        )
+      : null;
+  if (op.nightlySchedule && !op.inbox) deps.log.info('no night runs: daily deltas are read from operation.inbox/daily/, which is not set');
   deps.log.info({ schedule: op.schedule, timezone: op.timezone, next: task.getNextRun()?.toISOString() }, 'scheduler started');
   void run('start: catching up');
   return {
     async stop() {
       await task.stop();
       await task.destroy();
+      await night?.stop();
+      await night?.destroy();
       await current;
     },
   };

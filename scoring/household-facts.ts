@@ -47,6 +47,12 @@ export interface HouseholdFacts {
   severeMembersRecovered: number;
   /** members who had a severe fact in the previous period and are no longer in the household (deceased, moved?) */
   severeMembersGone: number;
+  /** the household's latest visit up to the period's end, and its score in the last period run before it */
+  lastVisit: { on: string; outcome: string; totalThen: number | null } | null;
+  /** the latest "assisted with dibao/tekun" visit within visits.rosterLagMonths */
+  assistedVisit: { on: string; programme: 'dibao' | 'tekun' } | null;
+  /** latest dates of the severe facts a visit may not have seen: an inpatient stay, a severe diagnosis recorded, a severe disability certified */
+  latestSevere: { inpatient: string | null; diagnosis: string | null; disability: string | null };
 }
 
 export interface DimensionScore {

@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import { auditedExport, type ListWriter } from '../export/audited-export.js';
 import { writeWarningList, writeWarningListJson, type ExportOptions } from '../export/warning-list.js';
 import { writeWarningListXlsx } from '../export/warning-list-xlsx.js';
+import { writeUrgentList, writeUrgentListJson } from '../export/urgent-list.js';
 
 export interface ExportCommandOptions extends GlobalOptions, ExportOptions {
   format: string;
@@ -14,6 +15,11 @@ export interface ExportCommandOptions extends GlobalOptions, ExportOptions {
   purpose?: string;
 }
 
+export const urgentWriters: Record<string, ListWriter> = {
+  csv: writeUrgentList,
+  json: writeUrgentListJson,
+};
+
 export const writers: Record<string, ListWriter> = {
   csv: writeWarningList,
   json: writeWarningListJson,
@@ -22,8 +28,14 @@ export const writers: Record<string, ListWriter> = {
 
 /** `safetynet export`: the ranked warning list of a period that has been run, audited. */
 export async function exportCommand(opts: ExportCommandOptions, log: Logger): Promise<{ rows: number; file: string }> {
-  const writer = writers[opts.format];
-  if (!writer) throw new UsageError(`--format ${opts.format} is not one of ${Object.keys(writers).join(', ')}`);
+  if (opts.urgent) {
+    if (!opts.since) throw new UsageError('--urgent needs --since YYYY-MM-DD');
+    // the audit log files urgent lists under the month they start in
+    opts = { ...opts, period: opts.period ?? opts.since.slice(0, 7) };
+  } else if (!opts.period) throw new UsageError('--period YYYY-MM is required (or --urgent --since YYYY-MM-DD)');
+  const table = opts.urgent ? urgentWriters : writers;
+  const writer = table[opts.format];
+  if (!writer) throw new UsageError(`--format ${opts.format} is not one of ${Object.keys(table).join(', ')}${opts.urgent ? ' for --urgent' : ''}`);
   const database = await openMigrated(opts, log);
   try {
     const target = opts.out === '-' ? '-' : resolve(opts.out);

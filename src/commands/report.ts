@@ -17,7 +17,7 @@ export async function reportCommand(opts: ReportOptions, log: Logger): Promise<s
   try {
     const file = resolve(opts.out);
     await writeFileAtomically(file, (out) =>
-      writeReport(database.db, { period: opts.period, lang: opts.lang, warningThreshold: config.config.warningThreshold }, out),
+      writeReport(database.db, { period: opts.period, lang: opts.lang, warningThreshold: config.config.warningThreshold, precisionLagMonths: config.config.visits.precisionLagMonths }, out),
     );
     log.info({ period: opts.period, file }, 'report written');
     return file;

@@ -107,6 +107,22 @@ export const defaultConfig: SafetynetConfig = {
     // longer qualifies: the periodic review (动态管理) should look now, not at the next round.
     coveredIncomeMultiple: 2,
   },
+  visits: {
+    // A family found not eligible is not knocked on again for half a year: a visit is costly and
+    // intrusive, and half a year is the usual dibao review cycle...
+    coolDownMonths: 6,
+    // ...unless its score rises this much since the visit (or a new severe fact appears).
+    relistMargin: 10,
+    // A family granted dibao/tekun at the door reaches the roster within a few months: covered
+    // from the visit until then, after which the roster decides.
+    rosterLagMonths: 3,
+    // The report measures the list of this many months ago: visits take weeks to happen and report back.
+    precisionLagMonths: 2,
+  },
+  urgent: {
+    // One inpatient bill out of pocket worth 3 months of the household's income is a crisis on its own.
+    severeEventIncomeMultiple: 3,
+  },
   routes: {
     // Grade 1-2 disability is "severe" in the disability federation's scale and in every
     // province's single-person coverage (单人户施保) rules.
@@ -120,6 +136,16 @@ export const defaultConfig: SafetynetConfig = {
     // Gradual exit (渐退) from dibao typically lasts 3-6 months: watch the 6 months after leaving.
     exitWatchMonths: 6,
   },
+  access: {
+    // No scope: where the database roles are set up, an export shows nothing until the operator's
+    // street (or county) is configured here, in SAFETYNET_REGION or with --region.
+    region: null,
+  },
+  privacy: {
+    // Minimum necessary (PIPL art. 19): the latest run's 12-month claims window plus a year in
+    // which any period can still be rerun with its whole window, for corrections and appeals.
+    retentionMonths: 24,
+  },
   operation: {
     // Every day at 07:00: departments deliver in the first days of the month, on no fixed day;
     // a tick only asks what is due, so daily ticks cost nothing once the month is done.
@@ -128,6 +154,8 @@ export const defaultConfig: SafetynetConfig = {
     timezone: 'Asia/Shanghai',
     firstPeriod: null,
     inbox: null,
+    // 02:00: the medical-insurance settlement batch of the day before has closed by then.
+    nightlySchedule: '0 2 * * *',
     sources: null,
     // A department's server that is down for a minute should not cost a day: 5 tries over ~30 s.
     retries: 4,

@@ -51,6 +51,8 @@ export const operationSchema = z.strictObject({
       'dibao-standards': locationSchema.optional(),
     })
     .nullable(),
+  /** the night run's cron expression (daily deltas from <inbox>/daily/YYYY-MM-DD/), null for none */
+  nightlySchedule: z.string().refine((e) => cron.validate(e), 'not a valid cron expression').nullable(),
   retries: z.int().min(0).max(20),
   retryDelayMs: z.int().min(0),
   timeoutMs: z.int().min(100),
@@ -116,12 +118,29 @@ export const configSchema = z
       coveredChange: points,
       coveredIncomeMultiple: z.number().min(1).max(10),
     }),
+    visits: z.strictObject({
+      coolDownMonths: z.int().min(0).max(36),
+      relistMargin: points,
+      rosterLagMonths: z.int().min(0).max(12),
+      precisionLagMonths: z.int().min(1).max(12),
+    }),
+    urgent: z.strictObject({
+      severeEventIncomeMultiple: z.number().positive(),
+    }),
     routes: z.strictObject({
       singlePersonMaxGrade: z.int().min(1).max(4),
       temporaryMonths: z.int().min(1).max(12),
       temporaryMinimum: yuan,
       temporaryIncomeMultiple: z.number().positive(),
       exitWatchMonths: z.int().min(1).max(24),
+    }),
+    /** who sees what: the operator's region scope for exports and household cards (docs/privacy.md) */
+    access: z.strictObject({
+      region: z.string().regex(/^\d{6}(\d{3}){0,2}$/, 'must be a 6-digit county, 9-digit street or 12-digit community code').nullable(),
+    }),
+    /** how long raw extracts are kept (`safetynet purge`); at least the 12-month claims window */
+    privacy: z.strictObject({
+      retentionMonths: z.int().min(12, 'must be at least 12: the claims window of a run reaches 12 months back').max(120),
     }),
     operation: operationSchema,
   })

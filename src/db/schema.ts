@@ -166,6 +166,63 @@ export interface HouseholdScoreTable {
   route_rule_zh: string | null;
   review_reasons: ColumnType<{ text: string; text_zh: string }[], string | undefined, string>;
   rescued_links: Generated<number>;
+  covered_by_visit: 'dibao' | 'tekun' | null;
+  visit_notes: ColumnType<{ text: string; text_zh: string }[], string | undefined, string>;
+  cooled_down: Generated<boolean>;
+}
+
+export interface VisitImportTable {
+  import_id: Generated<number>;
+  file: string;
+  sha256: string;
+  imported_at: ColumnType<Date, Date | string | undefined, never>;
+  operator: string;
+  rows_read: number;
+  rows_loaded: number;
+  rows_rejected: number;
+  rows_duplicate: number;
+}
+
+export interface VisitTable {
+  visit_id: Generated<number>;
+  import_id: number;
+  line: number;
+  household_id: string;
+  visited_on: DateCol;
+  outcome: string;
+  assistance_granted: Numeric | null;
+  note: string | null;
+}
+
+export interface VisitRejectedTable {
+  import_id: number;
+  line: number;
+  column_name: string | null;
+  reason: string;
+  raw: ColumnType<unknown, string, string>;
+}
+
+export interface DailyRunTable {
+  day: DateCol;
+  status: 'succeeded' | 'failed';
+  finished_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  base_period: string | null;
+  summary: ColumnType<unknown, string | null, string | null>;
+  error: string | null;
+}
+
+export interface UrgentWarningTable {
+  urgent_id: Generated<number>;
+  day: DateCol;
+  household_id: string;
+  claim_id: string;
+  kind: 'crossed_threshold' | 'severe_event';
+  base_period: string;
+  previous_total: Numeric | null;
+  total: Numeric;
+  reason: string;
+  reason_zh: string;
+  raised_at: ColumnType<Date, Date | string | undefined, never>;
 }
 
 export interface IdentityRescueTable {
@@ -233,6 +290,11 @@ export interface Database {
   household_score: HouseholdScoreTable;
   identity_rescue: IdentityRescueTable;
   identity_decision: IdentityDecisionTable;
+  visit_import: VisitImportTable;
+  visit: VisitTable;
+  visit_rejected: VisitRejectedTable;
+  daily_run: DailyRunTable;
+  urgent_warning: UrgentWarningTable;
 }
 
 export type Run = Selectable<RunTable>;

@@ -20,6 +20,10 @@ export interface ExportOptions {
   top?: number;
   unmasked?: boolean;
   lang?: 'en' | 'zh';
+  /** the night runs' urgent warnings instead of the period's list */
+  urgent?: boolean;
+  /** with `urgent`: the first day of warnings to list, YYYY-MM-DD */
+  since?: string;
 }
 
 export const COLUMNS = [
@@ -83,6 +87,8 @@ interface ListRow {
   route_rule_zh: string | null;
   review_reasons: { text: string; text_zh: string }[];
   rescued_links: number;
+  covered_by_visit: 'dibao' | 'tekun' | null;
+  visit_notes: { text: string; text_zh: string }[];
 }
 
 const ASSISTANCE_ZH: Record<string, string> = { dibao: '低保', tekun: '特困' };
@@ -90,6 +96,8 @@ const ASSISTANCE_ZH: Record<string, string> = { dibao: '低保', tekun: '特困'
 /** What the list says about a household before its facts: roster, coverage, review. */
 function notesFor(r: ListRow, previousPeriod: string | null, zh: boolean): string[] {
   const notes: string[] = [];
+  // what the street workers reported comes first: it is the newest fact about the household
+  for (const x of r.visit_notes) notes.push(zh ? x.text_zh : x.text);
   const programme = zh ? (ASSISTANCE_ZH[r.assistance] ?? r.assistance) : r.assistance;
   if (!r.on_roster) notes.push(zh ? '未在民政名册：请核实其居住地和同住人' : 'not on the civil-affairs roster: confirm where this person lives and with whom');
   if (r.review_reasons.length > 0) {
@@ -106,7 +114,7 @@ function notesFor(r: ListRow, previousPeriod: string | null, zh: boolean): strin
           : `already covered by ${programme}; score down ${by} since ${previousPeriod}: review whether the assistance still fits`,
       );
     }
-  } else if (r.covered) notes.push(zh ? `已享受${programme}` : `already covered by ${programme}`);
+  } else if (r.covered && !r.covered_by_visit) notes.push(zh ? `已享受${programme}` : `already covered by ${programme}`);
   if (r.rescued_links > 0) {
     notes.push(
       zh
@@ -177,7 +185,7 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
       's.household_id', 'h.region_code', 'h.head_name', 'h.head_id18', 'h.members', 's.total', 's.tier', 's.age_structure',
       's.economic', 's.health', 's.disability', 's.medical_burden', 's.labour_capacity', 's.covered', 's.review',
       's.previous_total', 'h.assistance', 'h.on_roster', 's.change', 's.reasons', 's.route', 's.route_rule', 's.route_rule_zh',
-      's.review_reasons', 's.rescued_links',
+      's.review_reasons', 's.rescued_links', 's.covered_by_visit', 's.visit_notes',
       sql<number>`row_number() over (order by s.rank)`.as('list_rank'),
     ])
     .where('s.period', '=', period)
@@ -211,7 +219,7 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
       disability: r.disability,
       medical_burden: r.medical_burden,
       labour_capacity: r.labour_capacity,
-      coverage: word(r.on_roster ? r.assistance : 'not_on_roster'),
+      coverage: r.covered_by_visit ? `${word(r.covered_by_visit)}${zh ? '（走访）' : ' (visit)'}` : word(r.on_roster ? r.assistance : 'not_on_roster'),
       change: word(r.change),
       reasons: [...notes, ...facts.map((f) => f.text)].join(zh ? '；' : '; '),
       route: r.route ? (zh ? ROUTE_ZH[r.route] : r.route) : '',

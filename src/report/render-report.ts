@@ -35,6 +35,9 @@ const TEXT = {
       dibao_edge: 'dibao edge', temporary: 'temporary assistance', exit_watch: 'gradual-exit watch', assess: 'assess at the visit',
     } as Record<string, string>,
     noRoutes: 'no household to visit',
+    precision: (p: string) => `What the visits found for the list of ${p}`,
+    precisionHead: ['', 'listed', 'visited', 'assisted', 'not eligible', 'unsettled', 'precision'],
+    noVisits: 'no visit report imported for this list yet (safetynet visits import FILE)',
     sumPoints: 'total points',
     avgPoints: 'average points per household',
     dimLabel: (sum: number, hh: number, avg: number) => `${sum} pts · ${hh} households · avg ${avg}`,
@@ -76,6 +79,9 @@ const TEXT = {
     routes: '待走访家庭的建议救助路径',
     routeNames: ROUTE_ZH as Record<string, string>,
     noRoutes: '无待走访家庭',
+    precision: (p: string) => `${p}预警名单的走访结果`,
+    precisionHead: ['', '名单户数', '已走访', '获得救助', '不符合条件', '未能核实', '准确率'],
+    noVisits: '该名单尚无走访结果（safetynet visits import 导入）',
     sumPoints: '得分合计',
     avgPoints: '户均得分',
     dimLabel: (sum: number, hh: number, avg: number) => `${sum}分 · ${hh}户 · 户均${avg}分`,
@@ -297,6 +303,7 @@ ${section(t.dimensions, figure(dimensionsChart))}
 ${section(t.histogram, figure(histogramChart))}
 ${section(t.change(data.previousPeriod), figure(changeChart))}
 ${section(t.routes, routesTable(data.routes, lang))}
+${data.precision ? section(t.precision(data.precision.period), precisionTable(data.precision.rows, lang)) : ''}
 ${section(t.quality, data.quality.map((q) => qualityTable(q, data.previousPeriod, lang)).join('\n'))}
 <footer>${escapeHtml(t.footer)}</footer>
 </main>
@@ -319,6 +326,21 @@ const REASONS_ZH: [RegExp, string][] = [
 function reasonZh(reason: string): string {
   const hit = REASONS_ZH.find(([re]) => re.test(reason));
   return hit ? `${hit[1]}（${reason}）` : reason;
+}
+
+function precisionTable(rows: NonNullable<ReportData['precision']>['rows'], lang: Lang): string {
+  const t = TEXT[lang];
+  const e = escapeHtml;
+  if (!rows.some((r) => r.visited > 0)) return `<p>${e(t.noVisits)}</p>`;
+  const label = (r: (typeof rows)[number]) =>
+    r.group === 'all' ? (lang === 'zh' ? '合计' : 'all') : r.group === 'tier' ? (t.tierNames[r.key] ?? r.key) : (t.dimNames[r.key] ?? r.key);
+  return `<table><thead><tr>${t.precisionHead.map((h, i) => `<th${i ? ' class="n"' : ''}>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map(
+      (r) =>
+        `<tr><td>${e(label(r))}</td>${[r.listed, r.visited, r.assisted, r.not_eligible, r.unsettled].map((n) => `<td class="n">${fmt(n)}</td>`).join('')}` +
+        `<td class="n">${r.precision === null ? '—' : `${(r.precision * 100).toFixed(1)}%`}</td></tr>`,
+    )
+    .join('')}</tbody></table>`;
 }
 
 function routesTable(routes: ReportData['routes'], lang: Lang): string {

@@ -2,7 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import type { DimensionId } from '../config/schema.js';
 import { previousSucceededPeriod, requireSucceededRun } from '../db/runs.js';
 import type { Database } from '../db/schema.js';
-import { assertPeriod } from '../period.js';
+import { assertPeriod, previousPeriod } from '../period.js';
+import { listPrecision, type PrecisionRow } from '../visits/list-precision.js';
 import { routeIds } from '../../scoring/route.js';
 
 /**
@@ -43,6 +44,8 @@ export interface ReportData {
   quality: SourceQuality[];
   /** uncovered households on the list (or flagged for review) per suggested programme, in the rules' order */
   routes: { route: string; households: number }[];
+  /** what the visits found for the list of `precisionLagMonths` months ago; null when that period was not run */
+  precision: { period: string; rows: PrecisionRow[] } | null;
 }
 
 export interface SourceQuality {
@@ -70,7 +73,7 @@ const BIN = 5;
 
 const num = (v: unknown): number => Number(v ?? 0);
 
-export async function reportData(db: Kysely<Database>, period: string, opts: { warningThreshold?: number } = {}): Promise<ReportData> {
+export async function reportData(db: Kysely<Database>, period: string, opts: { warningThreshold?: number; precisionLagMonths?: number } = {}): Promise<ReportData> {
   assertPeriod(period);
   const run = await requireSucceededRun(db, period);
   const previousPeriod = await previousSucceededPeriod(db, period);
@@ -176,7 +179,16 @@ export async function reportData(db: Kysely<Database>, period: string, opts: { w
     change,
     quality: await quality(db, period, previousPeriod),
     routes: await routes(db, period),
+    precision: await precisionOf(db, period, opts.precisionLagMonths ?? 2),
   };
+}
+
+async function precisionOf(db: Kysely<Database>, period: string, lag: number): Promise<ReportData['precision']> {
+  let cohort = period;
+  for (let i = 0; i < lag; i++) cohort = previousPeriod(cohort);
+  const run = await db.selectFrom('run').select('run_id').where('period', '=', cohort).where('status', '=', 'succeeded').executeTakeFirst();
+  if (!run) return null;
+  return { period: cohort, rows: (await listPrecision(db, cohort)).filter((r) => r.group === 'all' || r.group === 'tier' || r.group === 'dimension') };
 }
 
 function rescueOf(r?: { rescued: number; review: number; rejected: number }): SourceQuality['rescue'] {

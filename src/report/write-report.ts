@@ -10,6 +10,8 @@ export interface ReportOptions {
   lang?: 'en' | 'zh';
   /** the warning threshold of the config the period was run with; the default config's otherwise */
   warningThreshold?: number;
+  /** how many months back the list whose visit outcomes the report shows was (config visits.precisionLagMonths) */
+  precisionLagMonths?: number;
 }
 
 /**
@@ -17,7 +19,10 @@ export interface ReportOptions {
  * list writers, it ends `out` and resolves once everything is written (rejects on its error).
  */
 export async function writeReport(db: Kysely<Database>, opts: ReportOptions, out: Writable): Promise<void> {
-  const data = await reportData(db, opts.period, opts.warningThreshold !== undefined ? { warningThreshold: opts.warningThreshold } : {});
+  const data = await reportData(db, opts.period, {
+    ...(opts.warningThreshold !== undefined ? { warningThreshold: opts.warningThreshold } : {}),
+    ...(opts.precisionLagMonths !== undefined ? { precisionLagMonths: opts.precisionLagMonths } : {}),
+  });
   const html = renderReport(data, opts.lang ? { lang: opts.lang } : {});
   const done = finished(out);
   out.end(html, 'utf8');

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { SafetynetConfig } from '../config/schema.js';
 import type { Tx } from '../db/transaction.js';
 import { latestClaims } from '../db/latest-claims.js';
@@ -16,29 +16,45 @@ function monthsBefore(period: string, months: number): string {
  * one set-based statement, into the temp table `household_facts`. Ages are taken at the last
  * day of the period; the medical window is the 12 months ending then, by settlement date.
  */
-export async function buildHouseholdFacts(tx: Tx, period: string, previous: string | null, cfg: SafetynetConfig): Promise<void> {
-  const end = isoDate(periodEnd(period));
-  const windowStart = claimsWindowStart(period);
+/** A night's view of a period's households: facts at a later day, with that day's claims, for some households only. */
+export interface FactsWindow {
+  /** the day facts are taken at, YYYY-MM-DD (default: the period's last day) */
+  asOf: string;
+  /** the claims to count instead of the period's latest claims (a subquery for FROM) */
+  claims: RawBuilder<unknown>;
+  /** a temp table of the household_ids to build facts for */
+  households: string;
+}
+
+export async function buildHouseholdFacts(tx: Tx, period: string, previous: string | null, cfg: SafetynetConfig, window?: FactsWindow): Promise<void> {
+  const end = window?.asOf ?? isoDate(periodEnd(period));
+  const windowStart = claimsWindowStart(end.slice(0, 7));
+  const only = window ? sql`and household_id in (select household_id from ${sql.table(window.households)})` : sql``;
   const { adultFrom, elderlyFrom, oldOldFrom } = cfg.ages;
   const { singlePersonMaxGrade, temporaryMonths, exitWatchMonths } = cfg.routes;
   // the first day of the month temporaryMonths-1 months back: 3 months = this one and the two before
-  const recentStart = `${monthsBefore(period, temporaryMonths - 1)}-01`;
+  const recentStart = `${monthsBefore(end.slice(0, 7), temporaryMonths - 1)}-01`;
   const exitFrom = monthsBefore(period, exitWatchMonths);
   const rescueFrom = claimsWindowStart(period).slice(0, 7);
+  // an assisted visit covers the household for rosterLagMonths months (the visit month counts)
+  const assistedFrom = `${monthsBefore(period, Math.max(0, cfg.visits.rosterLagMonths - 1))}-01`;
   await sql`
     create temp table household_facts on commit drop as
     with person_disability as (
       select id18, min(disability_grade) as grade,
-             bool_or(disability_type in ('intellectual', 'mental')) as intellectual_or_mental
+             bool_or(disability_type in ('intellectual', 'mental')) as intellectual_or_mental,
+             max(certified_on) filter (where disability_grade <= ${singlePersonMaxGrade}) as severe_certified_on
       from disability where period = ${period} group by id18
     ), person_diagnosis as (
       select id18, bool_or(category = 'severe') as severe, bool_or(category = 'mental') as mental,
-             bool_or(category = 'chronic') as chronic
+             bool_or(category = 'chronic') as chronic,
+             max(recorded_on) filter (where category in ('severe', 'mental')) as severe_recorded_on
       from diagnosis where period = ${period} group by id18
     ), person_claims as (
       select id18, count(*) filter (where inpatient)::int as stays, sum(out_of_pocket) as oop,
-             coalesce(sum(out_of_pocket) filter (where settled_on >= ${recentStart}::date), 0) as recent_oop
-      from ${latestClaims(period)} latest_claim
+             coalesce(sum(out_of_pocket) filter (where settled_on >= ${recentStart}::date), 0) as recent_oop,
+             max(settled_on) filter (where inpatient) as last_inpatient_on
+      from ${window?.claims ?? latestClaims(period)} latest_claim
       where settled_on >= ${windowStart}::date and settled_on <= ${end}::date
       group by id18
     ), person as (
@@ -47,12 +63,13 @@ export async function buildHouseholdFacts(tx: Tx, period: string, previous: stri
              d.grade, coalesce(d.intellectual_or_mental, false) as intellectual_or_mental,
              coalesce(x.severe, false) as severe, coalesce(x.mental, false) as mental, coalesce(x.chronic, false) as chronic,
              coalesce(c.stays, 0) as stays, coalesce(c.oop, 0) as oop, coalesce(c.recent_oop, 0) as recent_oop,
-             (coalesce(d.grade, 9) <= ${singlePersonMaxGrade} or coalesce(x.severe, false) or coalesce(x.mental, false)) as is_severe
+             (coalesce(d.grade, 9) <= ${singlePersonMaxGrade} or coalesce(x.severe, false) or coalesce(x.mental, false)) as is_severe,
+             c.last_inpatient_on, x.severe_recorded_on, d.severe_certified_on
       from member m
       left join person_disability d on d.id18 = m.id18
       left join person_diagnosis x on x.id18 = m.id18
       left join person_claims c on c.id18 = m.id18
-      where m.period = ${period}
+      where m.period = ${period} ${only}
     ), per_household as (
       select household_id,
         count(*) filter (where age < ${adultFrom})::int as minors,
@@ -73,7 +90,10 @@ export async function buildHouseholdFacts(tx: Tx, period: string, previous: stri
         sum(stays)::int as inpatient_stays,
         sum(oop) as out_of_pocket,
         sum(recent_oop) as recent_out_of_pocket,
-        count(*) filter (where is_severe)::int as severe_members
+        count(*) filter (where is_severe)::int as severe_members,
+        max(last_inpatient_on) as last_inpatient_on,
+        max(severe_recorded_on) as severe_recorded_on,
+        max(severe_certified_on) as severe_certified_on
       from person group by household_id
     ), prev_severe as (
       -- who had a severe fact last period: a covered household that loses its reason is reviewed
@@ -94,6 +114,14 @@ export async function buildHouseholdFacts(tx: Tx, period: string, previous: stri
       join household_score sp on sp.period = hp.period and sp.household_id = hp.household_id
       where hp.period >= ${exitFrom} and hp.period < ${period} and hp.assistance in ('dibao', 'tekun')
       order by hp.household_id, hp.period desc
+    ), last_visit as (
+      select distinct on (household_id) household_id, visited_on, outcome
+      from visit where visited_on <= ${end}::date
+      order by household_id, visited_on desc, visit_id desc
+    ), assisted_visit as (
+      select distinct on (household_id) household_id, visited_on, outcome
+      from visit where outcome in ('assisted_dibao', 'assisted_tekun') and visited_on <= ${end}::date and visited_on >= ${assistedFrom}::date
+      order by household_id, visited_on desc, visit_id desc
     ), rescued as (
       -- facts resting on an ID number the rescue corrected: this period's rows, and claims of the window
       select m.household_id, count(*)::int as links
@@ -113,6 +141,12 @@ export async function buildHouseholdFacts(tx: Tx, period: string, previous: stri
            coalesce(sc.recovered, 0) as severe_members_recovered, coalesce(sc.gone, 0) as severe_members_gone,
            la.period as left_assistance_period, la.assistance as left_assistance_programme, la.total as left_assistance_total,
            coalesce(rs.links, 0) as rescued_links,
+           to_char(lv.visited_on, 'YYYY-MM-DD') as last_visit_on, lv.outcome as last_visit_outcome,
+           (select s.total from household_score s
+            where lv.household_id is not null and s.household_id = h.household_id
+              and s.period <= to_char(lv.visited_on, 'YYYY-MM') and s.period < ${period}
+            order by s.period desc limit 1) as last_visit_total,
+           to_char(av.visited_on, 'YYYY-MM-DD') as assisted_visit_on, av.outcome as assisted_visit_outcome,
            p.*
     from household h
     join per_household p using (household_id)
@@ -120,6 +154,8 @@ export async function buildHouseholdFacts(tx: Tx, period: string, previous: stri
     left join severe_change sc on sc.household_id = h.household_id
     left join left_assistance la on la.household_id = h.household_id and h.assistance not in ('dibao', 'tekun')
     left join rescued rs on rs.household_id = h.household_id
+    left join last_visit lv on lv.household_id = h.household_id
+    left join assisted_visit av on av.household_id = h.household_id
     left join lateral (
       -- the longest matching region prefix wins, then the latest standard in force
       select s.monthly_standard from dibao_standard s
@@ -129,7 +165,7 @@ export async function buildHouseholdFacts(tx: Tx, period: string, previous: stri
       order by length(s.region_prefix) desc, s.effective_from desc
       limit 1
     ) std on true
-    where h.period = ${period}
+    where h.period = ${period} ${window ? sql`and h.household_id in (select household_id from ${sql.table(window.households)})` : sql``}
   `.execute(tx.db);
   await sql`alter table household_facts add primary key (household_id)`.execute(tx.db);
 }

@@ -4,6 +4,7 @@ import { previousSucceededPeriod } from '../db/runs.js';
 import type { Tx } from '../db/transaction.js';
 import { scoreHousehold } from '../../scoring/combine.js';
 import { isCovered, reviewReasons, suggestRoute } from '../../scoring/route.js';
+import { applyVisits } from '../../scoring/visit-outcome.js';
 import type { HouseholdFacts } from '../../scoring/household-facts.js';
 import { buildHouseholdFacts } from './household-facts.sql.js';
 
@@ -49,6 +50,14 @@ export interface FactsRow {
   left_assistance_programme: string | null;
   left_assistance_total: number | null;
   rescued_links: number;
+  last_visit_on: string | null;
+  last_visit_outcome: string | null;
+  last_visit_total: number | null;
+  assisted_visit_on: string | null;
+  assisted_visit_outcome: string | null;
+  last_inpatient_on: string | null;
+  severe_recorded_on: string | null;
+  severe_certified_on: string | null;
 }
 
 export function toFacts(r: FactsRow): HouseholdFacts {
@@ -83,6 +92,10 @@ export function toFacts(r: FactsRow): HouseholdFacts {
     previousPeriod: r.previous_period,
     severeMembersRecovered: r.severe_members_recovered,
     severeMembersGone: r.severe_members_gone,
+    lastVisit: r.last_visit_on === null ? null : { on: r.last_visit_on, outcome: r.last_visit_outcome!, totalThen: r.last_visit_total },
+    assistedVisit:
+      r.assisted_visit_on === null ? null : { on: r.assisted_visit_on, programme: r.assisted_visit_outcome === 'assisted_tekun' ? 'tekun' : 'dibao' },
+    latestSevere: { inpatient: r.last_inpatient_on, diagnosis: r.severe_recorded_on, disability: r.severe_certified_on },
   };
 }
 
@@ -102,7 +115,8 @@ export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConf
       household_id text primary key, total numeric(5, 1), tier text, on_list boolean, covered boolean,
       age_structure numeric(5, 1), economic numeric(5, 1), health numeric(5, 1), disability numeric(5, 1),
       medical_burden numeric(5, 1), labour_capacity numeric(5, 1), reasons jsonb,
-      route text, route_rule text, route_rule_zh text, review_reasons jsonb, rescued_links integer
+      route text, route_rule text, route_rule_zh text, review_reasons jsonb, rescued_links integer,
+      covered_by_visit text, visit_notes jsonb, cooled_down boolean
     ) on commit drop
   `.execute(tx.db);
   let after = '';
@@ -115,21 +129,33 @@ export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConf
     const scores = rows.map((r) => {
       const facts = toFacts(r);
       const score = scoreHousehold(facts, cfg);
-      return { row: r, score, route: suggestRoute(facts, score.total, cfg), review: reviewReasons(facts, score.total, cfg) };
+      const visit = applyVisits(facts, period, score.total, score.onList, isCovered(r.assistance), cfg);
+      // a programme granted at the door counts as the roster's own would
+      const effective = visit.coveredByVisit ? { ...facts, assistance: visit.coveredByVisit } : facts;
+      return {
+        row: r,
+        score: { ...score, onList: visit.onList },
+        visit,
+        covered: isCovered(effective.assistance),
+        route: suggestRoute(effective, score.total, cfg),
+        review: reviewReasons(effective, score.total, cfg),
+      };
     });
     const col = <T>(f: (s: (typeof scores)[number]) => T) => scores.map(f);
     await sql`
       insert into scored
       select * from unnest(
         ${col((s) => s.row.household_id)}::text[], ${col((s) => s.score.total)}::numeric[], ${col((s) => s.score.tier)}::text[],
-        ${col((s) => s.score.onList)}::boolean[], ${col((s) => isCovered(s.row.assistance))}::boolean[],
+        ${col((s) => s.score.onList)}::boolean[], ${col((s) => s.covered)}::boolean[],
         ${col((s) => s.score.dimensions.age_structure)}::numeric[], ${col((s) => s.score.dimensions.economic)}::numeric[],
         ${col((s) => s.score.dimensions.health)}::numeric[], ${col((s) => s.score.dimensions.disability)}::numeric[],
         ${col((s) => s.score.dimensions.medical_burden)}::numeric[], ${col((s) => s.score.dimensions.labour_capacity)}::numeric[],
         ${col((s) => JSON.stringify(s.score.reasons))}::jsonb[],
         ${col((s) => s.route?.route ?? null)}::text[], ${col((s) => s.route?.rule ?? null)}::text[],
         ${col((s) => s.route?.ruleZh ?? null)}::text[], ${col((s) => JSON.stringify(s.review))}::jsonb[],
-        ${col((s) => s.row.rescued_links)}::integer[]
+        ${col((s) => s.row.rescued_links)}::integer[],
+        ${col((s) => s.visit.coveredByVisit)}::text[], ${col((s) => JSON.stringify(s.visit.notes))}::jsonb[],
+        ${col((s) => s.visit.cooledDown)}::boolean[]
       )
     `.execute(tx.db);
     scored += rows.length;
@@ -142,7 +168,8 @@ export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConf
   await sql`
     insert into household_score (period, household_id, rank, total, tier, on_list, covered, change, previous_total, review,
                                  age_structure, economic, health, disability, medical_burden, labour_capacity, reasons,
-                                 route, route_rule, route_rule_zh, review_reasons, rescued_links)
+                                 route, route_rule, route_rule_zh, review_reasons, rescued_links,
+                                 covered_by_visit, visit_notes, cooled_down)
     select ${period}, s.household_id,
            row_number() over (order by s.covered, s.total desc, s.household_id)::int,
            s.total, s.tier, s.on_list, s.covered,
@@ -152,7 +179,8 @@ export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConf
            (s.covered and p.total is not null and abs(s.total - p.total) >= ${cfg.review.coveredChange})
              or jsonb_array_length(s.review_reasons) > 0,
            s.age_structure, s.economic, s.health, s.disability, s.medical_burden, s.labour_capacity, s.reasons,
-           s.route, s.route_rule, s.route_rule_zh, s.review_reasons, s.rescued_links
+           s.route, s.route_rule, s.route_rule_zh, s.review_reasons, s.rescued_links,
+           s.covered_by_visit, s.visit_notes, s.cooled_down
     from scored s
     left join household_score p on p.period = ${previous}::text and p.household_id = s.household_id
   `.execute(tx.db);

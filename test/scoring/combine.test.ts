@@ -292,6 +292,9 @@ describe('bounds', () => {
       previousPeriod: pick([null, '2026-09']),
       severeMembersRecovered: int(1),
       severeMembersGone: int(1),
+      lastVisit: pick([null, { on: '2026-08-01', outcome: 'not_eligible', totalThen: 40 }]),
+      assistedVisit: pick([null, { on: '2026-08-01', programme: 'dibao' as const }]),
+      latestSevere: { inpatient: pick([null, '2026-09-01']), diagnosis: null, disability: null },
     };
   }
 

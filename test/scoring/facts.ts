@@ -35,6 +35,9 @@ export const ordinaryHousehold: Readonly<HouseholdFacts> = Object.freeze({
   previousPeriod: '2026-09',
   severeMembersRecovered: 0,
   severeMembersGone: 0,
+  lastVisit: null,
+  assistedVisit: null,
+  latestSevere: { inpatient: null, diagnosis: null, disability: null },
 });
 
 /** The ordinary household with some facts changed. The caller keeps the counts consistent. */

@@ -1,0 +1,48 @@
+import { writeFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { dimensionIds } from '../config/schema.js';
+import { openMigrated, resolveConfig, type GlobalOptions } from '../context.js';
+import { UsageError } from '../errors.js';
+import { fitLogistic, outcomeSamples, type Fit } from '../visits/calibrate.js';
+
+export interface CalibrateOptions extends GlobalOptions {
+  out: string;
+  lambda?: number;
+  json?: boolean;
+}
+
+/** The fewest settled visits, and of each kind, a fit is worth showing on. */
+const MIN_SAMPLES = 20;
+const MIN_PER_CLASS = 5;
+
+/** `safetynet calibrate --out FILE`: proposes weights from the visit outcomes; never applies them. */
+export async function calibrateCommand(opts: CalibrateOptions, log: Logger, out: NodeJS.WritableStream = process.stdout): Promise<Fit> {
+  const current = resolveConfig(opts).config.weights;
+  const database = await openMigrated(opts, log);
+  let fit: Fit;
+  try {
+    const samples = await outcomeSamples(database.db);
+    const positives = samples.filter((s) => s.y === 1).length;
+    if (samples.length < MIN_SAMPLES || positives < MIN_PER_CLASS || samples.length - positives < MIN_PER_CLASS) {
+      throw new UsageError(
+        `not enough settled visits to calibrate on: ${samples.length} (${positives} assisted, ${samples.length - positives} not eligible); ` +
+          `need ${MIN_SAMPLES}, and ${MIN_PER_CLASS} of each. Import more visit reports (safetynet visits import FILE)`,
+      );
+    }
+    fit = fitLogistic(samples, opts.lambda ?? 1);
+  } finally {
+    await database.close();
+  }
+  await writeFile(opts.out, `${JSON.stringify({ weights: fit.weights }, null, 2)}\n`);
+  if (opts.json) out.write(`${JSON.stringify({ ...fit, out: opts.out })}\n`);
+  else {
+    out.write(`Logistic regression of "assisted" vs "not eligible" on the dimension scores (L2 lambda ${fit.lambda}, ${fit.iterations} Newton steps)\n`);
+    out.write(`${fit.n} settled visits, ${fit.positives} assisted. log-loss ${fit.logLoss.toFixed(3)} (base rate alone ${fit.baseLogLoss.toFixed(3)}), accuracy ${(fit.accuracy * 100).toFixed(1)}%, AUC ${fit.auc.toFixed(3)}\n\n`);
+    out.write(`${'dimension'.padEnd(16)} ${'coef'.padStart(8)} ${'std.err'.padStart(8)} ${'current'.padStart(8)} ${'proposed'.padStart(9)}\n`);
+    for (const d of dimensionIds) {
+      out.write(`${d.padEnd(16)} ${fit.coefficients[d].toFixed(3).padStart(8)} ${fit.standardErrors[d].toFixed(3).padStart(8)} ${current[d].toFixed(3).padStart(8)} ${fit.weights[d].toFixed(3).padStart(9)}\n`);
+    }
+    out.write(`\nproposed weights written to ${opts.out}; nothing was applied. See what they would change:\n  safetynet diff --period YYYY-MM --config ${opts.out}\n`);
+  }
+  return fit;
+}

@@ -1,0 +1,125 @@
+import { once } from 'node:events';
+import { PassThrough, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { stringify } from 'csv-stringify';
+import { sql, type Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../db/schema.js';
+import { UsageError } from '../errors.js';
+import { maskIdNumber, maskName } from '../identity/id-number.js';
+import { neutraliseFormula, type ExportOptions } from './warning-list.js';
+
+/**
+ * The urgent warnings raised by the night runs since a day: one row per household and triggering
+ * claim, newest first, masked like the monthly list. They go to the street the same morning.
+ */
+export const URGENT_COLUMNS = [
+  ['day', '预警日期'],
+  ['household_id', '户编号'],
+  ['region_code', '区划代码'],
+  ['head_name', '户主姓名'],
+  ['head_id_number', '户主身份证号'],
+  ['kind', '预警类型'],
+  ['previous_total', '原预警总分'],
+  ['total', '当前预警总分'],
+  ['reason', '预警原因'],
+] as const;
+
+const KIND_ZH: Record<string, string> = { crossed_threshold: '超过预警线', severe_event: '重大医疗支出' };
+
+interface UrgentRow {
+  day: string;
+  household_id: string;
+  region_code: string;
+  head_name: string;
+  head_id18: string;
+  kind: string;
+  previous_total: number | null;
+  total: number;
+  reason: string;
+  reason_zh: string;
+}
+
+async function* urgentEntries(db: Kysely<Database>, opts: ExportOptions): AsyncGenerator<Record<string, string | number | null>> {
+  const since = opts.since ?? '';
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(since)) throw new UsageError('--urgent needs --since YYYY-MM-DD: the first day of warnings to list');
+  if (opts.region !== undefined && !/^(\d{6}|\d{9}|\d{12})$/.test(opts.region)) {
+    throw new UsageError(`--region "${opts.region}" must be a 12-digit community code, a 9-digit street prefix or a 6-digit county code`);
+  }
+  const zh = opts.lang === 'zh';
+  const query = db
+    .selectFrom('urgent_warning as u')
+    .innerJoin('household as h', (j) => j.onRef('h.period', '=', 'u.base_period').onRef('h.household_id', '=', 'u.household_id'))
+    .select([
+      sql<string>`to_char(u.day, 'YYYY-MM-DD')`.as('day'), 'u.household_id', 'h.region_code', 'h.head_name', 'h.head_id18', 'u.kind',
+      'u.previous_total', 'u.total', 'u.reason', 'u.reason_zh',
+    ])
+    .where('u.day', '>=', since)
+    .$if(opts.region !== undefined, (q) => q.where('h.region_code', 'like', `${opts.region}%`))
+    .orderBy('u.day', 'desc')
+    .orderBy('u.total', 'desc')
+    .orderBy('u.household_id')
+    .orderBy('u.claim_id')
+    .$if(opts.top !== undefined, (q) => q.limit(opts.top!));
+  for await (const row of query.stream(1000)) {
+    const u = row as unknown as UrgentRow;
+    yield {
+      day: u.day,
+      household_id: u.household_id,
+      region_code: u.region_code,
+      head_name: opts.unmasked ? u.head_name : maskName(u.head_name),
+      head_id_number: opts.unmasked ? u.head_id18 : maskIdNumber(u.head_id18),
+      kind: zh ? (KIND_ZH[u.kind] ?? u.kind) : u.kind,
+      previous_total: u.previous_total,
+      total: u.total,
+      reason: zh ? u.reason_zh : u.reason,
+    };
+  }
+}
+
+const TEXT = new Set(['day', 'household_id', 'region_code', 'head_name', 'head_id_number', 'kind', 'reason']);
+
+export async function writeUrgentList(db: Kysely<Database>, opts: ExportOptions, out: Writable, _log: Logger): Promise<number> {
+  const entries = urgentEntries(db, opts);
+  let next = await entries.next();
+  const csv = stringify({ bom: true, record_delimiter: 'windows' });
+  const done = pipeline(csv, out);
+  done.catch(() => {});
+  let rows = 0;
+  try {
+    csv.write(URGENT_COLUMNS.map(([en, cn]) => (opts.lang === 'zh' ? cn : en)));
+    for (; !next.done; next = await entries.next()) {
+      rows++;
+      const e = next.value;
+      const record = URGENT_COLUMNS.map(([k]) => (TEXT.has(k) ? neutraliseFormula(String(e[k] ?? '')) : e[k]));
+      if (!csv.write(record)) await once(csv, 'drain');
+    }
+  } catch (err) {
+    csv.destroy(err as Error);
+    throw err;
+  }
+  csv.end();
+  await done;
+  return rows;
+}
+
+export async function writeUrgentListJson(db: Kysely<Database>, opts: ExportOptions, out: Writable, _log: Logger): Promise<number> {
+  const entries = urgentEntries(db, opts);
+  let next = await entries.next();
+  const lines = new PassThrough();
+  const done = pipeline(lines, out);
+  done.catch(() => {});
+  let rows = 0;
+  try {
+    for (; !next.done; next = await entries.next()) {
+      rows++;
+      if (!lines.write(`${JSON.stringify(next.value)}\n`)) await once(lines, 'drain');
+    }
+  } catch (err) {
+    lines.destroy(err as Error);
+    throw err;
+  }
+  lines.end();
+  await done;
+  return rows;
+}

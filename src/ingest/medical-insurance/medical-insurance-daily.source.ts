@@ -1,0 +1,22 @@
+import { sql } from 'kysely';
+import type { SourceDefinition } from '../source.js';
+import { medicalInsurance, type ClaimRow } from './medical-insurance.source.js';
+
+/**
+ * The same claims, settled one day, sent the next night (`<inbox>/daily/YYYY-MM-DD/medical-insurance.csv`):
+ * the monthly format and validation, kept in daily_claim by day. The "period" of a daily load
+ * is the day itself (in source_load and rejected_row too).
+ */
+export const medicalInsuranceDaily: SourceDefinition<ClaimRow> = {
+  ...medicalInsurance,
+  table: 'daily_claim',
+  tableColumns: ['day', ...medicalInsurance.tableColumns.slice(1)],
+  async finalize({ db }, _day, stage) {
+    // a claim sent twice in one night's file: the later line is the correction
+    await sql`
+      insert into daily_claim
+      select distinct on (claim_id) * from ${sql.table(stage)} order by claim_id, line desc
+    `.execute(db);
+    return 0;
+  },
+};

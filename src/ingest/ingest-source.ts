@@ -10,6 +10,7 @@ import type { Tx } from '../db/transaction.js';
 import { ExtractRejected, ManifestMismatch } from '../errors.js';
 import { periodEnd } from '../period.js';
 import { openExtract, type ExtractEncoding } from './read-extract.js';
+import { quote } from './values.js';
 import type { ColumnSpec, SourceDefinition } from './source.js';
 
 export interface SourceCounts {
@@ -27,6 +28,8 @@ export interface IngestOptions {
   encoding?: ExtractEncoding;
   /** data rows the manifest promises */
   expectedRows?: number;
+  /** the last date events may carry (default: the period's last day); a daily delta passes its day */
+  asOf?: Date;
   log: Logger;
 }
 
@@ -68,6 +71,9 @@ export function mapHeader(header: string[], columns: ColumnSpec[], file: string)
   return { positions, unknown };
 }
 
+/** fields past the header's width kept in a refused row's `raw` */
+const EXTRA_FIELDS_KEPT = 20;
+
 const REJECT_COLUMNS = ['period', 'source', 'line', 'column_name', 'reason', 'raw'] as const;
 const ISSUE_COLUMNS = ['period', 'source', 'line', 'kind', 'detail'] as const;
 
@@ -78,13 +84,22 @@ const ISSUE_COLUMNS = ['period', 'source', 'line', 'kind', 'detail'] as const;
  */
 export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: IngestOptions): Promise<SourceCounts> {
   const { period, file } = opts;
-  const schema = def.rowSchema(periodEnd(period));
+  const schema = def.rowSchema(opts.asOf ?? periodEnd(period));
   const stage = `stage_${def.table}`;
   await sql`create temp table ${sql.table(stage)} (like ${sql.table(def.table)}) on commit drop`.execute(tx.db);
 
   const extract = await openExtract(opts.path, file, opts.encoding);
+  const encodingSaid = opts.encoding ? `${extract.encoding}, as manifest.json declares` : `${extract.encoding}, as detected from the start of the file`;
   let header: HeaderMap;
   try {
+    // a header is plain text in any encoding the contract allows: one that does not decode (or
+    // holds NULs, as UTF-16 does) says the whole file is in another encoding
+    if (extract.header.some((h) => h.includes('\uFFFD') || h.includes('\u0000'))) {
+      throw new ExtractRejected(
+        { file, line: 1 },
+        `the header row does not read as ${encodingSaid}: the file is in another encoding; the file was refused whole`,
+      );
+    }
     header = mapHeader(extract.header, def.columns, file);
   } catch (err) {
     extract.close();
@@ -97,12 +112,17 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
   const issues = createWriteStream(join(scratch, 'issues'));
   const write = (stream: NodeJS.WritableStream, values: CopyValue[]) => stream.write(copyLine(values));
   if (header.unknown.length > 0) {
-    write(issues, [period, def.id, 1, 'unknown_columns', `columns ignored: ${header.unknown.join(', ')}`]);
-    opts.log.warn({ file, columns: header.unknown }, 'unknown columns ignored');
+    // a header cell is only a name: a runaway one (a 10 MB line) is shown cut short, and a data
+    // row taken for a header does not put its ID number in the report
+    const names = header.unknown.slice(0, 50).map(quote);
+    if (header.unknown.length > names.length) names.push(`and ${header.unknown.length - names.length} more`);
+    write(issues, [period, def.id, 1, 'unknown_columns', `columns ignored: ${names.join(', ')}`]);
+    opts.log.warn({ file, columns: names }, 'unknown columns ignored');
   }
 
   let read = 0;
   let refused = 0;
+  let undecodable = 0;
   // one report line per unknown region code, not per row: a retired code can cover thousands
   const unknownRegions = new Map<string, { rows: number; firstLine: number }>();
   const width = extract.header.length;
@@ -119,9 +139,11 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
         refused++;
         // the row as sent, keyed by its own headers, kept for whoever fixes it at the source
         const raw: Record<string, string> = {};
-        fields.forEach((f, i) => {
+        fields.slice(0, width + EXTRA_FIELDS_KEPT).forEach((f, i) => {
           raw[extract.header[i]?.trim() || `column ${i + 1}`] = f.replaceAll('\u0000', '');
         });
+        // a runaway line (millions of commas) is kept as evidence, not as millions of keys
+        if (fields.length > width + EXTRA_FIELDS_KEPT) raw['…'] = `${fields.length - width - EXTRA_FIELDS_KEPT} more fields not kept`;
         write(rejects, [period, def.id, line, column, reason, JSON.stringify(raw)]);
       };
       if (fields.length !== width) {
@@ -131,7 +153,12 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
       // U+FFFD: bytes the encoding could not decode; NUL: never text, and PostgreSQL refuses it
       const badText = fields.findIndex((f) => f.includes('\uFFFD') || f.includes('\u0000'));
       if (badText >= 0) {
-        reject(extract.header[badText]!.trim(), `characters that are not valid ${extract.encoding}: the row is garbled`);
+        const undecoded = fields[badText]!.includes('\uFFFD');
+        if (fields.some((f) => f.includes('\uFFFD'))) undecodable++;
+        reject(
+          extract.header[badText]!.trim(),
+          undecoded ? `characters that are not valid ${extract.encoding}: the row is garbled` : 'a NUL character, which is never text: the row is garbled',
+        );
         continue;
       }
       const input: Record<string, string> = {};
@@ -172,6 +199,14 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
     }
     if (extract.sha256() !== opts.sha256) {
       throw new ExtractRejected({ file }, 'the file changed between its check and its loading (still being delivered?); the period was refused');
+    }
+    // a few garbled rows are those rows' fault; most of them, the file's: it is in another
+    // encoding than the one it is read in, and what did decode cannot be trusted either
+    if (undecodable > 0 && undecodable * 2 > read) {
+      throw new ExtractRejected(
+        { file },
+        `${undecodable} of ${read} data rows do not read as ${encodingSaid}: the file is in another encoding; the file was refused whole`,
+      );
     }
     if (opts.expectedRows !== undefined && opts.expectedRows !== read) {
       throw new ManifestMismatch(file, `manifest says ${opts.expectedRows} data rows, the file has ${read}`);

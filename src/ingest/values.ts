@@ -14,6 +14,17 @@ export function clean(raw: string | undefined): string | undefined {
   return v === '' ? undefined : v;
 }
 
+/**
+ * A refused value as a message quotes it: cut to a readable length, and with any run of 9 or
+ * more digits (longer than any date: an ID or phone number in the wrong column) starred out,
+ * because the data-quality report is sent back to departments and never shows an ID number.
+ */
+export function quote(value: string): string {
+  const masked = value.replace(/\p{Nd}{9,}[xX]?/gu, (run) => '*'.repeat(run.length));
+  const chars = [...masked];
+  return chars.length > 40 ? `"${chars.slice(0, 40).join('')}…" (${chars.length} characters)` : `"${masked}"`;
+}
+
 /** a string whose absence reads as 'value is missing' rather than zod's type jargon */
 const str = () => z.string({ error: (iss) => (iss.input === undefined ? 'value is missing' : undefined) });
 const text = str();
@@ -48,7 +59,7 @@ function date() {
   return str().transform((s, ctx) => {
     const d = parseDate(s);
     if (d === null) {
-      ctx.addIssue({ code: 'custom', message: `"${s}" is not a date (YYYY-MM-DD or YYYYMMDD)` });
+      ctx.addIssue({ code: 'custom', message: `${quote(s)} is not a date (YYYY-MM-DD or YYYYMMDD)` });
       return z.NEVER;
     }
     return d;
@@ -65,7 +76,7 @@ export const requiredBoolean = z.preprocess(
     const v = s.toLowerCase();
     if (TRUE.has(v)) return true;
     if (FALSE.has(v)) return false;
-    ctx.addIssue({ code: 'custom', message: `"${s}" is not a yes/no value (1/0, Y/N, true/false, 是/否)` });
+    ctx.addIssue({ code: 'custom', message: `${quote(s)} is not a yes/no value (1/0, Y/N, true/false, 是/否)` });
     return z.NEVER;
   }),
 );
@@ -78,7 +89,7 @@ export function codeList<const T extends string>(values: Record<string, T>, what
   return str().transform((s, ctx): T => {
     const v = lookup.get(s.toLowerCase());
     if (v === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${s}" is not a known ${what} (${allowed})` });
+      ctx.addIssue({ code: 'custom', message: `${quote(s)} is not a known ${what} (${allowed})` });
       return z.NEVER;
     }
     return v;

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ExtractRejected, ExtractsMissing, ManifestMismatch } from '../errors.js';
 import { normaliseEncodingName, type ExtractEncoding } from '../ingest/read-extract.js';
 import { sourceIds, type SourceId } from '../ingest/source.js';
+import { quote } from '../ingest/values.js';
 import { sources } from '../ingest/sources.js';
 
 /**
@@ -25,6 +26,8 @@ export interface LocatedExtract {
 }
 
 const manifestSchema = z.object({
+  /** optional: a manifest that names its month must name the folder's */
+  period: z.string().optional(),
   files: z.record(
     z.string(),
     z.object({
@@ -76,6 +79,13 @@ export async function locateExtracts(inbox: string, period: string): Promise<Loc
       );
     }
     manifest = parsed.data;
+    if (manifest.period !== undefined && manifest.period.trim() !== period) {
+      // last month's delivery dropped in this month's folder: its hashes all match, its data is old
+      throw new ExtractRejected(
+        { file: `${period}/manifest.json` },
+        `the manifest is for period ${quote(manifest.period.trim())}, not ${period}: the extracts were delivered to the wrong period; the period was refused whole`,
+      );
+    }
   }
 
   const located: LocatedExtract[] = [];

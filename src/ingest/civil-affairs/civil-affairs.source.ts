@@ -35,7 +35,9 @@ export const employment = codeList(
 
 const rosterRow = (asOf: Date) =>
   z.object({
-    household_id: requiredText,
+    // NR-… codes are the one-person households of people not on the roster (src/link): a
+    // roster code of that shape would collide with one
+    household_id: requiredText.refine((v) => !v.startsWith('NR-'), 'household codes starting with NR- are reserved for people not on the roster'),
     id_number: idNumber(asOf),
     name: requiredText,
     relation: z.preprocess(clean, relation.optional()).transform((v) => v ?? 'other'),

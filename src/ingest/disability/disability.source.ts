@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { personColumns, type SourceDefinition } from '../source.js';
-import { clean, codeList, idNumber, optionalDate, optionalText } from '../values.js';
+import { clean, codeList, idNumber, optionalDate, optionalText, quote } from '../values.js';
 
 /** 残联 certified disabilities: a full snapshot of current certificates each month. */
 
@@ -15,20 +15,27 @@ export const disabilityGrade = z.string({ error: 'value is missing' }).transform
   const v = s.replace(/^([1-4])级$/, '$1');
   const grade = /^[1-4]$/.test(v) ? Number(v) : GRADES[v];
   if (grade === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${s}" is not a disability grade (1 to 4, or 一级 to 四级)` });
+    ctx.addIssue({ code: 'custom', message: `${quote(s)} is not a disability grade (1 to 4, or 一级 to 四级)` });
     return z.NEVER;
   }
   return grade;
 });
 
 const disabilityRow = (asOf: Date) =>
-  z.object({
-    id_number: idNumber(asOf),
-    name: optionalText,
-    disability_type: z.preprocess(clean, disabilityType),
-    disability_grade: z.preprocess(clean, disabilityGrade),
-    certified_on: optionalDate,
-  });
+  z
+    .object({
+      id_number: idNumber(asOf),
+      name: optionalText,
+      disability_type: z.preprocess(clean, disabilityType),
+      disability_grade: z.preprocess(clean, disabilityGrade),
+      certified_on: optionalDate,
+    })
+    // a date after the period is a file of a later month, or a typo: either way not this period's fact
+    .superRefine((r, ctx) => {
+      if (r.certified_on !== undefined && r.certified_on > asOf.toISOString().slice(0, 10)) {
+        ctx.addIssue({ code: 'custom', path: ['certified_on'], message: `certified on ${r.certified_on}, after the end of the period` });
+      }
+    });
 export type DisabilityRow = z.infer<ReturnType<typeof disabilityRow>>;
 
 export const disability: SourceDefinition<DisabilityRow> = {

@@ -53,6 +53,28 @@ export const medicalInsurance: SourceDefinition<ClaimRow> = {
     r.assistance_paid, r.out_of_pocket, ...personColumns(r.id_number),
   ],
   async finalize({ db }, period, stage) {
+    // Claims are the month's increment: a file whose every claim was already received, with the
+    // same values, is most likely last month's extract sent again. Harmless (a resent claim
+    // replaces itself, never counted twice) but the month's real claims are then missing.
+    await sql`
+      with unmatched as (
+        -- stops at the first new or changed claim: the usual month costs one lookup
+        select 1 from ${sql.table(stage)} s
+        where not exists (
+          select 1 from claim c
+          where c.claim_id = s.claim_id and c.received_period < ${period}
+            and (c.id18, c.settled_on, c.inpatient, c.total_cost, c.fund_paid, c.assistance_paid, c.out_of_pocket)
+                is not distinct from (s.id18, s.settled_on, s.inpatient, s.total_cost, s.fund_paid, s.assistance_paid, s.out_of_pocket)
+        )
+        limit 1
+      )
+      insert into quality_issue (period, source, line, kind, detail)
+      select ${period}, 'medical-insurance', null, 'claims_already_received',
+             'all ' || (select count(*) from ${sql.table(stage)}) || ' claims of this file were already received in '
+             || (select max(c.received_period) from claim c join ${sql.table(stage)} s using (claim_id) where c.received_period < ${period})
+             || ' with the same values: was an earlier month''s extract sent again? This month''s claims may be missing'
+      where exists (select 1 from ${sql.table(stage)}) and not exists (select 1 from unmatched)
+    `.execute(db);
     await sql`
       with repeated as (
         insert into quality_issue (period, source, line, kind, detail)

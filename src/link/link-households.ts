@@ -73,7 +73,9 @@ export async function linkHouseholds(tx: Tx, period: string): Promise<LinkCounts
     ), person as (
       select distinct on (id18) id18, name, birth_date, sex
       from seen
-      where not exists (select 1 from member m where m.period = ${period} and m.id18 = seen.id18)
+      -- NOT IN over the period's members runs as one hashed subplan: the planner cannot misjudge
+      -- it into a nested-loop anti-join over a city (measured: 276 s instead of 1 s at 20k households)
+      where seen.id18 not in (select m.id18 from member m where m.period = ${period})
       order by id18, (name is null), pref, line
     ), hh as (
       insert into household (period, household_id, on_roster, region_code, hukou_type, assistance, monthly_income,

@@ -29,6 +29,16 @@ export type FetchResult = 'delivered' | 'not-delivered';
 
 class Transient extends Error {}
 
+// Our own disk refusing the file (full, over quota, read-only, not ours to write): no retry can
+// help, and the fault is here, not at the department's server.
+const LOCAL_WRITE_FAILURES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO']);
+function isLocalWriteFailure(err: unknown, dir: string): err is NodeJS.ErrnoException {
+  const e = err as NodeJS.ErrnoException;
+  // a write names no path; an open or a mkdir names ours or a parent of it (a source file we
+  // cannot read is the source's problem)
+  return err instanceof Error && LOCAL_WRITE_FAILURES.has(e.code ?? '') && (e.path === undefined || e.path.startsWith(dir) || dir.startsWith(e.path));
+}
+
 export function expandLocation(template: string, period: string): string {
   return template.replaceAll('{period}', period);
 }
@@ -99,7 +109,7 @@ function fetchHttp(url: URL, headers: Record<string, string>, partial: string, t
           if (expected !== undefined && received !== expected) reject(new Transient(`truncated: ${received} of ${expected} bytes`));
           else resolve('delivered');
         },
-        (err: Error) => reject(new Transient(`download broke off: ${err.message}`)),
+        (err: Error) => reject(isLocalWriteFailure(err, dirname(partial)) ? err : new Transient(`download broke off: ${err.message}`)),
       );
     });
     req.on('timeout', () => req.destroy(new Transient(`no answer for ${timeoutMs} ms`)));
@@ -114,7 +124,15 @@ export async function fetchFile(source: SourceLocation, period: string, dest: st
   const headers = expandHeaders(source.headers ?? {}, opts.label);
   const shown = redactLocation(location);
   const partial = `${dest}.partial`;
-  await mkdir(dirname(dest), { recursive: true });
+  const localFailure = (err: NodeJS.ErrnoException) =>
+    new PullFailed(
+      opts.label,
+      `cannot write ${partial}: ${err.message}. The fault is on this machine, not at the source: free space (or fix the permissions) in ${dirname(dest)}, then rerun`,
+      { cause: err },
+    );
+  await mkdir(dirname(dest), { recursive: true }).catch((err: unknown) => {
+    throw isLocalWriteFailure(err, dirname(dest)) ? localFailure(err) : err;
+  });
   let url: URL | undefined;
   try {
     url = new URL(location);
@@ -136,6 +154,7 @@ export async function fetchFile(source: SourceLocation, period: string, dest: st
     } catch (err) {
       await rm(partial, { force: true });
       if (err instanceof PullFailed) throw err;
+      if (isLocalWriteFailure(err, dirname(dest))) throw localFailure(err);
       const transient = err instanceof Transient;
       if (!transient || attempt >= opts.retries) {
         throw new PullFailed(

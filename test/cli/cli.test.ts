@@ -13,7 +13,8 @@ const INBOX = join(FIXTURE, 'inbox');
 const scratch = () => mkdtemp(join(tmpdir(), 'safetynet-cli-'));
 
 describe('help', () => {
-  for (const command of [[], ['run'], ['export'], ['replay'], ['migrate'], ['schedule'], ['runs'], ['audit'], ['explain'], ['diff'], ['report']]) {
+  for (const command of [[], ['run'], ['export'], ['replay'], ['migrate'], ['schedule'], ['runs'], ['audit'], ['explain'], ['diff'], ['report'],
+    ['review'], ['visits', 'import'], ['quality'], ['calibrate'], ['nightly']]) {
     it(`safetynet ${command.join(' ')} --help explains itself and its exit codes`, async () => {
       const r = await cli([...command, '--help']);
       expect(r.code).toBe(0);

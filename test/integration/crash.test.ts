@@ -1,23 +1,41 @@
-import { chmod, mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/connect.js';
 import { cli, ROOT, spawnCli } from '../helpers/cli.js';
-import { createDatabase, dropDatabase, useScratchDatabase } from '../helpers/database.js';
+import { createDatabase, dropDatabase, silentLog, useScratchDatabase } from '../helpers/database.js';
+import {
+  allHouseholdsCsv,
+  cliMessage,
+  embeddedServer,
+  exitOf,
+  faultTable,
+  installHold,
+  onEmbedded,
+  periodState,
+  startCli,
+  useScratchDirs,
+  waitForBackend,
+  type CliRun,
+  type FaultRow,
+  type PeriodState,
+} from '../helpers/faults.js';
+import { serveFolder, type LoopbackServer } from '../helpers/http-server.js';
+import { startPgProxy, type PgProxy } from '../helpers/pg-proxy.js';
 
 /**
- * A run killed with SIGKILL at any point leaves no half-written period: the next run completes
- * it, and its list is byte-identical to a clean run's.
+ * A run killed with SIGKILL at any point leaves no half-written period: the previous results
+ * stay until the next run completes it, and its list is byte-identical to a clean run's.
  */
 const INBOX = join(ROOT, 'fixtures', 'district-a', 'inbox');
-const scratch = async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'safetynet-crash-'));
-  await chmod(dir, 0o755);
-  return dir;
-};
+const PERIODS = ['2026-09', '2026-10'] as const;
+const scratchDir = useScratchDirs();
+const scratch = () => scratchDir('crash');
 
 let reference: string;
+let referenceState: PeriodState;
 let referenceDb: { name: string; url: string };
+const rows: FaultRow[] = [];
 
 beforeAll(async () => {
   referenceDb = await createDatabase('crashref');
@@ -26,9 +44,16 @@ beforeAll(async () => {
   const out = join(await scratch(), 'reference.csv');
   expect((await cli(['export', '--period', '2026-10', '--all', '--out', out], env)).code).toBe(0);
   reference = await readFile(out, 'utf8');
+  const handle = await openDatabase({ databaseUrl: referenceDb.url, home: '', log: silentLog });
+  try {
+    referenceState = await periodState(handle.db, PERIODS);
+  } finally {
+    await handle.close();
+  }
 });
 afterAll(async () => {
   await dropDatabase(referenceDb.name);
+  console.log(`\n${faultTable('SIGKILL of the safetynet process during a rerun of 2026-10, after clean runs of 2026-09 and 2026-10', rows)}\n`);
 });
 
 async function exportAll(env: Record<string, string>): Promise<string> {
@@ -38,28 +63,198 @@ async function exportAll(env: Record<string, string>): Promise<string> {
   return readFile(out, 'utf8');
 }
 
-describe('SIGKILL at named points of a run, on the embedded database', () => {
-  it('the next run completes the period, and the list equals a clean run\'s', async () => {
+describe('SIGKILL at each stage of a run, on the embedded database', () => {
+  const RUN = ['run', '--inbox', INBOX, '--period', '2026-10', '--no-export'];
+
+  /** Killed while its backend is held in the first insert of the scores: mid-scoring, by no timer. */
+  async function killWhileScoring(home: string, env: Record<string, string>): Promise<CliRun> {
+    const hold = join(home, 'hold-scoring');
+    await onEmbedded(home, (db) => installHold(db, 'household_score', hold));
+    await writeFile(hold, '');
+    const run = startCli(RUN, env);
+    try {
+      await waitForBackend(async () => (await embeddedServer(home))?.url ?? null, `application_name = 'safetynet' and wait_event = 'PgSleep'`, run.done);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+    const killed = await run.done;
+    // the orphaned backend ends its statement, finds its client gone and rolls back, lock and all
+    await rm(hold);
+    return killed;
+  }
+
+  it('the previous results stay until the next run completes the period, and the list equals a clean run\'s', async () => {
     const home = await scratch();
     const env = { SAFETYNET_HOME: home };
-    expect((await cli(['run', '--inbox', INBOX, '--period', '2026-09', '--no-export'], env)).code).toBe(0);
-    for (const point of ['after-ingest', 'after-link', 'before-commit', 'after-commit']) {
-      const killed = await cli(['run', '--inbox', INBOX, '--period', '2026-10', '--no-export'], { ...env, SAFETYNET_CRASH_AT: point });
-      expect(killed.code, `killed ${point}`).not.toBe(0);
+    expect((await cli(['run', '--inbox', INBOX, '--no-export'], env)).code).toBe(0);
+    // in the order of a run: ingest, link, score, the list's hash (taken last), the commit
+    const kills: [string, () => Promise<CliRun>][] = [
+      ...['after-ingest', 'after-link'].map((point) => [point, () => startCli(RUN, { ...env, SAFETYNET_CRASH_AT: point }).done] as [string, () => Promise<CliRun>]),
+      ['while scoring', () => killWhileScoring(home, env)],
+      ...['before-commit', 'after-commit'].map((point) => [point, () => startCli(RUN, { ...env, SAFETYNET_CRASH_AT: point }).done] as [string, () => Promise<CliRun>]),
+    ];
+    for (const [point, kill] of kills) {
+      const killed = await kill();
+      expect(killed.signal, `killed ${point}`).toBe('SIGKILL');
       // the server the killed process left behind is taken over, the stale lock too
-      const again = await cli(['run', '--inbox', INBOX, '--period', '2026-10', '--no-export'], env);
+      // what `export --all` would print, read in this process (a CLI costs a second or two)
+      const previous = await onEmbedded(home, (db) => allHouseholdsCsv(db, '2026-10'));
+      const again = await cli(RUN, env);
+      rows.push({
+        fault: `SIGKILL ${point.replace(/^(after|before)-/, '$1 ')} (embedded)`,
+        exit: exitOf(killed),
+        message: cliMessage(killed),
+        previousIntact: previous === reference,
+        rerunClean: again.code === 0, // and its list's hash, checked on the ledger below
+      });
+      expect(previous, `the list after a kill ${point}, before the next run`).toBe(reference);
       expect(again.code, `${point}: ${again.stderr}`).toBe(0);
-      expect(await exportAll(env), `list after a kill ${point}`).toBe(reference);
     }
-    const runs = await cli(['runs', '--period', '2026-10', '--json'], env);
-    const statuses = runs.stdout.trim().split('\n').map((l) => JSON.parse(l).status as string).reverse();
+    expect(await exportAll(env)).toBe(reference);
+
+    const runs = await cli(['runs', '--json'], env);
+    const ledger = runs.stdout.trim().split('\n').map((l) => JSON.parse(l) as { period: string; status: string; output_sha256: string | null }).reverse();
+    const of = (period: string) => ledger.filter((r) => r.period === period);
     // killed before the commit: marked failed by the next run; killed after: already succeeded
-    expect(statuses).toEqual(['failed', 'succeeded', 'failed', 'succeeded', 'failed', 'succeeded', 'succeeded', 'succeeded']);
-  }, 120_000);
+    const failedThenRedone = ['failed', 'succeeded'];
+    expect(of('2026-10').map((r) => r.status)).toEqual([
+      'succeeded', // the clean run
+      ...failedThenRedone, // after-ingest
+      ...failedThenRedone, // after-link
+      ...failedThenRedone, // while scoring
+      ...failedThenRedone, // before-commit
+      'succeeded', 'succeeded', // after-commit: the killed run had committed
+    ]);
+    const listsClean = of('2026-10').filter((r) => r.status === 'succeeded').every((r) => r.output_sha256 === referenceState.succeeded['2026-10']?.output_sha256);
+    const earlier = of('2026-09');
+    const earlierIntact = earlier.length === 1 && earlier[0]!.status === 'succeeded' && earlier[0]!.output_sha256 === referenceState.succeeded['2026-09']?.output_sha256;
+    for (const row of rows) {
+      row.rerunClean &&= listsClean;
+      row.previousIntact &&= earlierIntact;
+    }
+    expect(listsClean, 'every successful run of 2026-10 produced the clean list').toBe(true);
+    expect(earlierIntact, '2026-09: its one run, unchanged').toBe(true);
+  }, 180_000);
+});
+
+describe('SIGKILL while pulling and while writing the list, on DATABASE_URL', () => {
+  const db = useScratchDatabase('crashstage');
+  let server: LoopbackServer;
+  let proxy: PgProxy;
+  let home: string;
+  let env: Record<string, string>;
+  let fetching: Record<string, string>;
+  const listFile = () => join(home, 'exports', 'warning-list-2026-10.csv');
+  const state = async () => {
+    const handle = await openDatabase({ databaseUrl: db.url, home: '', log: silentLog });
+    try {
+      return await periodState(handle.db, PERIODS);
+    } finally {
+      await handle.close();
+    }
+  };
+
+  beforeAll(async () => {
+    server = await serveFolder(INBOX);
+    proxy = await startPgProxy(db.url);
+    home = await scratch();
+    env = { DATABASE_URL: proxy.url, SAFETYNET_HOME: home };
+    const config = join(home, 'config.json');
+    const at = (file: string) => ({ location: `${server.url}/{period}/${file}` });
+    const sources = {
+      'civil-affairs': at('civil-affairs.csv'),
+      disability: at('disability.csv'),
+      'medical-insurance': at('medical-insurance.csv'),
+      health: at('health.csv'),
+      manifest: at('manifest.json'),
+      'dibao-standards': { location: `${server.url}/dibao-standards.csv` },
+    };
+    await writeFile(config, JSON.stringify({ operation: { sources, retries: 0, retryDelayMs: 10, timeoutMs: 60_000 } }));
+    fetching = { ...env, SAFETYNET_CONFIG: config };
+    // the previous good state: both periods run, their lists written
+    const r = await cli(['run', '--inbox', INBOX], env);
+    expect(r.code, r.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await server?.close();
+  });
+
+  it('killed while the run writes its list (after its commit): the previous file stays whole, the rerun writes the same', async () => {
+    const before = await state();
+    const previous = await readFile(listFile(), 'utf8');
+    // the list is written to a side file, audited, and renamed into place only after that commits
+    const auditing = proxy.holdAfter(/^insert into "export_audit"/i);
+    const run = startCli(['run', '--inbox', INBOX, '--period', '2026-10'], env);
+    const held = await Promise.race([auditing, run.done.then(() => Promise.reject(new Error('the run ended before writing its list')))]);
+    run.child.kill('SIGKILL');
+    held.release();
+    const killed = await run.done;
+    const after = await state();
+    const left = await readFile(listFile(), 'utf8');
+    const again = await cli(['run', '--inbox', INBOX, '--period', '2026-10'], env);
+    const final = await state();
+    rows.push({
+      fault: 'SIGKILL while the run writes its list (DATABASE_URL)',
+      exit: exitOf(killed),
+      message: cliMessage(killed),
+      previousIntact: left === previous && after.lists['2026-10'] === before.lists['2026-10'],
+      rerunClean: again.code === 0 && (await readFile(listFile(), 'utf8')) === previous && final.lists['2026-10'] === referenceState.lists['2026-10'],
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(left, 'the list file of the previous run').toBe(previous);
+    // the run's own transaction had committed: the period succeeded, with the clean list
+    expect(after.succeeded['2026-10']?.output_sha256).toBe(referenceState.succeeded['2026-10']?.output_sha256);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await readFile(listFile(), 'utf8')).toBe(previous);
+    expect((await readdir(join(home, 'exports'))).filter((f) => f.endsWith('.partial'))).toEqual([]);
+    expect(final.lists).toEqual(referenceState.lists);
+  });
+
+  it('killed while pulling the extracts over HTTP: nothing of the period changes, the rerun pulls again and completes it', async () => {
+    const before = await state();
+    const previous = await readFile(listFile(), 'utf8');
+    server.behaviours.set('/2026-10/health.csv', { kind: 'slow', ms: 5000 });
+    server.requests.length = 0;
+    const run = startCli(['run', '--period', '2026-10'], fetching);
+    const started = performance.now();
+    while (!server.requests.some((r) => r.path === '/2026-10/health.csv') && performance.now() - started < 30_000) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    run.child.kill('SIGKILL');
+    const killed = await run.done;
+    server.behaviours.clear();
+    const after = await state();
+    const again = await cli(['run', '--period', '2026-10'], fetching);
+    const final = await state();
+    rows.push({
+      fault: 'SIGKILL while pulling over HTTP (DATABASE_URL)',
+      exit: exitOf(killed),
+      message: cliMessage(killed),
+      previousIntact: JSON.stringify(after) === JSON.stringify(before) && (await readFile(listFile(), 'utf8')) === previous,
+      rerunClean: again.code === 0 && final.lists['2026-10'] === referenceState.lists['2026-10'],
+    });
+    expect(server.requests.map((r) => r.path), 'killed during the pull').toContain('/2026-10/health.csv');
+    expect(killed.signal).toBe('SIGKILL');
+    // the database was not even opened: no run recorded, the same results
+    expect(after).toEqual(before);
+    expect(again.code, again.stderr).toBe(0);
+    expect(final.succeeded['2026-10']?.output_sha256).toBe(referenceState.succeeded['2026-10']?.output_sha256);
+    expect(final.lists).toEqual(referenceState.lists);
+    expect(await readFile(listFile(), 'utf8')).toBe(previous);
+  });
 });
 
 describe('SIGKILL at timed points of a run, on DATABASE_URL', () => {
   const db = useScratchDatabase('crash');
+  const listOf = async (url: string) => {
+    const handle = await openDatabase({ databaseUrl: url, home: '', log: silentLog });
+    try {
+      return await allHouseholdsCsv(handle.db, '2026-10');
+    } finally {
+      await handle.close();
+    }
+  };
 
   it('whenever the kill lands, the next run completes the period with the same list', async () => {
     const env = { DATABASE_URL: db.url };
@@ -74,7 +269,8 @@ describe('SIGKILL at timed points of a run, on DATABASE_URL', () => {
       await exited;
       const again = await cli(['run', '--inbox', INBOX, '--period', '2026-10', '--no-export'], env);
       expect(again.code, again.stderr).toBe(0);
-      expect(await exportAll(env), `list after a kill at ${ms} ms`).toBe(reference);
+      expect(await listOf(db.url), `list after a kill at ${ms} ms`).toBe(reference);
     }
+    expect(await exportAll(env)).toBe(reference);
   }, 120_000);
 });

@@ -1,0 +1,165 @@
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runPeriod } from '../../jobs/run-period.js';
+import { purgeLimit, purgeRawExtracts } from '../../src/commands/purge.js';
+import { parseConfig } from '../../src/config/load-config.js';
+import { PeriodLocked, UsageError } from '../../src/errors.js';
+import { auditedExport } from '../../src/export/audited-export.js';
+import { householdCard } from '../../src/export/household-card.js';
+import { writeWarningList } from '../../src/export/warning-list.js';
+import { cli } from '../helpers/cli.js';
+import { silentLog, useTestDatabase } from '../helpers/database.js';
+import { makeId, makeInbox, type PeriodSpec } from '../helpers/inbox.js';
+
+/**
+ * `safetynet purge`: raw extracts of old periods go, results and the records of who did what
+ * stay; it never cuts into what the latest run needs or what retention keeps.
+ */
+const test = useTestDatabase();
+const config = parseConfig(undefined);
+// daily_claim comes with migration 0004 (daily deltas); the purge handles it when it is there
+const RAW = ['roster_member', 'disability', 'diagnosis', 'claim', 'rejected_row', 'quality_issue', 'identity_rescue', 'daily_claim'];
+const KEPT = ['household_score', 'household', 'member', 'run', 'export_audit', 'source_load'];
+
+const HEAD = makeId('19480305', 11);
+const SPOUSE = makeId('19500712', 22);
+const SINGLE = makeId('19900101', 33);
+
+/** Two households; a disability, a diagnosis, claims (one that does not add up) and a refused row. */
+function month(period: string): PeriodSpec {
+  const day = `${period}-10`;
+  return {
+    roster: [
+      ['H1', HEAD, '张建国', 'head', '420106001001', 'urban', 'none', '900', 'retired', '幸福路1号', '13800000001'],
+      ['H1', SPOUSE, '李秀英', 'spouse', '420106001001', 'urban', 'none', '', 'retired', '幸福路1号', ''],
+      ['H2', SINGLE, '王强', 'head', '420106002001', 'urban', 'none', '6000', 'employed', '和平街2号', '13800000002'],
+      ['H3', '420106199001010000', '赵错', 'head', '420106002001', 'urban', 'none', '1000', 'employed', '', ''],
+    ],
+    disability: [[SPOUSE, '李秀英', 'physical', '2', '2015-05-01']],
+    health: [[HEAD, '张建国', 'N18.5', 'chronic', '2019-03-01']],
+    claims: [
+      [`${period}-C1`, HEAD, '张建国', day, '1', '30000', '12000', '', '18000'],
+      [`${period}-C2`, SPOUSE, '李秀英', day, '0', '500', '300', '', '100'],
+    ],
+  };
+}
+
+const PERIODS = ['2024-01', '2024-02', '2026-10'];
+const count = async (table: string, where = 'true') =>
+  (await test.handle.pool.query<{ n: number }>(`select count(*)::int as n from ${table} where ${where}`)).rows[0]!.n;
+const periodColumn = (table: string) => (table === 'claim' ? 'received_period' : 'period');
+const older = (t: string) => (t === 'daily_claim' ? `day < '2024-11-01'` : `${periodColumn(t)} < '2024-11'`);
+const newer = (t: string) => `not (${older(t)})`;
+const counts = async (tables: string[], where: (t: string) => string = () => 'true') =>
+  Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await count(t, where(t))] as const)));
+
+async function listOf(period: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  await writeWarningList(test.handle.db, { period, all: true }, new Writable({ write: (c, _e, cb) => (chunks.push(c), cb()) }), silentLog);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+let listsBefore: Record<string, string>;
+
+beforeAll(async () => {
+  const inbox = await makeInbox(Object.fromEntries(PERIODS.map((p) => [p, month(p)])));
+  for (const period of PERIODS) await runPeriod({ database: test.handle, config, log: silentLog }, { inbox, period });
+  // daily medical-insurance deltas, an old day and a recent one
+  const daily = await test.handle.pool.query(`select to_regclass('daily_claim') is not null as present`);
+  if (!daily.rows[0].present) RAW.pop();
+  for (const day of daily.rows[0].present ? ['2024-01-15', '2026-10-15'] : []) {
+    await test.handle.pool.query(
+      `insert into daily_claim (claim_id, day, line, id18, name, settled_on, inpatient, total_cost, fund_paid, out_of_pocket, birth_date, sex)
+       values ($1, $2, 2, $3, '张建国', $2, true, 1000, 600, 400, '1948-03-05', 'male')`,
+      [`D-${day}`, day, HEAD],
+    );
+  }
+  await auditedExport(test.handle.pool, { period: '2024-01' }, { operator: 'test', format: 'csv', scope: null }, `${inbox}/list.csv`, writeWarningList, silentLog);
+  listsBefore = Object.fromEntries(await Promise.all(PERIODS.map(async (p) => [p, await listOf(p)] as const)));
+  // the fixture must hold something in every raw table, or the purge below proves nothing
+  for (const table of RAW.filter((t) => t !== 'identity_rescue')) expect(await count(table, older(table)), table).toBeGreaterThan(0);
+});
+
+describe('how far a purge may go', () => {
+  it('is the older of the claims window of the latest run and the retention period', () => {
+    expect(purgeLimit('2026-10', 24)).toEqual({ limit: '2024-11', reason: 'privacy.retentionMonths (24) keeps 2024-11..2026-10' });
+    expect(purgeLimit('2026-10', 12)).toEqual({ limit: '2025-11', reason: 'the latest run (2026-10) needs the claims received from 2025-11 for its 12-month window' });
+    expect(purgeLimit('2026-01', 36).limit).toBe('2023-02');
+  });
+
+  it('refuses a --before that cuts into retention or the claims window, deleting nothing (exit 2)', async () => {
+    const before = await counts(RAW);
+    await expect(purgeRawExtracts(test.handle.pool, test.handle.db, { before: '2024-12', retentionMonths: 24 }, silentLog)).rejects.toThrow(
+      new UsageError('--before 2024-12 would delete extracts that must stay: privacy.retentionMonths (24) keeps 2024-11..2026-10. The newest --before allowed is 2024-11.'),
+    );
+    await expect(purgeRawExtracts(test.handle.pool, test.handle.db, { before: '2026-01', retentionMonths: 12 }, silentLog)).rejects.toThrow(
+      /the latest run \(2026-10\) needs the claims received from 2025-11 for its 12-month window/,
+    );
+    expect(await counts(RAW)).toEqual(before);
+    const cliRefused = await cli(['purge', '--before', '2025-06'], { DATABASE_URL: test.url });
+    expect(cliRefused.code).toBe(2);
+    expect(cliRefused.stderr).toContain('The newest --before allowed is 2024-11');
+    expect((await cli(['purge', '--before', '2024-13'], { DATABASE_URL: test.url })).code).toBe(2);
+    expect(await counts(RAW)).toEqual(before);
+  });
+
+  it('waits for nobody: a run holding one of the periods makes it stop, deleting nothing (exit 7)', async () => {
+    const before = await counts(RAW);
+    const other = new pg.Client({ connectionString: test.url });
+    await other.connect();
+    try {
+      await other.query('begin');
+      await other.query(`select pg_advisory_xact_lock(hashtext('safetynet:period'), hashtext('2024-02'))`);
+      await expect(purgeRawExtracts(test.handle.pool, test.handle.db, { before: '2024-11', retentionMonths: 24 }, silentLog)).rejects.toBeInstanceOf(PeriodLocked);
+    } finally {
+      await other.query('rollback');
+      await other.end();
+    }
+    expect(await counts(RAW)).toEqual(before);
+  });
+});
+
+describe('a purge', () => {
+  let dryRun: Awaited<ReturnType<typeof purgeRawExtracts>>;
+
+  it('--dry-run counts the rows of the old periods and changes nothing', async () => {
+    const before = await counts([...RAW, ...KEPT]);
+    const r = await cli(['purge', '--before', '2024-11', '--dry-run', '--json'], { DATABASE_URL: test.url });
+    expect(r.code).toBe(0);
+    dryRun = JSON.parse(r.stdout);
+    const old = await counts(RAW, older);
+    expect(dryRun).toMatchObject({ before: '2024-11', latest_period: '2026-10', limit: '2024-11', dry_run: true, deleted: old, contacts_cleared: 4 });
+    expect(dryRun.deleted.roster_member).toBe(6); // 3 valid roster rows x 2 periods
+    expect(await counts([...RAW, ...KEPT])).toEqual(before);
+  });
+
+  it('deletes exactly those rows in one transaction, and keeps results, ledger and audit', async () => {
+    const kept = await counts(KEPT);
+    const recent = await counts(RAW, newer);
+    const result = await purgeRawExtracts(test.handle.pool, test.handle.db, { before: '2024-11', retentionMonths: 24 }, silentLog);
+    expect(result).toEqual({ ...dryRun, dry_run: false });
+    expect(await counts(RAW, older)).toEqual(Object.fromEntries(RAW.map((t) => [t, 0])));
+    expect(await counts(RAW, newer)).toEqual(recent);
+    expect(await counts(KEPT)).toEqual(kept);
+    // the households of purged periods keep who they are, not where to find them
+    expect(await count('household', `period < '2024-11' and (address is not null or phone is not null)`)).toBe(0);
+    expect(await count('household', `period = '2026-10' and address is not null`)).toBe(2);
+  });
+
+  it('leaves every list as it was and the household cards readable', async () => {
+    for (const p of PERIODS) expect(await listOf(p), p).toBe(listsBefore[p]);
+    const card = await householdCard(test.handle.db, '2024-02', 'H1');
+    expect(card.members.map((m) => m.relation)).toEqual(['head', 'spouse']);
+    expect(card.dimensions.find((d) => d.dimension === 'medical_burden')!.facts).toMatch(/out-of-pocket medical/);
+    expect(card.history.map((h) => h.period)).toEqual(['2024-01', '2024-02']);
+    // what came from the purged extracts is gone from the card, the score's reasons stay
+    expect(card.members.flatMap((m) => [...m.disabilities, ...m.diagnoses])).toEqual([]);
+  });
+
+  it('a second purge finds nothing left to delete', async () => {
+    const again = await purgeRawExtracts(test.handle.pool, test.handle.db, { before: '2024-11', retentionMonths: 24 }, silentLog);
+    expect(Object.values(again.deleted).every((n) => n === 0)).toBe(true);
+    expect(again.contacts_cleared).toBe(0);
+  });
+});

@@ -1,0 +1,395 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { Kysely } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPeriod } from '../../jobs/run-period.js';
+import * as m0003 from '../../migrations/0003-roles-and-row-security.js';
+import { migrations } from '../../migrations/index.js';
+import { explainCommand } from '../../src/commands/explain.js';
+import { parseConfig } from '../../src/config/load-config.js';
+import { kyselyFor, openDatabase, type DatabaseHandle } from '../../src/db/connect.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { createRoles, grantRoles, ROLES, rowSecurityActive, scramVerifier } from '../../src/db/roles.js';
+import { DatabaseUnavailable, UsageError } from '../../src/errors.js';
+import { auditedExport } from '../../src/export/audited-export.js';
+import { writeWarningList } from '../../src/export/warning-list.js';
+import { cli, ROOT } from '../helpers/cli.js';
+import { createDatabase, dropDatabase, silentLog, useTestDatabase } from '../helpers/database.js';
+
+/**
+ * Least privilege and row-level security on a real PostgreSQL: the roles of `migrate
+ * --create-roles`, the monthly run as the batch login, and exports and household cards that
+ * never show another street's households, nor any household when no street is set.
+ */
+const INBOX = join(ROOT, 'fixtures', 'district-a', 'inbox');
+const STREET_A = '420106001';
+const STREET_B = '420106002';
+// the same on every run and in every test file: roles are cluster-wide
+const BATCH_PASSWORD = 'row-security-test-batch';
+
+const test = useTestDatabase();
+let batch: DatabaseHandle;
+const batchNotices: string[] = [];
+let serverVersion = 0;
+
+function urlAs(user: string, password: string): string {
+  const url = new URL(test.url);
+  url.username = user;
+  url.password = password;
+  return url.toString();
+}
+
+/** A batch login of its own, its notices kept (an ANALYZE it may not run only warns). */
+function batchHandle(): DatabaseHandle {
+  const pool = new pg.Pool({ connectionString: urlAs(ROLES.batch, BATCH_PASSWORD), max: 2 });
+  pool.on('connect', (client) => client.on('notice', (n) => batchNotices.push(n.message ?? '')));
+  const db = kyselyFor(pool);
+  return { pool, db, description: 'batch login', close: () => db.destroy() };
+}
+
+beforeAll(async () => {
+  await createRoles(test.handle.db, { passwords: { batch: BATCH_PASSWORD }, log: silentLog });
+  await grantRoles(test.handle.db, silentLog);
+  batch = batchHandle();
+  const { rows } = await test.handle.pool.query<{ v: number }>(`select current_setting('server_version_num')::int as v`);
+  serverVersion = rows[0]!.v;
+  for (const period of ['2026-09', '2026-10']) {
+    await runPeriod({ database: batch, config: parseConfig(undefined), log: silentLog }, { inbox: INBOX, period });
+  }
+});
+
+afterAll(async () => {
+  await batch?.close();
+});
+
+/** One transaction as `role` (SET ROLE from the test's superuser login), with the region scope set. */
+async function as<T>(role: string, scope: string | null, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: test.url });
+  await c.connect();
+  try {
+    await c.query('begin');
+    await c.query(`set local role ${role}`);
+    if (scope !== null) await c.query(`select set_config('safetynet.region', $1, true)`, [scope]);
+    return await fn(c);
+  } finally {
+    await c.query('rollback').catch(() => {});
+    await c.end();
+  }
+}
+
+const exporterRun = (scope: string | null, statement: string) => as(ROLES.exporter, scope, (c) => c.query(statement));
+
+async function csvExport(scope: string | null, region?: string): Promise<{ rows: number; regions: string[]; ids: string[] }> {
+  const file = join(await mkdtemp(join(tmpdir(), 'safetynet-rls-')), 'list.csv');
+  const result = await auditedExport(test.handle.pool, { period: '2026-10', all: true, region }, { operator: 'test', format: 'csv', scope }, file, writeWarningList, silentLog);
+  const lines = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '').trim().split('\r\n').slice(1);
+  return { rows: result.rows, regions: lines.map((l) => l.split(',')[2]!), ids: lines.map((l) => l.split(',')[1]!) };
+}
+
+/** What the district holds, counted by the superuser that bypasses row security. */
+async function householdsIn(prefix: string): Promise<string[]> {
+  const { rows } = await test.handle.pool.query<{ household_id: string }>(
+    `select household_id from household where period = '2026-10' and region_code like $1 || '%' order by 1`,
+    [prefix],
+  );
+  return rows.map((r) => r.household_id);
+}
+
+describe('the roles', () => {
+  it('are neither superuser nor exempt from row security, and cannot make roles or databases', async () => {
+    const { rows } = await test.handle.pool.query(
+      `select rolname, rolsuper, rolbypassrls, rolcreaterole, rolcreatedb, rolreplication from pg_roles where rolname = any($1) order by 1`,
+      [Object.values(ROLES)],
+    );
+    expect(rows.map((r) => r.rolname)).toEqual([ROLES.batch, ROLES.exporter, ROLES.owner]);
+    for (const r of rows) expect(r).toMatchObject({ rolsuper: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false, rolreplication: false });
+  });
+
+  it('are created idempotently, also by several processes at once', async () => {
+    const handles = await Promise.all([0, 1, 2, 3].map(() => openDatabase({ databaseUrl: test.url, home: '', log: silentLog })));
+    try {
+      const reports = await Promise.all(handles.map((h) => createRoles(h.db, { log: silentLog })));
+      for (const r of reports) expect(r.map((x) => x.created)).toEqual([false, false, false]);
+      await grantRoles(handles[0]!.db, silentLog); // twice is the same as once
+    } finally {
+      await Promise.all(handles.map((h) => h.close()));
+    }
+    expect(await rowSecurityActive(test.handle.db)).toBe(true);
+  });
+
+  it('are created by `safetynet migrate --create-roles`, which never prints a password', async () => {
+    const r = await cli(['migrate', '--create-roles'], { DATABASE_URL: test.url, SAFETYNET_BATCH_PASSWORD: BATCH_PASSWORD });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('schema is up to date\n');
+    expect(r.stdout).toContain(`role ${ROLES.batch}: already there, password set from SAFETYNET_BATCH_PASSWORD\n`);
+    expect(r.stdout).toContain(`role ${ROLES.exporter}: already there, password unchanged\n`);
+    expect(r.stdout).toContain(`read as ${ROLES.exporter} under row-level security by region`);
+    expect(r.stdout + r.stderr).not.toContain(BATCH_PASSWORD);
+    // the batch still logs in with it
+    expect((await batch.pool.query('select current_user as u')).rows[0].u).toBe(ROLES.batch);
+  });
+
+  it('store a SCRAM verifier computed by the client, never the password', async () => {
+    const { rows } = await test.handle.pool.query(`select rolpassword from pg_authid where rolname = $1`, [ROLES.batch]);
+    expect(rows[0].rolpassword).toMatch(/^SCRAM-SHA-256\$4096:/);
+    expect(rows[0].rolpassword).not.toContain(BATCH_PASSWORD);
+    // the RFC 7677 test vector: user "user", password "pencil"
+    expect(scramVerifier('pencil', Buffer.from('W22ZaJ0SNY7soEsUEjb6gQ==', 'base64'))).toBe(
+      'SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=',
+    );
+  });
+});
+
+describe('the batch login', () => {
+  it('ran both periods and saw every household, not only a street', async () => {
+    const { rows } = await batch.pool.query(`select count(*)::int as n, count(distinct left(region_code, 9))::int as streets from household where period = '2026-10'`);
+    expect(rows[0]).toEqual({ n: 45, streets: 4 });
+    const all = await test.handle.pool.query(`select count(*)::int as n from household_score where period = '2026-10'`);
+    expect(all.rows[0].n).toBe(45);
+  });
+
+  it('could ANALYZE the tables it filled (MAINTAIN, PostgreSQL 17+), so the planner had statistics', () => {
+    const skipped = batchNotices.filter((n) => /permission denied to analyze|only table or database owner can analyze/.test(n));
+    if (serverVersion >= 170000) expect(skipped).toEqual([]);
+    else expect(skipped.length).toBeGreaterThan(0); // documented: before 17 the run's ANALYZE is skipped
+  });
+
+  it('opens a migrated database without DDL rights (nothing pending, nothing done)', async () => {
+    expect(await migrateToLatest(batch.db, silentLog)).toEqual({ applied: [] });
+  });
+
+  it('stops with exit code 5 and what to do when a migration is pending, changing nothing', async () => {
+    const { rows } = await test.handle.pool.query(`select name, timestamp from kysely_migration order by name desc limit 1`);
+    await test.handle.pool.query(`delete from kysely_migration where name = $1`, [rows[0].name]);
+    try {
+      const attempt = migrateToLatest(batch.db, silentLog);
+      await expect(attempt).rejects.toBeInstanceOf(DatabaseUnavailable);
+      await expect(attempt).rejects.toThrow(/needs migrating and this login may not change it .*run `safetynet migrate` as safetynet_owner or an admin/);
+    } finally {
+      await test.handle.pool.query(`insert into kysely_migration (name, timestamp) values ($1, $2)`, [rows[0].name, rows[0].timestamp]);
+    }
+  });
+
+  it('cannot create or alter tables, nor rewrite the export audit log', async () => {
+    await expect(batch.pool.query('create table intruder (a int)')).rejects.toMatchObject({ code: '42501' });
+    await expect(batch.pool.query('alter table household add column note text')).rejects.toMatchObject({ code: '42501' });
+    await expect(batch.pool.query('drop table claim')).rejects.toMatchObject({ code: '42501' });
+    await expect(batch.pool.query(`update export_audit set operator = 'someone else'`)).rejects.toMatchObject({ code: '42501' });
+    await expect(batch.pool.query('delete from export_audit')).rejects.toMatchObject({ code: '42501' });
+  });
+});
+
+describe('exports under row security', () => {
+  it('an export for street A lists every household of A and none of another street', async () => {
+    const expected = await householdsIn(STREET_A);
+    const list = await csvExport(STREET_A);
+    expect(list.rows).toBe(expected.length);
+    expect([...list.ids].sort()).toEqual(expected);
+    expect(list.regions.every((r) => r.startsWith(STREET_A))).toBe(true);
+    const b = await householdsIn(STREET_B);
+    expect(b.length).toBeGreaterThan(0);
+    expect(list.ids.some((id) => b.includes(id))).toBe(false);
+  });
+
+  it('--region narrows within the street, and may not leave it', async () => {
+    const community = `${STREET_A}001`;
+    const list = await csvExport(STREET_A, community);
+    expect(list.rows).toBe((await householdsIn(community)).length);
+    expect(list.regions.every((r) => r === community)).toBe(true);
+    await expect(csvExport(STREET_A, STREET_B)).rejects.toThrow(UsageError);
+  });
+
+  it('with no street set, shows no household at all rather than every household', async () => {
+    const list = await csvExport(null);
+    expect(list.rows).toBe(0);
+    expect(list.ids).toEqual([]);
+    const audit = await test.handle.pool.query(`select rows, filters from export_audit order by audit_id desc limit 1`);
+    expect(audit.rows[0]).toMatchObject({ rows: 0, filters: { row_security: true, scope: null } });
+  });
+
+  it('holds through the CLI: SAFETYNET_REGION is the scope, another street is refused (exit 2)', async () => {
+    const r = await cli(['export', '--period', '2026-10', '--all', '--out', '-'], { DATABASE_URL: test.url, SAFETYNET_REGION: STREET_B });
+    expect(r.code).toBe(0);
+    const regions = r.stdout.replace(/^\uFEFF/, '').trim().split('\r\n').slice(1).map((l) => l.split(',')[2]!);
+    expect(regions.length).toBe((await householdsIn(STREET_B)).length);
+    expect(regions.every((x) => x.startsWith(STREET_B))).toBe(true);
+    const outside = await cli(['export', '--period', '2026-10', '--region', STREET_A, '--out', '-'], { DATABASE_URL: test.url, SAFETYNET_REGION: STREET_B });
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toContain(`--region ${STREET_A} is outside the region this operator may export (${STREET_B}`);
+    expect(outside.stdout).toBe('');
+  });
+
+  it('the household card of another street does not exist for the operator', async () => {
+    const [inB] = await householdsIn(STREET_B);
+    const [inA] = await householdsIn(STREET_A);
+    const chunks: string[] = [];
+    const out = new Writable({ write: (c, _e, cb) => (chunks.push(String(c)), cb()) });
+    await explainCommand({ databaseUrl: test.url, householdId: inA!, period: '2026-10', region: STREET_A, json: true }, silentLog, out);
+    expect(JSON.parse(chunks.join(''))).toMatchObject({ household_id: inA, region_code: expect.stringMatching(new RegExp(`^${STREET_A}`)) });
+    await expect(explainCommand({ databaseUrl: test.url, householdId: inB!, period: '2026-10', region: STREET_A }, silentLog, out)).rejects.toThrow(
+      `no household ${inB} was scored in 2026-10, or it is outside the region scope ${STREET_A}`,
+    );
+  });
+});
+
+describe('the exporter role in plain SQL', () => {
+  const TABLES = ['household', 'household_score', 'member', 'disability', 'diagnosis', 'identity_rescue_link'];
+  const count = (table: string) => (table === 'disability' || table === 'diagnosis' ? `select count(period)::int as n from ${table}` : `select count(*)::int as n from ${table}`);
+
+  it('with street A set sees street A only, in every table the list and the card read', async () => {
+    await as(ROLES.exporter, STREET_A, async (c) => {
+      const streets = await c.query(`select distinct left(region_code, 9) as s from household`);
+      expect(streets.rows.map((r) => r.s)).toEqual([STREET_A]);
+      const scores = await c.query(`select count(*)::int as n from household_score where period = '2026-10'`);
+      expect(scores.rows[0].n).toBe((await householdsIn(STREET_A)).length);
+      const [inB] = await householdsIn(STREET_B);
+      for (const table of ['household', 'household_score', 'member']) {
+        const r = await c.query(`select count(*)::int as n from ${table} where household_id = $1`, [inB]);
+        expect(r.rows[0].n, table).toBe(0);
+      }
+      // members, disabilities and diagnoses only of street A's people
+      const foreign = await c.query(`
+        select (select count(*) from member m where not exists (select 1 from household h where h.period = m.period and h.household_id = m.household_id))::int as members,
+               (select count(*) from disability d where d.id18 not in (select id18 from member where period = d.period))::int as disabilities`);
+      expect(foreign.rows[0]).toEqual({ members: 0, disabilities: 0 });
+    });
+    const superuser = await test.handle.pool.query(`select count(*)::int as n from disability d join member m using (period, id18) join household h using (period, household_id) where h.region_code like $1 || '%'`, [STREET_A]);
+    const seen = await as(ROLES.exporter, STREET_A, (c) => c.query(`select count(period)::int as n from disability`));
+    expect(seen.rows[0].n).toBe(superuser.rows[0].n);
+  });
+
+  it('sees the identity-rescue lines of street A people only, through the view, never the table', async () => {
+    // a rescued claim row for one person of street A and one of street B
+    const person = async (street: string) =>
+      (await test.handle.pool.query(`select m.id18 from member m join household h using (period, household_id) where m.period = '2026-10' and h.region_code like $1 || '%' limit 1`, [street])).rows[0].id18 as string;
+    const [a, b] = [await person(STREET_A), await person(STREET_B)];
+    for (const [line, id18] of [[9001, a], [9002, b]] as const) {
+      await test.handle.pool.query(
+        `insert into identity_rescue (period, source, line, outcome, sent_number, sent_name, id18, confidence, difference, reason, reason_zh)
+         values ('2026-10', 'medical-insurance', $1, 'rescued', 'sent', 'name', $2, 0.9, 'substitution', 'test', 'test')`,
+        [line, id18],
+      );
+    }
+    try {
+      const seen = await as(ROLES.exporter, STREET_A, (c) => c.query(`select line, id18 from identity_rescue_link where line > 9000 order by line`));
+      expect(seen.rows).toEqual([{ line: 9001, id18: a }]);
+      await expect(exporterRun(STREET_A, 'select sent_number from identity_rescue')).rejects.toMatchObject({ code: '42501' });
+      const all = await as(ROLES.batch, null, (c) => c.query(`select count(*)::int as n from identity_rescue_link where line > 9000`));
+      expect(all.rows[0].n).toBe(2);
+    } finally {
+      await test.handle.pool.query(`delete from identity_rescue where line > 9000`);
+    }
+  });
+
+  it('with no scope, an empty one or a pattern sees nothing', async () => {
+    for (const scope of [null, '', '%', '4201%', '42010600100', 'x']) {
+      for (const table of TABLES) {
+        const r = await exporterRun(scope, count(table));
+        expect(r.rows[0].n, `${table} with scope ${JSON.stringify(scope)}`).toBe(0);
+      }
+    }
+  });
+
+  it('cannot read the raw extracts, nor names and dates in the disability and health extracts', async () => {
+    for (const table of ['roster_member', 'claim', 'rejected_row', 'quality_issue', 'source_load', 'identity_rescue', 'identity_decision', 'dibao_standard', 'export_audit']) {
+      await expect(exporterRun(STREET_A, `select * from ${table} limit 1`), table).rejects.toMatchObject({ code: '42501' });
+    }
+    // per-household tables added after migration 0003 stay closed until a policy covers them
+    const later = await test.handle.pool.query(`select relname from pg_class where relname in ('urgent_warning', 'daily_claim', 'visit') and not relforcerowsecurity`);
+    for (const { relname } of later.rows) {
+      await expect(exporterRun(STREET_A, `select * from ${relname} limit 1`), relname).rejects.toMatchObject({ code: '42501' });
+    }
+    await expect(exporterRun(STREET_A, 'select name from disability')).rejects.toMatchObject({ code: '42501' });
+    await expect(exporterRun(STREET_A, 'select name, recorded_on from diagnosis')).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it('cannot change scores or households, nor create anything (not even a temp table)', async () => {
+    for (const statement of [
+      `update household_score set total = 0`,
+      `delete from household`,
+      `insert into member (period, household_id, id18, name, relation, birth_date, sex) values ('2026-10', 'X', 'x', 'x', 'head', '2000-01-01', 'm')`,
+      'create table intruder (a int)',
+      'create temp table intruder (a int)',
+      'alter table household disable row level security',
+      'drop policy safetynet_exporter_scope on household',
+      'truncate household_score',
+    ]) {
+      await expect(exporterRun(STREET_A, statement), statement).rejects.toMatchObject({ code: '42501' });
+    }
+  });
+
+  it('appends to the export audit log but cannot read it', async () => {
+    await as(ROLES.exporter, STREET_A, async (c) => {
+      await c.query(`insert into export_audit (operator, period, format, filters, masked, rows, sha256, file) values ('t', '2026-10', 'csv', '{}', true, 0, 'x', '-')`);
+      await expect(c.query('select count(*) from export_audit')).rejects.toMatchObject({ code: '42501' });
+    });
+  });
+});
+
+describe('migration 0003', () => {
+  it('goes down and up again to the same policies, functions and view', async () => {
+    const scratch = await createDatabase('rls_roundtrip');
+    const database = await openDatabase({ databaseUrl: scratch.url, home: '', log: silentLog });
+    const snapshot = async () => ({
+      policies: (await database.pool.query(`select tablename, policyname, cmd, qual, with_check from pg_policies order by 1, 2`)).rows,
+      forced: (await database.pool.query(`select relname from pg_class where relforcerowsecurity order by 1`)).rows.map((r) => r.relname),
+      view: (await database.pool.query(`select pg_get_viewdef('identity_rescue_link'::regclass) as v`)).rows[0].v,
+    });
+    try {
+      const before = await snapshot();
+      expect(before.forced).toEqual(['diagnosis', 'disability', 'household', 'household_score', 'member']);
+      expect(before.policies).toHaveLength(10);
+      await m0003.down(database.db as Kysely<any>);
+      expect((await database.pool.query(`select count(*)::int as n from pg_policies`)).rows[0].n).toBe(0);
+      await m0003.up(database.db as Kysely<any>);
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      await database.close();
+      await dropDatabase(scratch.name);
+    }
+  });
+});
+
+describe('migrations after --create-roles', () => {
+  it('run as the owner, and the batch and exporter get their share of what they add', async () => {
+    const scratch = await createDatabase('rls_upgrade');
+    const database = await openDatabase({ databaseUrl: scratch.url, home: '', log: silentLog });
+    try {
+      await grantRoles(database.db, silentLog);
+      // the newest migration, undone as if it were new in this release
+      const last = Object.keys(migrations).sort().at(-1)!;
+      await migrations[last]!.down!(database.db as Kysely<any>);
+      await database.pool.query(`delete from kysely_migration where name = $1`, [last]);
+      expect(await migrateToLatest(database.db, silentLog)).toEqual({ applied: [last] });
+      const { rows } = await database.pool.query(`
+        select c.relname, pg_get_userbyid(c.relowner) as owner, has_table_privilege('safetynet_batch', c.oid, 'INSERT') as batch
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = 'public' and c.relkind = 'r' and c.relname not in ('kysely_migration', 'kysely_migration_lock', 'export_audit')`);
+      expect(rows.length).toBeGreaterThan(10);
+      for (const r of rows) expect(r, r.relname).toMatchObject({ owner: ROLES.owner, batch: true });
+    } finally {
+      await database.close();
+      await dropDatabase(scratch.name);
+    }
+  });
+});
+
+describe('a database where the roles were not granted', () => {
+  it('keeps exporting as before: row security is inert without the grants', async () => {
+    const other = await createDatabase('norls');
+    const database = await openDatabase({ databaseUrl: other.url, home: '', log: silentLog });
+    try {
+      expect(await rowSecurityActive(database.db)).toBe(false);
+      await runPeriod({ database, config: parseConfig(undefined), log: silentLog }, { inbox: INBOX, period: '2026-10' });
+      const file = join(await mkdtemp(join(tmpdir(), 'safetynet-rls-')), 'list.csv');
+      const { rows } = await auditedExport(database.pool, { period: '2026-10', all: true }, { format: 'csv', scope: null }, file, writeWarningList, silentLog);
+      expect(rows).toBe(45);
+    } finally {
+      await database.close();
+      await dropDatabase(other.name);
+    }
+  });
+});

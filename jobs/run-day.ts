@@ -131,13 +131,25 @@ export async function runDay(deps: { database: DatabaseHandle; config: LoadedCon
         where d.day = ${day}::date order by m.household_id, d.claim_id
       `.execute(tx.db);
       result.households_touched = rows.length;
+      const { rows: crossedBefore } = await sql<{ household_id: string }>`
+        select distinct u.household_id from urgent_warning u join touched t on t.household_id = u.household_id
+        where u.base_period = ${period} and (u.kind = 'crossed_threshold' or u.reason like '%over the warning threshold%')
+      `.execute(tx.db);
+      const alreadyCrossed = new Set(crossedBefore.map((r) => r.household_id));
 
       for (const r of rows) {
         const facts = toFacts(r);
         const score = scoreHousehold(facts, cfg);
         const covered = r.base_covered ?? isCovered(r.assistance);
         const warnings = urgentWarnings(
-          { facts, previousTotal: r.base_total, total: score.total, covered, claims: dayClaims.filter((c) => c.household_id === r.household_id) },
+          {
+            facts,
+            previousTotal: r.base_total,
+            total: score.total,
+            covered,
+            claims: dayClaims.filter((c) => c.household_id === r.household_id),
+            alreadyCrossed: alreadyCrossed.has(r.household_id),
+          },
           cfg,
         );
         for (const w of warnings) {

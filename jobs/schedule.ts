@@ -125,7 +125,7 @@ export async function nightTick(deps: SchedulerDeps): Promise<NightReport> {
         report.failed = { day, error: err instanceof Error ? err.message : String(err) };
         log.error({ err, day }, 'night run failed; retried at the next night tick');
         if (!(err instanceof SafetynetError)) throw err;
-        break;
+        // days are independent (each compares with the monthly run): one bad file stops no other day
       }
     }
     return report;

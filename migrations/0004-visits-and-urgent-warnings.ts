@@ -42,6 +42,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       raw jsonb not null
     );
 
+    -- "this household's score in the last period up to the visit": by household, not by period
+    create index household_score_household on household_score (household_id, period);
+
     alter table household_score
       -- covered through an "assisted with dibao/tekun" visit the roster does not show yet
       add column covered_by_visit text check (covered_by_visit in ('dibao', 'tekun')),
@@ -95,11 +98,27 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       unique (household_id, claim_id)
     );
     create index urgent_warning_day on urgent_warning (day);
+
+    -- an urgent warning names a household: the same row security as the list (migration 0003);
+    -- safetynet migrate --create-roles grants the exporter this table only once this is in place
+    alter table urgent_warning enable row level security;
+    alter table urgent_warning force row level security;
+    create policy safetynet_trusted on urgent_warning for all to public
+      using ((select safetynet_trusted('urgent_warning'::regclass)))
+      with check ((select safetynet_trusted('urgent_warning'::regclass)));
+    create policy safetynet_exporter_scope on urgent_warning for select to public
+      using ((select safetynet_scoped('urgent_warning'::regclass)) and exists (
+        select 1 from household h
+        where h.period = urgent_warning.base_period and h.household_id = urgent_warning.household_id
+          and left(h.region_code, length((select safetynet_region_scope()))) = (select safetynet_region_scope())));
   `.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
+    drop policy safetynet_exporter_scope on urgent_warning;
+    drop policy safetynet_trusted on urgent_warning;
+    drop index household_score_household;
     drop table urgent_warning, daily_run, daily_claim, visit_rejected, visit, visit_import;
     alter table household_score drop column covered_by_visit, drop column visit_notes, drop column cooled_down;
   `.execute(db);

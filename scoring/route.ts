@@ -57,8 +57,17 @@ const times = (n: number) => `${n.toFixed(2)}x`;
 function exitNotImproved(h: HouseholdFacts, total: number, cfg: SafetynetConfig): boolean {
   if (h.leftAssistance === null) return false;
   if (total >= cfg.warningThreshold || h.monthlyIncome === null) return true;
-  const afterMedical = (h.monthlyIncome - h.outOfPocket12m / 12) / Math.max(1, h.members);
-  return afterMedical < h.dibaoStandard * cfg.economic.edgeBandMultiple;
+  return disposablePerCapita(h, h.monthlyIncome, cfg) < h.dibaoStandard * cfg.economic.edgeBandMultiple;
+}
+
+/**
+ * Per-capita income after 12 months' out-of-pocket medical spending, when that spending is
+ * material (the medical-burden floor, as the economic dimension counts it): a small bill must not
+ * turn a household into "expenditure-type hardship".
+ */
+function disposablePerCapita(h: HouseholdFacts, income: number, cfg: SafetynetConfig): number {
+  const material = h.outOfPocket12m > 0 && h.outOfPocket12m >= cfg.medicalBurden.floorRatio * income * 12;
+  return (material ? income - h.outOfPocket12m / 12 : income) / Math.max(1, h.members);
 }
 
 /** The programme an uncovered household most likely fits; null for households already covered. */
@@ -71,7 +80,7 @@ export function suggestRoute(h: HouseholdFacts, total: number, cfg: SafetynetCon
 
   if (income !== null) {
     const perCapita = income / members;
-    const afterMedical = (income - h.outOfPocket12m / 12) / members;
+    const afterMedical = disposablePerCapita(h, income, cfg);
     if (perCapita < line) {
       return {
         route: 'dibao',

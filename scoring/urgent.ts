@@ -29,27 +29,34 @@ export interface UrgentInput {
   total: number;
   covered: boolean;
   claims: DayClaim[];
+  /** an earlier night already warned that this household crossed the threshold since the base period */
+  alreadyCrossed?: boolean;
 }
 
 export function urgentWarnings(u: UrgentInput, cfg: SafetynetConfig): UrgentWarning[] {
   const h = u.facts;
-  const monthly = h.monthlyIncome ?? h.dibaoStandard * Math.max(1, h.members);
-  const basis = h.monthlyIncome === null ? "the household's monthly dibao line (income not on record)" : "the household's monthly income";
-  const basisZh = h.monthlyIncome === null ? '家庭月低保线（收入无记录）' : '家庭月收入';
+  // no income (or none on record): the household's monthly dibao line is the measure, so that a
+  // household with nothing is not "warned" by every small bill
+  const byIncome = h.monthlyIncome !== null && h.monthlyIncome > 0;
+  const monthly = byIncome ? h.monthlyIncome! : h.dibaoStandard * Math.max(1, h.members);
+  const basis = byIncome ? "the household's monthly income" : "the household's monthly dibao line (no income on record)";
+  const basisZh = byIncome ? '家庭月收入' : '家庭月低保线（无收入记录）';
   const covered = u.covered ? ' (covered: check medical assistance)' : '';
   const coveredZh = u.covered ? '（已享受救助：请核查医疗救助）' : '';
   const out: UrgentWarning[] = [];
   for (const c of u.claims) {
-    if (!c.inpatient || c.out_of_pocket < cfg.urgent.severeEventIncomeMultiple * monthly) continue;
-    const times = monthly > 0 ? `${(c.out_of_pocket / monthly).toFixed(1)}x` : 'with no';
+    if (!c.inpatient || c.out_of_pocket <= 0 || c.out_of_pocket < cfg.urgent.severeEventIncomeMultiple * monthly) continue;
+    const times = `${(c.out_of_pocket / monthly).toFixed(1)}x`;
     out.push({
       claim_id: c.claim_id,
       kind: 'severe_event',
       reason: `inpatient bill settled ${c.settled_on}: ${yuan(c.out_of_pocket)} out of pocket, ${times} ${basis}${covered}`,
-      reason_zh: `${c.settled_on}住院结算：个人自付${yuanZh(c.out_of_pocket)}，为${basisZh}的${monthly > 0 ? (c.out_of_pocket / monthly).toFixed(1) : '—'}倍${coveredZh}`,
+      reason_zh: `${c.settled_on}住院结算：个人自付${yuanZh(c.out_of_pocket)}，为${basisZh}的${(c.out_of_pocket / monthly).toFixed(1)}倍${coveredZh}`,
     });
   }
-  const crossed = !u.covered && u.total >= cfg.warningThreshold && (u.previousTotal === null || u.previousTotal < cfg.warningThreshold);
+  // crossing is one event per household and base period, however many bills follow it
+  const crossed =
+    !u.covered && !u.alreadyCrossed && u.total >= cfg.warningThreshold && (u.previousTotal === null || u.previousTotal < cfg.warningThreshold);
   if (crossed && u.claims.length > 0) {
     const biggest = [...u.claims].sort((a, b) => b.out_of_pocket - a.out_of_pocket || a.claim_id.localeCompare(b.claim_id))[0]!;
     const was = u.previousTotal === null ? 'not scored' : u.previousTotal.toFixed(1);

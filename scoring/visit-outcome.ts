@@ -40,7 +40,7 @@ export function applyVisits(h: HouseholdFacts, period: string, total: number, on
   }
 
   const v = h.lastVisit;
-  if (coveredByRoster || !v || v.outcome !== 'not_eligible' || !onList) return effect;
+  if (coveredByRoster || !v || v.outcome !== 'not_eligible') return effect;
   const until = monthsAfter(v.on, cfg.visits.coolDownMonths);
   if (period >= until) return effect; // the cool-down is over: listed like any household
   const newFacts: [string | null, string, string][] = [
@@ -49,14 +49,15 @@ export function applyVisits(h: HouseholdFacts, period: string, total: number, on
     [h.latestSevere.disability, 'new severe disability certificate', '新增重度残疾证'],
   ];
   const fresh = newFacts.filter(([on]) => on !== null && on > v.on);
-  if (fresh.length > 0) {
+  // a household under the threshold needs no re-listing; the cool-down still keeps review flags (exit watch) quiet
+  if (fresh.length > 0 && onList) {
     notes.push({
       text: `re-listed: ${fresh.map(([on, en]) => `${en} (${on})`).join(', ')} since the visit on ${v.on} found it not eligible`,
       text_zh: `重新列入：${v.on}走访认定不符合条件后，${fresh.map(([on, , zh]) => `${zh}（${on}）`).join('、')}`,
     });
     return effect;
   }
-  if (v.totalThen !== null && total >= v.totalThen + cfg.visits.relistMargin) {
+  if (onList && v.totalThen !== null && total >= v.totalThen + cfg.visits.relistMargin) {
     notes.push({
       text: `re-listed: score up ${(total - v.totalThen).toFixed(1)} since the visit on ${v.on} found it not eligible`,
       text_zh: `重新列入：${v.on}走访认定不符合条件后，得分上升${(total - v.totalThen).toFixed(1)}分`,
@@ -65,6 +66,7 @@ export function applyVisits(h: HouseholdFacts, period: string, total: number, on
   }
   effect.onList = false;
   effect.cooledDown = true;
+  if (fresh.length > 0 || !onList) return effect; // not warned: nothing to say on a list it is not on
   notes.push({
     text: `visited ${v.on}: not eligible; not listed before ${until} unless the situation worsens`,
     text_zh: `${v.on}已走访：不符合条件；${until}前不再列入，除非情况恶化`,

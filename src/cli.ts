@@ -272,7 +272,8 @@ ${exitCodeHelp}`)
     .requiredOption('--out <file>', 'the config file to write ({"weights": {...}})')
     .option('--lambda <n>', 'L2 penalty (default 1): larger keeps coefficients small when outcomes are few', (v) => {
       const n = Number(v);
-      if (!(n >= 0)) throw new InvalidArgumentError('must be a number >= 0');
+      // 0 would let separable outcomes drive the coefficients to infinity
+      if (!(n > 0)) throw new InvalidArgumentError('must be a number > 0');
       return n;
     })
     .option('--json', 'the fit as one JSON object')

@@ -21,6 +21,8 @@ export const ExitCode = {
   lockHeld: 7,
   /** a source could not be fetched, even after retries (server down, refused, forbidden) */
   pullFailed: 8,
+  /** a file (list, report) could not be written: full disk, read-only folder; the database part stands */
+  outputFailed: 9,
   /** stopped by SIGINT/SIGTERM (128 + SIGINT) */
   interrupted: 130,
 } as const;
@@ -119,4 +121,12 @@ export const exitCodeHelp = `Exit codes:
   6    replay: a warning list differs from the expected one
   7    the period is locked by another run
   8    a source could not be fetched, even after retries
+  9    an output file could not be written (disk full, read-only); what the database holds is committed
   130  interrupted by SIGINT (Ctrl-C); 143 by SIGTERM: the period's transaction is rolled back`;
+
+export class OutputNotWritten extends SafetynetError {
+  readonly exitCode = ExitCode.outputFailed;
+  constructor(readonly file: string, problem: string, options?: { cause?: unknown }) {
+    super(`cannot write ${file}: ${problem}. What the database holds is committed; free space there and rerun (or safetynet export)`, options);
+  }
+}

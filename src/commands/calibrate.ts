@@ -33,7 +33,9 @@ export async function calibrateCommand(opts: CalibrateOptions, log: Logger, out:
   } finally {
     await database.close();
   }
-  await writeFile(opts.out, `${JSON.stringify({ weights: fit.weights }, null, 2)}\n`);
+  // the operator's whole config with the weights replaced: `diff --config` then changes nothing but them
+  const { operation: _operation, ...rules } = resolveConfig(opts).config;
+  await writeFile(opts.out, `${JSON.stringify({ ...rules, weights: fit.weights }, null, 2)}\n`);
   if (opts.json) out.write(`${JSON.stringify({ ...fit, out: opts.out })}\n`);
   else {
     out.write(`Logistic regression of "assisted" vs "not eligible" on the dimension scores (L2 lambda ${fit.lambda}, ${fit.iterations} Newton steps)\n`);

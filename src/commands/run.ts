@@ -53,7 +53,7 @@ export async function runCommand(opts: RunCommandOptions, log: Logger, out: Node
         const dir = join(resolveHome(opts), 'exports');
         await mkdir(dir, { recursive: true });
         summary.warning_list = join(dir, `warning-list-${period}.csv`);
-        await auditedExport(database.pool, { period }, { operator: 'safetynet run', purpose: 'monthly run', format: 'csv' }, summary.warning_list, writeWarningList, log);
+        await auditedExport(database.pool, { period }, { operator: 'safetynet run', purpose: 'monthly run', format: 'csv', batch: true }, summary.warning_list, writeWarningList, log);
         summary.quality_report = join(dir, `data-quality-${period}.csv`);
         await writeFileAtomically(summary.quality_report, (out) => writeQualityReport(database.db, period, out));
       }

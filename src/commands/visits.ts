@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { openMigrated, type GlobalOptions } from '../context.js';
+import { openMigrated, resolveConfig, type GlobalOptions } from '../context.js';
 import { operatorName } from '../export/audited-export.js';
 import { importVisits, type VisitImportCounts } from '../visits/import-visits.js';
 
@@ -16,7 +16,8 @@ export async function visitsImportCommand(opts: VisitsImportOptions, log: Logger
   try {
     const counts = await importVisits(database.pool, resolve(opts.file), {
       operator: operatorName(opts.operator),
-      today: new Date().toISOString().slice(0, 10),
+      // the bureau's today, not the container's UTC one: a visit at 07:00 Beijing time is today's
+      today: new Intl.DateTimeFormat('en-CA', { timeZone: resolveConfig(opts).config.operation.timezone }).format(new Date()),
       log,
     });
     if (opts.json) out.write(`${JSON.stringify(counts)}\n`);

@@ -45,8 +45,9 @@ export function parseConfig(override: unknown, source = override === undefined ?
       result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`),
     );
   }
-  // the version traces a list to its rules: how and when files are fetched is not part of it
-  const { operation: _operation, ...rules } = result.data;
+  // the version traces a list to its rules: how and when files are fetched, who may read which
+  // street and how long raw data is kept are not part of it
+  const { operation: _operation, access: _access, privacy: _privacy, ...rules } = result.data;
   const canonical = JSON.stringify(rules);
   return {
     config: deepFreeze(result.data),

@@ -1,6 +1,6 @@
 import { open, rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { UsageError } from '../errors.js';
+import { OutputNotWritten, UsageError } from '../errors.js';
 
 /**
  * Writes a file through `write`, beside its target and renamed into place when complete, so a
@@ -20,6 +20,11 @@ export async function writeFileAtomically<T>(file: string, write: (out: Writable
     return result;
   } catch (err) {
     await rm(partial, { force: true });
+    // the machine's fault, not the data's: say which file and what to do, not a stack trace
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS' || code === 'EIO') {
+      throw new OutputNotWritten(file, (err as Error).message, { cause: err });
+    }
     throw err;
   } finally {
     await handle.close().catch(() => {});

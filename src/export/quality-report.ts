@@ -43,7 +43,9 @@ export async function writeQualityReport(db: Kysely<Database>, period: string, o
           when 'transposition' then 'two adjacent digits swapped' else 'confirmed by an analyst' end
           || ', confidence ' || confidence || ' (please correct the number at the source)'
         when 'review' then 'more than one or only a weak roster match: waiting for an analyst (safetynet review)'
-        else 'no roster person matches: stays rejected' end`.as('problem'),
+        else case when id18 is not null then 'would link to a roster person, but the row is invalid otherwise or a valid line carries the same claim: stays rejected'
+                  when reason like 'an analyst%' then 'an analyst refused the suggested link: stays rejected'
+                  else 'no roster person matches: stays rejected' end end`.as('problem'),
     ])
     .where('period', '=', period);
   const rows = rejected.unionAll(warned).unionAll(rescued).orderBy('source').orderBy(sql`line nulls first`).orderBy('status');

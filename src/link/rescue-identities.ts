@@ -7,7 +7,7 @@ import { comparableNumber, birthDateOf, decideRescue, nearNumbers, type Remember
 import { headerKey, mapHeader } from '../ingest/ingest-source.js';
 import type { SourceDefinition, SourceId } from '../ingest/source.js';
 import { sources } from '../ingest/sources.js';
-import { clean } from '../ingest/values.js';
+import { clean, parseDate } from '../ingest/values.js';
 import { periodEnd } from '../period.js';
 
 export interface RescueCounts {
@@ -70,7 +70,8 @@ export async function rescueIdentities(tx: Tx, period: string, log: Logger): Pro
       pending.push({
         source: r.source,
         line: r.line,
-        sent: { number, name: clean(input.name) ?? null, birthDate: birthKey ? (clean(r.raw[birthKey]) ?? null) : null },
+        // a birth-date column the contract does not define: any date form we read, else the number's own digits
+        sent: { number, name: clean(input.name) ?? null, birthDate: birthKey ? parseDate(clean(r.raw[birthKey]) ?? '') : null },
         input,
       });
     }
@@ -132,8 +133,23 @@ export async function rescueIdentities(tx: Tx, period: string, log: Logger): Pro
     const stage = `rescue_${def.table}`;
     await sql`create temp table ${sql.table(stage)} (like ${sql.table(def.table)}) on commit drop`.execute(tx.db);
     await copyRows(tx.client, stage, def.tableColumns, rows);
-    // a claim resent on a later valid line already holds its key: the valid line wins
-    await sql`insert into ${sql.table(def.table)} select * from ${sql.table(stage)} on conflict do nothing`.execute(tx.db);
+    // a claim a valid line of the file also carries already holds its key: the valid line wins,
+    // and the rescued row is not counted as loaded
+    const { rows: inserted } = await sql<{ line: number }>`
+      insert into ${sql.table(def.table)} select * from ${sql.table(stage)} on conflict do nothing returning line
+    `.execute(tx.db);
+    const kept = new Set(inserted.map((r) => r.line));
+    const superseded = rows.map((r) => Number(r[1])).filter((line) => !kept.has(line));
+    if (superseded.length > 0) {
+      await sql`
+        update identity_rescue set outcome = 'rejected',
+          reason = 'the number would link to a roster person, but a valid line of the file carries the same claim, which wins',
+          reason_zh = '号码可关联名册人员，但文件中另有同一结算单号的有效行，以该行为准'
+        where period = ${period} and source = ${source} and line = any(${superseded}::int[])
+      `.execute(tx.db);
+      counts[source]!.rescued -= superseded.length;
+      counts[source]!.rejected += superseded.length;
+    }
   }
   for (const source of RESCUABLE) {
     const c = counts[source]!;

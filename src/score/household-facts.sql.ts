@@ -115,13 +115,14 @@ export async function buildHouseholdFacts(tx: Tx, period: string, previous: stri
       where hp.period >= ${exitFrom} and hp.period < ${period} and hp.assistance in ('dibao', 'tekun')
       order by hp.household_id, hp.period desc
     ), last_visit as (
+      -- the latest visit that settled the case: a later "not found" or "refused" settles nothing
       select distinct on (household_id) household_id, visited_on, outcome
-      from visit where visited_on <= ${end}::date
+      from visit where visited_on <= ${end}::date and (outcome like 'assisted%' or outcome = 'not_eligible')
       order by household_id, visited_on desc, visit_id desc
     ), assisted_visit as (
-      select distinct on (household_id) household_id, visited_on, outcome
-      from visit where outcome in ('assisted_dibao', 'assisted_tekun') and visited_on <= ${end}::date and visited_on >= ${assistedFrom}::date
-      order by household_id, visited_on desc, visit_id desc
+      -- covered by a visit only while that visit is still the latest word on the household
+      select household_id, visited_on, outcome from last_visit
+      where outcome in ('assisted_dibao', 'assisted_tekun') and visited_on >= ${assistedFrom}::date
     ), rescued as (
       -- facts resting on an ID number the rescue corrected: this period's rows, and claims of the window
       select m.household_id, count(*)::int as links

@@ -104,6 +104,13 @@ export function toFacts(r: FactsRow): HouseholdFacts {
  * the pure modules in `scoring/`, written back in batches; then ranked and compared with the
  * previous period in SQL.
  */
+function routeAndReview(facts: HouseholdFacts, total: number, onList: boolean, cooledDown: boolean, cfg: SafetynetConfig) {
+  // a household the visit found not eligible is not brought back by a review flag during its cool-down
+  const review = cooledDown && !isCovered(facts.assistance) ? [] : reviewReasons(facts, total, cfg);
+  const route = onList || review.length > 0 ? suggestRoute(facts, total, cfg) : null;
+  return { route, review };
+}
+
 export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConfig): Promise<ScoreCounts> {
   const previous = await previousSucceededPeriod(tx.db, period);
   await buildHouseholdFacts(tx, period, previous, cfg);
@@ -137,8 +144,8 @@ export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConf
         score: { ...score, onList: visit.onList },
         visit,
         covered: isCovered(effective.assistance),
-        route: suggestRoute(effective, score.total, cfg),
-        review: reviewReasons(effective, score.total, cfg),
+        // a route only where someone will knock: warned or flagged households (a city has a million others)
+        ...routeAndReview(effective, score.total, visit.onList, visit.cooledDown, cfg),
       };
     });
     const col = <T>(f: (s: (typeof scores)[number]) => T) => scores.map(f);

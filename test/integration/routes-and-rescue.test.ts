@@ -112,6 +112,8 @@ beforeAll(async () => {
         claims: [
           [`C-R5-1`, swap(P.r5a, swapAt), '陈安', '2026-10-05', '1', 30000, 18000, '', 12000], // adjacent swap: rescued
           ['C-X-1', slip(makeId('19990101', 999)), '无名', '2026-10-06', '0', 100, 50, '', 50], // nobody near: stays rejected
+          ['C-R5-2', swap(P.r5a, swapAt), '陈安', '2026-10-07', '0', 300, 200, '', 100], // rescuable, but…
+          ['C-R5-2', P.r5a, '陈安', '2026-10-07', '0', 300, 200, '', 100], // …a valid line carries the same claim: it wins
         ],
         health: [
           [P.r2a, '孙强', 'C34.1', 'severe', '2026-03-01'],
@@ -146,7 +148,8 @@ describe('suggested route per household', () => {
       'per-capita income 3,000 yuan a month, but 708 yuan after out-of-pocket medical spending (55,000 yuan in 12 months): under the dibao standard of 1,000 yuan',
     );
     expect(byId.R5!.route_rule).toBe(
-      "out-of-pocket medical 12,000 yuan settled in the last 3 months, 3.33x the household's monthly income, without a lasting income problem",
+      // the stay (12,000) and a small bill (100) in October
+      "out-of-pocket medical 12,100 yuan settled in the last 3 months, 3.36x the household's monthly income, without a lasting income problem",
     );
     expect(byId.R10).toBeUndefined(); // ordinary: not listed
   });
@@ -198,6 +201,7 @@ describe('identity rescue', () => {
       { source: 'health', outcome: 'review', difference: null, id18: null, sent_name: '张伟' },
       { source: 'medical-insurance', outcome: 'rescued', difference: 'transposition', id18: P.r5a, sent_name: '陈安' },
       { source: 'medical-insurance', outcome: 'rejected', difference: null, id18: null, sent_name: '无名' },
+      { source: 'medical-insurance', outcome: 'rejected', difference: 'transposition', id18: P.r5a, sent_name: '陈安' },
     ]);
   });
 
@@ -235,7 +239,7 @@ describe('identity rescue', () => {
     const summary = await test.handle.db.selectFrom('run').select('summary').where('period', '=', '2026-10').where('status', '=', 'succeeded').executeTakeFirstOrThrow();
     expect((summary.summary as { identity_rescue: unknown }).identity_rescue).toEqual({
       disability: { rescued: 1, review: 1, rejected: 0 },
-      'medical-insurance': { rescued: 1, review: 0, rejected: 1 },
+      'medical-insurance': { rescued: 1, review: 0, rejected: 2 },
       health: { rescued: 0, review: 1, rejected: 0 },
     });
   });
@@ -251,6 +255,7 @@ describe('identity rescue', () => {
       ['health', 'identity review', 'more than one or only a weak roster match: waiting for an analyst (safetynet review)'],
       ['medical-insurance', 'rescued (identity)', 'linked to a roster person: two adjacent digits swapped, confidence 0.95 (please correct the number at the source)'],
       ['medical-insurance', 'rejected (identity)', 'no roster person matches: stays rejected'],
+      ['medical-insurance', 'rejected (identity)', 'would link to a roster person, but the row is invalid otherwise or a valid line carries the same claim: stays rejected'],
     ]);
     const data = await reportData(test.handle.db, '2026-10');
     expect(data.quality.find((q) => q.source === 'disability')?.rescue).toEqual({ rescued: 1, review: 1, rejected: 0 });

@@ -74,6 +74,10 @@ beforeAll(async () => {
   const night = join(inbox, 'daily', '2026-11-10');
   await mkdir(night, { recursive: true });
   await writeFile(join(night, 'medical-insurance.csv'), encode({ rows: [CLAIMS_HEADER, nightClaim] }));
+  // the next night a small outpatient bill of the same household: no new warning (it crossed already)
+  const next = join(inbox, 'daily', '2026-11-11');
+  await mkdir(next, { recursive: true });
+  await writeFile(join(next, 'medical-insurance.csv'), encode({ rows: [CLAIMS_HEADER, ['C-V7-1111', P.v7a, '王七', '2026-11-11', '0', 200, 100, '', 100]] }));
 
   await run(inbox, '2026-09');
 });
@@ -172,6 +176,8 @@ describe('nightly urgent warnings', () => {
     expect(first).toMatchObject({ base_period: '2026-10', households_touched: 1, urgent_raised: 1, urgent_already_raised: 0 });
     const again = await runDay(deps(), { inbox, day: '2026-11-10' });
     expect(again).toMatchObject({ urgent_raised: 0, urgent_already_raised: 1 });
+    const nextNight = await runDay(deps(), { inbox, day: '2026-11-11' });
+    expect(nextNight).toMatchObject({ households_touched: 1, urgent_raised: 0, urgent_already_raised: 0 });
     const warnings = await test.handle.db.selectFrom('urgent_warning').selectAll().execute();
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ household_id: 'V7', claim_id: 'C-V7-1110', kind: 'severe_event' });
@@ -191,7 +197,8 @@ describe('nightly urgent warnings', () => {
   it('the month counts the night\'s claim once, and a new hospital stay brings the cleared household back', async () => {
     await run(inbox, '2026-11');
     const rows = Object.fromEntries((await list('2026-11')).map((r) => [r.household_id, r]));
-    expect(rows.V7!.reasons).toContain('out-of-pocket medical 20,000 yuan in 12 months'); // not 40,000
+    // the claim the month also sent counts once (not 40,000); the one only the night saw is folded in
+    expect(rows.V7!.reasons).toContain('out-of-pocket medical 20,100 yuan in 12 months');
     expect(rows.V1!.reasons).toContain('re-listed: new inpatient stay (2026-11-12) since the visit on 2026-10-05 found it not eligible');
     const v1 = await test.handle.db.selectFrom('household_score').select(['on_list', 'cooled_down']).where('period', '=', '2026-11').where('household_id', '=', 'V1').executeTakeFirstOrThrow();
     expect(v1).toEqual({ on_list: true, cooled_down: false });

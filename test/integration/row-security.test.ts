@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPeriod } from '../../jobs/run-period.js';
 import * as m0003 from '../../migrations/0003-roles-and-row-security.js';
+import * as m0004 from '../../migrations/0004-visits-and-urgent-warnings.js';
 import { migrations } from '../../migrations/index.js';
 import { explainCommand } from '../../src/commands/explain.js';
 import { parseConfig } from '../../src/config/load-config.js';
@@ -340,11 +341,14 @@ describe('migration 0003', () => {
     });
     try {
       const before = await snapshot();
-      expect(before.forced).toEqual(['diagnosis', 'disability', 'household', 'household_score', 'member']);
-      expect(before.policies).toHaveLength(10);
+      // 0004 puts urgent_warning under the same policies, with 0003's functions
+      expect(before.forced).toEqual(['diagnosis', 'disability', 'household', 'household_score', 'member', 'urgent_warning']);
+      expect(before.policies).toHaveLength(12);
+      await m0004.down(database.db as Kysely<any>);
       await m0003.down(database.db as Kysely<any>);
       expect((await database.pool.query(`select count(*)::int as n from pg_policies`)).rows[0].n).toBe(0);
       await m0003.up(database.db as Kysely<any>);
+      await m0004.up(database.db as Kysely<any>);
       expect(await snapshot()).toEqual(before);
     } finally {
       await database.close();

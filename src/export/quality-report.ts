@@ -4,20 +4,26 @@ import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { maskIdNumber, normaliseIdNumber } from '../identity/id-number.js';
 import { neutraliseFormula } from './warning-list.js';
 
 /**
  * The period's data-quality report: every refused row (with file line, column and reason) and
  * every warning on a kept row, for the departments to fix at the source. Reasons name columns
- * and lines, never the values, so the report can be sent back without masking.
+ * and lines; the sent ID number appears masked only, so the report can be sent back as it is.
  */
 export async function writeQualityReport(db: Kysely<Database>, period: string, out: Writable): Promise<number> {
   const csv = stringify({ bom: true, record_delimiter: 'windows' });
   const done = pipeline(csv, out);
-  csv.write(['status', 'source', 'line', 'column', 'problem']);
+  // the sent ID number, masked as the contract masks it (first 6, last 4): enough for the
+  // department to find its row beside the line number, not enough to rebuild the number
+  csv.write(['status', 'source', 'line', 'column', 'problem', 'id_number_masked']);
   const rejected = db
     .selectFrom('rejected_row')
-    .select([sql.lit('rejected').as('status'), 'source', sql<number | null>`line`.as('line'), 'column_name', 'reason as problem'])
+    .select([
+      sql.lit('rejected').as('status'), 'source', sql<number | null>`line`.as('line'), 'column_name', 'reason as problem',
+      sql<string | null>`(select v from jsonb_each_text(raw) e(k, v) where lower(btrim(k)) in ('id_number', '身份证号', '身份证号码') limit 1)`.as('sent_id'),
+    ])
     .where('period', '=', period);
   const warned = db
     .selectFrom('quality_issue')
@@ -27,6 +33,7 @@ export async function writeQualityReport(db: Kysely<Database>, period: string, o
       'line',
       sql<string | null>`null::text`.as('column_name'),
       sql<string>`kind || ': ' || detail`.as('problem'),
+      sql<string | null>`null::text`.as('sent_id'),
     ])
     .where('period', '=', period);
   // what the identity rescue made of each rejected ID number: linked, in review, still rejected
@@ -46,13 +53,15 @@ export async function writeQualityReport(db: Kysely<Database>, period: string, o
         else case when id18 is not null then 'would link to a roster person, but the row is invalid otherwise or a valid line carries the same claim: stays rejected'
                   when reason like 'an analyst%' then 'an analyst refused the suggested link: stays rejected'
                   else 'no roster person matches: stays rejected' end end`.as('problem'),
+      'sent_number as sent_id',
     ])
     .where('period', '=', period);
   const rows = rejected.unionAll(warned).unionAll(rescued).orderBy('source').orderBy(sql`line nulls first`).orderBy('status');
   let n = 0;
   for await (const r of rows.stream(1000)) {
     n++;
-    if (!csv.write([r.status, r.source, r.line ?? '', neutraliseFormula(r.column_name ?? ''), neutraliseFormula(r.problem)])) {
+    const sent = r.sent_id ? normaliseIdNumber(r.sent_id) : '';
+    if (!csv.write([r.status, r.source, r.line ?? '', neutraliseFormula(r.column_name ?? ''), neutraliseFormula(r.problem), neutraliseFormula(sent ? maskIdNumber(sent) : '')])) {
       await once(csv, 'drain');
     }
   }

@@ -257,6 +257,8 @@ describe('identity rescue', () => {
       ['medical-insurance', 'rejected (identity)', 'no roster person matches: stays rejected'],
       ['medical-insurance', 'rejected (identity)', 'would link to a roster person, but the row is invalid otherwise or a valid line carries the same claim: stays rejected'],
     ]);
+    // each line shows the number as sent, masked the contract's way, never whole
+    for (const l of lines.filter((x) => x.status !== 'kept with warning')) expect(l.id_number_masked).toMatch(/^\d{6}\*{8}\d{3}[\dX]$/);
     const data = await reportData(test.handle.db, '2026-10');
     expect(data.quality.find((q) => q.source === 'disability')?.rescue).toEqual({ rescued: 1, review: 1, rejected: 0 });
     expect(data.quality.find((q) => q.source === 'civil-affairs')?.rescue).toBeNull();

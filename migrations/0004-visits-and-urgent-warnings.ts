@@ -51,7 +51,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       -- what a visit changed about the listing: [{text, text_zh}] (cool-down, re-listed because…)
       add column visit_notes jsonb not null default '[]',
       -- kept off the list by a not-eligible visit's cool-down (on_list is then false)
-      add column cooled_down boolean not null default false;
+      add column cooled_down boolean not null default false,
+      -- flagged for review because its score moved by review.coveredChange (besides any review_reasons)
+      add column review_by_score boolean not null default false;
 
     -- the departments' daily deltas: the medical-insurance claims settled each day
     create table daily_claim (
@@ -120,6 +122,6 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     drop policy safetynet_trusted on urgent_warning;
     drop index household_score_household;
     drop table urgent_warning, daily_run, daily_claim, visit_rejected, visit, visit_import;
-    alter table household_score drop column covered_by_visit, drop column visit_notes, drop column cooled_down;
+    alter table household_score drop column covered_by_visit, drop column visit_notes, drop column cooled_down, drop column review_by_score;
   `.execute(db);
 }

@@ -169,6 +169,7 @@ export interface HouseholdScoreTable {
   covered_by_visit: 'dibao' | 'tekun' | null;
   visit_notes: ColumnType<{ text: string; text_zh: string }[], string | undefined, string>;
   cooled_down: Generated<boolean>;
+  review_by_score: Generated<boolean>;
 }
 
 export interface VisitImportTable {

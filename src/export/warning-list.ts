@@ -89,6 +89,7 @@ interface ListRow {
   rescued_links: number;
   covered_by_visit: 'dibao' | 'tekun' | null;
   visit_notes: { text: string; text_zh: string }[];
+  review_by_score: boolean;
 }
 
 const ASSISTANCE_ZH: Record<string, string> = { dibao: '低保', tekun: '特困' };
@@ -98,11 +99,11 @@ function notesFor(r: ListRow, previousPeriod: string | null, zh: boolean): strin
   const notes: string[] = [];
   // what the street workers reported comes first: it is the newest fact about the household
   for (const x of r.visit_notes) notes.push(zh ? x.text_zh : x.text);
-  const programme = zh ? (ASSISTANCE_ZH[r.assistance] ?? r.assistance) : r.assistance;
+  const programmeId = r.covered_by_visit ?? r.assistance;
+  const programme = zh ? (ASSISTANCE_ZH[programmeId] ?? programmeId) : programmeId;
   if (!r.on_roster) notes.push(zh ? '未在民政名册：请核实其居住地和同住人' : 'not on the civil-affairs roster: confirm where this person lives and with whom');
-  if (r.review_reasons.length > 0) {
-    for (const x of r.review_reasons) notes.push(zh ? x.text_zh : x.text);
-  } else if (r.review) {
+  for (const x of r.review_reasons) notes.push(zh ? x.text_zh : x.text);
+  if (r.review_by_score) {
     const delta = r.total - (r.previous_total ?? 0);
     const by = Math.abs(delta).toFixed(1);
     if (delta > 0) {
@@ -114,7 +115,7 @@ function notesFor(r: ListRow, previousPeriod: string | null, zh: boolean): strin
           : `already covered by ${programme}; score down ${by} since ${previousPeriod}: review whether the assistance still fits`,
       );
     }
-  } else if (r.covered && !r.covered_by_visit) notes.push(zh ? `已享受${programme}` : `already covered by ${programme}`);
+  } else if (r.covered && !r.covered_by_visit && r.review_reasons.length === 0) notes.push(zh ? `已享受${programme}` : `already covered by ${programme}`);
   if (r.rescued_links > 0) {
     notes.push(
       zh
@@ -185,7 +186,7 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
       's.household_id', 'h.region_code', 'h.head_name', 'h.head_id18', 'h.members', 's.total', 's.tier', 's.age_structure',
       's.economic', 's.health', 's.disability', 's.medical_burden', 's.labour_capacity', 's.covered', 's.review',
       's.previous_total', 'h.assistance', 'h.on_roster', 's.change', 's.reasons', 's.route', 's.route_rule', 's.route_rule_zh',
-      's.review_reasons', 's.rescued_links', 's.covered_by_visit', 's.visit_notes',
+      's.review_reasons', 's.rescued_links', 's.covered_by_visit', 's.visit_notes', 's.review_by_score',
       sql<number>`row_number() over (order by s.rank)`.as('list_rank'),
     ])
     .where('s.period', '=', period)

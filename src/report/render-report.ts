@@ -333,7 +333,13 @@ function precisionTable(rows: NonNullable<ReportData['precision']>['rows'], lang
   const e = escapeHtml;
   if (!rows.some((r) => r.visited > 0)) return `<p>${e(t.noVisits)}</p>`;
   const label = (r: (typeof rows)[number]) =>
-    r.group === 'all' ? (lang === 'zh' ? '合计' : 'all') : r.group === 'tier' ? (t.tierNames[r.key] ?? r.key) : (t.dimNames[r.key] ?? r.key);
+    r.group === 'all'
+      ? lang === 'zh' ? '合计' : 'all'
+      : r.group === 'tier'
+        ? (t.tierNames[r.key] ?? r.key)
+        : r.group === 'street'
+          ? `${lang === 'zh' ? '街道' : 'street'} ${r.key}`
+          : (t.dimNames[r.key] ?? r.key);
   return `<table><thead><tr>${t.precisionHead.map((h, i) => `<th${i ? ' class="n"' : ''}>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map(
       (r) =>

@@ -188,7 +188,7 @@ async function precisionOf(db: Kysely<Database>, period: string, lag: number): P
   for (let i = 0; i < lag; i++) cohort = previousPeriod(cohort);
   const run = await db.selectFrom('run').select('run_id').where('period', '=', cohort).where('status', '=', 'succeeded').executeTakeFirst();
   if (!run) return null;
-  return { period: cohort, rows: (await listPrecision(db, cohort)).filter((r) => r.group === 'all' || r.group === 'tier' || r.group === 'dimension') };
+  return { period: cohort, rows: await listPrecision(db, cohort) };
 }
 
 function rescueOf(r?: { rescued: number; review: number; rejected: number }): SourceQuality['rescue'] {

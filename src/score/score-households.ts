@@ -176,7 +176,7 @@ export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConf
     insert into household_score (period, household_id, rank, total, tier, on_list, covered, change, previous_total, review,
                                  age_structure, economic, health, disability, medical_burden, labour_capacity, reasons,
                                  route, route_rule, route_rule_zh, review_reasons, rescued_links,
-                                 covered_by_visit, visit_notes, cooled_down)
+                                 covered_by_visit, visit_notes, cooled_down, review_by_score)
     select ${period}, s.household_id,
            row_number() over (order by s.covered, s.total desc, s.household_id)::int,
            s.total, s.tier, s.on_list, s.covered,
@@ -187,7 +187,8 @@ export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConf
              or jsonb_array_length(s.review_reasons) > 0,
            s.age_structure, s.economic, s.health, s.disability, s.medical_burden, s.labour_capacity, s.reasons,
            s.route, s.route_rule, s.route_rule_zh, s.review_reasons, s.rescued_links,
-           s.covered_by_visit, s.visit_notes, s.cooled_down
+           s.covered_by_visit, s.visit_notes, s.cooled_down,
+           s.covered and p.total is not null and abs(s.total - p.total) >= ${cfg.review.coveredChange}
     from scored s
     left join household_score p on p.period = ${previous}::text and p.household_id = s.household_id
   `.execute(tx.db);

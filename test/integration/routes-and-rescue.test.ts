@@ -171,6 +171,8 @@ describe('suggested route per household', () => {
   it('covered households whose facts change a lot are flagged for review, never acted on', async () => {
     const rows = Object.fromEntries((await list('2026-10')).map((r) => [r.household_id, r]));
     expect(rows.R7!.reasons).toContain('covered by dibao, but per-capita income 2,400 yuan a month is 2.40x the dibao standard');
+    // and the score's fall since last month is said too, not hidden behind the income reason
+    expect(rows.R7!.reasons).toMatch(/already covered by dibao; score down \d+\.\d since 2026-09: review whether the assistance still fits/);
     expect(rows.R8!.reasons).toContain('with a severe illness or disability in 2026-09 no longer has one on record (recovered?)');
     expect(rows.R9!.reasons).toContain("is no longer in the household's records (deceased or moved?)");
     for (const h of ['R7', 'R8', 'R9']) {

@@ -43,7 +43,24 @@ export async function reviewCommand(opts: ReviewOptions, log: Logger, out: NodeJ
       return;
     }
     const items = await reviewItems(database.db, opts.period, { unmasked: opts.unmasked });
-    if (opts.unmasked) log.warn({ period: opts.period }, 'UNMASKED identity review list');
+    if (opts.unmasked) {
+      // numbers and names in clear are an export like any other: in the audit log
+      await database.db
+        .insertInto('export_audit')
+        .values({
+          operator: operatorName(opts.operator),
+          purpose: opts.note ?? 'identity review',
+          period: opts.period,
+          format: opts.json ? 'review-json' : 'review-text',
+          filters: JSON.stringify({ review: true }),
+          masked: false,
+          rows: items.length,
+          sha256: '',
+          file: '-',
+        })
+        .execute();
+      log.warn({ period: opts.period }, 'UNMASKED identity review list');
+    }
     if (opts.json) {
       for (const i of items) out.write(`${JSON.stringify({ period: opts.period, ...i })}\n`);
       return;

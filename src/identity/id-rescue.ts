@@ -33,11 +33,39 @@ export function idDifference(a: string, b: string): IdDifference | null {
 // check digit first: it rules out ten in eleven variants before the date is looked at
 const valid18 = (n: string) => /^\d{17}[\dX]$/.test(n) && checkDigit(n.slice(0, 17)) === n[17] && parseIdNumber(n).ok;
 
+const old15 = (sent: string) => /^\d{15}$/.test(normaliseIdNumber(sent));
+
+/**
+ * How the sent number differs from a roster number, when it is one keying error. An old 15-digit
+ * number has no check digit of its own (ours is computed), so only its 17 upgraded digits compare.
+ */
+export function keyingDifference(sent: string, id18: string): IdDifference | null {
+  const n = comparableNumber(sent);
+  if (!old15(sent)) return idDifference(n, id18);
+  if (id18.slice(6, 8) !== '19') return null;
+  const a = `${n.slice(0, 17)}0`;
+  const b = `${id18.slice(0, 17)}0`;
+  return idDifference(a, b);
+}
+
 /** Every valid number one wrong digit or one adjacent swap away from `sent`: the roster is searched for these. */
 export function nearNumbers(sent: string): string[] {
   const n = comparableNumber(sent);
   if (n.length !== 18 || !/^\d{17}[\dXx]$/.test(n)) return [];
   const out = new Set<string>();
+  if (old15(sent)) {
+    // the 15 digits as sent (the inserted "19" is ours): each variant gets its own check digit
+    const d15 = normaliseIdNumber(sent);
+    const upgrade = (v: string) => {
+      const id17 = `${v.slice(0, 6)}19${v.slice(6)}`;
+      return id17 + checkDigit(id17);
+    };
+    for (let i = 0; i < 15; i++) {
+      for (const c of '0123456789') if (c !== d15[i]) out.add(upgrade(d15.slice(0, i) + c + d15.slice(i + 1)));
+      if (i < 14 && d15[i] !== d15[i + 1]) out.add(upgrade(d15.slice(0, i) + d15[i + 1] + d15[i] + d15.slice(i + 2)));
+    }
+    return [...out].filter((v) => parseIdNumber(v).ok);
+  }
   for (let i = 0; i < 18; i++) {
     for (const c of i === 17 ? '0123456789X' : '0123456789') {
       if (c === n[i]) continue;
@@ -131,7 +159,7 @@ export function decideRescue(row: SentRow, people: RosterPerson[], remembered?: 
     name_matches: sameName(row.name, p.name),
     birth_matches: birth !== null && birth === p.birth_date,
     region_matches: sent.slice(0, 6) === p.id18.slice(0, 6),
-    difference: idDifference(sent, p.id18),
+    difference: keyingDifference(row.number, p.id18),
   }));
   const base = { candidates };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseIdNumber } from '../../src/identity/id-number.js';
-import { birthDateOf, decideRescue, idDifference, nearNumbers, type RosterPerson } from '../../src/identity/id-rescue.js';
+import { birthDateOf, decideRescue, idDifference, keyingDifference, nearNumbers, type RosterPerson } from '../../src/identity/id-rescue.js';
 import { makeId } from '../helpers/inbox.js';
 
 /** Keying errors of one department against the civil-affairs roster, decided without a database. */
@@ -72,6 +72,18 @@ describe('decideRescue', () => {
     expect(d.outcome).toBe('review');
     // unless a birth-date column confirms the roster's date
     expect(decideRescue({ number: wrongDay, name: '张伟', birthDate: '1970-01-01' }, [roster]).outcome).toBe('rescued');
+  });
+
+  it('an old 15-digit number with a slip is compared on its own digits (our check digit is no evidence)', () => {
+    const holder = makeId('19620927', 690, '610104');
+    const sent15 = '610104620937690'; // 27 September keyed as 37: the number is rejected for its birth date
+    expect(parseIdNumber(sent15).ok).toBe(false);
+    expect(nearNumbers(sent15)).toContain(holder);
+    expect(keyingDifference(sent15, holder)).toBe('substitution');
+    // the slip is in the birth date: a candidate for an analyst, never an automatic link
+    const d = decideRescue({ number: sent15, name: '张伟', birthDate: null }, [{ ...roster, id18: holder, birth_date: '1962-09-27' }]);
+    expect(d.outcome).toBe('review');
+    expect(d.candidates[0]).toMatchObject({ difference: 'substitution', name_matches: true, region_matches: true, birth_matches: false });
   });
 
   it('no candidate: stays rejected', () => {

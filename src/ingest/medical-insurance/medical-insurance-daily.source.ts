@@ -11,7 +11,23 @@ export const medicalInsuranceDaily: SourceDefinition<ClaimRow> = {
   ...medicalInsurance,
   table: 'daily_claim',
   tableColumns: ['day', ...medicalInsurance.tableColumns.slice(1)],
-  async finalize({ db }, _day, stage) {
+  async finalize({ db }, day, stage) {
+    // the monthly file's checks, under the day: a resent claim and a sum that does not add up
+    await sql`
+      insert into quality_issue (period, source, line, kind, detail)
+      select ${day}, 'medical-insurance', line, 'claim_resent_in_file',
+             'claim ' || claim_id || ' appears again on line ' || next_line || ', which replaces this one'
+      from (select claim_id, line, lead(line) over (partition by claim_id order by line) as next_line from ${sql.table(stage)}) s
+      where next_line is not null
+    `.execute(db);
+    await sql`
+      insert into quality_issue (period, source, line, kind, detail)
+      select ${day}, 'medical-insurance', line, 'out_of_pocket_mismatch',
+             'out_of_pocket ' || out_of_pocket || ' is not total_cost - fund_paid - assistance_paid = '
+             || (total_cost - fund_paid - coalesce(assistance_paid, 0))
+      from ${sql.table(stage)}
+      where abs(out_of_pocket - (total_cost - fund_paid - coalesce(assistance_paid, 0))) > 0.01
+    `.execute(db);
     // a claim sent twice in one night's file: the later line is the correction
     await sql`
       insert into daily_claim

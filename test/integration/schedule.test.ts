@@ -1,13 +1,14 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currentPeriod, duePeriods, tick, type SchedulerDeps } from '../../jobs/schedule.js';
+import { currentPeriod, duePeriods, nightTick, tick, type SchedulerDeps } from '../../jobs/schedule.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { ROOT, spawnCli } from '../helpers/cli.js';
 import { silentLog, useScratchDatabase, useTestDatabase } from '../helpers/database.js';
 import { serveFolder, type LoopbackServer } from '../helpers/http-server.js';
+import { CLAIMS_HEADER } from '../helpers/inbox.js';
 
 /** Unattended operation: the ledger decides what is due; late, failing and recovering sources. */
 
@@ -98,6 +99,35 @@ describe('ticks over a department server that is late, fails, and recovers', () 
       { period: '2026-10', status: 'failed' },
       { period: '2026-10', status: 'succeeded' },
     ]);
+  });
+});
+
+describe('night ticks', () => {
+  const test = useTestDatabase();
+  it('run every delivered day not yet done, and one bad file holds back no other day', async () => {
+    const inbox = await mkdtemp(join(tmpdir(), 'safetynet-nights-'));
+    const day = async (d: string, text: string) => {
+      await mkdir(join(inbox, 'daily', d), { recursive: true });
+      await writeFile(join(inbox, 'daily', d, 'medical-insurance.csv'), text);
+    };
+    await day('2026-11-02', 'claim_id,name\nX,Y\n'); // required columns missing: refused whole
+    await day('2026-11-03', `${CLAIMS_HEADER.join(',')}\n`);
+    const deps: SchedulerDeps = {
+      config: parseConfig({ operation: { inbox } }),
+      log: silentLog,
+      home: inbox,
+      openDatabase: async () => ({ ...test.handle, close: async () => {} }),
+    };
+    const first = await nightTick(deps);
+    expect(first.succeeded).toEqual(['2026-11-03']);
+    expect(first.failed?.day).toBe('2026-11-02');
+    expect(first.failed?.error).toContain('missing required column(s)');
+
+    await day('2026-11-02', `${CLAIMS_HEADER.join(',')}\n`); // the department sends it again, whole
+    expect(await nightTick(deps)).toEqual({ succeeded: ['2026-11-02'], failed: null, urgent_raised: 0 });
+    expect(await nightTick(deps)).toEqual({ succeeded: [], failed: null, urgent_raised: 0 });
+    const ledger = await test.handle.db.selectFrom('daily_run').select(['status']).orderBy('day').execute();
+    expect(ledger.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
   });
 });
 

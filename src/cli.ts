@@ -297,6 +297,37 @@ ${exitCodeHelp}`)
     });
 
   program
+    .command('generate')
+    .description('write a synthetic city in the inbox layout (for tests and the benchmark): households, roster, disabilities, claims, diagnoses, a few percent of bad rows, every encoding')
+    .requiredOption('--households <n>', 'how many households', positiveInt)
+    .option('--periods <n>', 'how many consecutive months (default 2); the first carries 12 months of claims', positiveInt)
+    .option('--seed <n>', 'the same seed gives the same bytes (default 20260901)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new InvalidArgumentError('must be a whole number from 0 to 4294967295');
+      return n;
+    })
+    .requiredOption('--out <dir>', 'the inbox to write: <out>/<period>/*.csv, manifest.json, <out>/dibao-standards.csv, city.json')
+    .option('--start <YYYY-MM>', 'the first period (default 2026-09)')
+    .option('--dirty <share>', 'share of rows a department gets wrong (default 0.02)', Number)
+    .option('--copyable', 'bad rows only have wrong values, none breaks a plain COPY (the benchmark loads the same files with psql \\copy)')
+    .option('--force', 'replace a city already in --out (its period folders, dibao-standards.csv and city.json)')
+    .option('--json', 'one JSON line with the figures of city.json')
+    .addHelpText('after', `
+Deterministic (same seed, same bytes) and streamed: a million households take flat memory.
+city.json says per period and file the rows, the rows the contract refuses, the encoding and the
+header language, and the households and not-on-roster people a run must find.
+Examples:
+  safetynet generate --households 300 --periods 3 --seed 7 --out /tmp/city
+  safetynet run --inbox /tmp/city
+  safetynet generate --households 1000000 --periods 13 --out /data/city   # the benchmark's reference city
+${exitCodeHelp}`)
+    .action(async (opts, cmd: Command) => {
+      // loaded on use: no other command needs the generator
+      const { generateCommand } = await import('./commands/generate.js');
+      await generateCommand(opts, logger(cmd));
+    });
+
+  program
     .command('migrate')
     .description('bring the database schema to the latest version (run and export do this themselves)')
     .option('--create-roles', 'also create the roles safetynet_owner, safetynet_batch and safetynet_exporter (needs a superuser or CREATEROLE login) and grant them this database')

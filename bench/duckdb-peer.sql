@@ -1,0 +1,259 @@
+-- The DuckDB peer of the benchmark: Safetynet's backfill month the way an engineer would write it
+-- in DuckDB instead. The same four CSVs of one period (and dibao-standards.csv), the validation
+-- that decides which rows count (ID numbers with their check digit and the 15-digit upgrade, code
+-- lists in English or Chinese, dates, amounts, one roster row per person), the aggregates of
+-- src/score/household-facts.sql.ts, people only other departments know as one-person households,
+-- the six dimension scores of scoring/ with the default config, and the ranking of the list.
+-- Timing peer only: no reasons text, no routes, no visits, no previous period (a backfill has none).
+--
+-- bench/duckdb-peer.ts fills the {{placeholders}} and runs the statements one by one (split on
+-- a ';' that ends a line). Each file is read with the English column names whatever its header.
+
+create temp macro norm_id(s) as upper(translate(trim(coalesce(s, '')), '０１２３４５６７８９Ｘｘ', '0123456789XX'));
+create temp macro id17_of(s) as case
+  when length(s) = 15 and regexp_full_match(s, '[0-9]{15}') then substr(s, 1, 6) || '19' || substr(s, 7, 9)
+  when length(s) = 18 and regexp_full_match(s, '[0-9]{17}[0-9X]') then substr(s, 1, 17)
+end;
+create temp macro check_char(id17) as substr('10X98765432', 1 + list_sum(list_transform(range(17),
+  i -> cast(substr(id17, i + 1, 1) as integer) * [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2][i + 1])) % 11, 1);
+create temp macro birth_of(id17) as try_strptime(substr(id17, 7, 8), '%Y%m%d')::date;
+create temp macro id18_of(s, id17) as case
+  when id17 is not null and birth_of(id17) is not null and birth_of(id17) <= date '{{period_end}}' and year(birth_of(id17)) >= 1890
+       and (length(s) = 15 or substr(s, 18, 1) = check_char(id17))
+  then id17 || check_char(id17)
+end;
+create temp macro id18(raw) as id18_of(norm_id(raw), id17_of(norm_id(raw)));
+create temp macro day_of(s) as coalesce(try_strptime(trim(s), '%Y-%m-%d'), try_strptime(trim(s), '%Y%m%d'), try_strptime(trim(s), '%Y/%m/%d'))::date;
+create temp macro money(s) as case when regexp_full_match(replace(trim(s), ',', ''), '[0-9]{1,12}(\.[0-9]{1,2})?')
+                                   then cast(replace(trim(s), ',', '') as decimal(14, 2)) end;
+create temp macro yes_no(s) as case when lower(trim(s)) in ('1', 'y', 'yes', 'true', 't', '是') then true
+                                    when lower(trim(s)) in ('0', 'n', 'no', 'false', 'f', '否') then false end;
+create temp macro blank(s) as coalesce(trim(s), '') = '';
+
+-- ---------------------------------------------------------------------------------------------
+-- the four files, as sent
+
+create temp table roster_raw as
+select row_number() over () + 1 as line, *
+from read_csv('{{civil-affairs}}', header = true, all_varchar = true, encoding = '{{civil-affairs:encoding}}',
+              names = ['household_id', 'id_number', 'name', 'relation', 'region_code', 'hukou_type', 'assistance',
+                       'monthly_income', 'employment', 'address', 'phone'],
+              store_rejects = true, rejects_table = 'rejects_roster', rejects_scan = 'scan_roster');
+
+create temp table disability_raw as
+select row_number() over () + 1 as line, *
+from read_csv('{{disability}}', header = true, all_varchar = true, encoding = '{{disability:encoding}}',
+              names = ['id_number', 'name', 'disability_type', 'disability_grade', 'certified_on'],
+              store_rejects = true, rejects_table = 'rejects_disability', rejects_scan = 'scan_disability');
+
+create temp table claim_raw as
+select row_number() over () + 1 as line, *
+from read_csv('{{medical-insurance}}', header = true, all_varchar = true, encoding = '{{medical-insurance:encoding}}',
+              names = ['claim_id', 'id_number', 'name', 'settled_on', 'inpatient', 'total_cost', 'fund_paid',
+                       'assistance_paid', 'out_of_pocket'],
+              store_rejects = true, rejects_table = 'rejects_claim', rejects_scan = 'scan_claim');
+
+create temp table diagnosis_raw as
+select row_number() over () + 1 as line, *
+from read_csv('{{health}}', header = true, all_varchar = true, encoding = '{{health:encoding}}',
+              names = ['id_number', 'name', 'diagnosis_code', 'category', 'recorded_on'],
+              store_rejects = true, rejects_table = 'rejects_diagnosis', rejects_scan = 'scan_diagnosis');
+
+create temp table standard as
+select region_code as region_prefix, hukou_type, effective_from, monthly_standard::decimal(10, 2) as monthly_standard
+from read_csv('{{dibao-standards}}', header = true, all_varchar = true);
+
+-- ---------------------------------------------------------------------------------------------
+-- validated rows (what Safetynet loads)
+
+create temp table roster as
+with v as (
+  select line, trim(household_id) as household_id, id18(id_number) as id18, trim(name) as name,
+    case trim(relation) when '户主' then 'head' when '本人' then 'head' when '配偶' then 'spouse' when '子女' then 'child'
+      when '父母' then 'parent' when '孙子女' then 'grandchild' when '兄弟姐妹' then 'sibling' when '其他' then 'other'
+      when '' then 'other' else lower(trim(relation)) end as relation,
+    trim(region_code) as region_code,
+    case trim(hukou_type) when '城镇' then 'urban' when '农村' then 'rural' else lower(trim(hukou_type)) end as hukou_type,
+    case trim(assistance) when '无' then 'none' when '低保' then 'dibao' when '特困' then 'tekun' when '低保边缘' then 'dibao_edge'
+      when '临时救助' then 'temporary' when '' then 'none' else lower(trim(assistance)) end as assistance,
+    money(monthly_income) as monthly_income, blank(monthly_income) as income_blank,
+    case trim(employment) when '在业' then 'employed' when '失业' then 'unemployed' when '退休' then 'retired'
+      when '在校' then 'student' when '无劳动能力' then 'unable' when '' then null else lower(trim(employment)) end as employment
+  from roster_raw
+)
+select *, birth_of(substr(id18, 1, 17)) as birth_date from v
+where id18 is not null and household_id <> '' and not starts_with(household_id, 'NR-') and name <> ''
+  and relation in ('head', 'spouse', 'child', 'parent', 'grandchild', 'sibling', 'other')
+  and regexp_full_match(region_code, '[0-9]{12}') and hukou_type in ('urban', 'rural')
+  and assistance in ('none', 'dibao', 'tekun', 'dibao_edge', 'temporary')
+  and (income_blank or monthly_income is not null)
+  and (employment is null or employment in ('employed', 'unemployed', 'retired', 'student', 'unable'))
+qualify row_number() over (partition by id18 order by line) = 1;
+
+create temp table disability as
+with v as (
+  select line, id18(id_number) as id18, trim(name) as name,
+    case trim(disability_type) when '视力' then 'visual' when '听力' then 'hearing' when '言语' then 'speech' when '肢体' then 'physical'
+      when '智力' then 'intellectual' when '精神' then 'mental' when '多重' then 'multiple' else lower(trim(disability_type)) end as disability_type,
+    case regexp_replace(trim(disability_grade), '级$', '') when '1' then 1 when '2' then 2 when '3' then 3 when '4' then 4
+      when '一' then 1 when '二' then 2 when '三' then 3 when '四' then 4 end as grade,
+    day_of(certified_on) as certified_on, blank(certified_on) as certified_blank
+  from disability_raw
+)
+select * from v
+where id18 is not null and grade is not null
+  and disability_type in ('visual', 'hearing', 'speech', 'physical', 'intellectual', 'mental', 'multiple')
+  and (certified_blank or (certified_on is not null and certified_on <= date '{{period_end}}'));
+
+create temp table diagnosis as
+with v as (
+  select line, id18(id_number) as id18, upper(trim(diagnosis_code)) as code,
+    case trim(category) when '慢性病' then 'chronic' when '慢病' then 'chronic' when '重特大疾病' then 'severe' when '重大疾病' then 'severe'
+      when '严重精神障碍' then 'mental' else lower(trim(category)) end as category,
+    day_of(recorded_on) as recorded_on, blank(recorded_on) as recorded_blank
+  from diagnosis_raw
+)
+select * from v
+where id18 is not null and regexp_full_match(code, '[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?') and category in ('chronic', 'severe', 'mental')
+  and (recorded_blank or (recorded_on is not null and recorded_on <= date '{{period_end}}'));
+
+-- a claim_id sent twice in the file: the later line wins
+create temp table claim as
+with v as (
+  select line, trim(claim_id) as claim_id, id18(id_number) as id18, trim(name) as name, day_of(settled_on) as settled_on,
+    yes_no(inpatient) as inpatient, money(total_cost) as total_cost, money(fund_paid) as fund_paid,
+    money(assistance_paid) as assistance_paid, blank(assistance_paid) as assistance_blank, money(out_of_pocket) as out_of_pocket
+  from claim_raw
+)
+select * from v
+where claim_id <> '' and id18 is not null and settled_on is not null and settled_on <= date '{{period_end}}' and inpatient is not null
+  and total_cost is not null and fund_paid is not null and out_of_pocket is not null and (assistance_blank or assistance_paid is not null)
+qualify row_number() over (partition by claim_id order by line desc) = 1;
+
+-- ---------------------------------------------------------------------------------------------
+-- households: the roster's, then one for each person only other departments know
+
+create temp table member as
+select household_id, id18, relation, birth_date, employment, line from roster
+union all
+select 'NR-' || substr(md5(id18), 1, 12), id18, 'head', birth_of(substr(id18, 1, 17)), null, 0
+from (
+  select id18 from disability union select id18 from diagnosis
+  union select id18 from claim where settled_on >= date '{{window_start}}'
+) seen
+where id18 not in (select id18 from roster);
+
+create temp table household as
+select household_id,
+  first(region_code order by relation <> 'head', line) as region_code,
+  first(hukou_type order by relation <> 'head', line) as hukou_type,
+  first(assistance order by relation <> 'head', line) as assistance,
+  first(monthly_income order by relation <> 'head', line) filter (where monthly_income is not null) as monthly_income,
+  count(*) as members
+from roster group by household_id
+union all
+select m.household_id,
+  coalesce((select left(region_code, 6) from roster group by 1 order by count(*) desc, 1 limit 1), left(m.id18, 6)) || '000000',
+  'unknown', 'none', null, 1
+from member m where starts_with(m.household_id, 'NR-');
+
+-- ---------------------------------------------------------------------------------------------
+-- facts, scores, rank
+
+create temp table facts as
+with person_disability as (
+  select id18, min(grade) as grade, bool_or(disability_type in ('intellectual', 'mental')) as intellectual_or_mental
+  from disability group by id18
+), person_diagnosis as (
+  select id18, bool_or(category = 'severe') as severe, bool_or(category = 'mental') as mental, bool_or(category = 'chronic') as chronic
+  from diagnosis group by id18
+), person_claims as (
+  select id18, count(*) filter (where inpatient) as stays, sum(out_of_pocket) as oop
+  from claim where settled_on >= date '{{window_start}}' group by id18
+), person as (
+  select m.household_id, m.employment, date_diff('year', m.birth_date, date '{{period_end}}')
+           - case when strftime(m.birth_date, '%m%d') > strftime(date '{{period_end}}', '%m%d') then 1 else 0 end as age,
+         d.grade, coalesce(d.intellectual_or_mental, false) as intellectual_or_mental,
+         coalesce(x.severe, false) as severe, coalesce(x.mental, false) as mental, coalesce(x.chronic, false) as chronic,
+         coalesce(c.stays, 0) as stays, coalesce(c.oop, 0) as oop
+  from member m
+  left join person_disability d using (id18)
+  left join person_diagnosis x using (id18)
+  left join person_claims c using (id18)
+), per_household as (
+  select household_id,
+    count(*) filter (where age < 18) as minors,
+    count(*) filter (where age >= 18 and age < 60) as working_age,
+    count(*) filter (where age >= 60) as elderly,
+    count(*) filter (where age >= 80) as old_old,
+    count(*) filter (where age >= 18 and age < 60 and employment = 'unemployed') as unemployed_adults,
+    count(*) filter (where age >= 18 and age < 60 and coalesce(employment, '') not in ('student', 'unable')
+                       and coalesce(grade, 9) > 2 and not severe and not mental) as able_earners,
+    min(grade) as most_severe_grade, count(grade) as disabled_members,
+    count(*) filter (where intellectual_or_mental) as intellectual_or_mental,
+    count(*) filter (where severe) as severe_illness, count(*) filter (where mental) as severe_mental,
+    count(*) filter (where chronic and not severe) as chronic_illness,
+    sum(stays) as inpatient_stays, sum(oop)::double as out_of_pocket
+  from person group by household_id
+), standard_of as (
+  select h.household_id, s.monthly_standard
+  from household h join standard s
+    on starts_with(h.region_code, s.region_prefix) and s.hukou_type = case when h.hukou_type = 'rural' then 'rural' else 'urban' end
+       and s.effective_from <= '{{period}}'
+  qualify row_number() over (partition by h.household_id order by length(s.region_prefix) desc, s.effective_from desc) = 1
+)
+select h.household_id, h.members, h.assistance, h.monthly_income::double as monthly_income,
+       coalesce(so.monthly_standard, case when h.hukou_type = 'rural' then 850 else 1000 end)::double as line, p.*
+from household h join per_household p using (household_id) left join standard_of so using (household_id);
+
+create temp table scored as
+with base as (
+  select *,
+    monthly_income / greatest(1, members) as per_capita,
+    case when monthly_income is not null and out_of_pocket > 0 and out_of_pocket >= 0.1 * monthly_income * 12
+         then (monthly_income - out_of_pocket / 12) / greatest(1, members)
+         else monthly_income / greatest(1, members) end as after_medical,
+    coalesce(monthly_income * 12, line * greatest(1, members) * 12) as yearly
+  from facts
+), dims as (
+  select household_id, assistance, out_of_pocket,
+    least(100, old_old * 30 + (elderly - old_old) * 15 + minors * 10
+      + case when members = 1 and elderly = 1 then 40 when working_age = 0 then 30
+             when (members - working_age) / working_age >= 2 then 20 else 0 end) as age_structure,
+    least(100, case
+      when monthly_income is null then 45
+      when per_capita < line then 86 + 14 * (line - greatest(0, least(per_capita, after_medical))) / line
+      when after_medical < line then 86 + 14 * (line - greatest(0, after_medical)) / line
+      when after_medical < line * 1.5 then 45
+      else 0 end + unemployed_adults * 15) as economic,
+    least(100, severe_illness * 40 + severe_mental * 40 + chronic_illness * 15 + least(30, inpatient_stays * 10)) as health,
+    case when most_severe_grade is null or disabled_members = 0 then 0
+         else least(100, [60, 45, 25, 15][most_severe_grade] + (disabled_members - 1) * 20 + case when intellectual_or_mental > 0 then 20 else 0 end)
+    end as disability,
+    case when out_of_pocket <= 0 then 0
+         when yearly <= 0 then 100
+         when out_of_pocket / yearly >= 1 then 100
+         when out_of_pocket / yearly >= 0.4 then 60 + 40 * (out_of_pocket / yearly - 0.4) / 0.6
+         when out_of_pocket / yearly >= 0.1 then 60 * (out_of_pocket / yearly - 0.1) / 0.3
+         else 0 end as medical_burden,
+    case when able_earners = 0 then case when members - able_earners > 1 then 100 else 70 end
+         when (members - able_earners) / able_earners >= 3 then 60
+         when (members - able_earners) / able_earners >= 2 then 40
+         when (members - able_earners) / able_earners >= 1 then 15 else 0 end as labour_capacity
+  from base
+)
+select *, round(0.35 * economic + 0.25 * medical_burden + 0.1 * (health + disability + labour_capacity + age_structure), 1) as total,
+       assistance in ('dibao', 'tekun') as covered
+from dims;
+
+create temp table ranked as
+select row_number() over (order by covered, total desc, household_id) as rank, *,
+       case when total >= 60 then 'red' when total >= 45 then 'orange' when total >= 30 then 'yellow' else 'none' end as tier
+from scored;
+
+copy (select rank, household_id, total, tier, covered, age_structure, economic, health, disability, medical_burden, labour_capacity
+      from ranked where tier <> 'none' order by rank) to '{{out}}' (header);
+
+select (select count(*) from ranked) as households, (select count(*) from ranked where tier <> 'none') as listed,
+       (select count(*) from roster_raw) - (select count(*) from roster) as roster_rejected,
+       (select count(*) from claim_raw) as claims_read;

@@ -222,12 +222,13 @@ async function measure(workDir: string, inbox: string, households: number, made:
         case 'ingested':
           boundary(`ingest ${String(o.source)}`, at);
           break;
+        case 'analyzed':
+          boundary('analyze', at);
+          break;
         case 'identity rescue done':
           boundary('identity rescue', at);
           break;
         case 'linked':
-          // ANALYZE runs between the rescue and the link, which times itself
-          if (seconds !== undefined) boundary('analyze', at - seconds * 1000);
           boundary('link households', at);
           break;
         case 'scored':

@@ -137,14 +137,16 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
         sourceLog.info({ ...counts[extract.source], seconds: seconds(t) }, 'ingested');
       }
 
-      let t = performance.now();
-      const rescue = await rescueIdentities(tx, period, runLog);
-      runLog.info({ ...rescue, seconds: seconds(t) }, 'identity rescue done');
-
-      crashPoint('after-ingest');
       // fresh rows have no statistics until autovacuum sees them, which it cannot inside this
       // transaction; without them the planner picks nested loops that never end on a city
+      let t = performance.now();
       await sql`analyze roster_member, disability, diagnosis, claim`.execute(tx.db);
+      runLog.info({ seconds: seconds(t) }, 'analyzed');
+
+      t = performance.now();
+      const rescue = await rescueIdentities(tx, period, runLog);
+      runLog.info({ ...rescue, seconds: seconds(t) }, 'identity rescue done');
+      crashPoint('after-ingest');
 
       t = performance.now();
       const link = await linkHouseholds(tx, period);

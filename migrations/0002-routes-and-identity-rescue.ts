@@ -16,6 +16,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       -- facts of this household that rest on an ID number corrected by the rescue: check at the visit
       add column rescued_links integer not null default 0;
 
+    -- the rescue looks people up by name and birth date: without this, every batch of rejected
+    -- rows scans the period's whole roster (measured: 4 s at 100k households, 26 s at 250k)
+    create index roster_member_name on roster_member (period, name, birth_date);
+
     -- rows_rescued is a subset of rows_rejected: the file's own counts stay what the file gave
     alter table source_load add column rows_rescued integer not null default 0;
 
@@ -58,6 +62,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
+    drop index roster_member_name;
     drop table identity_decision, identity_rescue;
     alter table source_load drop column rows_rescued;
     alter table household_score drop column route, drop column route_rule, drop column route_rule_zh,

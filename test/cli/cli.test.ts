@@ -14,7 +14,7 @@ const scratch = () => mkdtemp(join(tmpdir(), 'safetynet-cli-'));
 
 describe('help', () => {
   for (const command of [[], ['run'], ['export'], ['replay'], ['migrate'], ['schedule'], ['runs'], ['audit'], ['explain'], ['diff'], ['report'],
-    ['review'], ['visits', 'import'], ['quality'], ['calibrate'], ['nightly']]) {
+    ['review'], ['visits', 'import'], ['quality'], ['calibrate'], ['nightly'], ['purge'], ['generate']]) {
     it(`safetynet ${command.join(' ')} --help explains itself and its exit codes`, async () => {
       const r = await cli([...command, '--help']);
       expect(r.code).toBe(0);

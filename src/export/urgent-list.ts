@@ -1,12 +1,10 @@
-import { once } from 'node:events';
-import { PassThrough, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { stringify } from 'csv-stringify';
+import type { Writable } from 'node:stream';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
 import { UsageError } from '../errors.js';
 import { maskIdNumber, maskName } from '../identity/id-number.js';
+import { streamCsv, streamJsonLines } from './stream-rows.js';
 import { neutraliseFormula, type ExportOptions } from './warning-list.js';
 
 /**
@@ -80,46 +78,14 @@ async function* urgentEntries(db: Kysely<Database>, opts: ExportOptions): AsyncG
 const TEXT = new Set(['day', 'household_id', 'region_code', 'head_name', 'head_id_number', 'kind', 'reason']);
 
 export async function writeUrgentList(db: Kysely<Database>, opts: ExportOptions, out: Writable, _log: Logger): Promise<number> {
-  const entries = urgentEntries(db, opts);
-  let next = await entries.next();
-  const csv = stringify({ bom: true, record_delimiter: 'windows' });
-  const done = pipeline(csv, out);
-  done.catch(() => {});
-  let rows = 0;
-  try {
-    csv.write(URGENT_COLUMNS.map(([en, cn]) => (opts.lang === 'zh' ? cn : en)));
-    for (; !next.done; next = await entries.next()) {
-      rows++;
-      const e = next.value;
-      const record = URGENT_COLUMNS.map(([k]) => (TEXT.has(k) ? neutraliseFormula(String(e[k] ?? '')) : e[k]));
-      if (!csv.write(record)) await once(csv, 'drain');
-    }
-  } catch (err) {
-    csv.destroy(err as Error);
-    throw err;
-  }
-  csv.end();
-  await done;
-  return rows;
+  return streamCsv(
+    urgentEntries(db, opts),
+    URGENT_COLUMNS.map(([en, cn]) => (opts.lang === 'zh' ? cn : en)),
+    (e) => URGENT_COLUMNS.map(([k]) => (TEXT.has(k) ? neutraliseFormula(String(e[k] ?? '')) : e[k])),
+    out,
+  );
 }
 
 export async function writeUrgentListJson(db: Kysely<Database>, opts: ExportOptions, out: Writable, _log: Logger): Promise<number> {
-  const entries = urgentEntries(db, opts);
-  let next = await entries.next();
-  const lines = new PassThrough();
-  const done = pipeline(lines, out);
-  done.catch(() => {});
-  let rows = 0;
-  try {
-    for (; !next.done; next = await entries.next()) {
-      rows++;
-      if (!lines.write(`${JSON.stringify(next.value)}\n`)) await once(lines, 'drain');
-    }
-  } catch (err) {
-    lines.destroy(err as Error);
-    throw err;
-  }
-  lines.end();
-  await done;
-  return rows;
+  return streamJsonLines(urgentEntries(db, opts), (e) => e, out);
 }

@@ -1,7 +1,4 @@
-import { once } from 'node:events';
-import { pipeline } from 'node:stream/promises';
-import { PassThrough, type Writable } from 'node:stream';
-import { stringify } from 'csv-stringify';
+import type { Writable } from 'node:stream';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { requireSucceededRun } from '../db/runs.js';
@@ -9,6 +6,7 @@ import type { Database } from '../db/schema.js';
 import { UsageError } from '../errors.js';
 import { maskIdNumber, maskName } from '../identity/id-number.js';
 import { assertPeriod } from '../period.js';
+import { streamCsv, streamJsonLines } from './stream-rows.js';
 import { ROUTE_ZH, type RouteId } from '../../scoring/route.js';
 
 export interface ExportOptions {
@@ -238,54 +236,21 @@ const TEXT_COLUMNS = new Set(['household_id', 'region_code', 'head_name', 'head_
 /** Streams the ranked warning list of a period as CSV (UTF-8 with BOM, so Excel reads Chinese). */
 export async function writeWarningList(db: Kysely<Database>, opts: ExportOptions, out: Writable, _log: Logger): Promise<number> {
   const zh = opts.lang === 'zh';
-  const entries = warningListEntries(db, opts);
-  // the first entry (or the period check) before any byte is written
-  let next = await entries.next();
-  const csv = stringify({ bom: true, record_delimiter: 'windows' });
-  const done = pipeline(csv, out);
-  done.catch(() => {}); // awaited below; a failing query's error is the one to report
-  let rows = 0;
-  try {
-    csv.write(COLUMNS.map(([en, cn]) => (zh ? cn : en)));
-    for (; !next.done; next = await entries.next()) {
-      const e = next.value;
-      rows++;
-      const record = COLUMNS.map(([key]) => {
-        const v = e[key];
-        return TEXT_COLUMNS.has(key) ? neutraliseFormula(String(v)) : v;
-      });
-      if (!csv.write(record)) await once(csv, 'drain');
-    }
-  } catch (err) {
-    csv.destroy(err as Error);
-    throw err;
-  }
-  csv.end();
-  await done;
-  return rows;
+  return streamCsv(
+    warningListEntries(db, opts),
+    COLUMNS.map(([en, cn]) => (zh ? cn : en)),
+    (e) => COLUMNS.map(([key]) => (TEXT_COLUMNS.has(key) ? neutraliseFormula(String(e[key])) : e[key])),
+    out,
+  );
 }
 
 /** JSON Lines: one object per household, the reasons as structured facts. */
 export async function writeWarningListJson(db: Kysely<Database>, opts: ExportOptions, out: Writable, _log: Logger): Promise<number> {
-  const entries = warningListEntries(db, opts);
-  let next = await entries.next();
-  const lines = new PassThrough();
-  const done = pipeline(lines, out);
-  done.catch(() => {}); // awaited below; a failing query's error is the one to report
-  let rows = 0;
-  try {
-    for (; !next.done; next = await entries.next()) {
-      rows++;
-      const { reasons: _flat, ...entry } = next.value;
-      if (!lines.write(`${JSON.stringify({ period: opts.period, ...entry })}\n`)) await once(lines, 'drain');
-    }
-  } catch (err) {
-    lines.destroy(err as Error);
-    throw err;
-  }
-  lines.end();
-  await done;
-  return rows;
+  return streamJsonLines(
+    warningListEntries(db, opts),
+    ({ reasons: _flat, ...entry }) => ({ period: opts.period, ...entry }),
+    out,
+  );
 }
 
 /** For summaries: how many households a period's list holds, split by coverage. */

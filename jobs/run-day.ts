@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { LoadedConfig } from '../src/config/load-config.js';
 import type { DatabaseHandle } from '../src/db/connect.js';
 import { claimsAsOfDay } from '../src/db/latest-claims.js';
+import { previousSucceededPeriod, succeededPeriodUpTo } from '../src/db/runs.js';
 import { withTransaction } from '../src/db/transaction.js';
 import { ExtractsMissing, PeriodLocked, UsageError } from '../src/errors.js';
 import { ingestSource, type SourceCounts } from '../src/ingest/ingest-source.js';
@@ -89,20 +90,13 @@ export async function runDay(deps: { database: DatabaseHandle; config: LoadedCon
       });
 
       // the latest monthly run up to the day's month: its households and scores are the baseline
-      const base = await tx.db
-        .selectFrom('run')
-        .select('period')
-        .where('status', '=', 'succeeded')
-        .where('period', '<=', day.slice(0, 7))
-        .orderBy('period', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      const result: DaySummary = { day, base_period: base?.period ?? null, claims, households_touched: 0, urgent_raised: 0, urgent_already_raised: 0 };
-      if (!base) {
+      const basePeriod = await succeededPeriodUpTo(tx.db, day.slice(0, 7));
+      const result: DaySummary = { day, base_period: basePeriod, claims, households_touched: 0, urgent_raised: 0, urgent_already_raised: 0 };
+      if (!basePeriod) {
         log.warn('no monthly period has been run yet: the claims are kept for the first monthly run, no household to compare with');
         return result;
       }
-      const period = base.period;
+      const period = basePeriod;
 
       await sql`
         create temp table touched on commit drop as
@@ -110,15 +104,8 @@ export async function runDay(deps: { database: DatabaseHandle; config: LoadedCon
         where m.period = ${period} and d.day = ${day}::date
       `.execute(tx.db);
       await sql`alter table touched add primary key (household_id)`.execute(tx.db);
-      const previous = await tx.db
-        .selectFrom('run')
-        .select('period')
-        .where('status', '=', 'succeeded')
-        .where('period', '<', period)
-        .orderBy('period', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      await buildHouseholdFacts(tx, period, previous?.period ?? null, cfg, { asOf: day, claims: claimsAsOfDay(period, day), households: 'touched' });
+      const previous = await previousSucceededPeriod(tx.db, period);
+      await buildHouseholdFacts(tx, period, previous, cfg, { asOf: day, claims: claimsAsOfDay(period, day), households: 'touched' });
 
       const { rows } = await sql<FactsRow & { base_total: number | null; base_covered: boolean | null }>`
         select f.*, s.total as base_total, s.covered as base_covered

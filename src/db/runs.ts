@@ -22,15 +22,25 @@ export async function requireSucceededRun(db: Kysely<Database>, period: string):
   return run;
 }
 
-/** The latest earlier period with a successful run: what `change` and an income fall compare against. */
-export async function previousSucceededPeriod(db: Kysely<Database>, period: string): Promise<string | null> {
+/** The latest period with a successful run before `period` (or up to it, with `orSame`). */
+async function latestSucceededPeriod(db: Kysely<Database>, period: string, orSame: boolean): Promise<string | null> {
   const row = await db
     .selectFrom('run')
     .select('period')
     .where('status', '=', 'succeeded')
-    .where('period', '<', period)
+    .where('period', orSame ? '<=' : '<', period)
     .orderBy('period', 'desc')
     .limit(1)
     .executeTakeFirst();
   return row?.period ?? null;
+}
+
+/** The latest earlier period with a successful run: what `change` and an income fall compare against. */
+export function previousSucceededPeriod(db: Kysely<Database>, period: string): Promise<string | null> {
+  return latestSucceededPeriod(db, period, false);
+}
+
+/** The latest period run successfully up to and including `period`: what a night compares with. */
+export function succeededPeriodUpTo(db: Kysely<Database>, period: string): Promise<string | null> {
+  return latestSucceededPeriod(db, period, true);
 }

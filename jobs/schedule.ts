@@ -4,7 +4,7 @@ import type { LoadedConfig } from '../src/config/load-config.js';
 import type { OperationConfig } from '../src/config/schema.js';
 import type { DatabaseHandle } from '../src/db/connect.js';
 import { ExtractsMissing, PeriodLocked, PullFailed, SafetynetError, UsageError } from '../src/errors.js';
-import { assertPeriod, previousPeriod } from '../src/period.js';
+import { addMonths, previousPeriod } from '../src/period.js';
 import { pullPeriod } from '../src/pull/pull-period.js';
 import { recordWaiting, succeededPeriods } from './run-ledger.js';
 import { dueDays, runDay } from './run-day.js';
@@ -38,19 +38,14 @@ export function currentPeriod(now: Date, timeZone: string): string {
   return `${get('year')}-${get('month')}`;
 }
 
-function nextPeriod(p: string): string {
-  const [y, m] = assertPeriod(p).split('-').map(Number) as [number, number];
-  return new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 7);
-}
-
 /** Periods owed a run, oldest first: a month is due once it has ended. */
 export function duePeriods(op: OperationConfig, now: Date, succeeded: Set<string>): string[] {
   const last = previousPeriod(currentPeriod(now, op.timezone));
   const latestDone = [...succeeded].sort().at(-1);
-  const first = op.firstPeriod ?? (latestDone && latestDone < last ? nextPeriod(latestDone) : last);
+  const first = op.firstPeriod ?? (latestDone && latestDone < last ? addMonths(latestDone, 1) : last);
   if (first > last) return [];
   const due: string[] = [];
-  for (let p = first; p <= last; p = nextPeriod(p)) if (!succeeded.has(p)) due.push(p);
+  for (let p = first; p <= last; p = addMonths(p, 1)) if (!succeeded.has(p)) due.push(p);
   return due;
 }
 

@@ -1,4 +1,5 @@
 import type { SafetynetConfig } from '../src/config/schema.js';
+import { addMonths } from '../src/period.js';
 import type { HouseholdFacts } from './household-facts.js';
 import type { ReviewReason } from './route.js';
 
@@ -18,11 +19,6 @@ export interface VisitEffect {
   notes: ReviewReason[];
 }
 
-/** The month `months` after the date's month, as YYYY-MM. */
-function monthsAfter(date: string, months: number): string {
-  const [y, m] = date.split('-').map(Number) as [number, number];
-  return new Date(Date.UTC(y, m - 1 + months, 1)).toISOString().slice(0, 7);
-}
 
 const PROGRAMME_ZH = { dibao: '低保', tekun: '特困' } as const;
 
@@ -41,7 +37,7 @@ export function applyVisits(h: HouseholdFacts, period: string, total: number, on
 
   const v = h.lastVisit;
   if (coveredByRoster || !v || v.outcome !== 'not_eligible') return effect;
-  const until = monthsAfter(v.on, cfg.visits.coolDownMonths);
+  const until = addMonths(v.on.slice(0, 7), cfg.visits.coolDownMonths);
   if (period >= until) return effect; // the cool-down is over: listed like any household
   const newFacts: [string | null, string, string][] = [
     [h.latestSevere.inpatient, 'new inpatient stay', '新增住院'],

@@ -16,14 +16,17 @@ export function periodEnd(p: string): Date {
 
 export const isoDate = (d: Date): string => d.toISOString().slice(0, 10);
 
-export function previousPeriod(p: string): string {
+/** The month `n` months after the period (before it when `n` is negative). */
+export function addMonths(p: string, n: number): string {
   const [, y, m] = PERIOD.exec(assertPeriod(p))!;
-  const d = new Date(Date.UTC(Number(y), Number(m) - 2, 1));
-  return d.toISOString().slice(0, 7);
+  return new Date(Date.UTC(Number(y), Number(m) - 1 + n, 1)).toISOString().slice(0, 7);
+}
+
+export function previousPeriod(p: string): string {
+  return addMonths(p, -1);
 }
 
 /** First day of the 12 calendar months ending with the period (2026-10 → 2025-11-01): the claims window. */
 export function claimsWindowStart(p: string): string {
-  const [, y, m] = PERIOD.exec(assertPeriod(p))!;
-  return isoDate(new Date(Date.UTC(Number(y), Number(m) - 12, 1)));
+  return `${addMonths(p, -11)}-01`;
 }

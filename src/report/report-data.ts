@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DimensionId } from '../config/schema.js';
 import { previousSucceededPeriod, requireSucceededRun } from '../db/runs.js';
 import type { Database } from '../db/schema.js';
-import { assertPeriod, previousPeriod } from '../period.js';
+import { addMonths, assertPeriod } from '../period.js';
 import { listPrecision, type PrecisionRow } from '../visits/list-precision.js';
 import { routeIds } from '../../scoring/route.js';
 
@@ -184,8 +184,7 @@ export async function reportData(db: Kysely<Database>, period: string, opts: { w
 }
 
 async function precisionOf(db: Kysely<Database>, period: string, lag: number): Promise<ReportData['precision']> {
-  let cohort = period;
-  for (let i = 0; i < lag; i++) cohort = previousPeriod(cohort);
+  const cohort = addMonths(period, -lag);
   const run = await db.selectFrom('run').select('run_id').where('period', '=', cohort).where('status', '=', 'succeeded').executeTakeFirst();
   if (!run) return null;
   return { period: cohort, rows: await listPrecision(db, cohort) };

@@ -2,14 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { SafetynetConfig } from '../config/schema.js';
 import type { Tx } from '../db/transaction.js';
 import { latestClaims } from '../db/latest-claims.js';
-import { claimsWindowStart, isoDate, periodEnd, previousPeriod } from '../period.js';
-
-/** The period `months` months before `period` (2026-10, 6 → 2026-04). */
-function monthsBefore(period: string, months: number): string {
-  let p = period;
-  for (let i = 0; i < months; i++) p = previousPeriod(p);
-  return p;
-}
+import { addMonths, claimsWindowStart, isoDate, periodEnd } from '../period.js';
 
 /**
  * Aggregates everything the six dimensions need into one row per household of the period, in
@@ -33,11 +26,11 @@ export async function buildHouseholdFacts(tx: Tx, period: string, previous: stri
   const { adultFrom, elderlyFrom, oldOldFrom } = cfg.ages;
   const { singlePersonMaxGrade, temporaryMonths, exitWatchMonths } = cfg.routes;
   // the first day of the month temporaryMonths-1 months back: 3 months = this one and the two before
-  const recentStart = `${monthsBefore(end.slice(0, 7), temporaryMonths - 1)}-01`;
-  const exitFrom = monthsBefore(period, exitWatchMonths);
+  const recentStart = `${addMonths(end.slice(0, 7), 1 - temporaryMonths)}-01`;
+  const exitFrom = addMonths(period, -exitWatchMonths);
   const rescueFrom = claimsWindowStart(period).slice(0, 7);
   // an assisted visit covers the household for rosterLagMonths months (the visit month counts)
-  const assistedFrom = `${monthsBefore(period, Math.max(0, cfg.visits.rosterLagMonths - 1))}-01`;
+  const assistedFrom = `${addMonths(period, -Math.max(0, cfg.visits.rosterLagMonths - 1))}-01`;
   await sql`
     create temp table household_facts on commit drop as
     with person_disability as (

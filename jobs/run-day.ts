@@ -118,6 +118,13 @@ export async function runDay(deps: { database: DatabaseHandle; config: LoadedCon
         where d.day = ${day}::date order by m.household_id, d.claim_id
       `.execute(tx.db);
       result.households_touched = rows.length;
+      // both lists are ordered by household: group the day's claims once, not per household
+      const claimsOf = new Map<string, DayClaim[]>();
+      for (const c of dayClaims) {
+        const list = claimsOf.get(c.household_id);
+        if (list) list.push(c);
+        else claimsOf.set(c.household_id, [c]);
+      }
       const { rows: crossedBefore } = await sql<{ household_id: string }>`
         select distinct u.household_id from urgent_warning u join touched t on t.household_id = u.household_id
         where u.base_period = ${period} and (u.kind = 'crossed_threshold' or u.reason like '%over the warning threshold%')
@@ -134,7 +141,7 @@ export async function runDay(deps: { database: DatabaseHandle; config: LoadedCon
             previousTotal: r.base_total,
             total: score.total,
             covered,
-            claims: dayClaims.filter((c) => c.household_id === r.household_id),
+            claims: claimsOf.get(r.household_id) ?? [],
             alreadyCrossed: alreadyCrossed.has(r.household_id),
           },
           cfg,

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { CandidateView } from '../identity/id-rescue.js';
 
 /**
  * Table types for kysely. The period is the partition: every derived row carries it, and a
@@ -241,15 +242,8 @@ export interface IdentityRescueTable {
   candidates: ColumnType<RescueCandidateRow[], string | undefined, string>;
 }
 
-export interface RescueCandidateRow {
-  id18: string;
-  household_id: string;
-  name: string;
-  name_matches: boolean;
-  birth_matches: boolean;
-  region_matches: boolean;
-  difference: string | null;
-}
+/** A roster person the rescue considered for a row, as stored (src/identity/id-rescue.ts decides them). */
+export type RescueCandidateRow = CandidateView;
 
 export interface IdentityDecisionTable {
   sent_number: string;

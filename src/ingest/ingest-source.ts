@@ -36,7 +36,7 @@ export interface IngestOptions {
 /** Headers are matched after NFKC, trimming and case-folding. */
 export const headerKey = (h: string): string => h.normalize('NFKC').replace(/^\uFEFF/, '').trim().toLowerCase();
 
-interface HeaderMap {
+export interface HeaderMap {
   /** field position → contract column name */
   positions: { index: number; column: ColumnSpec; header: string }[];
   unknown: string[];
@@ -73,6 +73,18 @@ export function mapHeader(header: string[], columns: ColumnSpec[], file: string)
 
 /** fields past the header's width kept in a refused row's `raw` */
 const EXTRA_FIELDS_KEPT = 20;
+
+/**
+ * A refused row's problems in the file's own words: the columns as its header names them, and
+ * one "column: message" per problem. Every validated import words its rejects this way.
+ */
+export function describeIssues(issues: readonly { path: PropertyKey[]; message: string }[], header: HeaderMap): { columns: string | null; reason: string } {
+  const problems = issues.map((i) => {
+    const col = String(i.path[0] ?? '');
+    return { column: header.positions.find((p) => p.column.name === col)?.header ?? col, message: i.message };
+  });
+  return { columns: problems.map((p) => p.column).join(', ') || null, reason: problems.map((p) => `${p.column}: ${p.message}`).join('; ') };
+}
 
 const REJECT_COLUMNS = ['period', 'source', 'line', 'column_name', 'reason', 'raw'] as const;
 const ISSUE_COLUMNS = ['period', 'source', 'line', 'kind', 'detail'] as const;
@@ -165,12 +177,8 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
       for (const p of header.positions) input[p.column.name] = fields[p.index]!;
       const parsed = schema.safeParse(input);
       if (!parsed.success) {
-        const problems = parsed.error.issues.map((i) => {
-          const col = String(i.path[0] ?? '');
-          const h = header.positions.find((p) => p.column.name === col)?.header ?? col;
-          return { column: h, text: `${h}: ${i.message}` };
-        });
-        reject(problems.map((p) => p.column).join(', ') || null, problems.map((p) => p.text).join('; '));
+        const problem = describeIssues(parsed.error.issues, header);
+        reject(problem.columns, problem.reason);
         continue;
       }
       const row = parsed.data;

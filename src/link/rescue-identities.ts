@@ -90,7 +90,11 @@ export async function rescueIdentities(tx: Tx, period: string, log: Logger): Pro
       join roster_member r on r.period = ${period} and r.name = p.name and r.birth_date = p.birth
     `.execute(tx.db);
     const candidatesOf = new Map<number, RosterPerson[]>();
-    for (const f of found) candidatesOf.set(f.i, [...(candidatesOf.get(f.i) ?? []), f]);
+    for (const f of found) {
+      const list = candidatesOf.get(f.i);
+      if (list) list.push(f);
+      else candidatesOf.set(f.i, [f]);
+    }
 
     const keyOf = (p: Pending) => [comparableNumber(p.sent.number), p.sent.name ?? ''] as const;
     const { rows: decisions } = await sql<RememberedDecision & { sent_number: string; sent_name: string }>`
@@ -109,7 +113,9 @@ export async function rescueIdentities(tx: Tx, period: string, log: Logger): Pro
         const def: SourceDefinition<any> = sources[p.source];
         const again = def.rowSchema(asOf).safeParse({ ...p.input, id_number: decision.id18! });
         if (again.success) {
-          staged.set(p.source, [...(staged.get(p.source) ?? []), def.toColumns(again.data, { period, line: p.line }) as CopyValue[]]);
+          let rows = staged.get(p.source);
+          if (!rows) staged.set(p.source, (rows = []));
+          rows.push(def.toColumns(again.data, { period, line: p.line }) as CopyValue[]);
         } else {
           const problems = again.error.issues.map((x) => `${String(x.path[0] ?? '')}: ${x.message}`).join('; ');
           decision.outcome = 'rejected';

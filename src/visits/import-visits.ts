@@ -4,7 +4,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { copyRows, type CopyValue } from '../db/copy.js';
 import { withTransaction } from '../db/transaction.js';
-import { mapHeader } from '../ingest/ingest-source.js';
+import { describeIssues, mapHeader } from '../ingest/ingest-source.js';
 import { openVisitReport, visitColumns, visitRow } from './visit-report.js';
 
 export interface VisitImportCounts {
@@ -58,11 +58,8 @@ export async function importVisits(pool: pg.Pool, path: string, opts: { operator
         for (const p of header.positions) input[p.column.name] = fields[p.index]!;
         const parsed = schema.safeParse(input);
         if (!parsed.success) {
-          const problems = parsed.error.issues.map((i) => {
-            const col = String(i.path[0] ?? '');
-            return { column: header.positions.find((p) => p.column.name === col)?.header ?? col, message: i.message };
-          });
-          rejects.push([imp.import_id, line, problems.map((p) => p.column).join(', '), problems.map((p) => `${p.column}: ${p.message}`).join('; '), JSON.stringify(raw)]);
+          const problem = describeIssues(parsed.error.issues, header);
+          rejects.push([imp.import_id, line, problem.columns, problem.reason, JSON.stringify(raw)]);
           continue;
         }
         const v = parsed.data;

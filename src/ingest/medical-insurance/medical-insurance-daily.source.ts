@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { SourceDefinition } from '../source.js';
-import { medicalInsurance, type ClaimRow } from './medical-insurance.source.js';
+import { flagClaimsInFile, medicalInsurance, type ClaimRow } from './medical-insurance.source.js';
 
 /**
  * The same claims, settled one day, sent the next night (`<inbox>/daily/YYYY-MM-DD/medical-insurance.csv`):
@@ -12,22 +12,8 @@ export const medicalInsuranceDaily: SourceDefinition<ClaimRow> = {
   table: 'daily_claim',
   tableColumns: ['day', ...medicalInsurance.tableColumns.slice(1)],
   async finalize({ db }, day, stage) {
-    // the monthly file's checks, under the day: a resent claim and a sum that does not add up
-    await sql`
-      insert into quality_issue (period, source, line, kind, detail)
-      select ${day}, 'medical-insurance', line, 'claim_resent_in_file',
-             'claim ' || claim_id || ' appears again on line ' || next_line || ', which replaces this one'
-      from (select claim_id, line, lead(line) over (partition by claim_id order by line) as next_line from ${sql.table(stage)}) s
-      where next_line is not null
-    `.execute(db);
-    await sql`
-      insert into quality_issue (period, source, line, kind, detail)
-      select ${day}, 'medical-insurance', line, 'out_of_pocket_mismatch',
-             'out_of_pocket ' || out_of_pocket || ' is not total_cost - fund_paid - assistance_paid = '
-             || (total_cost - fund_paid - coalesce(assistance_paid, 0))
-      from ${sql.table(stage)}
-      where abs(out_of_pocket - (total_cost - fund_paid - coalesce(assistance_paid, 0))) > 0.01
-    `.execute(db);
+    // the monthly file's checks, filed under the day
+    await flagClaimsInFile(db, day, stage);
     // a claim sent twice in one night's file: the later line is the correction
     await sql`
       insert into daily_claim

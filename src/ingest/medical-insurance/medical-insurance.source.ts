@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
 import { z } from 'zod';
 import { personColumns, type SourceDefinition } from '../source.js';
 import { idNumber, optionalMoney, optionalText, requiredBoolean, requiredDate, requiredMoney, requiredText } from '../values.js';
@@ -27,6 +28,30 @@ const claimRow = (asOf: Date) =>
       }
     });
 export type ClaimRow = z.infer<ReturnType<typeof claimRow>>;
+
+/**
+ * The checks on one claims file that keep its rows: a claim_id sent again later in the file (the
+ * later line replaces it) and an out-of-pocket that is not the difference of the other amounts.
+ * `period` is what the rows are filed under: the month, or the day of a daily delta.
+ */
+export async function flagClaimsInFile(db: Kysely<Database>, period: string, stage: string): Promise<void> {
+  await sql`
+    with repeated as (
+      insert into quality_issue (period, source, line, kind, detail)
+      select ${period}, 'medical-insurance', line, 'claim_resent_in_file',
+             'claim ' || claim_id || ' appears again on line ' || next_line || ', which replaces this one'
+      from (select claim_id, line, lead(line) over (partition by claim_id order by line) as next_line from ${sql.table(stage)}) s
+      where next_line is not null
+    )
+    -- kept, but a department that cannot add up deserves a look
+    insert into quality_issue (period, source, line, kind, detail)
+    select ${period}, 'medical-insurance', line, 'out_of_pocket_mismatch',
+           'out_of_pocket ' || out_of_pocket || ' is not total_cost - fund_paid - assistance_paid = '
+           || (total_cost - fund_paid - coalesce(assistance_paid, 0))
+    from ${sql.table(stage)}
+    where abs(out_of_pocket - (total_cost - fund_paid - coalesce(assistance_paid, 0))) > 0.01
+  `.execute(db);
+}
 
 export const medicalInsurance: SourceDefinition<ClaimRow> = {
   id: 'medical-insurance',
@@ -75,22 +100,8 @@ export const medicalInsurance: SourceDefinition<ClaimRow> = {
              || ' with the same values: was an earlier month''s extract sent again? This month''s claims may be missing'
       where exists (select 1 from ${sql.table(stage)}) and not exists (select 1 from unmatched)
     `.execute(db);
+    await flagClaimsInFile(db, period, stage);
     await sql`
-      with repeated as (
-        insert into quality_issue (period, source, line, kind, detail)
-        select ${period}, 'medical-insurance', line, 'claim_resent_in_file',
-               'claim ' || claim_id || ' appears again on line ' || next_line || ', which replaces this one'
-        from (select claim_id, line, lead(line) over (partition by claim_id order by line) as next_line from ${sql.table(stage)}) s
-        where next_line is not null
-      ), mismatch as (
-        -- kept, but a department that cannot add up deserves a look
-        insert into quality_issue (period, source, line, kind, detail)
-        select ${period}, 'medical-insurance', line, 'out_of_pocket_mismatch',
-               'out_of_pocket ' || out_of_pocket || ' is not total_cost - fund_paid - assistance_paid = '
-               || (total_cost - fund_paid - coalesce(assistance_paid, 0))
-        from ${sql.table(stage)}
-        where abs(out_of_pocket - (total_cost - fund_paid - coalesce(assistance_paid, 0))) > 0.01
-      )
       insert into claim (claim_id, received_period, line, id18, name, settled_on, inpatient, total_cost, fund_paid,
                          assistance_paid, out_of_pocket, birth_date, sex)
       select distinct on (claim_id) claim_id, received_period, line, id18, name, settled_on, inpatient, total_cost,

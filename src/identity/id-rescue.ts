@@ -161,11 +161,14 @@ export function decideRescue(row: SentRow, people: RosterPerson[], remembered?: 
     region_matches: sent.slice(0, 6) === p.id18.slice(0, 6),
     difference: keyingDifference(row.number, p.id18),
   }));
-  const base = { candidates };
+  // not linked: to review, or still rejected, with why
+  const unlinked = (outcome: 'review' | 'rejected', reason: string, reason_zh: string): RescueDecision => ({
+    candidates, outcome, id18: null, confidence: null, difference: null, reason, reason_zh,
+  });
 
   if (remembered?.decision === 'confirmed' && remembered.id18) {
     return {
-      ...base,
+      candidates,
       outcome: 'rescued',
       id18: remembered.id18,
       confidence: 1,
@@ -175,15 +178,11 @@ export function decideRescue(row: SentRow, people: RosterPerson[], remembered?: 
     };
   }
   if (remembered?.decision === 'refused') {
-    return {
-      ...base,
-      outcome: 'rejected',
-      id18: null,
-      confidence: null,
-      difference: null,
-      reason: `an analyst (${remembered.decided_by}, ${day(remembered.decided_at)}) refused the suggested link: stays rejected`,
-      reason_zh: `分析人员（${remembered.decided_by}，${day(remembered.decided_at)}）已拒绝关联：仍为拒收`,
-    };
+    return unlinked(
+      'rejected',
+      `an analyst (${remembered.decided_by}, ${day(remembered.decided_at)}) refused the suggested link: stays rejected`,
+      `分析人员（${remembered.decided_by}，${day(remembered.decided_at)}）已拒绝关联：仍为拒收`,
+    );
   }
 
   const strong = candidates.filter((c) => c.name_matches && c.birth_matches && c.region_matches && c.difference !== null);
@@ -191,7 +190,7 @@ export function decideRescue(row: SentRow, people: RosterPerson[], remembered?: 
     const c = strong[0]!;
     const d = c.difference!;
     return {
-      ...base,
+      candidates,
       outcome: 'rescued',
       id18: c.id18,
       confidence: CONFIDENCE[d],
@@ -201,15 +200,11 @@ export function decideRescue(row: SentRow, people: RosterPerson[], remembered?: 
     };
   }
   if (strong.length > 1) {
-    return {
-      ...base,
-      outcome: 'review',
-      id18: null,
-      confidence: null,
-      difference: null,
-      reason: `${strong.length} roster people match on name, birth date and region one keying error away: an analyst chooses`,
-      reason_zh: `${strong.length}名名册人员的姓名、出生日期、地区一致且号码仅差一处：需人工选择`,
-    };
+    return unlinked(
+      'review',
+      `${strong.length} roster people match on name, birth date and region one keying error away: an analyst chooses`,
+      `${strong.length}名名册人员的姓名、出生日期、地区一致且号码仅差一处：需人工选择`,
+    );
   }
   if (candidates.length > 0) {
     const what = candidates
@@ -218,23 +213,11 @@ export function decideRescue(row: SentRow, people: RosterPerson[], remembered?: 
         return `${maskIdNumber(c.id18)}: differs in ${miss.join(', ')}`;
       })
       .join('; ');
-    return {
-      ...base,
-      outcome: 'review',
-      id18: null,
-      confidence: null,
-      difference: null,
-      reason: `weak candidate${candidates.length === 1 ? '' : 's'} (${what}): an analyst decides`,
-      reason_zh: `存在弱匹配候选（${candidates.length}人），需人工判断`,
-    };
+    return unlinked('review', `weak candidate${candidates.length === 1 ? '' : 's'} (${what}): an analyst decides`, `存在弱匹配候选（${candidates.length}人），需人工判断`);
   }
-  return {
-    ...base,
-    outcome: 'rejected',
-    id18: null,
-    confidence: null,
-    difference: null,
-    reason: 'no roster person with this name and birth date, nor one keying error away: stays rejected',
-    reason_zh: '名册中无同名同生日人员，也无仅差一处的号码：仍为拒收',
-  };
+  return unlinked(
+    'rejected',
+    'no roster person with this name and birth date, nor one keying error away: stays rejected',
+    '名册中无同名同生日人员，也无仅差一处的号码：仍为拒收',
+  );
 }

@@ -35,7 +35,7 @@ export interface RejectedIdNumber {
 
 export function checkDigit(first17: string): string {
   let sum = 0;
-  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * WEIGHTS[i]!;
+  for (let i = 0; i < 17; i++) sum += (first17.charCodeAt(i) - 48) * WEIGHTS[i]!;
   return CHECK_CHARS[sum % 11]!;
 }
 
@@ -44,20 +44,37 @@ export function normaliseIdNumber(raw: string): string {
   return raw.normalize('NFKC').replace(/\s+/g, '').toUpperCase();
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function validDate(yyyy: number, mm: number, dd: number): boolean {
   if (mm < 1 || mm > 12 || dd < 1) return false;
-  const days = new Date(Date.UTC(yyyy, mm, 0)).getUTCDate();
-  return dd <= days;
+  const leap = mm === 2 && yyyy % 4 === 0 && (yyyy % 100 !== 0 || yyyy % 400 === 0);
+  return dd <= DAYS_IN_MONTH[mm - 1]! + (leap ? 1 : 0);
 }
 
 const reject = (reason: IdRejectReason, message: string): RejectedIdNumber => ({ ok: false, reason, message });
+
+/** an 18-character number already in its canonical form, the usual case: no normalising needed */
+const CANONICAL_18 = /^\d{17}[\dX]$/;
+
+// the last asOf seen, as YYYYMMDD: a file's rows all share it
+let asOfTime = NaN;
+let asOfDigits = '';
+const digitsOf = (asOf: Date): string => {
+  if (asOf.getTime() !== asOfTime) {
+    asOfTime = asOf.getTime();
+    asOfDigits = asOf.toISOString().slice(0, 10).replaceAll('-', '');
+  }
+  return asOfDigits;
+};
 
 /**
  * Parses an ID number as a department sent it. `asOf` bounds plausible birth dates: nobody
  * on a roster is born after the period or before 1890.
  */
 export function parseIdNumber(raw: string, asOf: Date = new Date(Date.UTC(2100, 0, 1))): ParsedIdNumber | RejectedIdNumber {
-  const id = normaliseIdNumber(raw);
+  const canonical = CANONICAL_18.test(raw);
+  const id = canonical ? raw : normaliseIdNumber(raw);
   if (id === '') return reject('empty', 'ID number is empty');
   if (id.length !== 18 && id.length !== 15) {
     return reject('length', `ID number has ${id.length} characters, expected 18 (or an old 15-digit number)`);
@@ -70,17 +87,17 @@ export function parseIdNumber(raw: string, asOf: Date = new Date(Date.UTC(2100, 
     id17 = `${id.slice(0, 6)}19${id.slice(6)}`;
     upgradedFrom15 = true;
   } else {
-    if (!/^\d{17}[\dX]$/.test(id)) return reject('format', 'ID number must be 17 digits and a check digit (0-9 or X)');
+    if (!canonical && !CANONICAL_18.test(id)) return reject('format', 'ID number must be 17 digits and a check digit (0-9 or X)');
     id17 = id.slice(0, 17);
   }
-  const yyyy = Number(id17.slice(6, 10));
-  const mm = Number(id17.slice(10, 12));
-  const dd = Number(id17.slice(12, 14));
-  const birth = Date.UTC(yyyy, mm - 1, dd);
+  const birthDigits = id17.slice(6, 14);
+  const yyyy = Number(birthDigits.slice(0, 4));
+  const mm = Number(birthDigits.slice(4, 6));
+  const dd = Number(birthDigits.slice(6, 8));
   if (!validDate(yyyy, mm, dd) || yyyy < 1890) {
     return reject('birthdate', 'the birth date in the ID number is not a real date');
   }
-  if (birth > asOf.getTime()) {
+  if (birthDigits > digitsOf(asOf)) {
     return reject('birthdate', `the birth date in the ID number is after ${asOf.toISOString().slice(0, 10)}, the end of the period`);
   }
   const expected = checkDigit(id17);
@@ -92,8 +109,8 @@ export function parseIdNumber(raw: string, asOf: Date = new Date(Date.UTC(2100, 
   const parsed: ParsedIdNumber = {
     ok: true,
     id18: id17 + expected,
-    birthDate: `${id17.slice(6, 10)}-${id17.slice(10, 12)}-${id17.slice(12, 14)}`,
-    sex: Number(id17[16]) % 2 === 1 ? 'male' : 'female',
+    birthDate: `${birthDigits.slice(0, 4)}-${birthDigits.slice(4, 6)}-${birthDigits.slice(6, 8)}`,
+    sex: (id17.charCodeAt(16) - 48) % 2 === 1 ? 'male' : 'female',
     regionCode,
     upgradedFrom15,
   };

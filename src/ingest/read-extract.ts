@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { pipeline } from 'node:stream';
-import { parse, type Options } from 'csv-parse';
-import iconv from 'iconv-lite';
 import { ExtractRejected } from '../errors.js';
+import { CsvRecords, QuoteNotClosed } from './csv-records.js';
 
 /**
  * Opens one department's CSV as a stream of records: detects the encoding (UTF-8 with or
@@ -23,7 +21,9 @@ export interface ExtractRecord {
 export interface OpenedExtract {
   encoding: ExtractEncoding;
   header: string[];
+  /** the records after the header, one by one; or, for the hot loop, as they come, a batch per chunk read (use one or the other) */
   records: AsyncIterable<ExtractRecord>;
+  batches: AsyncIterable<ExtractRecord[]>;
   /** sha256 of the bytes read, complete once `records` is exhausted */
   sha256(): string;
   /** stops reading (idempotent): for callers that give up before the end */
@@ -31,6 +31,8 @@ export interface OpenedExtract {
 }
 
 const SAMPLE_BYTES = 256 * 1024;
+/** read size: a few hundred records a chunk, each decoded and split in one go */
+const READ_BYTES = 256 * 1024;
 
 export function normaliseEncodingName(name: string): ExtractEncoding | null {
   const n = name.toLowerCase().replace(/[^a-z0-9]/g, '');
@@ -107,98 +109,77 @@ function contradiction(sample: { bytes: Buffer; whole: boolean }, declared: Extr
   return null;
 }
 
-/** What went wrong in csv-parse's terms, in ours: its own messages quote field values (ID numbers). */
-function quotingProblem(cause: unknown): string {
-  const code = (cause as { code?: string }).code;
-  switch (code) {
-    case 'CSV_QUOTE_NOT_CLOSED':
-      return 'a quoted field in the record starting on this line is never closed (a missing quote, or the file was cut short)';
-    case 'CSV_INVALID_CLOSING_QUOTE':
-    case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
-      return 'a quoted field is followed by other characters instead of a comma or the end of the line';
-    case 'INVALID_OPENING_QUOTE': // csv-parse spells this one without its prefix
-    case 'CSV_INVALID_OPENING_QUOTE':
-      return 'a quote inside a field that does not start with one (quotes in a field must be doubled, and the field quoted)';
-    default:
-      return code ? `the CSV parser stopped (${code})` : `the file could not be read (${(cause as Error).message ?? String(cause)})`;
-  }
-}
-
-/** Line breaks in a quoted field, CRLF counted once. */
-function lineBreaks(field: string): number {
-  if (!field.includes('\n') && !field.includes('\r')) return 0;
-  return field.match(/\r\n|\r|\n/g)!.length;
-}
-
 export async function openExtract(path: string, file: string, declared?: ExtractEncoding): Promise<OpenedExtract> {
   const sample = await readSample(path);
   const contradicted = contradiction(sample, declared);
   if (contradicted) throw new ExtractRejected({ file, line: 1 }, `${contradicted}; the file was refused whole`);
   const encoding = declared ?? encodingOf(sample);
-  // Lines are counted here, not taken from csv-parse, which counts a CRLF inside a quoted field
-  // as two lines: a record starts after the empty lines skipped before it and spans one line
-  // plus the line breaks inside its quoted fields. Counted as records are parsed (on_record),
-  // so that a parse error knows its line even when records before it were not consumed yet.
-  let nextLine = 1;
-  let emptyBefore = 0;
-  const startOf = (emptyLines: number) => nextLine + (emptyLines - emptyBefore);
-  const options: Options<ExtractRecord, string[]> = {
-    bom: true,
-    relax_column_count: true, // a short or long row is the row's fault, rejected alone, not the file's
-    skip_empty_lines: true,
-    // a quote inside an unquoted field (37°36'37.8"N) is a character: it cannot move a record
-    // boundary, so the field is the row's problem, not the file's
-    relax_quotes: true,
-    // any line ending, line by line: csv-parse otherwise takes the first line's ending for the
-    // whole file, and a CRLF header over LF rows (files appended to on another system) would
-    // read as one record
-    record_delimiter: ['\r\n', '\n', '\r'],
-    on_record: (fields, context) => {
-      const line = startOf(context.empty_lines);
-      nextLine = line + 1 + fields.reduce((n, f) => n + lineBreaks(f), 0);
-      emptyBefore = context.empty_lines;
-      return { line, fields };
-    },
-  };
-  // csv-parse's overloads type on_record's output only together with `columns`
-  const parser = parse(options as unknown as Options);
   // the bytes are hashed as they are read, so what was loaded is what was verified
-  const source = createReadStream(path);
+  const source = createReadStream(path, { highWaterMark: READ_BYTES });
   const hash = createHash('sha256');
-  source.on('data', (chunk) => hash.update(chunk));
-  // iconv strips a UTF-8 BOM; errors on either side end the parser's iteration with the error
-  pipeline(source, iconv.decodeStream(encoding), parser, () => {});
+  // not fatal: bytes that do not decode become U+FFFD, and the rows holding them are rejected
+  // alone (ingest-source.ts); a UTF-8 BOM is dropped by the decoder
+  const decoder = new TextDecoder(encoding);
+  const splitter = new CsvRecords();
 
-  const iterator = parser[Symbol.asyncIterator]() as AsyncIterator<ExtractRecord>;
-  const next = async (): Promise<ExtractRecord | null> => {
+  async function* decoded(): AsyncGenerator<ExtractRecord[]> {
     try {
-      const item = await iterator.next();
-      return item.done ? null : item.value;
+      for await (const chunk of source) {
+        hash.update(chunk as Buffer);
+        const records = splitter.push(decoder.decode(chunk as Buffer, { stream: true }));
+        if (records.length > 0) yield records;
+      }
+      const last = splitter.push(decoder.decode(), true);
+      if (last.length > 0) yield last;
     } catch (cause) {
-      // the record being read when the parser gave up, where the fix is to be made
-      const line = startOf((cause as { empty_lines?: number }).empty_lines ?? emptyBefore);
-      // not kept as the cause: csv-parse's message quotes the field, which may be an ID number,
-      // and the log prints causes
-      throw new ExtractRejected({ file, line }, `not a readable CSV file: ${quotingProblem(cause)}; the file was refused whole`);
+      if (cause instanceof QuoteNotClosed) {
+        throw new ExtractRejected(
+          { file, line: cause.line },
+          'not a readable CSV file: a quoted field in the record starting on this line is never closed (a missing quote, or the file was cut short); the file was refused whole',
+        );
+      }
+      if (cause instanceof ExtractRejected) throw cause;
+      throw new ExtractRejected({ file }, `the file could not be read (${(cause as Error).message ?? String(cause)}); the file was refused whole`);
     }
-  };
+  }
 
   const close = () => {
-    parser.destroy();
     source.destroy();
   };
-  const first = await next().catch((err: unknown) => {
+  const stream = decoded();
+  let first: ExtractRecord[] = [];
+  try {
+    for (;;) {
+      const next = await stream.next();
+      if (next.done) break;
+      first = next.value;
+      if (first.length > 0) break;
+    }
+  } catch (err) {
     close();
     throw err;
-  });
-  if (!first) throw new ExtractRejected({ file, line: 1 }, 'the file is empty: no header row');
+  }
+  if (first.length === 0) {
+    close();
+    throw new ExtractRejected({ file, line: 1 }, 'the file is empty: no header row');
+  }
+  async function* batches(): AsyncGenerator<ExtractRecord[]> {
+    if (first.length > 1) yield first.slice(1);
+    for (;;) {
+      const next = await stream.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  const all = batches();
   async function* records(): AsyncGenerator<ExtractRecord> {
-    for (let r = await next(); r; r = await next()) yield r;
+    for await (const batch of all) yield* batch;
   }
   let digest: string | undefined;
   return {
     encoding,
-    header: first.fields,
+    header: first[0]!.fields,
+    batches: all,
     records: records(),
     sha256: () => (digest ??= hash.digest('hex')),
     close,

@@ -5,14 +5,73 @@ import { parseIdNumber, type ParsedIdNumber } from '../identity/id-number.js';
  * Field parsers shared by every department's row schema. Input is the raw CSV text; the
  * contract's rules: empty = missing, money in yuan with up to 2 decimals, dates YYYY-MM-DD or
  * YYYYMMDD, booleans 1/0, Y/N, true/false, 是/否, enums in English or Chinese.
+ *
+ * Each field's zod schema has a fast twin (`withFast`) for the ingest's hot loop: a plain
+ * function that returns the same value zod would, or SLOW for anything it does not vouch for.
+ * A row whose every field passes its twin is loaded without zod; any other row is parsed by
+ * zod, which accepts it after all or words the reason it is refused. A twin may be stricter
+ * than its schema (that only costs time), never looser: test/unit/fast-rows.test.ts holds every
+ * source's twins to its schema.
  */
+
+/** A fast twin's answer for a value it leaves to zod. */
+export const SLOW: unique symbol = Symbol('slow');
+export type Fast<T> = (raw: string | undefined) => T | typeof SLOW;
+
+const fastTwins = new WeakMap<z.ZodType, Fast<unknown>>();
+
+/** Registers the fast twin of a field schema; returns the schema. */
+export function withFast<S extends z.ZodType>(schema: S, fast: Fast<z.output<S>>): S {
+  fastTwins.set(schema, fast as Fast<unknown>);
+  return schema;
+}
+
+export function fastTwinOf(schema: z.ZodType): Fast<unknown> | undefined {
+  return fastTwins.get(schema);
+}
+
+/** A check across the fields of a valid row (a date after the period, say), once for zod and the fast path. */
+export interface RowRule<R> {
+  column: keyof R & string;
+  holds(row: R): boolean;
+  message(row: R): string;
+}
+
+const rowRules = new WeakMap<z.ZodType, RowRule<any>[]>();
+
+/** The row schema with its cross-field rules: zod reports them as issues, the fast path checks them. */
+export function withRules<S extends z.ZodObject, R extends z.output<S>>(schema: S, rules: RowRule<R>[]): S {
+  const refined = schema.superRefine((row, ctx) => {
+    for (const rule of rules) {
+      if (!rule.holds(row as R)) ctx.addIssue({ code: 'custom', path: [rule.column], message: rule.message(row as R) });
+    }
+  }) as S;
+  rowRules.set(refined, rules);
+  return refined;
+}
+
+export function rowRulesOf(schema: z.ZodType): RowRule<any>[] {
+  return rowRules.get(schema) ?? [];
+}
+
+/** An optional date column that may not be after the period's last day (`asOf`). */
+export function notAfter<R extends Record<string, unknown>>(column: keyof R & string, asOf: Date, verb: string): RowRule<R> {
+  const last = asOf.toISOString().slice(0, 10);
+  return {
+    column,
+    holds: (r) => r[column] === undefined || (r[column] as string) <= last,
+    message: (r) => `${verb} ${String(r[column])}, after the end of the period`,
+  };
+}
 
 /** NFKC (full-width digits and letters become ASCII), trimmed; '' becomes undefined. */
 export function clean(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  const v = raw.normalize('NFKC').trim();
+  // ASCII is its own NFKC form: most fields skip the normaliser (this runs for every field)
+  const v = (NON_ASCII.test(raw) ? raw.normalize('NFKC') : raw).trim();
   return v === '' ? undefined : v;
 }
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
  * A refused value as a message quotes it: cut to a readable length, and with any run of 9 or
@@ -29,8 +88,14 @@ export function quote(value: string): string {
 const str = () => z.string({ error: (iss) => (iss.input === undefined ? 'value is missing' : undefined) });
 const text = str();
 
-export const requiredText = z.preprocess(clean, text.max(500, 'longer than 500 characters'));
-export const optionalText = z.preprocess(clean, text.max(500, 'longer than 500 characters').optional());
+export const requiredText = withFast(z.preprocess(clean, text.max(500, 'longer than 500 characters')), (raw) => {
+  const v = clean(raw);
+  return v === undefined || v.length > 500 ? SLOW : v;
+});
+export const optionalText = withFast(z.preprocess(clean, text.max(500, 'longer than 500 characters').optional()), (raw) => {
+  const v = clean(raw);
+  return v !== undefined && v.length > 500 ? SLOW : v;
+});
 
 // at most 12 digits before the point: the columns are numeric(14,2), and no household earns more
 const MONEY = /^(\d{1,3}(,\d{3}){1,3}|\d{1,12})(\.\d{1,2})?$/;
@@ -40,8 +105,15 @@ function money() {
     .refine((s) => MONEY.test(s), { message: 'not an amount in yuan (digits, up to 2 decimals)' })
     .transform((s) => Number(s.replaceAll(',', '')));
 }
-export const requiredMoney = z.preprocess(clean, money());
-export const optionalMoney = z.preprocess(clean, money().optional());
+const fastMoney = (v: string): number | typeof SLOW => (MONEY.test(v) ? Number(v.includes(',') ? v.replaceAll(',', '') : v) : SLOW);
+export const requiredMoney = withFast(z.preprocess(clean, money()), (raw) => {
+  const v = clean(raw);
+  return v === undefined ? SLOW : fastMoney(v);
+});
+export const optionalMoney = withFast(z.preprocess(clean, money().optional()), (raw) => {
+  const v = clean(raw);
+  return v === undefined ? undefined : fastMoney(v);
+});
 
 /** A calendar date as YYYY-MM-DD; YYYYMMDD and YYYY/MM/DD (a spreadsheet's habit) are accepted. */
 export function parseDate(s: string): string | null {
@@ -65,28 +137,53 @@ function date() {
     return d;
   });
 }
-export const requiredDate = z.preprocess(clean, date());
-export const optionalDate = z.preprocess(clean, date().optional());
+// a month's files hold a few thousand distinct dates in millions of rows
+const knownDates = new Map<string, string | null>();
+function cachedDate(v: string): string | typeof SLOW {
+  let d = knownDates.get(v);
+  if (d === undefined) {
+    d = parseDate(v);
+    if (knownDates.size >= 50_000) knownDates.clear();
+    knownDates.set(v, d);
+  }
+  return d ?? SLOW;
+}
+export const requiredDate = withFast(z.preprocess(clean, date()), (raw) => {
+  const v = clean(raw);
+  return v === undefined ? SLOW : cachedDate(v);
+});
+export const optionalDate = withFast(z.preprocess(clean, date().optional()), (raw) => {
+  const v = clean(raw);
+  return v === undefined ? undefined : cachedDate(v);
+});
 
 const TRUE = new Set(['1', 'y', 'yes', 'true', 't', '是']);
 const FALSE = new Set(['0', 'n', 'no', 'false', 'f', '否']);
-export const requiredBoolean = z.preprocess(
-  clean,
-  str().transform((s, ctx) => {
-    const v = s.toLowerCase();
-    if (TRUE.has(v)) return true;
-    if (FALSE.has(v)) return false;
-    ctx.addIssue({ code: 'custom', message: `${quote(s)} is not a yes/no value (1/0, Y/N, true/false, 是/否)` });
-    return z.NEVER;
-  }),
+export const requiredBoolean = withFast(
+  z.preprocess(
+    clean,
+    str().transform((s, ctx) => {
+      const v = s.toLowerCase();
+      if (TRUE.has(v)) return true;
+      if (FALSE.has(v)) return false;
+      ctx.addIssue({ code: 'custom', message: `${quote(s)} is not a yes/no value (1/0, Y/N, true/false, 是/否)` });
+      return z.NEVER;
+    }),
+  ),
+  (raw) => {
+    const v = clean(raw)?.toLowerCase();
+    return v === undefined ? SLOW : TRUE.has(v) ? true : FALSE.has(v) ? false : SLOW;
+  },
 );
+
+const codeLookups = new WeakMap<z.ZodType, Map<string, string>>();
 
 /** An enum whose values may come in English or as the department's Chinese word. */
 export function codeList<const T extends string>(values: Record<string, T>, what: string) {
   const lookup = new Map(Object.entries(values).map(([k, v]) => [k.toLowerCase(), v]));
   for (const v of Object.values(values)) lookup.set(v.toLowerCase(), v);
   const allowed = [...new Set(Object.values(values))].join(', ');
-  return str().transform((s, ctx): T => {
+  const schema = str().transform((s, ctx): T => {
     const v = lookup.get(s.toLowerCase());
     if (v === undefined) {
       ctx.addIssue({ code: 'custom', message: `${quote(s)} is not a known ${what} (${allowed})` });
@@ -94,11 +191,50 @@ export function codeList<const T extends string>(values: Record<string, T>, what
     }
     return v;
   });
+  codeLookups.set(schema, lookup);
+  return schema;
+}
+
+function lookupOf(list: z.ZodType): Map<string, string> {
+  const lookup = codeLookups.get(list);
+  if (!lookup) throw new Error('not a codeList');
+  return lookup;
+}
+
+/** A required code-list column (cleaned first). */
+export function requiredCode<T extends string>(list: z.ZodType<T>) {
+  const lookup = lookupOf(list);
+  return withFast(z.preprocess(clean, list), (raw) => {
+    const v = clean(raw);
+    return v === undefined ? SLOW : ((lookup.get(v.toLowerCase()) as T | undefined) ?? SLOW);
+  });
+}
+
+/** An optional code-list column; a missing value reads as `fallback` when one is given. */
+export function optionalCode<T extends string, F extends T | undefined = undefined>(list: z.ZodType<T>, fallback?: F) {
+  const lookup = lookupOf(list);
+  const schema = z.preprocess(clean, list.optional()).transform((v): T | F => v ?? (fallback as F));
+  return withFast(schema, ((raw: string | undefined) => {
+    const v = clean(raw);
+    return v === undefined ? fallback : (lookup.get(v.toLowerCase()) ?? SLOW);
+  }) as Fast<z.output<typeof schema>>);
+}
+
+/** A required column that must match a pattern (after cleaning, and upper-casing when asked). */
+export function requiredPattern(pattern: RegExp, message: string, opts: { upper?: boolean } = {}) {
+  const prepare = (raw: unknown) => {
+    const v = clean(raw as string | undefined);
+    return opts.upper ? v?.toUpperCase() : v;
+  };
+  return withFast(z.preprocess(prepare, z.string({ error: 'value is missing' }).regex(pattern, message)), (raw) => {
+    const v = prepare(raw);
+    return v !== undefined && pattern.test(v) ? v : SLOW;
+  });
 }
 
 /** The ID number, canonical and checked; `asOf` is the period's last day (nobody is born after it). */
 export function idNumber(asOf: Date) {
-  return z.preprocess(
+  const schema = z.preprocess(
     (raw) => (typeof raw === 'string' ? raw : undefined),
     str().transform((s, ctx): ParsedIdNumber => {
       const r = parseIdNumber(s, asOf);
@@ -109,4 +245,9 @@ export function idNumber(asOf: Date) {
       return r;
     }),
   );
+  return withFast(schema, (raw) => {
+    if (raw === undefined) return SLOW;
+    const r = parseIdNumber(raw, asOf);
+    return r.ok ? r : SLOW;
+  });
 }

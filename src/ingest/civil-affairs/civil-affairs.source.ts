@@ -4,9 +4,14 @@ import {
   codeList,
   clean,
   idNumber,
+  optionalCode,
   optionalMoney,
   optionalText,
+  requiredCode,
+  requiredPattern,
   requiredText,
+  SLOW,
+  withFast,
 } from '../values.js';
 import { personColumns, type SourceDefinition } from '../source.js';
 
@@ -33,19 +38,28 @@ export const employment = codeList(
   'employment status',
 );
 
+// NR-… codes are the one-person households of people not on the roster (src/link): a roster
+// code of that shape would collide with one
+const householdId = withFast(
+  requiredText.refine((v) => !v.startsWith('NR-'), 'household codes starting with NR- are reserved for people not on the roster'),
+  (raw) => {
+    const v = clean(raw);
+    return v === undefined || v.length > 500 || v.startsWith('NR-') ? SLOW : v;
+  },
+);
+const regionCode = requiredPattern(/^\d{12}$/, 'region code must be 12 digits');
+
 const rosterRow = (asOf: Date) =>
   z.object({
-    // NR-… codes are the one-person households of people not on the roster (src/link): a
-    // roster code of that shape would collide with one
-    household_id: requiredText.refine((v) => !v.startsWith('NR-'), 'household codes starting with NR- are reserved for people not on the roster'),
+    household_id: householdId,
     id_number: idNumber(asOf),
     name: requiredText,
-    relation: z.preprocess(clean, relation.optional()).transform((v) => v ?? 'other'),
-    region_code: z.preprocess(clean, z.string({ error: 'value is missing' }).regex(/^\d{12}$/, 'region code must be 12 digits')),
-    hukou_type: z.preprocess(clean, hukouType),
-    assistance: z.preprocess(clean, assistance.optional()).transform((v) => v ?? 'none'),
+    relation: optionalCode(relation, 'other'),
+    region_code: regionCode,
+    hukou_type: requiredCode(hukouType),
+    assistance: optionalCode(assistance, 'none'),
     monthly_income: optionalMoney,
-    employment: z.preprocess(clean, employment.optional()),
+    employment: optionalCode(employment),
     address: optionalText,
     phone: optionalText,
   });

@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { personColumns, type SourceDefinition } from '../source.js';
-import { clean, codeList, idNumber, optionalDate, optionalText, quote } from '../values.js';
+import {
+  clean, codeList, idNumber, notAfter, optionalDate, optionalText, quote, requiredCode, SLOW, withFast, withRules,
+} from '../values.js';
 
 /** 残联 certified disabilities: a full snapshot of current certificates each month. */
 
@@ -11,9 +13,12 @@ export const disabilityType = codeList(
 );
 
 const GRADES: Record<string, number> = { 一级: 1, 二级: 2, 三级: 3, 四级: 4, 一: 1, 二: 2, 三: 3, 四: 4 };
-export const disabilityGrade = z.string({ error: 'value is missing' }).transform((s, ctx) => {
+const gradeOf = (s: string): number | undefined => {
   const v = s.replace(/^([1-4])级$/, '$1');
-  const grade = /^[1-4]$/.test(v) ? Number(v) : GRADES[v];
+  return /^[1-4]$/.test(v) ? Number(v) : GRADES[v];
+};
+export const disabilityGrade = z.string({ error: 'value is missing' }).transform((s, ctx) => {
+  const grade = gradeOf(s);
   if (grade === undefined) {
     ctx.addIssue({ code: 'custom', message: `${quote(s)} is not a disability grade (1 to 4, or 一级 to 四级)` });
     return z.NEVER;
@@ -21,21 +26,23 @@ export const disabilityGrade = z.string({ error: 'value is missing' }).transform
   return grade;
 });
 
+const grade = withFast(z.preprocess(clean, disabilityGrade), (raw) => {
+  const v = clean(raw);
+  return (v === undefined ? undefined : gradeOf(v)) ?? SLOW;
+});
+
 const disabilityRow = (asOf: Date) =>
-  z
-    .object({
+  withRules(
+    z.object({
       id_number: idNumber(asOf),
       name: optionalText,
-      disability_type: z.preprocess(clean, disabilityType),
-      disability_grade: z.preprocess(clean, disabilityGrade),
+      disability_type: requiredCode(disabilityType),
+      disability_grade: grade,
       certified_on: optionalDate,
-    })
+    }),
     // a date after the period is a file of a later month, or a typo: either way not this period's fact
-    .superRefine((r, ctx) => {
-      if (r.certified_on !== undefined && r.certified_on > asOf.toISOString().slice(0, 10)) {
-        ctx.addIssue({ code: 'custom', path: ['certified_on'], message: `certified on ${r.certified_on}, after the end of the period` });
-      }
-    });
+    [notAfter('certified_on', asOf, 'certified on')],
+  );
 export type DisabilityRow = z.infer<ReturnType<typeof disabilityRow>>;
 
 export const disability: SourceDefinition<DisabilityRow> = {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { personColumns, type SourceDefinition } from '../source.js';
-import { clean, codeList, idNumber, optionalDate, optionalText } from '../values.js';
+import { codeList, idNumber, notAfter, optionalDate, optionalText, requiredCode, requiredPattern, withRules } from '../values.js';
 
 /** 卫健 diagnoses on record: a full snapshot each month. */
 
@@ -12,24 +12,20 @@ export const diagnosisCategory = codeList(
 
 const ICD10 = /^[A-Z]\d{2}(\.[0-9A-Z]{1,4})?$/;
 
+const diagnosisCode = requiredPattern(ICD10, 'not an ICD-10 code (e.g. N18.5)', { upper: true });
+
 const healthRow = (asOf: Date) =>
-  z
-    .object({
+  withRules(
+    z.object({
       id_number: idNumber(asOf),
       name: optionalText,
-      diagnosis_code: z.preprocess(
-        (v) => clean(v as string | undefined)?.toUpperCase(),
-        z.string({ error: 'value is missing' }).regex(ICD10, 'not an ICD-10 code (e.g. N18.5)'),
-      ),
-      category: z.preprocess(clean, diagnosisCategory),
+      diagnosis_code: diagnosisCode,
+      category: requiredCode(diagnosisCategory),
       recorded_on: optionalDate,
-    })
+    }),
     // a date after the period is a file of a later month, or a typo: either way not this period's fact
-    .superRefine((r, ctx) => {
-      if (r.recorded_on !== undefined && r.recorded_on > asOf.toISOString().slice(0, 10)) {
-        ctx.addIssue({ code: 'custom', path: ['recorded_on'], message: `recorded on ${r.recorded_on}, after the end of the period` });
-      }
-    });
+    [notAfter('recorded_on', asOf, 'recorded on')],
+  );
 export type HealthRow = z.infer<ReturnType<typeof healthRow>>;
 
 export const health: SourceDefinition<HealthRow> = {

@@ -2,7 +2,9 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { z } from 'zod';
 import { personColumns, type SourceDefinition } from '../source.js';
-import { idNumber, optionalMoney, optionalText, requiredBoolean, requiredDate, requiredMoney, requiredText } from '../values.js';
+import {
+  idNumber, notAfter, optionalMoney, optionalText, requiredBoolean, requiredDate, requiredMoney, requiredText, withRules,
+} from '../values.js';
 
 /**
  * 医保 settled claims of the month. The first extract may carry a year of history; a claim_id
@@ -10,8 +12,8 @@ import { idNumber, optionalMoney, optionalText, requiredBoolean, requiredDate, r
  */
 
 const claimRow = (asOf: Date) =>
-  z
-    .object({
+  withRules(
+    z.object({
       claim_id: requiredText,
       id_number: idNumber(asOf),
       name: optionalText,
@@ -21,12 +23,9 @@ const claimRow = (asOf: Date) =>
       fund_paid: requiredMoney,
       assistance_paid: optionalMoney,
       out_of_pocket: requiredMoney,
-    })
-    .superRefine((r, ctx) => {
-      if (r.settled_on > asOf.toISOString().slice(0, 10)) {
-        ctx.addIssue({ code: 'custom', path: ['settled_on'], message: `settled on ${r.settled_on}, after the end of the period` });
-      }
-    });
+    }),
+    [notAfter('settled_on', asOf, 'settled on')],
+  );
 export type ClaimRow = z.infer<ReturnType<typeof claimRow>>;
 
 /**

@@ -108,7 +108,7 @@ export function parseIdNumber(raw: string, asOf: Date = new Date(Date.UTC(2100, 
   const regionCode = id17.slice(0, 6);
   const parsed: ParsedIdNumber = {
     ok: true,
-    id18: id17 + expected,
+    id18: canonical ? raw : id17 + expected,
     birthDate: `${birthDigits.slice(0, 4)}-${birthDigits.slice(4, 6)}-${birthDigits.slice(6, 8)}`,
     sex: (id17.charCodeAt(16) - 48) % 2 === 1 ? 'male' : 'female',
     regionCode,

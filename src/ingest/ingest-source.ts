@@ -220,7 +220,9 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
 
   try {
     try {
+      const copyStarted = performance.now();
       await copyText(tx.client, stage, def.tableColumns, validRows());
+      opts.log.debug({ file, rows_read: read, seconds: +((performance.now() - copyStarted) / 1000).toFixed(2) }, 'read, checked and copied');
       for (const [code, { rows, firstLine }] of unknownRegions) {
         write(issues, [
           period, def.id, firstLine, 'region_unknown',
@@ -251,7 +253,9 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+  const finalizeStarted = performance.now();
   const refusedLater = await def.finalize(tx, period, stage);
+  opts.log.debug({ file, seconds: +((performance.now() - finalizeStarted) / 1000).toFixed(2) }, 'moved from staging');
   const counts: SourceCounts = {
     rows_read: read,
     rows_loaded: read - refused - refusedLater,

@@ -94,27 +94,28 @@ export const civilAffairs: SourceDefinition<RosterRow> = {
   async finalize({ db }, period, stage) {
     // A person can belong to one household only: the first row wins, later ones are refused
     // with a pointer to the first (a roster that lists someone twice needs fixing at the source).
+    // The people listed twice come from a hash aggregate, not a sort of the whole roster.
     const refused = await sql<{ n: number }>`
-      with ranked as (
-        select s.*, first_value(household_id) over w as first_household, first_value(line) over w as first_line,
-               row_number() over w as nth
-        from ${sql.table(stage)} s
-        window w as (partition by id18 order by line)
+      with twice as materialized (
+        select id18, min(line) as first_line from ${sql.table(stage)} group by id18 having count(*) > 1
       ), dup as (
         insert into rejected_row (period, source, line, column_name, reason, raw)
-        select ${period}, 'civil-affairs', line, 'id_number',
-               'person already listed on line ' || first_line || ' (household ' || first_household || '); a person belongs to one household',
-               jsonb_build_object('household_id', household_id, 'name', name)
-        from ranked where nth > 1
+        select ${period}, 'civil-affairs', s.line, 'id_number',
+               'person already listed on line ' || t.first_line || ' (household ' || f.household_id || '); a person belongs to one household',
+               jsonb_build_object('household_id', s.household_id, 'name', s.name)
+        from ${sql.table(stage)} s
+        join twice t on t.id18 = s.id18 and s.line > t.first_line
+        join ${sql.table(stage)} f on f.id18 = t.id18 and f.line = t.first_line
         returning 1
       ), kept as (
         insert into roster_member
-        select period, line, household_id, id18, name, relation, region_code, hukou_type, assistance, monthly_income,
-               employment, address, phone, birth_date, sex
-        from ranked where nth = 1
-        returning 1
+        select s.period, s.line, s.household_id, s.id18, s.name, s.relation, s.region_code, s.hukou_type, s.assistance,
+               s.monthly_income, s.employment, s.address, s.phone, s.birth_date, s.sex
+        from ${sql.table(stage)} s
+        left join twice t on t.id18 = s.id18
+        where t.id18 is null or s.line = t.first_line
       )
-      select (select count(*) from dup)::int as n, (select count(*) from kept)::int as kept
+      select (select count(*) from dup)::int as n
     `.execute(db);
     return refused.rows[0]?.n ?? 0;
   },

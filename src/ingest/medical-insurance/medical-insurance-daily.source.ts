@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { SourceDefinition } from '../source.js';
-import { flagClaimsInFile, medicalInsurance, type ClaimRow } from './medical-insurance.source.js';
+import { flagClaimsInFile, latestInFile, medicalInsurance, type ClaimRow } from './medical-insurance.source.js';
 
 /**
  * The same claims, settled one day, sent the next night (`<inbox>/daily/YYYY-MM-DD/medical-insurance.csv`):
@@ -17,7 +17,7 @@ export const medicalInsuranceDaily: SourceDefinition<ClaimRow> = {
     // a claim sent twice in one night's file: the later line is the correction
     await sql`
       insert into daily_claim
-      select distinct on (claim_id) * from ${sql.table(stage)} order by claim_id, line desc
+      select s.* from ${latestInFile(stage)}
     `.execute(db);
     return 0;
   },

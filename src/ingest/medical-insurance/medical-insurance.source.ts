@@ -34,12 +34,19 @@ export type ClaimRow = z.infer<ReturnType<typeof claimRow>>;
  * `period` is what the rows are filed under: the month, or the day of a daily delta.
  */
 export async function flagClaimsInFile(db: Kysely<Database>, period: string, stage: string): Promise<void> {
+  // the claim ids sent more than once come from a hash aggregate: a month's file is not sorted
+  // by claim (a sort of a city's claims cost seconds) to find the few that repeat
   await sql`
-    with repeated as (
+    with resent as materialized (
+      select claim_id from ${sql.table(stage)} group by claim_id having count(*) > 1
+    ), repeated as (
       insert into quality_issue (period, source, line, kind, detail)
       select ${period}, 'medical-insurance', line, 'claim_resent_in_file',
              'claim ' || claim_id || ' appears again on line ' || next_line || ', which replaces this one'
-      from (select claim_id, line, lead(line) over (partition by claim_id order by line) as next_line from ${sql.table(stage)}) s
+      from (
+        select claim_id, line, lead(line) over (partition by claim_id order by line) as next_line
+        from ${sql.table(stage)} where claim_id in (select claim_id from resent)
+      ) s
       where next_line is not null
     )
     -- kept, but a department that cannot add up deserves a look
@@ -51,6 +58,17 @@ export async function flagClaimsInFile(db: Kysely<Database>, period: string, sta
     where abs(out_of_pocket - (total_cost - fund_paid - coalesce(assistance_paid, 0))) > 0.01
   `.execute(db);
 }
+
+/**
+ * The staged claims without the versions a later line of the same file replaces (`alias.*` of
+ * the stage, joined to `resent`): for an insert, with no sort of the whole file.
+ */
+export const latestInFile = (stage: string) => sql`
+  ${sql.table(stage)} s
+  left join (select claim_id, max(line) as last_line from ${sql.table(stage)} group by claim_id having count(*) > 1) resent
+    using (claim_id)
+  where resent.claim_id is null or s.line = resent.last_line
+`;
 
 export const medicalInsurance: SourceDefinition<ClaimRow> = {
   id: 'medical-insurance',
@@ -103,10 +121,9 @@ export const medicalInsurance: SourceDefinition<ClaimRow> = {
     await sql`
       insert into claim (claim_id, received_period, line, id18, name, settled_on, inpatient, total_cost, fund_paid,
                          assistance_paid, out_of_pocket, birth_date, sex)
-      select distinct on (claim_id) claim_id, received_period, line, id18, name, settled_on, inpatient, total_cost,
-             fund_paid, assistance_paid, out_of_pocket, birth_date, sex
-      from ${sql.table(stage)}
-      order by claim_id, line desc
+      select claim_id, s.received_period, s.line, s.id18, s.name, s.settled_on, s.inpatient, s.total_cost,
+             s.fund_paid, s.assistance_paid, s.out_of_pocket, s.birth_date, s.sex
+      from ${latestInFile(stage)}
     `.execute(db);
     return 0;
   },

@@ -1,21 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
-import { auditCommand } from './commands/audit.js';
-import { diffCommand } from './commands/diff.js';
-import { explainCommand } from './commands/explain.js';
-import { exportCommand } from './commands/export.js';
-import { migrateCommand } from './commands/migrate.js';
-import { purgeCommand } from './commands/purge.js';
-import { replayCommand } from './commands/replay.js';
-import { reportCommand } from './commands/report.js';
-import { reviewCommand } from './commands/review.js';
-import { calibrateCommand } from './commands/calibrate.js';
-import { qualityCommand } from './commands/quality.js';
-import { visitsImportCommand } from './commands/visits.js';
-import { nightlyCommand } from './commands/nightly.js';
-import { runCommand } from './commands/run.js';
-import { runsCommand } from './commands/runs.js';
-import { scheduleCommand } from './commands/schedule.js';
 import type { GlobalOptions } from './context.js';
 import { ExitCode, exitCodeFor, exitCodeHelp, ReplayDiffers, SafetynetError } from './errors.js';
 import { createLogger } from './log.js';
@@ -23,6 +7,8 @@ import { createLogger } from './log.js';
 /**
  * The `safetynet` command line. This file only registers commands; each command is a plain
  * function in src/commands/, and `main` is the one place that turns errors into exit codes.
+ * A command's module is imported when it runs: the monthly run does not carry the workbook and
+ * chart libraries of `export` and `report` in its memory (issue 5: Node under 300 MB).
  */
 
 const ENV_HELP = `
@@ -76,7 +62,7 @@ Examples:
   safetynet run --inbox /data/inbox --period 2026-10 --json
 ${exitCodeHelp}`)
     .action(async (opts, cmd: Command) => {
-      await runCommand({ ...globals(cmd), ...opts }, logger(cmd));
+      await (await import('./commands/run.js')).runCommand({ ...globals(cmd), ...opts }, logger(cmd));
     });
 
   program
@@ -105,7 +91,7 @@ a file is put in place only once its audit row is committed.
 Text cells that a spreadsheet would run as a formula are prefixed with an apostrophe.
 ${exitCodeHelp}`)
     .action(async (opts, cmd: Command) => {
-      await exportCommand({ ...globals(cmd), ...opts }, logger(cmd));
+      await (await import('./commands/export.js')).exportCommand({ ...globals(cmd), ...opts }, logger(cmd));
     });
 
   program
@@ -117,7 +103,7 @@ ${exitCodeHelp}`)
 Exits 0 when every list matches, 6 with a diff when one differs.
 ${exitCodeHelp}`)
     .action(async (dir: string, opts, cmd: Command) => {
-      await replayCommand({ ...globals(cmd), ...opts, dir }, logger(cmd));
+      await (await import('./commands/replay.js')).replayCommand({ ...globals(cmd), ...opts, dir }, logger(cmd));
     });
 
   program
@@ -131,7 +117,7 @@ files have not all arrived is recorded as waiting and retried at the next tick. 
 stop the process; the current run rolls back and is redone at the next start.
 ${exitCodeHelp}`)
     .action(async (opts, cmd: Command) => {
-      await scheduleCommand({ ...globals(cmd), ...opts }, logger(cmd));
+      await (await import('./commands/schedule.js')).scheduleCommand({ ...globals(cmd), ...opts }, logger(cmd));
     });
 
   program
@@ -142,7 +128,7 @@ ${exitCodeHelp}`)
     .option('--json', 'one JSON object per line')
     .addHelpText('after', `\n${exitCodeHelp}`)
     .action(async (opts, cmd: Command) => {
-      await runsCommand({ ...globals(cmd), ...opts }, logger(cmd));
+      await (await import('./commands/runs.js')).runsCommand({ ...globals(cmd), ...opts }, logger(cmd));
     });
 
   program
@@ -156,7 +142,7 @@ Only aggregates: no name, no ID number. Opens on a locked-down office PC: no scr
 Example: safetynet report --period 2026-10 --lang zh --out report-2026-10.html
 ${exitCodeHelp}`)
     .action(async (opts, cmd: Command) => {
-      process.stdout.write(`${await reportCommand({ ...globals(cmd), ...opts }, logger(cmd))}\n`);
+      process.stdout.write(`${await (await import('./commands/report.js')).reportCommand({ ...globals(cmd), ...opts }, logger(cmd))}\n`);
     });
 
   program
@@ -169,7 +155,7 @@ ${exitCodeHelp}`)
     .option('--region <code>', 'region scope, when neither SAFETYNET_REGION nor the config\'s access.region sets one (which it may only narrow)')
     .addHelpText('after', `\n${exitCodeHelp}`)
     .action(async (householdId: string, opts, cmd: Command) => {
-      await explainCommand({ ...globals(cmd), ...opts, householdId }, logger(cmd));
+      await (await import('./commands/explain.js')).explainCommand({ ...globals(cmd), ...opts, householdId }, logger(cmd));
     });
 
   program
@@ -185,7 +171,7 @@ stay those of the config they were run with. Example:
 ${exitCodeHelp}`)
     .action(async (opts, cmd: Command) => {
       const all = globals(cmd) as GlobalOptions & { period: string; top?: number; json?: boolean };
-      await diffCommand({ ...all, ...opts, with: all.config ?? '' }, logger(cmd));
+      await (await import('./commands/diff.js')).diffCommand({ ...all, ...opts, with: all.config ?? '' }, logger(cmd));
     });
 
   program
@@ -210,7 +196,7 @@ Examples:
   safetynet review --period 2026-10 --refuse health:7
 ${exitCodeHelp}`)
     .action(async (opts, cmd: Command) => {
-      await reviewCommand({ ...globals(cmd), ...opts }, logger(cmd));
+      await (await import('./commands/review.js')).reviewCommand({ ...globals(cmd), ...opts }, logger(cmd));
     });
 
   const visits = program.command('visits').description('what the street workers found at the door: import their visit reports');
@@ -231,7 +217,7 @@ covered from the visit on.
 Example: safetynet visits import reports/2026-10-street-003.xlsx
 ${exitCodeHelp}`)
     .action(async (file: string, opts, cmd: Command) => {
-      await visitsImportCommand({ ...globals(cmd), ...opts, file }, logger(cmd));
+      await (await import('./commands/visits.js')).visitsImportCommand({ ...globals(cmd), ...opts, file }, logger(cmd));
     });
 
   program
@@ -251,7 +237,7 @@ Examples:
   safetynet export --urgent --since 2026-11-01 --out urgent.csv
 ${exitCodeHelp}`)
     .action(async (opts, cmd: Command) => {
-      await nightlyCommand({ ...globals(cmd), ...opts }, logger(cmd));
+      await (await import('./commands/nightly.js')).nightlyCommand({ ...globals(cmd), ...opts }, logger(cmd));
     });
 
   program
@@ -263,7 +249,7 @@ ${exitCodeHelp}`)
 Example: safetynet quality --period 2026-09
 ${exitCodeHelp}`)
     .action(async (opts, cmd: Command) => {
-      await qualityCommand({ ...globals(cmd), ...opts }, logger(cmd));
+      await (await import('./commands/quality.js')).qualityCommand({ ...globals(cmd), ...opts }, logger(cmd));
     });
 
   program
@@ -282,7 +268,7 @@ Example: safetynet calibrate --out proposed.json && safetynet diff --period 2026
 ${exitCodeHelp}`)
     .action(async (opts, cmd: Command) => {
       const all = globals(cmd) as GlobalOptions;
-      await calibrateCommand({ ...all, ...opts }, logger(cmd));
+      await (await import('./commands/calibrate.js')).calibrateCommand({ ...all, ...opts }, logger(cmd));
     });
 
   program
@@ -293,7 +279,7 @@ ${exitCodeHelp}`)
     .option('--json', 'one JSON object per line')
     .addHelpText('after', `\n${exitCodeHelp}`)
     .action(async (opts, cmd: Command) => {
-      await auditCommand({ ...globals(cmd), ...opts }, logger(cmd));
+      await (await import('./commands/audit.js')).auditCommand({ ...globals(cmd), ...opts }, logger(cmd));
     });
 
   program
@@ -343,7 +329,7 @@ Examples:
   SAFETYNET_BATCH_PASSWORD=… SAFETYNET_EXPORTER_PASSWORD=… DATABASE_URL=postgres://admin@db/safetynet safetynet migrate --create-roles
 ${exitCodeHelp}`)
     .action(async (opts, cmd: Command) => {
-      await migrateCommand({ ...globals(cmd), ...opts }, logger(cmd));
+      await (await import('./commands/migrate.js')).migrateCommand({ ...globals(cmd), ...opts }, logger(cmd));
     });
 
   program
@@ -361,7 +347,7 @@ Examples:
   safetynet purge --before 2024-11
 ${exitCodeHelp}`)
     .action(async (opts, cmd: Command) => {
-      await purgeCommand({ ...globals(cmd), ...opts }, logger(cmd));
+      await (await import('./commands/purge.js')).purgeCommand({ ...globals(cmd), ...opts }, logger(cmd));
     });
 
   return program;

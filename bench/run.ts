@@ -9,8 +9,9 @@
  *   - wall seconds and Node's peak RSS of the backfill period (12 months of claims) and of an
  *     ordinary later month, split by stage (pull, clear, ingest per source, identity rescue,
  *     analyze, link, score, list + commit), from the run's own log lines;
- *   - the DuckDB peer (bench/duckdb-peer.ts: the same aggregates and ranking over the same CSVs)
- *     when @duckdb/node-api is installed, and the ratio;
+ *   - the DuckDB peer (bench/duckdb-peer.ts: the same validation, aggregates and ranking of the
+ *     backfill period over the same CSVs, @duckdb/node-api pinned as a devDependency, as many
+ *     threads as cores and a 2GB memory limit), its counts beside Safetynet's, and the ratio;
  *   - with several sizes (`--households 250000,1000000`), how time and memory grow;
  *   - statements slower than --slow-ms, captured from PostgreSQL's log;
  *   - the database's largest tables after the run (what a city costs on disk).
@@ -131,7 +132,21 @@ interface WorkerResult {
   psql: { path: string; version: string } | { missing: string };
   runs: PeriodResult[];
   copies: CopyResult[];
-  duckdb: { seconds: number; households: number; listed: number; version?: string } | { skipped: string };
+  duckdb:
+    | {
+        seconds: number;
+        /** the part of `seconds` spent transcoding GB18030 files to UTF-8 (DuckDB reads UTF-8 only) */
+        transcodeSeconds?: number;
+        households: number;
+        listed: number;
+        notOnRoster?: number;
+        rowsRejected?: number;
+        threads?: number;
+        memory?: string;
+        rssMiB?: number;
+        version?: string;
+      }
+    | { skipped: string };
   slow: { period: string; ms: number; statement: string }[];
   /** the largest tables after the run, and the whole database */
   sizes: { table: string; rows: number; mib: number }[];
@@ -501,10 +516,21 @@ function report(r: WorkerResult): { lines: string[]; checks: { what: string; val
   // duckdb
   let duckRatio: number | null = null;
   if ('seconds' in r.duckdb) {
-    duckRatio = backfill.seconds / r.duckdb.seconds;
+    const d = r.duckdb;
+    duckRatio = backfill.seconds / d.seconds;
+    const rejected = CITY_SOURCES.reduce((n, s) => n + (backfill.sources[s]?.rows_rejected ?? 0), 0);
     lines.push(
-      `DuckDB peer${r.duckdb.version ? ` ${r.duckdb.version}` : ''} (load, validate, aggregate, score, rank ${backfill.period}): ${r.duckdb.seconds} s, ` +
-        `${thousands(r.duckdb.households)} households, ${thousands(r.duckdb.listed)} listed; Safetynet's backfill / DuckDB = ${duckRatio.toFixed(2)}x`,
+      `DuckDB peer${d.version ? ` ${d.version}` : ''}${d.threads ? ` (${d.threads} threads, memory limit ${d.memory})` : ''}, ` +
+        `load, validate, aggregate, score, rank ${backfill.period}: ${d.seconds} s` +
+        (d.transcodeSeconds ? ` (${d.transcodeSeconds} s of it transcoding GB18030 to UTF-8)` : '') +
+        (d.rssMiB ? `, peak RSS ${d.rssMiB} MiB` : '') +
+        `; Safetynet's backfill / DuckDB = ${duckRatio.toFixed(2)}x`,
+    );
+    lines.push(
+      `  counts, DuckDB against Safetynet: households ${thousands(d.households)} / ${thousands(backfill.households)}` +
+        (d.notOnRoster !== undefined ? `, not on roster ${thousands(d.notOnRoster)} / ${thousands(backfill.notOnRoster)}` : '') +
+        `, listed ${thousands(d.listed)} / ${thousands(backfill.warnings)}` +
+        (d.rowsRejected !== undefined ? `, rows rejected ${thousands(d.rowsRejected)} / ${thousands(rejected)}` : ''),
     );
   } else {
     lines.push(`DuckDB peer: skipped (${r.duckdb.skipped})`);

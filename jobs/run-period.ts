@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { LoadedConfig } from '../src/config/load-config.js';
 import { crashPoint } from '../src/crash-point.js';
 import type { DatabaseHandle } from '../src/db/connect.js';
+import { buildWindowClaims } from '../src/db/latest-claims.js';
 import { withTransaction } from '../src/db/transaction.js';
 import { ExtractsMissing, PeriodLocked, SafetynetError } from '../src/errors.js';
 import { ingestSource, type SourceCounts } from '../src/ingest/ingest-source.js';
@@ -149,13 +150,15 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
       crashPoint('after-ingest');
 
       t = performance.now();
-      const link = await linkHouseholds(tx, period);
+      // the window's claims once, for the link and the facts both
+      const claims = await buildWindowClaims(tx, period);
+      const link = await linkHouseholds(tx, period, claims);
       await sql`analyze household, member`.execute(tx.db);
       crashPoint('after-link');
       runLog.info({ households: link.households, not_on_roster: link.notOnRoster, seconds: seconds(t) }, 'linked');
 
       t = performance.now();
-      const score = await scoreHouseholds(tx, period, config.config);
+      const score = await scoreHouseholds(tx, period, config.config, claims);
       runLog.info({ ...score, seconds: seconds(t) }, 'scored');
       if (score.default_standard > 0) {
         runLog.warn(

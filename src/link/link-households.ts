@@ -1,7 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Tx } from '../db/transaction.js';
-import { latestClaims } from '../db/latest-claims.js';
-import { claimsWindowStart, isoDate, periodEnd } from '../period.js';
+import { windowClaims } from '../db/latest-claims.js';
 
 export interface LinkCounts {
   households: number;
@@ -12,10 +11,10 @@ export interface LinkCounts {
  * Joins the period's people into households on their canonical ID number. The civil-affairs
  * roster defines households; anyone the other departments know but the roster does not becomes
  * a one-person household flagged "not on roster", so no one is lost between departments.
+ * `claims` are the claims of the period's 12-month window (`windowClaims`, or the temp table
+ * `buildWindowClaims` made of it).
  */
-export async function linkHouseholds(tx: Tx, period: string): Promise<LinkCounts> {
-  const end = isoDate(periodEnd(period));
-  const windowStart = claimsWindowStart(period);
+export async function linkHouseholds(tx: Tx, period: string, claims: RawBuilder<unknown> = windowClaims(period)): Promise<LinkCounts> {
   await sql`
     insert into household (period, household_id, on_roster, region_code, hukou_type, assistance, monthly_income,
                            head_id18, head_name, members, address, phone)
@@ -68,8 +67,7 @@ export async function linkHouseholds(tx: Tx, period: string): Promise<LinkCounts
       union all
       select id18, name, birth_date, sex, 2, line from diagnosis where period = ${period}
       union all
-      select id18, name, birth_date, sex, 3, line from ${latestClaims(period)} latest_claim
-      where settled_on >= ${windowStart}::date and settled_on <= ${end}::date
+      select id18, name, birth_date, sex, 3, line from ${claims} window_claim
     ), person as (
       select distinct on (id18) id18, name, birth_date, sex
       from seen

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { SafetynetConfig } from '../config/schema.js';
 import type { Tx } from '../db/transaction.js';
-import { latestClaims } from '../db/latest-claims.js';
+import { windowClaims } from '../db/latest-claims.js';
 import { addMonths, claimsWindowStart, isoDate, periodEnd } from '../period.js';
 
 /**
@@ -19,7 +19,15 @@ export interface FactsWindow {
   households: string;
 }
 
-export async function buildHouseholdFacts(tx: Tx, period: string, previous: string | null, cfg: SafetynetConfig, window?: FactsWindow): Promise<void> {
+export async function buildHouseholdFacts(
+  tx: Tx,
+  period: string,
+  previous: string | null,
+  cfg: SafetynetConfig,
+  window?: FactsWindow,
+  /** the period's window claims already kept by the run (`buildWindowClaims`); a night's window brings its own */
+  periodClaims?: RawBuilder<unknown>,
+): Promise<void> {
   const end = window?.asOf ?? isoDate(periodEnd(period));
   const windowStart = claimsWindowStart(end.slice(0, 7));
   const only = window ? sql`and household_id in (select household_id from ${sql.table(window.households)})` : sql``;
@@ -47,7 +55,7 @@ export async function buildHouseholdFacts(tx: Tx, period: string, previous: stri
       select id18, count(*) filter (where inpatient)::int as stays, sum(out_of_pocket) as oop,
              coalesce(sum(out_of_pocket) filter (where settled_on >= ${recentStart}::date), 0) as recent_oop,
              max(settled_on) filter (where inpatient) as last_inpatient_on
-      from ${window?.claims ?? latestClaims(period)} latest_claim
+      from ${window?.claims ?? periodClaims ?? windowClaims(period)} latest_claim
       where settled_on >= ${windowStart}::date and settled_on <= ${end}::date
       group by id18
     ), person as (

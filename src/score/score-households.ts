@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { SafetynetConfig } from '../config/schema.js';
+import { copyRows } from '../db/copy.js';
 import { previousSucceededPeriod } from '../db/runs.js';
 import type { Tx } from '../db/transaction.js';
 import { scoreHousehold } from '../../scoring/combine.js';
@@ -17,6 +18,13 @@ export interface ScoreCounts {
 }
 
 const BATCH = 5000;
+
+/** the temp table `scored`, in the order of its columns */
+const SCORED_COLUMNS = [
+  'household_id', 'total', 'tier', 'on_list', 'covered', 'age_structure', 'economic', 'health', 'disability',
+  'medical_burden', 'labour_capacity', 'reasons', 'route', 'route_rule', 'route_rule_zh', 'review_reasons',
+  'rescued_links', 'covered_by_visit', 'visit_notes', 'cooled_down',
+];
 
 
 export interface FactsRow {
@@ -111,9 +119,9 @@ function routeAndReview(facts: HouseholdFacts, total: number, onList: boolean, c
   return { route, review };
 }
 
-export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConfig): Promise<ScoreCounts> {
+export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConfig, claims?: RawBuilder<unknown>): Promise<ScoreCounts> {
   const previous = await previousSucceededPeriod(tx.db, period);
-  await buildHouseholdFacts(tx, period, previous, cfg);
+  await buildHouseholdFacts(tx, period, previous, cfg, undefined, claims);
 
   // scores land in a temp table first, so that household_score is written once, ranked and
   // compared with the previous period in one statement (no updates over a whole city)
@@ -148,23 +156,21 @@ export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConf
         ...routeAndReview(effective, score.total, visit.onList, visit.cooledDown, cfg),
       };
     });
-    const col = <T>(f: (s: (typeof scores)[number]) => T) => scores.map(f);
-    await sql`
-      insert into scored
-      select * from unnest(
-        ${col((s) => s.row.household_id)}::text[], ${col((s) => s.score.total)}::numeric[], ${col((s) => s.score.tier)}::text[],
-        ${col((s) => s.score.onList)}::boolean[], ${col((s) => s.covered)}::boolean[],
-        ${col((s) => s.score.dimensions.age_structure)}::numeric[], ${col((s) => s.score.dimensions.economic)}::numeric[],
-        ${col((s) => s.score.dimensions.health)}::numeric[], ${col((s) => s.score.dimensions.disability)}::numeric[],
-        ${col((s) => s.score.dimensions.medical_burden)}::numeric[], ${col((s) => s.score.dimensions.labour_capacity)}::numeric[],
-        ${col((s) => JSON.stringify(s.score.reasons))}::jsonb[],
-        ${col((s) => s.route?.route ?? null)}::text[], ${col((s) => s.route?.rule ?? null)}::text[],
-        ${col((s) => s.route?.ruleZh ?? null)}::text[], ${col((s) => JSON.stringify(s.review))}::jsonb[],
-        ${col((s) => s.row.rescued_links)}::integer[],
-        ${col((s) => s.visit.coveredByVisit)}::text[], ${col((s) => JSON.stringify(s.visit.notes))}::jsonb[],
-        ${col((s) => s.visit.cooledDown)}::boolean[]
-      )
-    `.execute(tx.db);
+    // COPY, not unnest arrays: the arrays' literals (jsonb in text[] quoting) cost more to
+    // build in Node and to parse in the server than the scoring itself (measured at 100k
+    // households: 5.0 s of unnest inserts against 1.4 s of scoring)
+    await copyRows(
+      tx.client,
+      'scored',
+      SCORED_COLUMNS,
+      scores.map((s) => [
+        s.row.household_id, s.score.total, s.score.tier, s.score.onList, s.covered,
+        s.score.dimensions.age_structure, s.score.dimensions.economic, s.score.dimensions.health,
+        s.score.dimensions.disability, s.score.dimensions.medical_burden, s.score.dimensions.labour_capacity,
+        JSON.stringify(s.score.reasons), s.route?.route ?? null, s.route?.rule ?? null, s.route?.ruleZh ?? null,
+        JSON.stringify(s.review), s.row.rescued_links, s.visit.coveredByVisit, JSON.stringify(s.visit.notes), s.visit.cooledDown,
+      ]),
+    );
     scored += rows.length;
     after = rows[rows.length - 1]!.household_id;
   }

@@ -55,6 +55,7 @@ const benchDir = join(root, 'bench');
  * transpiled sources and source maps, which add ~80 MiB to any process.
  */
 const compiledWorker = join(root, 'dist/bench/run.js');
+const HEAP_CAP = '--max-old-space-size=160';
 
 // ------------------------------------------------------------------------------------------
 // arguments
@@ -642,7 +643,8 @@ async function orchestrate(): Promise<number> {
   try {
     for (const households of sizes) {
       const resultFile = join(scratch, `${households}.json`);
-      const self = existsSync(compiledWorker) ? [compiledWorker] : ['--import', 'tsx', fileURLToPath(import.meta.url)];
+      // with the heap cap the Dockerfile and bin/safetynet.js give the CLI (NODE_OPTIONS, shebang)
+      const self = [HEAP_CAP, ...(existsSync(compiledWorker) ? [compiledWorker] : ['--import', 'tsx', fileURLToPath(import.meta.url)])];
       const args = [...self, '--worker', '--households', String(households), '--periods', String(periods),
         '--seed', String(seed), '--slow-ms', String(slowMs), '--result', resultFile, ...(keep ? ['--keep', keep] : []),
         ...pgSettings.flatMap((x) => ['--pg', `${x.name}=${x.value}`])];

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-old-space-size=160
 // The `safetynet` command. `npm ci` builds dist/ (the prepare script); without it, say how.
 import { existsSync } from 'node:fs';
 

@@ -67,11 +67,12 @@ export function notAfter<R extends Record<string, unknown>>(column: keyof R & st
 /** NFKC (full-width digits and letters become ASCII), trimmed; '' becomes undefined. */
 export function clean(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  // ASCII is its own NFKC form: most fields skip the normaliser (this runs for every field)
-  const v = (NON_ASCII.test(raw) ? raw.normalize('NFKC') : raw).trim();
+  // ASCII and the CJK unified ideographs are their own NFKC form: names and addresses skip the
+  // normaliser (this runs for every field of every row)
+  const v = (NEEDS_NFKC.test(raw) ? raw.normalize('NFKC') : raw).trim();
   return v === '' ? undefined : v;
 }
-const NON_ASCII = /[^\x00-\x7f]/;
+const NEEDS_NFKC = /[^\x00-\x7f\u3400-\u4dbf\u4e00-\u9fff]/;
 
 /**
  * A refused value as a message quotes it: cut to a readable length, and with any run of 9 or

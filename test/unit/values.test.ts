@@ -73,3 +73,13 @@ describe('the 12-month claims window', () => {
     expect(claimsWindowStart('2024-12')).toBe('2024-01-01');
   });
 });
+
+describe('clean() skips NFKC only where it changes nothing', () => {
+  it('every ASCII character and CJK unified ideograph (and extension A) is its own NFKC form', () => {
+    const unstable: number[] = [];
+    for (const [from, to] of [[0x00, 0x7f], [0x3400, 0x4dbf], [0x4e00, 0x9fff]] as const) {
+      for (let c = from; c <= to; c++) if (String.fromCharCode(c).normalize('NFKC') !== String.fromCharCode(c)) unstable.push(c);
+    }
+    expect(unstable).toEqual([]);
+  });
+});

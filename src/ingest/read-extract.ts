@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import iconv from 'iconv-lite';
 import { ExtractRejected } from '../errors.js';
 import { CsvRecords, QuoteNotClosed } from './csv-records.js';
 
@@ -109,6 +110,19 @@ function contradiction(sample: { bytes: Buffer; whole: boolean }, declared: Extr
   return null;
 }
 
+/**
+ * The platform's decoder (native, several times faster than a JavaScript one); iconv-lite's
+ * where Node was built without full ICU and knows no GB18030 (official builds have it).
+ */
+function decoderFor(encoding: ExtractEncoding): { decode(chunk?: Buffer, opts?: { stream?: boolean }): string } {
+  try {
+    return new TextDecoder(encoding);
+  } catch {
+    const iconvDecoder = iconv.getDecoder(encoding);
+    return { decode: (chunk) => (chunk ? iconvDecoder.write(chunk) : (iconvDecoder.end() ?? '')) };
+  }
+}
+
 export async function openExtract(path: string, file: string, declared?: ExtractEncoding): Promise<OpenedExtract> {
   const sample = await readSample(path);
   const contradicted = contradiction(sample, declared);
@@ -119,7 +133,7 @@ export async function openExtract(path: string, file: string, declared?: Extract
   const hash = createHash('sha256');
   // not fatal: bytes that do not decode become U+FFFD, and the rows holding them are rejected
   // alone (ingest-source.ts); a UTF-8 BOM is dropped by the decoder
-  const decoder = new TextDecoder(encoding);
+  const decoder = decoderFor(encoding);
   const splitter = new CsvRecords();
 
   async function* decoded(): AsyncGenerator<ExtractRecord[]> {

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ExtractRejected } from '../../src/errors.js';
 import { mapHeader } from '../../src/ingest/ingest-source.js';
 import { civilAffairs } from '../../src/ingest/civil-affairs/civil-affairs.source.js';
@@ -85,5 +85,32 @@ describe('matching headers', () => {
 
   it('refuses a file that gives the same column twice', () => {
     expect(() => mapHeader(['姓名', 'name'], civilAffairs.columns, 'f.csv')).toThrow(/columns "姓名" and "name" are both name/);
+  });
+});
+
+describe('a Node without full ICU', () => {
+  it('reads GB18030 with iconv-lite when the platform decoder does not know it, to the same records', async () => {
+    const text = `${chinese}H3,"多行\r\n地址",\uFFFD\r\n`.replace('\uFFFD', '欧阳');
+    const bytes = Buffer.concat([iconv.encode(text, 'gb18030'), Buffer.from([0x81])]); // and a cut-off byte at the end
+    const native = await all(await file(bytes));
+    const Native = TextDecoder;
+    vi.stubGlobal(
+      'TextDecoder',
+      class extends Native {
+        constructor(label?: string, opts?: TextDecoderOptions) {
+          if (label === 'gb18030') throw new RangeError('The "gb18030" encoding is not supported');
+          super(label, opts);
+        }
+      },
+    );
+    try {
+      const fallback = await all(await file(bytes));
+      expect(fallback.encoding).toBe('gb18030');
+      expect(fallback).toEqual(native);
+      expect(fallback.records.at(-2)!.fields).toEqual(['H3', '多行\r\n地址', '欧阳']);
+      expect(fallback.records.at(-1)!.fields).toEqual(['\uFFFD']); // the cut-off byte, as the native decoder reads it
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });

@@ -98,6 +98,22 @@ export const optionalText = withFast(z.preprocess(clean, text.max(500, 'longer t
   return v !== undefined && v.length > 500 ? SLOW : v;
 });
 
+/**
+ * The required and the optional column of one kind of value, both cleaned first (missing is
+ * 'value is missing', or undefined), each with its fast twin built on `fast` for a present value.
+ */
+function requiredAndOptional<T>(schema: () => z.ZodType<T, string>, fast: (v: string) => T | typeof SLOW) {
+  const required = withFast(z.preprocess(clean, schema()), (raw) => {
+    const v = clean(raw);
+    return v === undefined ? SLOW : fast(v);
+  });
+  const optional = withFast(z.preprocess(clean, schema().optional()), (raw) => {
+    const v = clean(raw);
+    return v === undefined ? undefined : fast(v);
+  });
+  return [required, optional] as const;
+}
+
 // at most 12 digits before the point: the columns are numeric(14,2), and no household earns more
 const MONEY = /^(\d{1,3}(,\d{3}){1,3}|\d{1,12})(\.\d{1,2})?$/;
 
@@ -107,14 +123,7 @@ function money() {
     .transform((s) => Number(s.replaceAll(',', '')));
 }
 const fastMoney = (v: string): number | typeof SLOW => (MONEY.test(v) ? Number(v.includes(',') ? v.replaceAll(',', '') : v) : SLOW);
-export const requiredMoney = withFast(z.preprocess(clean, money()), (raw) => {
-  const v = clean(raw);
-  return v === undefined ? SLOW : fastMoney(v);
-});
-export const optionalMoney = withFast(z.preprocess(clean, money().optional()), (raw) => {
-  const v = clean(raw);
-  return v === undefined ? undefined : fastMoney(v);
-});
+export const [requiredMoney, optionalMoney] = requiredAndOptional(money, fastMoney);
 
 /** A calendar date as YYYY-MM-DD; YYYYMMDD and YYYY/MM/DD (a spreadsheet's habit) are accepted. */
 export function parseDate(s: string): string | null {
@@ -149,14 +158,7 @@ function cachedDate(v: string): string | typeof SLOW {
   }
   return d ?? SLOW;
 }
-export const requiredDate = withFast(z.preprocess(clean, date()), (raw) => {
-  const v = clean(raw);
-  return v === undefined ? SLOW : cachedDate(v);
-});
-export const optionalDate = withFast(z.preprocess(clean, date().optional()), (raw) => {
-  const v = clean(raw);
-  return v === undefined ? undefined : cachedDate(v);
-});
+export const [requiredDate, optionalDate] = requiredAndOptional(date, cachedDate);
 
 const TRUE = new Set(['1', 'y', 'yes', 'true', 't', '是']);
 const FALSE = new Set(['0', 'n', 'no', 'false', 'f', '否']);

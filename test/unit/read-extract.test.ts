@@ -97,7 +97,7 @@ describe('a Node without full ICU', () => {
     vi.stubGlobal(
       'TextDecoder',
       class extends Native {
-        constructor(label?: string, opts?: TextDecoderOptions) {
+        constructor(label?: string, opts?: ConstructorParameters<typeof TextDecoder>[1]) {
           if (label === 'gb18030') throw new RangeError('The "gb18030" encoding is not supported');
           super(label, opts);
         }

@@ -56,6 +56,8 @@ export class CsvRecords {
   private started = false;
   // a record being read across chunks (it holds a quote): its state so far
   private partial: { line: number; fields: string[]; field: string; quoting: boolean; touched: boolean } | null = null;
+  /** where a record waiting for more text must be read again from (a quote or \r at a chunk's end), or -1 */
+  private pendingFrom = -1;
 
   /**
    * Feeds decoded text; returns the records completed by it. `final` marks the end of the text:
@@ -205,7 +207,6 @@ export class CsvRecords {
     this.pendingFrom = at;
     return -1;
   }
-  private pendingFrom = -1;
 
   private emit(r: NonNullable<CsvRecords['partial']>, out: CsvRecord[]): void {
     r.fields.push(r.field);

@@ -13,11 +13,11 @@ export const medicalInsuranceDaily: SourceDefinition<ClaimRow> = {
   tableColumns: ['day', ...medicalInsurance.tableColumns.slice(1)],
   async finalize({ db }, day, stage) {
     // the monthly file's checks, filed under the day
-    await flagClaimsInFile(db, day, stage);
+    const resent = await flagClaimsInFile(db, day, stage);
     // a claim sent twice in one night's file: the later line is the correction
     await sql`
       insert into daily_claim
-      select s.* from ${latestInFile(stage)}
+      select s.* from ${latestInFile(stage, resent)}
     `.execute(db);
     return 0;
   },

@@ -28,24 +28,34 @@ const claimRow = (asOf: Date) =>
   );
 export type ClaimRow = z.infer<ReturnType<typeof claimRow>>;
 
+/** The claims sent more than once in one file, with the line that wins (a temp table of a few rows). */
+export interface ResentInFile {
+  table: string;
+}
+
 /**
  * The checks on one claims file that keep its rows: a claim_id sent again later in the file (the
  * later line replaces it) and an out-of-pocket that is not the difference of the other amounts.
- * `period` is what the rows are filed under: the month, or the day of a daily delta.
+ * `period` is what the rows are filed under: the month, or the day of a daily delta. Returns the
+ * claims sent more than once, for `latestInFile`.
  */
-export async function flagClaimsInFile(db: Kysely<Database>, period: string, stage: string): Promise<void> {
-  // the claim ids sent more than once come from a hash aggregate: a month's file is not sorted
-  // by claim (a sort of a city's claims cost seconds) to find the few that repeat
+export async function flagClaimsInFile(db: Kysely<Database>, period: string, stage: string): Promise<ResentInFile> {
+  // the claim ids sent more than once come from one hash aggregate, kept for the insert: a
+  // month's file is not sorted by claim (a sort of a city's claims costs seconds) to find the few
+  // that repeat
+  const resent = { table: `${stage}_resent` };
   await sql`
-    with resent as materialized (
-      select claim_id from ${sql.table(stage)} group by claim_id having count(*) > 1
-    ), repeated as (
+    create temp table ${sql.table(resent.table)} on commit drop as
+    select claim_id, max(line) as last_line from ${sql.table(stage)} group by claim_id having count(*) > 1
+  `.execute(db);
+  await sql`
+    with repeated as (
       insert into quality_issue (period, source, line, kind, detail)
       select ${period}, 'medical-insurance', line, 'claim_resent_in_file',
              'claim ' || claim_id || ' appears again on line ' || next_line || ', which replaces this one'
       from (
         select claim_id, line, lead(line) over (partition by claim_id order by line) as next_line
-        from ${sql.table(stage)} where claim_id in (select claim_id from resent)
+        from ${sql.table(stage)} where claim_id in (select claim_id from ${sql.table(resent.table)})
       ) s
       where next_line is not null
     )
@@ -57,16 +67,16 @@ export async function flagClaimsInFile(db: Kysely<Database>, period: string, sta
     from ${sql.table(stage)}
     where abs(out_of_pocket - (total_cost - fund_paid - coalesce(assistance_paid, 0))) > 0.01
   `.execute(db);
+  return resent;
 }
 
 /**
- * The staged claims without the versions a later line of the same file replaces (`alias.*` of
- * the stage, joined to `resent`): for an insert, with no sort of the whole file.
+ * The staged claims (alias `s`) without the versions a later line of the same file replaces:
+ * for an insert, with no sort of the whole file.
  */
-export const latestInFile = (stage: string) => sql`
+export const latestInFile = (stage: string, resent: ResentInFile) => sql`
   ${sql.table(stage)} s
-  left join (select claim_id, max(line) as last_line from ${sql.table(stage)} group by claim_id having count(*) > 1) resent
-    using (claim_id)
+  left join ${sql.table(resent.table)} resent using (claim_id)
   where resent.claim_id is null or s.line = resent.last_line
 `;
 
@@ -117,13 +127,13 @@ export const medicalInsurance: SourceDefinition<ClaimRow> = {
              || ' with the same values: was an earlier month''s extract sent again? This month''s claims may be missing'
       where exists (select 1 from ${sql.table(stage)}) and not exists (select 1 from unmatched)
     `.execute(db);
-    await flagClaimsInFile(db, period, stage);
+    const resent = await flagClaimsInFile(db, period, stage);
     await sql`
       insert into claim (claim_id, received_period, line, id18, name, settled_on, inpatient, total_cost, fund_paid,
                          assistance_paid, out_of_pocket, birth_date, sex)
       select claim_id, s.received_period, s.line, s.id18, s.name, s.settled_on, s.inpatient, s.total_cost,
              s.fund_paid, s.assistance_paid, s.out_of_pocket, s.birth_date, s.sex
-      from ${latestInFile(stage)}
+      from ${latestInFile(stage, resent)}
     `.execute(db);
     return 0;
   },

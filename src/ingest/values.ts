@@ -89,15 +89,6 @@ export function quote(value: string): string {
 const str = () => z.string({ error: (iss) => (iss.input === undefined ? 'value is missing' : undefined) });
 const text = str();
 
-export const requiredText = withFast(z.preprocess(clean, text.max(500, 'longer than 500 characters')), (raw) => {
-  const v = clean(raw);
-  return v === undefined || v.length > 500 ? SLOW : v;
-});
-export const optionalText = withFast(z.preprocess(clean, text.max(500, 'longer than 500 characters').optional()), (raw) => {
-  const v = clean(raw);
-  return v !== undefined && v.length > 500 ? SLOW : v;
-});
-
 /**
  * The required and the optional column of one kind of value, both cleaned first (missing is
  * 'value is missing', or undefined), each with its fast twin built on `fast` for a present value.
@@ -113,6 +104,12 @@ function requiredAndOptional<T>(schema: () => z.ZodType<T, string>, fast: (v: st
   });
   return [required, optional] as const;
 }
+
+const MAX_TEXT = 500;
+export const [requiredText, optionalText] = requiredAndOptional(
+  () => text.max(MAX_TEXT, 'longer than 500 characters'),
+  (v) => (v.length > MAX_TEXT ? SLOW : v),
+);
 
 // at most 12 digits before the point: the columns are numeric(14,2), and no household earns more
 const MONEY = /^(\d{1,3}(,\d{3}){1,3}|\d{1,12})(\.\d{1,2})?$/;

@@ -86,6 +86,7 @@ export async function runDay(deps: { database: DatabaseHandle; config: LoadedCon
         file: `daily/${day}/medical-insurance.csv`,
         sha256,
         asOf: new Date(`${day}T00:00:00Z`),
+        home: database.home,
         log: log.child({ source: 'medical-insurance' }),
       });
 

@@ -4,11 +4,13 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../src/config/load-config.js';
 import { crashPoint } from '../src/crash-point.js';
+import { analyzeTables } from '../src/db/analyze-tables.js';
 import type { DatabaseHandle } from '../src/db/connect.js';
 import { buildWindowClaims } from '../src/db/latest-claims.js';
 import { withTransaction } from '../src/db/transaction.js';
 import { ExtractsMissing, PeriodLocked, SafetynetError } from '../src/errors.js';
 import { ingestSource, type SourceCounts } from '../src/ingest/ingest-source.js';
+import { refuseMassRejects } from '../src/ingest/refuse-mass-rejects.js';
 import type { SourceId } from '../src/ingest/source.js';
 import { sources } from '../src/ingest/sources.js';
 import { writeWarningList } from '../src/export/warning-list.js';
@@ -134,14 +136,17 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
       for (const extract of located) {
         const t = performance.now();
         const sourceLog = runLog.child({ source: extract.source });
-        counts[extract.source] = await ingestSource(tx, sources[extract.source], { ...extract, period, log: sourceLog });
+        counts[extract.source] = await ingestSource(tx, sources[extract.source], { ...extract, period, home: database.home, log: sourceLog });
         sourceLog.info({ ...counts[extract.source], seconds: seconds(t) }, 'ingested');
       }
+      // a month of mostly refused rows is a format change, not typos: published, it would drop
+      // the households those rows hold; refusing it keeps the period's previous list
+      await refuseMassRejects(tx, period, located.map((l) => ({ source: l.source, file: l.file, counts: counts[l.source] })), config.config.ingest);
 
       // fresh rows have no statistics until autovacuum sees them, which it cannot inside this
       // transaction; without them the planner picks nested loops that never end on a city
       let t = performance.now();
-      await sql`analyze roster_member, disability, diagnosis, claim`.execute(tx.db);
+      await analyzeTables(tx, ['roster_member', 'disability', 'diagnosis', 'claim'], runLog);
       runLog.info({ seconds: seconds(t) }, 'analyzed');
 
       t = performance.now();
@@ -153,7 +158,7 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
       // the window's claims once, for the link and the facts both
       const claims = await buildWindowClaims(tx, period);
       const link = await linkHouseholds(tx, period, claims);
-      await sql`analyze household, member`.execute(tx.db);
+      await analyzeTables(tx, ['household', 'member'], runLog);
       crashPoint('after-link');
       runLog.info({ households: link.households, not_on_roster: link.notOnRoster, seconds: seconds(t) }, 'linked');
 
@@ -201,10 +206,14 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
       throw err;
     }
     const status = err instanceof SafetynetError && err.exitCode === 3 ? 'refused' : 'failed';
+    // SIGINT/SIGTERM land here too (the transaction's connection is ended, the server stays up
+    // for this), as "interrupted by SIGTERM (exit 143)"; a commit that the cut did not stop
+    // stays succeeded
     await database.db
       .updateTable('run')
       .set({ status, finished_at: new Date(), error: err instanceof Error ? err.message : String(err) })
       .where('run_id', '=', run.run_id)
+      .where('status', '=', 'running')
       .execute()
       .catch((e: unknown) => runLog.error({ err: e }, 'could not record the failed run'));
     runLog.error({ err, status }, 'run did not complete; the previous results of this period are unchanged');

@@ -6,6 +6,8 @@ import type { DatabaseHandle } from '../src/db/connect.js';
 import { ExtractsMissing, PeriodLocked, PullFailed, SafetynetError, UsageError } from '../src/errors.js';
 import { addMonths, previousPeriod } from '../src/period.js';
 import { pullPeriod } from '../src/pull/pull-period.js';
+import { exportsFolder } from '../src/context.js';
+import { completePeriodFiles, writePeriodFiles } from './period-files.js';
 import { recordWaiting, succeededPeriods } from './run-ledger.js';
 import { dueDays, runDay } from './run-day.js';
 import { runPeriod } from './run-period.js';
@@ -55,7 +57,21 @@ export async function tick(deps: SchedulerDeps): Promise<TickReport> {
   const report: TickReport = { succeeded: [], waiting: null, failed: null };
   const database = await deps.openDatabase();
   try {
-    const due = duePeriods(op, (deps.now ?? (() => new Date()))(), await succeededPeriods(database.db));
+    const succeeded = await succeededPeriods(database.db);
+    // the files of a run are the run's end, here as in `run`: those a killed process did not
+    // write are written now, from what it committed
+    const folder = await exportsFolder({ home: deps.home }, config);
+    for (const period of [...succeeded].sort()) {
+      try {
+        await completePeriodFiles(database, folder, [period], log.child({ period }));
+      } catch (err) {
+        if (!(err instanceof SafetynetError)) throw err;
+        log.error({ err, period }, 'could not write the files of a successful run; retried at the next tick');
+        report.failed = { period, error: err.message };
+        return report;
+      }
+    }
+    const due = duePeriods(op, (deps.now ?? (() => new Date()))(), succeeded);
     if (due.length === 0) {
       log.info('nothing due');
       return report;
@@ -68,6 +84,7 @@ export async function tick(deps: SchedulerDeps): Promise<TickReport> {
         if (pulled.missing.length > 0) throw new ExtractsMissing(period, pulled.missing);
         await runPeriod({ database, config, log }, { inbox: pulled.inbox, period });
         report.succeeded.push(period);
+        await writePeriodFiles(database, folder, period, periodLog);
       } catch (err) {
         if (err instanceof ExtractsMissing) {
           await recordWaiting(database.db, period, op.inbox ?? 'pulled', config.version, err.missing);
@@ -156,7 +173,9 @@ export function startScheduler(deps: SchedulerDeps): RunningScheduler {
       });
     return current;
   };
-  const task = cron.schedule(op.schedule, () => run('schedule'), { timezone: op.timezone, noOverlap: true, name: 'safetynet' });
+  // the guard above skips a tick that comes while one runs, and says so in the JSON log; handed
+  // the promise, node-cron would print its own plain-text warning to stderr for each such tick
+  const task = cron.schedule(op.schedule, () => void run('schedule'), { timezone: op.timezone, noOverlap: true, name: 'safetynet' });
   // the night run shares the guard: a month's run and a night's never hold the database together
   const night =
     op.nightlySchedule && op.inbox

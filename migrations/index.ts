@@ -9,4 +9,6 @@ export const migrations: Record<string, Migration> = {
   '0002-routes-and-identity-rescue': m0002,
   '0004-visits-and-urgent-warnings': m0004,
   '0003-roles-and-row-security': await import('./0003-roles-and-row-security.js'),
+  '0005-batch-analyze': await import('./0005-batch-analyze.js'),
+  '0006-export-scope-and-masked-views': await import('./0006-export-scope-and-masked-views.js'),
 };

@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import type { GlobalOptions } from './context.js';
-import { ExitCode, exitCodeFor, exitCodeHelp, ReplayDiffers, SafetynetError } from './errors.js';
+import { ExitCode, exitCodeFor, exitCodeHelp, NotPermitted, ReplayDiffers, SafetynetError, UsageError } from './errors.js';
 import { createLogger } from './log.js';
 
 /**
@@ -151,11 +151,44 @@ ${exitCodeHelp}`)
     .argument('<household_id>', 'the household (as in the list)')
     .requiredOption('--period <YYYY-MM>', 'the period')
     .option('--json', 'one JSON object')
-    .option('--unmasked', 'names, ID numbers and diagnosis codes in clear (logged)')
-    .option('--region <code>', 'region scope, when neither SAFETYNET_REGION nor the config\'s access.region sets one (which it may only narrow)')
-    .addHelpText('after', `\n${exitCodeHelp}`)
+    .option('--unmasked', 'names, ID numbers, birth dates and diagnosis codes in clear (needs --purpose; audited)')
+    .option('--purpose <text>', 'why the card is needed in clear, for the audit log')
+    .option('--operator <name>', 'who asks (default: SAFETYNET_OPERATOR, else the login name)')
+    .option('--region <code>', 'region scope, when neither SAFETYNET_REGION nor the config\'s access.region sets one (which it may only narrow); the rank is on this region\'s list')
+    .addOption(new Option('--lang <lang>', 'language of the card').choices(['en', 'zh']).default('en'))
+    .addHelpText('after', `
+The rank is the household's place on the list as \`export\` numbers it for the same reader and
+--region; a household not on the list says so. Address and phone are in clear for a street's or
+community's own scope (a --region or access scope of 9 or 12 digits) and with --unmasked.
+Examples:
+  safetynet explain WC010 --period 2026-10 --lang zh
+  safetynet explain WC010 --period 2026-10 --region 420106001 --unmasked --purpose "home visit"
+${exitCodeHelp}`)
     .action(async (householdId: string, opts, cmd: Command) => {
       await (await import('./commands/explain.js')).explainCommand({ ...globals(cmd), ...opts, householdId }, logger(cmd));
+    });
+
+  program
+    .command('cards')
+    .description('printable visit cards: one A4 page per listed household of a street, with what to verify at the visit and a block for its outcome')
+    .requiredOption('--period <YYYY-MM>', 'the period (it must have been run)')
+    .requiredOption('--region <code>', 'the street (9 digits) or community (12 digits) whose listed households get a card')
+    .requiredOption('--out <file>', 'the HTML file to write (print it from a browser, on A4)')
+    .addOption(new Option('--lang <lang>', 'language of the cards').choices(['en', 'zh']).default('en'))
+    .option('--unmasked', 'names and ID numbers in clear (needs --purpose; audited)')
+    .option('--purpose <text>', 'why, for the audit log; required with --unmasked')
+    .option('--operator <name>', 'who takes the cards (default: SAFETYNET_OPERATOR, else the login name)')
+    .addHelpText('after', `
+The cards are the list's households in list order, read and audited as an export is (one audit
+row for the batch). Names and ID numbers are masked unless --unmasked; address and phone are in
+clear, as the street's own staff need them for the visit. One self-contained HTML file: no script,
+no network; print it to paper or PDF on A4.
+Examples:
+  safetynet cards --period 2026-10 --region 420106001 --lang zh --out cards-420106001.html
+  chromium --headless --no-pdf-header-footer --print-to-pdf=cards.pdf cards-420106001.html
+${exitCodeHelp}`)
+    .action(async (opts, cmd: Command) => {
+      await (await import('./commands/cards.js')).cardsCommand({ ...globals(cmd), ...opts }, logger(cmd));
     });
 
   program
@@ -184,7 +217,8 @@ ${exitCodeHelp}`)
     .option('--operator <name>', 'who answers (default: SAFETYNET_OPERATOR, else the login name)')
     .option('--note <text>', 'why, kept with the answer')
     .option('--json', 'one JSON object per item')
-    .option('--unmasked', 'names and ID numbers in clear (logged)')
+    .option('--unmasked', 'names and ID numbers in clear (needs --purpose; audited)')
+    .option('--purpose <text>', 'why the list is needed in clear, for the audit log')
     .addHelpText('after', `
 A row rejected for an invalid ID number is linked automatically only when exactly one roster
 person has the same name, birth date and region and a number one wrong digit or one swap of
@@ -269,6 +303,29 @@ ${exitCodeHelp}`)
     .action(async (opts, cmd: Command) => {
       const all = globals(cmd) as GlobalOptions;
       await (await import('./commands/calibrate.js')).calibrateCommand({ ...all, ...opts }, logger(cmd));
+    });
+
+  program
+    .command('access')
+    .description('which database login may export which region: the database holds every exporter login to its grant')
+    .argument('<action>', 'grant, revoke or list')
+    .argument('[login]', 'the database login (grant, revoke)')
+    .option('--region <code>', 'with grant: the 6-digit county, 9-digit street or 12-digit community code the login may export')
+    .option('--note <text>', 'with grant: who this login is, kept with the grant')
+    .option('--json', 'with list: one JSON object per line')
+    .addHelpText('after', `
+An exporter login (a member of safetynet_exporter) sees the households of its granted region and
+nothing else: --region and SAFETYNET_REGION can narrow it, not widen it, and without a grant it
+sees no household. Names, ID numbers, addresses, phones and diagnosis codes stay masked unless
+an export or card is asked --unmasked with a --purpose, which is audited. Needs the owner or an
+admin login (run after \`safetynet migrate --create-roles\`). Examples:
+  safetynet access grant street_a_worker --region 420106001 --note "Zhongnan street office"
+  safetynet access revoke street_a_worker
+  safetynet access list
+${exitCodeHelp}`)
+    .action(async (action: string, login: string | undefined, opts, cmd: Command) => {
+      if (!['grant', 'revoke', 'list'].includes(action)) throw new UsageError(`access: unknown action "${action}" (grant, revoke or list)`);
+      await (await import('./commands/access.js')).accessCommand({ ...globals(cmd), ...opts, action: action as 'grant' | 'revoke' | 'list', login }, logger(cmd));
     });
 
   program
@@ -362,6 +419,9 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       // --help and --version are not errors
       return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (!(err instanceof SafetynetError) && (err as { code?: string } | null)?.code === '42501') {
+      err = new NotPermitted((err as Error).message, { cause: err });
     }
     const code = exitCodeFor(err);
     if (err instanceof ReplayDiffers) {

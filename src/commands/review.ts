@@ -1,5 +1,8 @@
 import type { Logger } from 'pino';
 import { openMigrated, type GlobalOptions } from '../context.js';
+import { createHash } from 'node:crypto';
+import { withTransaction } from '../db/transaction.js';
+import { beginAudit, finishAudit } from '../export/audit-log.js';
 import { operatorName } from '../export/audited-export.js';
 import { UsageError } from '../errors.js';
 import { decideReviewItem, reviewItems } from '../link/identity-review.js';
@@ -8,6 +11,8 @@ export interface ReviewOptions extends GlobalOptions {
   period: string;
   json?: boolean;
   unmasked?: boolean;
+  /** why the list is needed in clear: required with `unmasked`, kept in the audit log */
+  purpose?: string;
   confirm?: string;
   refuse?: string;
   candidate?: number;
@@ -22,6 +27,9 @@ export interface ReviewOptions extends GlobalOptions {
 export async function reviewCommand(opts: ReviewOptions, log: Logger, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   if (opts.confirm && opts.refuse) throw new UsageError('--confirm and --refuse are one answer each: give one');
   if (opts.candidate !== undefined && !opts.confirm) throw new UsageError('--candidate goes with --confirm');
+  if (opts.unmasked && !opts.purpose?.trim()) {
+    throw new UsageError('--unmasked needs --purpose: why names and ID numbers are needed in clear goes into the audit log');
+  }
   const database = await openMigrated(opts, log);
   try {
     const item = opts.confirm ?? opts.refuse;
@@ -42,25 +50,29 @@ export async function reviewCommand(opts: ReviewOptions, log: Logger, out: NodeJ
       );
       return;
     }
-    const items = await reviewItems(database.db, opts.period, { unmasked: opts.unmasked });
-    if (opts.unmasked) {
-      // numbers and names in clear are an export like any other: in the audit log
-      await database.db
-        .insertInto('export_audit')
-        .values({
-          operator: operatorName(opts.operator),
-          purpose: opts.note ?? 'identity review',
-          period: opts.period,
-          format: opts.json ? 'review-json' : 'review-text',
-          filters: JSON.stringify({ review: true }),
-          masked: false,
-          rows: items.length,
-          sha256: '',
-          file: '-',
-        })
-        .execute();
-      log.warn({ period: opts.period }, 'UNMASKED identity review list');
-    }
+    const items = await withTransaction(database.pool, async (tx) => {
+      await tx.client.query('set transaction isolation level repeatable read');
+      // numbers and names in clear are an export like any other: in the audit log, in the
+      // transaction that read them
+      const auditId = opts.unmasked
+        ? await beginAudit(tx.db, {
+            operator: operatorName(opts.operator),
+            purpose: opts.purpose ?? null,
+            period: opts.period,
+            format: opts.json ? 'review-json' : 'review-text',
+            filters: { review: true },
+            masked: false,
+            file: '-',
+          })
+        : null;
+      const read = await reviewItems(tx.db, opts.period, { unmasked: opts.unmasked });
+      if (auditId !== null) {
+        const sha256 = createHash('sha256').update(JSON.stringify(read)).digest('hex');
+        await finishAudit(tx.db, auditId, { rows: read.length, sha256 });
+      }
+      return read;
+    });
+    if (opts.unmasked) log.warn({ period: opts.period, purpose: opts.purpose }, 'UNMASKED identity review list');
     if (opts.json) {
       for (const i of items) out.write(`${JSON.stringify({ period: opts.period, ...i })}\n`);
       return;

@@ -1,12 +1,10 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { runPeriod, type RunSummary } from '../../jobs/run-period.js';
-import { resolveConfig, resolveHome, openMigrated, type GlobalOptions } from '../context.js';
-import { auditedExport } from '../export/audited-export.js';
-import { writeFileAtomically } from '../export/output-file.js';
-import { writeQualityReport } from '../export/quality-report.js';
-import { listCounts, writeWarningList } from '../export/warning-list.js';
+import { completePeriodFiles, writePeriodFiles } from '../../jobs/period-files.js';
+import { exportsFolder, resolveConfig, resolveHome, openMigrated, type GlobalOptions } from '../context.js';
+import { listCounts } from '../export/warning-list.js';
 import { assertPeriod } from '../period.js';
 import { periodsInInbox } from '../pull/inbox.js';
 import { pullPeriod } from '../pull/pull-period.js';
@@ -47,16 +45,13 @@ export async function runCommand(opts: RunCommandOptions, log: Logger, out: Node
   const database = await openMigrated(opts, log);
   const summaries: RunCommandResult['summaries'] = [];
   try {
+    const folder = opts.export !== false ? await exportsFolder(opts, config) : null;
+    // a run killed after an earlier commit left a period succeeded without its files: they
+    // come first, from what was committed, so that a rerun that fails still leaves them whole
+    if (folder) await completePeriodFiles(database, folder, periods, log);
     for (const period of periods) {
       const summary: RunCommandResult['summaries'][number] = await runPeriod({ database, config, log }, { inbox, period });
-      if (opts.export !== false) {
-        const dir = join(resolveHome(opts), 'exports');
-        await mkdir(dir, { recursive: true });
-        summary.warning_list = join(dir, `warning-list-${period}.csv`);
-        await auditedExport(database.pool, { period }, { operator: 'safetynet run', purpose: 'monthly run', format: 'csv', batch: true }, summary.warning_list, writeWarningList, log);
-        summary.quality_report = join(dir, `data-quality-${period}.csv`);
-        await writeFileAtomically(summary.quality_report, (out) => writeQualityReport(database.db, period, out));
-      }
+      if (folder) Object.assign(summary, await writePeriodFiles(database, folder, period, log));
       summaries.push(summary);
       if (opts.json) {
         const { period: p, sources, households_scored, warnings, identity_rescue, warning_list, quality_report } = summary;

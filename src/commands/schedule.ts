@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { startScheduler, tick } from '../../jobs/schedule.js';
 import { openMigrated, resolveConfig, resolveHome, type GlobalOptions } from '../context.js';
+import { untilInterrupted } from '../interrupt.js';
 
 export interface ScheduleOptions extends GlobalOptions {
   /** one tick and exit: for cron(8) or a Kubernetes CronJob instead of a long-running process */
@@ -20,6 +21,10 @@ export async function scheduleCommand(opts: ScheduleOptions, log: Logger): Promi
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return;
   }
-  startScheduler(deps);
-  await new Promise<never>(() => {}); // runs until a signal ends the process
+  const scheduler = startScheduler(deps);
+  // runs until a signal: the current tick's run is cut off and recorded as interrupted, and
+  // src/main.ts exits 130/143
+  const signal = await untilInterrupted();
+  await scheduler.stop();
+  log.info({ signal }, 'scheduler stopped');
 }

@@ -136,10 +136,27 @@ export const defaultConfig: SafetynetConfig = {
     // Gradual exit (渐退) from dibao typically lasts 3-6 months: watch the 6 months after leaving.
     exitWatchMonths: 6,
   },
+  ingest: {
+    // A month whose rejected rows are more than a fifth of a department's file is a format change
+    // (9-digit region codes, swapped columns), not a few typos: published, it would drop the
+    // households those rows hold, so the period is refused and keeps its previous list.
+    maxRejectRate: 0.2,
+    maxRejectRateBySource: {},
+    // A department that usually rejects much gets twice its usual rate (the median of its last
+    // usualPeriods loaded months) before its month is refused: its norm is not news, a doubling is.
+    usualRateMultiple: 2,
+    usualPeriods: 6,
+    // Fewer rejected rows than this are read in minutes in the data-quality report: a tiny file
+    // with two bad rows is not a format change. A file that loads no row at all is refused anyway.
+    minRejectedRows: 20,
+  },
   access: {
     // No scope: where the database roles are set up, an export shows nothing until the operator's
     // street (or county) is configured here, in SAFETYNET_REGION or with --region.
     region: null,
+    // Lists and reports hold people's names and ID numbers: readable by their owner only, unless
+    // a group is named here (e.g. the bureau's "safetynet-readers"), then 0640 for that group.
+    exportGroup: null,
   },
   privacy: {
     // Minimum necessary (PIPL art. 19): the latest run's 12-month claims window plus a year in
@@ -162,5 +179,13 @@ export const defaultConfig: SafetynetConfig = {
     retryDelayMs: 2000,
     // No byte for this long on a download is a dead connection.
     timeoutMs: 60000,
+    // A server that sends a byte now and then never trips the timeout above. A city of 1,000,000
+    // households is ~0.65 GiB of CSV a period (docs/scaling.md), its biggest file under half of
+    // that: 30 minutes lets it come over a 2 Mbit/s link. A try that misses the deadline is
+    // retried like a timeout, so a trickling server costs at most 5 tries x 30 min per file.
+    fileDeadlineMs: 30 * 60 * 1000,
+    // Six times a million-household city's whole period in one file, so no real extract meets
+    // it, and an endless body stops at 4 GiB instead of filling the disk.
+    maxFileBytes: 4 * 1024 ** 3,
   },
 };

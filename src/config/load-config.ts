@@ -46,8 +46,8 @@ export function parseConfig(override: unknown, source = override === undefined ?
     );
   }
   // the version traces a list to its rules: how and when files are fetched, who may read which
-  // street and how long raw data is kept are not part of it
-  const { operation: _operation, access: _access, privacy: _privacy, ...rules } = result.data;
+  // street, how long raw data is kept and when a month is refused are not part of it
+  const { operation: _operation, access: _access, privacy: _privacy, ingest: _ingest, ...rules } = result.data;
   const canonical = JSON.stringify(rules);
   return {
     config: deepFreeze(result.data),

@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { sourceIds } from '../ingest/source.js';
 
 const share = z.number().min(0).max(1);
 const points = z.number().min(0).max(100);
@@ -56,6 +57,10 @@ export const operationSchema = z.strictObject({
   retries: z.int().min(0).max(20),
   retryDelayMs: z.int().min(0),
   timeoutMs: z.int().min(100),
+  /** one try at one file must end within this, however steadily bytes trickle in */
+  fileDeadlineMs: z.int().min(100),
+  /** a fetched file larger than this is refused, and its download stopped there */
+  maxFileBytes: z.int().min(1),
 });
 
 export const configSchema = z
@@ -134,9 +139,20 @@ export const configSchema = z
       temporaryIncomeMultiple: z.number().positive(),
       exitWatchMonths: z.int().min(1).max(24),
     }),
+    /** when a month's extracts are refused whole for their rejected rows (docs/decisions.md) */
+    ingest: z.strictObject({
+      maxRejectRate: share,
+      /** a department's own limit, in place of maxRejectRate */
+      maxRejectRateBySource: z.partialRecord(z.enum(sourceIds), share),
+      usualRateMultiple: z.number().min(1),
+      usualPeriods: z.int().min(1).max(36),
+      minRejectedRows: z.int().min(1),
+    }),
     /** who sees what: the operator's region scope for exports and household cards (docs/privacy.md) */
     access: z.strictObject({
       region: z.string().regex(/^\d{6}(\d{3}){0,2}$/, 'must be a 6-digit county, 9-digit street or 12-digit community code').nullable(),
+      /** a group (name or number) whose members may read the files written (0640); null: the owner only (0600) */
+      exportGroup: z.union([z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/i, 'must be a group name or number'), z.int().min(0)]).nullable(),
     }),
     /** how long raw extracts are kept (`safetynet purge`); at least the 12-month claims window */
     privacy: z.strictObject({

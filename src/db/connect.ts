@@ -3,6 +3,7 @@ import pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { Logger } from 'pino';
 import { DatabaseUnavailable } from '../errors.js';
+import { removeScratchLeftovers } from '../scratch.js';
 import { startEmbedded } from './embedded.js';
 import type { Database } from './schema.js';
 
@@ -17,6 +18,8 @@ export interface DatabaseHandle {
   db: Kysely<Database>;
   /** where the data is, without the password */
   description: string;
+  /** the SAFETYNET_HOME it was opened for (the CLI always has one): private spill files go under it */
+  home?: string;
   close(): Promise<void>;
 }
 
@@ -169,10 +172,15 @@ export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
     throw new DatabaseUnavailable(`cannot connect to ${description}: ${(cause as Error).message}`, { cause });
   }
   const db = kyselyFor(reportingPool(pool, description));
+  // what a command killed mid-ingest left (refused rows in clear) goes at the next start
+  if (opts.home) {
+    await removeScratchLeftovers(opts.home, opts.log).catch((err: unknown) => opts.log.warn({ err }, 'could not remove the spill files of a killed command'));
+  }
   return {
     pool,
     db,
     description,
+    home: opts.home || undefined,
     async close() {
       closing = true;
       // after a lost server, closing must neither hang nor replace the error that ended the command

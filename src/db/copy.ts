@@ -51,10 +51,48 @@ export async function copyText(
   columns: readonly string[],
   chunks: AsyncIterable<string>,
 ): Promise<void> {
-  await pipeline(Readable.from(chunks), client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin`)));
+  const iterator = chunks[Symbol.asyncIterator]();
+  await copyInto(client, table, columns, Readable.from({ [Symbol.asyncIterator]: () => iterator }), async () => {
+    await iterator.return?.();
+  });
 }
 
 /** Streams an already written COPY-format file (or any text stream) into a table. */
 export async function copyStream(client: pg.PoolClient, table: string, columns: readonly string[], source: Readable): Promise<void> {
-  await pipeline(source, client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin`)));
+  await copyInto(client, table, columns, source, async () => {
+    source.destroy();
+  });
+}
+
+const sqlState = (err: unknown): string | undefined => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+};
+
+/**
+ * The COPY itself. When the server ends it (a full disk, a lost backend), two things follow at
+ * once: the pipe breaks, and the code producing the rows is still inside a batch, writing its
+ * side files. So the producer is stopped and waited for before the error leaves (a caller then
+ * closes its side files with nothing still writing to them: that race gave "write after end"
+ * instead of the server's reason), and the server's own error, with its SQLSTATE, is the one
+ * reported rather than the broken pipe it caused.
+ */
+async function copyInto(
+  client: pg.PoolClient,
+  table: string,
+  columns: readonly string[],
+  source: Readable,
+  stopSource: () => Promise<void>,
+): Promise<void> {
+  const copy = client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin`));
+  let serverError: Error | undefined;
+  copy.on('error', (err: Error) => {
+    if (sqlState(err) !== undefined) serverError ??= err;
+  });
+  try {
+    await pipeline(source, copy);
+  } catch (err) {
+    await stopSource().catch(() => {});
+    throw serverError !== undefined && sqlState(err) === undefined ? serverError : err;
+  }
 }

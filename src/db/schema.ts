@@ -267,10 +267,25 @@ export interface ExportAuditTable {
   rows: number;
   sha256: string;
   file: string;
+  /** the database login, set by safetynet_audit_begin (null on entries older than migration 0006) */
+  login: ColumnType<string | null, never, never>;
+  backend_pid: ColumnType<number | null, never, never>;
+  /** xid8: the driver returns it as text */
+  xact_id: ColumnType<string | null, never, never>;
+}
+
+/** Which region a login may export (migration 0006); written by the owner only. */
+export interface ExportScopeTable {
+  login: string;
+  region_prefix: string;
+  granted_by: ColumnType<string, string | undefined, string>;
+  granted_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  note: string | null;
 }
 
 export interface Database {
   export_audit: ExportAuditTable;
+  export_scope: ExportScopeTable;
   run: RunTable;
   roster_member: RosterMemberTable;
   disability: DisabilityTable;

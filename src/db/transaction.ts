@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
+import { Interrupted } from '../errors.js';
+import { shutdown, type StopSignal } from '../interrupt.js';
 import { asDatabaseUnavailable, describePool, kyselyFor } from './connect.js';
 import type { Database } from './schema.js';
 
@@ -32,7 +34,20 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<
   const db = kyselyFor(single as unknown as pg.Pool);
   let broken: Error | undefined;
   let committing = false;
+  // SIGINT/SIGTERM: the server ends this backend (whatever statement it is in, even one that
+  // never reads its socket) and rolls the transaction back; the caller's error path then runs
+  // with the server still up, so that a run can record why it stopped
+  let backend: number | undefined;
+  let over = false;
+  const stop = () => {
+    const ended = backend === undefined ? Promise.resolve() : pool.query('select pg_terminate_backend($1)', [backend]);
+    // not a connection already back in the pool, in use by someone else
+    void ended.catch(() => {}).finally(() => (over ? undefined : client.end().catch(() => {})));
+  };
+  shutdown.addEventListener('abort', stop, { once: true });
   try {
+    if (shutdown.aborted) throw new Interrupted(shutdown.reason as StopSignal);
+    backend = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid;
     await client.query('begin');
     const result = await fn({ client, db });
     committing = true;
@@ -42,10 +57,14 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<
     await client.query('rollback').catch((e: Error) => {
       broken = e;
     });
+    // (cut off in its commit, the transaction may have committed: that message says so, and why not)
+    if (shutdown.aborted && !committing && !(err instanceof Interrupted)) throw new Interrupted(shutdown.reason as StopSignal, { cause: err });
     // a server that went away (stopped, crashed, disk full, connection cut: in a COPY too) is
     // exit code 5 with what to do, not an unexpected error
     throw asDatabaseUnavailable(err, describePool(pool), committing ? 'committing' : 'working') ?? err;
   } finally {
+    over = true;
+    shutdown.removeEventListener('abort', stop);
     client.off('error', onError);
     client.release(broken ?? lost);
   }

@@ -9,11 +9,12 @@ import { pipeline } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { enterExportScope } from '../db/roles.js';
+import { enterExportScope, requireScopeGranted } from '../db/roles.js';
+import { beginAudit, finishAudit } from './audit-log.js';
 import type { Database } from '../db/schema.js';
 import { withTransaction } from '../db/transaction.js';
 import { UsageError } from '../errors.js';
-import { writeFileAtomically } from './output-file.js';
+import { writeFileAtomically, type FileAccess } from './output-file.js';
 import { configuredRegion, resolveRegionScope } from './region-scope.js';
 import type { ExportOptions } from './warning-list.js';
 
@@ -39,6 +40,8 @@ export interface Audit {
    * all the same; no operator's street scope applies.
    */
   batch?: boolean;
+  /** who may read the file besides its owner (default: nobody, 0600) */
+  fileAccess?: FileAccess;
 }
 
 export interface AuditedResult {
@@ -76,9 +79,29 @@ export async function auditedExport(
       // the single chokepoint: from here on the reads go through row-level security, as the
       // exporter, limited to the scope (where `migrate --create-roles` set the roles up)
       secured = audit.batch ? false : await enterExportScope(tx.db, scope);
-      if (secured && scope === null) {
-        log.warn('no region scope (--region, access.region or SAFETYNET_REGION): row security shows no household, the list is empty');
+      const seen = secured ? await requireScopeGranted(tx.db, scope) : null;
+      if (secured && seen === null) {
+        log.warn('no region scope for this login (--region, access.region, SAFETYNET_REGION or `safetynet access grant`): row security shows no household, the list is empty');
       }
+      // the audit row first: an unmasked one is what opens the masked views to this transaction
+      const auditId = await beginAudit(tx.db, {
+        operator,
+        purpose: audit.purpose ?? null,
+        period: opts.period,
+        format: audit.format,
+        filters: {
+          all: !!opts.all,
+          region: opts.region ?? null,
+          top: opts.top ?? null,
+          lang: opts.lang ?? 'en',
+          ...(opts.urgent ? { urgent: true, since: opts.since ?? null } : {}),
+          // what the database let this export see: null scope under row security is nothing
+          row_security: secured,
+          scope: secured ? seen : null,
+        },
+        masked: !opts.unmasked,
+        file: target,
+      });
       const hash = createHash('sha256');
       const hashing = new Transform({
         transform(chunk: Buffer, _enc, cb) {
@@ -97,29 +120,7 @@ export async function auditedExport(
       }
       await piped;
       const sha256 = hash.digest('hex');
-      await tx.db
-        .insertInto('export_audit')
-        .values({
-          operator,
-          purpose: audit.purpose ?? null,
-          period: opts.period,
-          format: audit.format,
-          filters: JSON.stringify({
-            all: !!opts.all,
-            region: opts.region ?? null,
-            top: opts.top ?? null,
-            lang: opts.lang ?? 'en',
-            ...(opts.urgent ? { urgent: true, since: opts.since ?? null } : {}),
-            // what the database let this export see: null scope under row security is nothing
-            row_security: secured,
-            scope: secured ? scope : null,
-          }),
-          masked: !opts.unmasked,
-          rows,
-          sha256,
-          file: target,
-        })
-        .execute();
+      await finishAudit(tx.db, auditId, { rows, sha256 });
       return { rows, sha256, file: target };
     });
   let result: AuditedResult;
@@ -134,7 +135,7 @@ export async function auditedExport(
       await rm(dir, { recursive: true, force: true });
     }
   } else {
-    result = await writeFileAtomically(target, write);
+    result = await writeFileAtomically(target, write, audit.fileAccess);
   }
   if (opts.unmasked) {
     log.warn({ period: opts.period, rows: result.rows, operator, purpose: audit.purpose, file: target }, 'UNMASKED export: names and ID numbers in clear');

@@ -3,24 +3,39 @@ import type { DimensionId } from '../config/schema.js';
 import type { Database } from '../db/schema.js';
 import { UsageError } from '../errors.js';
 import { maskIdNumber, maskName } from '../identity/id-number.js';
-import { assertPeriod, claimsWindowStart, isoDate, periodEnd } from '../period.js';
+import { ROUTE_ZH, type RouteId } from '../../scoring/route.js';
+import { listLength, listPlaces } from './list-rank.js';
+import { exportViews, VIEW } from './views.js';
+import { COLUMNS, ZH } from './warning-list.js';
+import { assertPeriod, claimsWindowStart } from '../period.js';
+
+export type CardLang = 'en' | 'zh';
 
 /**
- * Everything a street worker needs before a visit: who lives there, each dimension's points
- * with the facts and the departments' extracts behind them, coverage, the score's history and
- * what changed since last month. Names and ID numbers masked, diagnoses by category only, unless
- * asked otherwise.
+ * Everything a street worker needs before a visit: who lives there and where, each dimension's
+ * points with the facts and the departments' extracts behind them, coverage, the household's
+ * place on the list, its history and what changed since last month. Names and ID numbers masked,
+ * diagnoses by category only, unless asked otherwise; words in English or Chinese.
  */
 export interface HouseholdCard {
   period: string;
+  lang: CardLang;
   household_id: string;
   region_code: string;
   on_roster: boolean;
+  /** for the visit: in clear for a street's or community's own scope or unmasked, masked otherwise */
+  address: string | null;
+  phone: string | null;
   coverage: string;
   monthly_income: number | null;
   score: number;
   tier: string;
-  rank: number;
+  /** the place on the list, as `export` numbers it for the same reader and region; null: not on the list */
+  rank: number | null;
+  /** how many households that list holds */
+  list_size: number;
+  /** the --region the list was narrowed to, if any (ranks are renumbered within it, as the export does) */
+  list_region: string | null;
   on_list: boolean;
   review: boolean;
   change: string;
@@ -34,16 +49,58 @@ export interface HouseholdCard {
     disabilities: string[];
     diagnoses: string[];
   }[];
-  dimensions: { dimension: DimensionId; score: number; points: number; facts: string; sources: string[] }[];
-  history: { period: string; score: number; tier: string; rank: number; on_list: boolean }[];
+  dimensions: { dimension: DimensionId; label: string; score: number; points: number; facts: string; sources: string[] }[];
+  /** each period scored up to this one, with the household's rank on that period's list (null: not listed) */
+  history: { period: string; score: number; tier: string; rank: number | null; on_list: boolean }[];
   since_last_period: string[];
   /** the programme the household most likely fits and the rule that matched (null when covered) */
-  route: { route: string; rule: string } | null;
+  route: { route: RouteId; name: string; rule: string } | null;
   /** why the household is flagged for review, besides a score change */
   review_reasons: string[];
   /** rows linked to a member by the identity rescue: check the ID at the visit */
   rescued_links: { source: string; period: string; line: number; difference: string | null; confidence: number | null; reason: string }[];
 }
+
+export interface CardOptions {
+  unmasked?: boolean;
+  lang?: CardLang;
+  /** the list's region selection (`--region`): ranks are those of the list narrowed to it */
+  region?: string;
+  /**
+   * The region the reader may see (its effective scope): a street (9 digits) or a community (12)
+   * sees address and phone in clear, as the masked views show them to such a reader; a
+   * district-wide or unscoped reader sees them masked unless unmasked.
+   */
+  readerScope?: string | null;
+}
+
+/** As the masked views' safetynet_mask_phone (migration 0006): first 3 and last 4 digits. */
+export function maskPhone(phone: string): string {
+  return phone.length <= 7 ? '*'.repeat(phone.length) : phone.slice(0, 3) + '*'.repeat(phone.length - 7) + phone.slice(-4);
+}
+
+/** As the masked views' safetynet_mask_address: the first 6 characters (province and city). */
+export function maskAddress(address: string): string {
+  const chars = [...address];
+  return chars.length <= 6 ? address : `${chars.slice(0, 6).join('')}…`;
+}
+
+/** Address and phone in clear: unmasked, or a reader scoped to a street or a community (their own visits). */
+export const contactsInClear = (opts: CardOptions): boolean => !!opts.unmasked || (opts.readerScope ?? '').length >= 9;
+
+const DIMENSION_ZH = Object.fromEntries(COLUMNS) as Record<string, string>;
+
+/** The words of the card's values that are codes in the database. */
+const WORDS_ZH: Record<string, string> = {
+  ...ZH,
+  head: '户主', spouse: '配偶', child: '子女', parent: '父母', grandchild: '孙子女', sibling: '兄弟姐妹', other: '其他',
+  male: '男', female: '女',
+  employed: '在业', unemployed: '失业', retired: '退休', student: '在校', unable: '无劳动能力',
+  visual: '视力', hearing: '听力', speech: '言语', physical: '肢体', intellectual: '智力', mental: '精神', multiple: '多重',
+  chronic: '慢性病', severe: '重特大疾病',
+};
+const GRADE_ZH = ['', '一级', '二级', '三级', '四级'];
+const MENTAL_DIAGNOSIS_ZH = '严重精神障碍';
 
 function sourcesFor(dimension: DimensionId, period: string): string[] {
   const window = `medical-insurance ${claimsWindowStart(period).slice(0, 7)}..${period}`;
@@ -65,52 +122,67 @@ function sourcesFor(dimension: DimensionId, period: string): string[] {
 
 const DIMENSIONS: DimensionId[] = ['economic', 'medical_burden', 'health', 'disability', 'labour_capacity', 'age_structure'];
 
-export async function householdCard(db: Kysely<Database>, period: string, householdId: string, opts: { unmasked?: boolean } = {}): Promise<HouseholdCard> {
+export async function householdCard(raw: Kysely<Database>, period: string, householdId: string, opts: CardOptions = {}): Promise<HouseholdCard> {
   assertPeriod(period);
+  const zh = opts.lang === 'zh';
+  const word = (v: string) => (zh ? (WORDS_ZH[v] ?? v) : v);
+  // the masked views (migration 0006): an exporter sees names and numbers in clear only after
+  // its transaction opened an unmasked audit entry
+  const db = exportViews(raw);
   const row = await db
     .selectFrom('household_score as s')
     .innerJoin('household as h', (j) => j.onRef('h.period', '=', 's.period').onRef('h.household_id', '=', 's.household_id'))
     .selectAll('s')
-    .select(['h.region_code', 'h.on_roster', 'h.assistance', 'h.monthly_income', 'h.members as member_count'])
+    .select(['h.region_code', 'h.on_roster', 'h.assistance', 'h.monthly_income', 'h.members as member_count', 'h.address', 'h.phone'])
     .where('s.period', '=', period)
     .where('s.household_id', '=', householdId)
     .executeTakeFirst();
   if (!row) throw new UsageError(`no household ${householdId} was scored in ${period}`);
+  if (opts.region !== undefined && !row.region_code.startsWith(opts.region)) {
+    throw new UsageError(`no household ${householdId} was scored in ${period} within region ${opts.region}`);
+  }
 
-  const end = isoDate(periodEnd(period));
   const members = await sql<{
     name: string; id18: string; relation: string; age: number; sex: string; employment: string | null;
-    disabilities: string[] | null; diagnoses: string[] | null; codes: string[] | null;
+    disabilities: { type: string; grade: number }[] | null; diagnoses: string[] | null; codes: { category: string; code: string }[] | null;
   }>`
-    select m.name, m.id18, m.relation, extract(year from age(${end}::date, m.birth_date))::int as age, m.sex, m.employment,
-           (select array_agg(d.disability_type || ' grade ' || d.disability_grade order by d.disability_grade, d.disability_type)
-              from disability d where d.period = m.period and d.id18 = m.id18) as disabilities,
-           (select array_agg(distinct x.category) from diagnosis x where x.period = m.period and x.id18 = m.id18) as diagnoses,
-           (select array_agg(distinct x.category || ' ' || x.diagnosis_code) from diagnosis x where x.period = m.period and x.id18 = m.id18) as codes
-    from member m
+    select m.name, m.id18, m.relation, m.age, m.sex, m.employment,
+           (select json_agg(json_build_object('type', d.disability_type, 'grade', d.disability_grade) order by d.disability_grade, d.disability_type)
+              from ${sql.table(VIEW.disability)} d where d.period = m.period and d.person_key = m.person_key) as disabilities,
+           (select array_agg(distinct x.category) from ${sql.table(VIEW.diagnosis)} x where x.period = m.period and x.person_key = m.person_key) as diagnoses,
+           (select json_agg(distinct jsonb_build_object('category', x.category, 'code', x.diagnosis_code)) filter (where x.diagnosis_code is not null)
+              from ${sql.table(VIEW.diagnosis)} x where x.period = m.period and x.person_key = m.person_key) as codes
+    from ${sql.table(VIEW.member)} m
     where m.period = ${period} and m.household_id = ${householdId}
-    order by m.relation = 'head' desc, m.birth_date
-  `.execute(db);
+    -- oldest first after the head: by age, as the birth date itself is masked
+    order by m.relation = 'head' desc, m.age desc, m.id18
+  `.execute(raw);
 
   const history = await db
     .selectFrom('household_score')
-    .select(['period', 'total', 'tier', 'rank', 'on_list'])
+    .select(['period', 'total', 'tier', 'on_list', 'review'])
     .where('household_id', '=', householdId)
     .where('period', '<=', period)
     .orderBy('period')
     .execute();
+  // the rank of every period's list, by the list's own rule (src/export/list-rank.ts)
+  const places = new Map((await listPlaces(raw, { period, region: opts.region, household: householdId, history: true })).map((p) => [p.period, p]));
+  const here = places.get(period);
+  const listSize = here?.of ?? (await listLength(raw, { period, region: opts.region }));
 
-  const reasons = row.reasons as unknown as { dimension: DimensionId; points: number; text: string }[];
+  const reasons = row.reasons as unknown as { dimension: DimensionId; points: number; text: string; text_zh?: string }[];
   const dimensions = DIMENSIONS.map((d) => {
     const reason = reasons.find((r) => r.dimension === d);
-    return { dimension: d, score: Number(row[d]), points: reason?.points ?? 0, facts: reason?.text ?? '', sources: sourcesFor(d, period) };
+    const facts = (zh ? (reason?.text_zh ?? reason?.text) : reason?.text) ?? '';
+    return { dimension: d, label: zh ? (DIMENSION_ZH[d] ?? d) : d.replace('_', ' '), score: Number(row[d]), points: reason?.points ?? 0, facts, sources: sourcesFor(d, period) };
   }).sort((a, b) => b.points - a.points);
 
   // rows of other departments that reach this household only through a corrected ID number
   const rescued = await sql<{ source: string; period: string; line: number; difference: string | null; confidence: number | null; reason: string }>`
     select r.source, r.period, r.line, r.difference, r.confidence, r.reason
     -- the view, not the table: it applies the reader's region scope (migrations/0003)
-    from identity_rescue_link r join member m on m.period = ${period} and m.household_id = ${householdId} and m.id18 = r.id18
+    from ${sql.table(VIEW.identity_rescue_link)} r join ${sql.table(VIEW.member)} m
+      on m.period = ${period} and m.household_id = ${householdId} and m.person_key = r.person_key
     where r.outcome = 'rescued' and r.period <= ${period}
       and (r.period = ${period} or (r.source = 'medical-insurance' and r.period >= ${claimsWindowStart(period).slice(0, 7)}))
     order by r.period, r.source, r.line
@@ -118,10 +190,11 @@ export async function householdCard(db: Kysely<Database>, period: string, househ
 
   const since: string[] = [];
   const previous = history.filter((h) => h.period < period).at(-1);
-  if (!previous) since.push('first period this household was scored');
+  const notOnRecord = zh ? '无记录' : 'not on record';
+  if (!previous) since.push(zh ? '本户首次评分' : 'first period this household was scored');
   else {
-    since.push(`score ${previous.total} in ${previous.period} → ${row.total}`);
-    if (previous.tier !== row.tier) since.push(`tier ${previous.tier} → ${row.tier}`);
+    since.push(zh ? `${previous.period}为${previous.total}分 → 本期${row.total}分` : `score ${previous.total} in ${previous.period} → ${row.total}`);
+    if (previous.tier !== row.tier) since.push(zh ? `预警等级 ${word(previous.tier)} → ${word(row.tier)}` : `tier ${previous.tier} → ${row.tier}`);
     const before = await db
       .selectFrom('household')
       .select(['monthly_income', 'members', 'assistance'])
@@ -129,69 +202,136 @@ export async function householdCard(db: Kysely<Database>, period: string, househ
       .where('household_id', '=', householdId)
       .executeTakeFirst();
     if (before) {
-      if (before.monthly_income !== row.monthly_income) since.push(`monthly income ${before.monthly_income ?? 'not on record'} → ${row.monthly_income ?? 'not on record'}`);
-      if (before.members !== row.member_count) since.push(`members ${before.members} → ${row.member_count}`);
-      if (before.assistance !== row.assistance) since.push(`assistance ${before.assistance} → ${row.assistance}`);
+      if (before.monthly_income !== row.monthly_income) {
+        since.push(`${zh ? '家庭月收入' : 'monthly income'} ${before.monthly_income ?? notOnRecord} → ${row.monthly_income ?? notOnRecord}`);
+      }
+      if (before.members !== row.member_count) since.push(`${zh ? '家庭人口' : 'members'} ${before.members} → ${row.member_count}`);
+      if (before.assistance !== row.assistance) since.push(`${zh ? '救助' : 'assistance'} ${word(before.assistance)} → ${word(row.assistance)}`);
     }
   }
 
+  const clearContacts = contactsInClear(opts);
+  const route = row.route as RouteId | null;
   return {
     period,
+    lang: zh ? 'zh' : 'en',
     household_id: householdId,
     region_code: row.region_code,
     on_roster: row.on_roster,
-    coverage: row.on_roster ? row.assistance : 'not_on_roster',
+    address: row.address === null ? null : clearContacts ? row.address : maskAddress(row.address),
+    phone: row.phone === null ? null : clearContacts ? row.phone : maskPhone(row.phone),
+    coverage: word(row.on_roster ? row.assistance : 'not_on_roster'),
     monthly_income: row.monthly_income === null ? null : Number(row.monthly_income),
     score: Number(row.total),
-    tier: row.tier,
-    rank: row.rank ?? 0,
+    tier: word(row.tier),
+    rank: here?.rank ?? null,
+    list_size: listSize,
+    list_region: opts.region ?? null,
     on_list: row.on_list,
     review: row.review,
-    change: row.change,
+    change: word(row.change),
     members: members.rows.map((m) => ({
       name: opts.unmasked ? m.name : maskName(m.name),
       id_number: opts.unmasked ? m.id18 : maskIdNumber(m.id18),
-      relation: m.relation,
+      relation: word(m.relation),
       age: m.age,
-      sex: m.sex,
-      employment: m.employment,
-      disabilities: m.disabilities ?? [],
+      sex: word(m.sex),
+      employment: m.employment === null ? null : word(m.employment),
+      disabilities: (m.disabilities ?? []).map((d) => (zh ? `${word(d.type)}${GRADE_ZH[d.grade] ?? `${d.grade}级`}` : `${d.type} grade ${d.grade}`)),
       // categories only unless asked: a diagnosis code is health data
-      diagnoses: (opts.unmasked ? m.codes : m.diagnoses) ?? [],
+      diagnoses: opts.unmasked
+        ? (m.codes ?? []).map((c) => `${zh ? diagnosisZh(c.category) : c.category} ${c.code}`).sort()
+        : (m.diagnoses ?? []).map((c) => (zh ? diagnosisZh(c) : c)),
     })),
     dimensions,
-    history: history.map((h) => ({ period: h.period, score: Number(h.total), tier: h.tier, rank: h.rank ?? 0, on_list: h.on_list })),
+    history: history.map((h) => ({
+      period: h.period,
+      score: Number(h.total),
+      tier: word(h.tier),
+      rank: places.get(h.period)?.rank ?? null,
+      on_list: places.has(h.period),
+    })),
     since_last_period: since,
-    route: row.route ? { route: row.route, rule: row.route_rule ?? '' } : null,
-    review_reasons: (row.review_reasons ?? []).map((r) => r.text),
+    route: route ? { route, name: zh ? ROUTE_ZH[route] : route, rule: (zh ? row.route_rule_zh : row.route_rule) ?? '' } : null,
+    review_reasons: (row.review_reasons ?? []).map((r) => (zh ? r.text_zh : r.text)),
     rescued_links: rescued.rows.map((r) => ({ ...r, confidence: r.confidence === null ? null : Number(r.confidence) })),
   };
 }
 
+const diagnosisZh = (category: string) => (category === 'mental' ? MENTAL_DIAGNOSIS_ZH : (WORDS_ZH[category] ?? category));
+
+/** The card's labels, in the card's language. */
+export const CARD_LABELS = {
+  en: {
+    household: 'Household', region: 'region', paren: (s: string) => ` (${s})`, notOnRoster: ' (NOT on the civil-affairs roster)',
+    score: 'Score', change: 'change', coverage: 'coverage', reviewAssistance: ' — REVIEW the assistance',
+    rank: (c: HouseholdCard) =>
+      c.rank === null
+        ? `not on the ${c.period} list${c.list_region ? ` of ${c.list_region}` : ''}`
+        : `rank ${c.rank} of ${c.list_size} on the ${c.period} list${c.list_region ? ` of ${c.list_region}` : ''}`,
+    income: 'Monthly income', yuan: (n: number) => `${n} yuan`, notOnRecord: 'not on record',
+    address: 'Address', phone: 'Phone', none: '—',
+    route: 'Suggested route', review: 'Review', identity: 'Identity',
+    rescued: (r: HouseholdCard['rescued_links'][number]) =>
+      `${r.source} ${r.period} line ${r.line} linked by the rescue (${r.difference}, confidence ${r.confidence ?? '—'}): ${r.reason}`,
+    members: 'Members', disability: 'disability', diagnosis: 'diagnosis',
+    why: 'Why (points of the weighted total, biggest first)', from: 'from',
+    history: 'History', listed: (rank: number | null) => (rank === null ? '' : `  rank ${rank} on the list`),
+    since: 'Since last period', sep: ', ', list: '; ', colon: ': ', dash: ' — ',
+  },
+  zh: {
+    household: '户编号', region: '区划', paren: (s: string) => `（${s}）`, notOnRoster: '（未在民政名册）',
+    score: '预警总分', change: '变化', coverage: '救助覆盖', reviewAssistance: '——请复核救助',
+    rank: (c: HouseholdCard) =>
+      c.rank === null
+        ? `未列入${c.period}${c.list_region ? ` ${c.list_region}` : ''}预警名单`
+        : `${c.period}${c.list_region ? ` ${c.list_region}` : ''}预警名单第${c.rank}位（共${c.list_size}户）`,
+    income: '家庭月收入', yuan: (n: number) => `${n}元`, notOnRecord: '无记录',
+    address: '住址', phone: '联系电话', none: '—',
+    route: '建议救助路径', review: '复核', identity: '身份核对',
+    rescued: (r: HouseholdCard['rescued_links'][number]) =>
+      `${r.source} ${r.period} 第${r.line}行经身份证号纠错关联（${r.difference}，置信度${r.confidence ?? '—'}）：${r.reason}`,
+    members: '家庭成员', disability: '残疾', diagnosis: '疾病',
+    why: '预警原因（各维度加权得分，从高到低）', from: '数据来源',
+    history: '历史', listed: (rank: number | null) => (rank === null ? '' : `  名单第${rank}位`),
+    since: '与上期相比', sep: '，', list: '；', colon: '：', dash: '——',
+  },
+} as const;
+
 /** The card as text, for a terminal or a printout. */
 export function formatCard(c: HouseholdCard): string {
+  const t = CARD_LABELS[c.lang];
   const lines: string[] = [];
-  lines.push(`Household ${c.household_id}, ${c.period} — region ${c.region_code}${c.on_roster ? '' : ' (NOT on the civil-affairs roster)'}`);
-  lines.push(`Score ${c.score} (${c.tier}), rank ${c.rank}, change: ${c.change}; coverage: ${c.coverage}${c.review ? ' — REVIEW the assistance' : ''}`);
-  lines.push(`Monthly income: ${c.monthly_income === null ? 'not on record' : `${c.monthly_income} yuan`}`);
-  if (c.route) lines.push(`Suggested route: ${c.route.route} — ${c.route.rule}`);
-  for (const r of c.review_reasons) lines.push(`Review: ${r}`);
-  for (const r of c.rescued_links) {
-    lines.push(`Identity: ${r.source} ${r.period} line ${r.line} linked by the rescue (${r.difference}, confidence ${r.confidence ?? '—'}): ${r.reason}`);
-  }
-  lines.push('', 'Members:');
+  lines.push(`${t.household} ${c.household_id}${t.sep}${c.period}${t.dash}${t.region} ${c.region_code}${c.on_roster ? '' : t.notOnRoster}`);
+  lines.push(`${t.score} ${c.score}${t.paren(c.tier)}${t.sep}${t.rank(c)}${t.sep}${t.change}${t.colon}${c.change}${t.list}${t.coverage}${t.colon}${c.coverage}${c.review ? t.reviewAssistance : ''}`);
+  lines.push(`${t.income}${t.colon}${c.monthly_income === null ? t.notOnRecord : t.yuan(c.monthly_income)}`);
+  lines.push(`${t.address}${t.colon}${c.address ?? t.none}   ${t.phone}${t.colon}${c.phone ?? t.none}`);
+  if (c.route) lines.push(`${t.route}${t.colon}${c.route.name}${t.dash}${c.route.rule}`);
+  for (const r of c.review_reasons) lines.push(`${t.review}${t.colon}${r}`);
+  for (const r of c.rescued_links) lines.push(`${t.identity}${t.colon}${t.rescued(r)}`);
+  lines.push('', `${t.members}${t.colon.trim()}`);
   for (const m of c.members) {
-    const extra = [...m.disabilities.map((d) => `disability: ${d}`), ...m.diagnoses.map((d) => `diagnosis: ${d}`)];
-    lines.push(`  ${m.name}  ${m.id_number}  ${m.relation}, ${m.age}, ${m.sex}${m.employment ? `, ${m.employment}` : ''}${extra.length ? ` — ${extra.join('; ')}` : ''}`);
+    const extra = [...m.disabilities.map((d) => `${t.disability}${t.colon}${d}`), ...m.diagnoses.map((d) => `${t.diagnosis}${t.colon}${d}`)];
+    lines.push(`  ${m.name}  ${m.id_number}  ${[m.relation, m.age, m.sex, ...(m.employment ? [m.employment] : [])].join(t.sep)}${extra.length ? `${t.dash}${extra.join(t.list)}` : ''}`);
   }
-  lines.push('', 'Why (points of the weighted total, biggest first):');
+  lines.push('', `${t.why}${t.colon.trim()}`);
+  const width = Math.max(...c.dimensions.map((d) => displayWidth(d.label)));
   for (const d of c.dimensions) {
-    lines.push(`  ${d.dimension.padEnd(16)} ${String(d.score).padStart(5)}/100  +${d.points.toFixed(1).padStart(4)}  ${d.facts || '—'}`);
-    lines.push(`  ${''.padEnd(16)} from: ${d.sources.join(', ')}`);
+    lines.push(`  ${padDisplay(d.label, width)} ${String(d.score).padStart(5)}/100  +${d.points.toFixed(1).padStart(4)}  ${d.facts || '—'}`);
+    lines.push(`  ${padDisplay('', width)} ${t.from}${t.colon}${d.sources.join(', ')}`);
   }
-  lines.push('', 'History:');
-  for (const h of c.history) lines.push(`  ${h.period}  ${String(h.score).padStart(5)}  ${h.tier.padEnd(6)}  rank ${h.rank}${h.on_list ? '  on the list' : ''}`);
-  lines.push('', 'Since last period:');
+  lines.push('', `${t.history}${t.colon.trim()}`);
+  for (const h of c.history) lines.push(`  ${h.period}  ${String(h.score).padStart(5)}  ${padDisplay(h.tier, 6)}${t.listed(h.rank)}`);
+  lines.push('', `${t.since}${t.colon.trim()}`);
   for (const s of c.since_last_period) lines.push(`  ${s}`);
   return `${lines.join('\n')}\n`;
 }
+
+/** Columns a terminal gives a string: a CJK character takes two. */
+function displayWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
+  return w;
+}
+
+const padDisplay = (s: string, width: number) => s + ' '.repeat(Math.max(0, width - displayWidth(s)));

@@ -1,17 +1,66 @@
-import { open, rename, rm } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { OutputNotWritten, UsageError } from '../errors.js';
 
 /**
- * Writes a file through `write`, beside its target and renamed into place when complete, so a
- * reader never sees half a list and a failure leaves the previous file as it was.
+ * Who may read a written file besides its owner: nobody (0600), or the members of one group
+ * (0640, `access.exportGroup`). Lists carry names and ID numbers, masked or not; the umask of
+ * whoever runs the command is not a policy.
  */
-export async function writeFileAtomically<T>(file: string, write: (out: Writable) => Promise<T>): Promise<T> {
-  const partial = `${file}.partial`;
+export interface FileAccess {
+  /** numeric group id, from `access.exportGroup` (src/context.ts resolves the name) */
+  group: number | null;
+}
+
+export const PRIVATE: FileAccess = { group: null };
+
+const FILE_MODE = { private: 0o600, group: 0o640 } as const;
+
+const partialOf = (file: string) => `${file}.${process.pid}.partial`;
+
+/**
+ * A target that is not a regular file (a folder, a symlink, a FIFO, a device such as /dev/zero)
+ * is refused before anything is read or audited: replacing it is never what was meant, and a
+ * symlink would put the list wherever it points. Absent is fine: the file is created.
+ */
+export async function assertWritableTarget(file: string, what = '--out'): Promise<void> {
+  const found = await lstat(file).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw new UsageError(`${what} ${file}: ${err.message}`, { cause: err });
+  });
+  if (found === null || found.isFile()) return;
+  const kind = found.isDirectory()
+    ? 'a folder'
+    : found.isSymbolicLink()
+      ? 'a symbolic link'
+      : found.isFIFO()
+        ? 'a named pipe (FIFO)'
+        : found.isSocket()
+          ? 'a socket'
+          : 'a device';
+  throw new UsageError(`${what} ${file} is ${kind}, not a regular file: give the path of a new file (or of a list to replace); nothing was read or audited`);
+}
+
+/**
+ * Writes a file through `write`, beside its target and renamed into place when complete, so a
+ * reader never sees half a list and a failure leaves the previous file as it was. The side file
+ * is created new (never through a link someone left there), with its final mode from the start.
+ */
+export async function writeFileAtomically<T>(file: string, write: (out: Writable) => Promise<T>, access: FileAccess = PRIVATE): Promise<T> {
+  await assertWritableTarget(file, 'output');
+  const partial = partialOf(file);
+  const mode = access.group === null ? FILE_MODE.private : FILE_MODE.group;
   let handle;
   try {
-    handle = await open(partial, 'w');
+    await rm(partial, { force: true });
+    handle = await open(partial, 'wx', mode);
+    // open's mode passes through the umask; the group's read bit must not depend on it
+    await handle.chmod(mode);
+    if (access.group !== null) await handle.chown(-1, access.group);
   } catch (cause) {
+    await handle?.close().catch(() => {});
+    await rm(partial, { force: true });
     throw new UsageError(`cannot write ${file}: ${(cause as Error).message}`, { cause });
   }
   try {
@@ -29,4 +78,38 @@ export async function writeFileAtomically<T>(file: string, write: (out: Writable
   } finally {
     await handle.close().catch(() => {});
   }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the side files of writers that died (killed, power cut) in `dir`: each carries its
+ * writer's pid, so a live writer's file is left alone. Returns the names removed.
+ */
+export async function removeLeftoverPartials(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = /\.(?:(\d+)\.)?partial$/.exec(name);
+    if (!m) continue;
+    // a pid-less name is from before writers signed their side files: nobody writes it now
+    if (m[1] !== undefined && (Number(m[1]) === process.pid || alive(Number(m[1])))) continue;
+    await rm(join(dir, name), { force: true });
+    removed.push(basename(name));
+  }
+  return removed;
+}
+
+/** Makes `dir` (created if absent) readable by its owner only, or also by `access.group`. */
+export async function secureFolder(dir: string, access: FileAccess): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (access.group !== null) await chown(dir, -1, access.group);
+  await chmod(dir, access.group === null ? 0o700 : 0o750);
 }

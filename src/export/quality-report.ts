@@ -1,10 +1,10 @@
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { maskIdNumber, normaliseIdNumber } from '../identity/id-number.js';
+import { drained } from './stream-rows.js';
 import { neutraliseFormula } from './warning-list.js';
 
 /**
@@ -15,6 +15,7 @@ import { neutraliseFormula } from './warning-list.js';
 export async function writeQualityReport(db: Kysely<Database>, period: string, out: Writable): Promise<number> {
   const csv = stringify({ bom: true, record_delimiter: 'windows' });
   const done = pipeline(csv, out);
+  done.catch(() => {}); // awaited below, or by drained() when the pipe fails mid-list
   // the sent ID number, masked as the contract masks it (first 6, last 4): enough for the
   // department to find its row beside the line number, not enough to rebuild the number
   csv.write(['status', 'source', 'line', 'column', 'problem', 'id_number_masked']);
@@ -56,13 +57,24 @@ export async function writeQualityReport(db: Kysely<Database>, period: string, o
       'sent_number as sent_id',
     ])
     .where('period', '=', period);
-  const rows = rejected.unionAll(warned).unionAll(rescued).orderBy('source').orderBy(sql`line nulls first`).orderBy('status');
+  // every column in the order, byte-wise: rows that tie on file and line (a row rejected and then
+  // rescued, several notes on one line) would otherwise come in whatever order the heap holds
+  // them, and a rerun's report must be byte-identical to the first
+  const rows = db
+    .selectFrom(rejected.unionAll(warned).unionAll(rescued).as('r'))
+    .selectAll()
+    .orderBy(sql`source collate "C"`)
+    .orderBy(sql`line nulls first`)
+    .orderBy(sql`status collate "C"`)
+    .orderBy(sql`column_name collate "C" nulls first`)
+    .orderBy(sql`problem collate "C"`)
+    .orderBy(sql`sent_id collate "C" nulls first`);
   let n = 0;
   for await (const r of rows.stream(1000)) {
     n++;
     const sent = r.sent_id ? normaliseIdNumber(r.sent_id) : '';
     if (!csv.write([r.status, r.source, r.line ?? '', neutraliseFormula(r.column_name ?? ''), neutraliseFormula(r.problem), neutraliseFormula(sent ? maskIdNumber(sent) : '')])) {
-      await once(csv, 'drain');
+      await drained(csv, done);
     }
   }
   csv.end();

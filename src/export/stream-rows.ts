@@ -10,6 +10,32 @@ import { stringify } from 'csv-stringify';
  * reported, never the pipe's.
  */
 
+/**
+ * Waits until `stream` takes writes again, or until the pipe behind it has failed (`done`
+ * rejects with that failure): a stream that the pipe destroyed (a full disk, a closed reader)
+ * never emits 'drain', and waiting for it alone hangs the command with its transaction open.
+ */
+export async function drained(stream: Writable, done: Promise<unknown>): Promise<void> {
+  if (stream.destroyed) {
+    await done;
+    return;
+  }
+  const stop = new AbortController();
+  try {
+    await Promise.race([once(stream, 'drain', { signal: stop.signal }), done]);
+  } finally {
+    stop.abort();
+  }
+}
+
+/**
+ * Ends the entries' query when the file fails: a cursor left open keeps its connection busy, and
+ * the rollback queued behind it would never run.
+ */
+async function closeEntries(entries: AsyncGenerator<unknown>): Promise<void> {
+  await entries.return(undefined).catch(() => {});
+}
+
 /** CSV, UTF-8 with BOM (Excel reads Chinese), CRLF: a header row, then one record per entry. */
 export async function streamCsv<T>(
   entries: AsyncGenerator<T>,
@@ -26,10 +52,11 @@ export async function streamCsv<T>(
     csv.write(header);
     for (; !next.done; next = await entries.next()) {
       rows++;
-      if (!csv.write(record(next.value))) await once(csv, 'drain');
+      if (!csv.write(record(next.value))) await drained(csv, done);
     }
   } catch (err) {
     csv.destroy(err as Error);
+    await closeEntries(entries);
     throw err;
   }
   csv.end();
@@ -47,10 +74,11 @@ export async function streamJsonLines<T>(entries: AsyncGenerator<T>, object: (en
   try {
     for (; !next.done; next = await entries.next()) {
       rows++;
-      if (!lines.write(`${JSON.stringify(object(next.value))}\n`)) await once(lines, 'drain');
+      if (!lines.write(`${JSON.stringify(object(next.value))}\n`)) await drained(lines, done);
     }
   } catch (err) {
     lines.destroy(err as Error);
+    await closeEntries(entries);
     throw err;
   }
   lines.end();

@@ -2,6 +2,9 @@ import type { Writable } from 'node:stream';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
+import { visitContact } from './visit-contact.js';
+import { exportViews } from './views.js';
+import { calendarDay } from '../period.js';
 import { UsageError } from '../errors.js';
 import { maskIdNumber, maskName } from '../identity/id-number.js';
 import { streamCsv, streamJsonLines } from './stream-rows.js';
@@ -21,6 +24,9 @@ export const URGENT_COLUMNS = [
   ['previous_total', '原预警总分'],
   ['total', '当前预警总分'],
   ['reason', '预警原因'],
+  // for the visit: in clear for a street's or community's own list, masked district-wide unless unmasked
+  ['address', '住址'],
+  ['phone', '联系电话'],
 ] as const;
 
 const KIND_ZH: Record<string, string> = { crossed_threshold: '超过预警线', severe_event: '重大医疗支出' };
@@ -36,21 +42,24 @@ interface UrgentRow {
   total: number;
   reason: string;
   reason_zh: string;
+  address: string | null;
+  phone: string | null;
 }
 
 async function* urgentEntries(db: Kysely<Database>, opts: ExportOptions): AsyncGenerator<Record<string, string | number | null>> {
   const since = opts.since ?? '';
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(since)) throw new UsageError('--urgent needs --since YYYY-MM-DD: the first day of warnings to list');
+  if (!calendarDay(since)) throw new UsageError(`--urgent needs --since YYYY-MM-DD, a day of the calendar: the first day of warnings to list${since ? ` (got "${since}")` : ''}`);
   if (opts.region !== undefined && !/^(\d{6}|\d{9}|\d{12})$/.test(opts.region)) {
     throw new UsageError(`--region "${opts.region}" must be a 12-digit community code, a 9-digit street prefix or a 6-digit county code`);
   }
   const zh = opts.lang === 'zh';
-  const query = db
+  const contact = await visitContact(db, opts);
+  const query = exportViews(db)
     .selectFrom('urgent_warning as u')
     .innerJoin('household as h', (j) => j.onRef('h.period', '=', 'u.base_period').onRef('h.household_id', '=', 'u.household_id'))
     .select([
       sql<string>`to_char(u.day, 'YYYY-MM-DD')`.as('day'), 'u.household_id', 'h.region_code', 'h.head_name', 'h.head_id18', 'u.kind',
-      'u.previous_total', 'u.total', 'u.reason', 'u.reason_zh',
+      'u.previous_total', 'u.total', 'u.reason', 'u.reason_zh', 'h.address', 'h.phone',
     ])
     .where('u.day', '>=', since)
     .$if(opts.region !== undefined, (q) => q.where('h.region_code', 'like', `${opts.region}%`))
@@ -71,11 +80,12 @@ async function* urgentEntries(db: Kysely<Database>, opts: ExportOptions): AsyncG
       previous_total: u.previous_total,
       total: u.total,
       reason: zh ? u.reason_zh : u.reason,
+      ...contact(u.address, u.phone),
     };
   }
 }
 
-const TEXT = new Set(['day', 'household_id', 'region_code', 'head_name', 'head_id_number', 'kind', 'reason']);
+const TEXT = new Set(['day', 'household_id', 'region_code', 'head_name', 'head_id_number', 'kind', 'reason', 'address', 'phone']);
 
 export async function writeUrgentList(db: Kysely<Database>, opts: ExportOptions, out: Writable, _log: Logger): Promise<number> {
   return streamCsv(

@@ -5,6 +5,8 @@ import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { latestSucceededRun } from '../db/runs.js';
 import type { Database } from '../db/schema.js';
+import { inRegion, listed } from './list-rank.js';
+import { exportViews } from './views.js';
 import { COLUMNS, neutraliseFormula, warningListEntries, type ExportOptions, type WarningListEntry } from './warning-list.js';
 
 /**
@@ -17,15 +19,17 @@ import { COLUMNS, neutraliseFormula, warningListEntries, type ExportOptions, typ
 type Key = (typeof COLUMNS)[number][0];
 
 /** Written as text (numFmt '@', string values): IDs and codes must never become numbers and lose digits. */
-const TEXT_COLUMNS = new Set<Key>(['household_id', 'region_code', 'head_name', 'head_id_number', 'tier', 'coverage', 'change', 'reasons', 'route', 'route_rule']);
+const TEXT_COLUMNS = new Set<Key>(['household_id', 'region_code', 'head_name', 'head_id_number', 'tier', 'coverage', 'change', 'reasons', 'route', 'route_rule', 'address', 'phone']);
 
 /** Scores: one decimal, so that the column lines up (the value itself is stored unrounded). */
-const ONE_DECIMAL = new Set<Key>(['score', 'age_structure', 'economic', 'health', 'disability', 'medical_burden', 'labour_capacity']);
+const ONE_DECIMAL = new Set<Key>(['score', 'age_structure', 'economic', 'health', 'disability', 'medical_burden', 'labour_capacity', 'previous_score']);
 
 const REASONS = COLUMNS.findIndex(([key]) => key === 'reasons');
 const REASONS_WIDTH = 90;
 const RULE = COLUMNS.findIndex(([key]) => key === 'route_rule');
 const RULE_WIDTH = 50;
+const ADDRESS = COLUMNS.findIndex(([key]) => key === 'address');
+const ADDRESS_WIDTH = 40;
 const LINE_HEIGHT = 15;
 /** Data cell alignment: top, so a tall row reads from its first line; a text column right of a number column indented off it. */
 const ALIGN: Partial<Record<Key, Partial<ExcelJS.Alignment>>> = {
@@ -36,6 +40,8 @@ const ALIGN: Partial<Record<Key, Partial<ExcelJS.Alignment>>> = {
   reasons: { vertical: 'top', wrapText: true },
   route: { vertical: 'top', indent: 1 },
   route_rule: { vertical: 'top', wrapText: true },
+  previous_rank: { vertical: 'top', horizontal: 'center' },
+  address: { vertical: 'top', wrapText: true },
 };
 
 const TIER_ZH: Record<string, string> = { red: '红色', orange: '橙色', yellow: '黄色', none: '无' };
@@ -133,15 +139,13 @@ interface StreetCount {
 
 /** Households of the selection per street and tier, in one aggregate (the same selection the entries stream). */
 async function streetCounts(db: Kysely<Database>, opts: ExportOptions): Promise<StreetCount[]> {
-  const selected = db
+  const selected = exportViews(db)
     .selectFrom('household_score as s')
     .innerJoin('household as h', (j) => j.onRef('h.period', '=', 's.period').onRef('h.household_id', '=', 's.household_id'))
     .select(['s.household_id', 'h.region_code', 'h.head_name', 's.tier'])
     .where('s.period', '=', opts.period)
-    .$if(!opts.all, (q) => q.where((eb) => eb.or([eb('s.on_list', '=', true), eb('s.review', '=', true)])))
-    .$if(opts.region !== undefined, (q) =>
-      opts.region!.length === 12 ? q.where('h.region_code', '=', opts.region!) : q.where('h.region_code', 'like', `${opts.region}%`),
-    )
+    .$if(!opts.all, (q) => q.where(listed('s')))
+    .where(inRegion(opts.region, 'h.region_code'))
     .orderBy('s.rank')
     .$if(opts.top !== undefined && Number.isInteger(opts.top) && opts.top > 0, (q) => q.limit(opts.top!));
   const rows = await db
@@ -198,6 +202,13 @@ const PAGE_SETUP: Partial<ExcelJS.PageSetup> = {
   fitToHeight: 0,
   margins: { left: 0.4, right: 0.4, top: 0.5, bottom: 0.5, header: 0.3, footer: 0.3 },
 };
+
+/** A column's letters as a sheet names it: 1 → A, 26 → Z, 27 → AA. */
+function columnLetters(n: number): string {
+  let letters = '';
+  for (let k = n; k > 0; k = Math.floor((k - 1) / 26)) letters = String.fromCharCode(65 + ((k - 1) % 26)) + letters;
+  return letters;
+}
 
 function fill(argb: string): ExcelJS.Fill {
   return { type: 'pattern', pattern: 'solid', fgColor: { argb } };
@@ -313,7 +324,7 @@ export async function writeWarningListXlsx(db: Kysely<Database>, opts: ExportOpt
 
   // ---- one sheet per street
   const headers = COLUMNS.map(([en, cn]) => (zh ? cn : en));
-  const lastColumn = String.fromCharCode('A'.charCodeAt(0) + COLUMNS.length - 1);
+  const lastColumn = columnLetters(COLUMNS.length);
   const typical: Partial<Record<Key, number>> = {
     rank: String(Math.max(total, 1)).length,
     region_code: 12,
@@ -333,6 +344,10 @@ export async function writeWarningListXlsx(db: Kysely<Database>, opts: ExportOpt
     route: zh ? 10 : 20,
     route_rule: RULE_WIDTH,
     rescued_ids: 4,
+    previous_score: 5,
+    previous_rank: String(Math.max(total, 1)).length,
+    address: ADDRESS_WIDTH,
+    phone: 13,
   };
 
   let sheet: ExcelJS.Worksheet | undefined;
@@ -350,7 +365,7 @@ export async function writeWarningListXlsx(db: Kysely<Database>, opts: ExportOpt
     ws.columns = COLUMNS.map(([key], i) => ({
       key,
       // +3: room for the autofilter's drop-down button
-      width: key === 'reasons' || key === 'route_rule' ? widths[key]! : Math.max(displayWidth(headers[i]!), widths[key] ?? 6) + 3,
+      width: key === 'reasons' || key === 'route_rule' || key === 'address' ? widths[key]! : Math.max(displayWidth(headers[i]!), widths[key] ?? 6) + 3,
       style: TEXT_COLUMNS.has(key) ? { numFmt: '@' } : ONE_DECIMAL.has(key) ? { numFmt: '0.0' } : {},
     }));
     ws.autoFilter = `A1:${lastColumn}1`;
@@ -376,7 +391,8 @@ export async function writeWarningListXlsx(db: Kysely<Database>, opts: ExportOpt
     }
     const values = COLUMNS.map(([key]) => {
       const v = e[key];
-      return TEXT_COLUMNS.has(key) ? neutraliseFormula(String(v)) : Number(v);
+      // no previous score or rank (not scored, not listed last month): an empty cell, not 0
+      return TEXT_COLUMNS.has(key) ? neutraliseFormula(String(v)) : v === null ? null : Number(v);
     });
     const row = sheet!.addRow(values);
     COLUMNS.forEach(([key], i) => {
@@ -397,6 +413,10 @@ export async function writeWarningListXlsx(db: Kysely<Database>, opts: ExportOpt
     const lines = Math.max(
       Math.ceil(displayWidth(String(values[REASONS]!)) / (REASONS_WIDTH - 2)),
       Math.ceil(displayWidth(String(values[RULE]!)) / (RULE_WIDTH - 2)),
+      // an address may hold line breaks of its own (the roster keeps them)
+      String(values[ADDRESS]!)
+        .split('\n')
+        .reduce((n, part) => n + Math.max(1, Math.ceil(displayWidth(part) / (ADDRESS_WIDTH - 2))), 0),
     );
     if (lines > 1) row.height = LINE_HEIGHT * lines;
     row.commit();

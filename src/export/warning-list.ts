@@ -7,6 +7,9 @@ import { UsageError } from '../errors.js';
 import { maskIdNumber, maskName } from '../identity/id-number.js';
 import { assertPeriod } from '../period.js';
 import { streamCsv, streamJsonLines } from './stream-rows.js';
+import { visitContact } from './visit-contact.js';
+import { inRegion, listed, listRank } from './list-rank.js';
+import { exportViews, VIEW } from './views.js';
 import { ROUTE_ZH, type RouteId } from '../../scoring/route.js';
 
 export interface ExportOptions {
@@ -46,9 +49,15 @@ export const COLUMNS = [
   ['route', '建议救助路径'],
   ['route_rule', '匹配规则'],
   ['rescued_ids', '纠错关联数'],
+  // last month's score and place on last month's list (empty when it was not on it): what `change` compares with
+  ['previous_score', '上月得分'],
+  ['previous_rank', '上月排名'],
+  // for the visit: in clear for a street's or community's own list, masked district-wide unless unmasked
+  ['address', '住址'],
+  ['phone', '联系电话'],
 ] as const;
 
-const ZH: Record<string, string> = {
+export const ZH: Record<string, string> = {
   red: '红色', orange: '橙色', yellow: '黄色', none: '无',
   new: '新增', up: '上升', down: '下降', same: '持平',
   dibao: '低保', tekun: '特困', dibao_edge: '低保边缘', temporary: '临时救助', not_on_roster: '未在民政名册',
@@ -88,6 +97,9 @@ interface ListRow {
   covered_by_visit: 'dibao' | 'tekun' | null;
   visit_notes: { text: string; text_zh: string }[];
   review_by_score: boolean;
+  address: string | null;
+  phone: string | null;
+  previous_rank: number | null;
 }
 
 const ASSISTANCE_ZH: Record<string, string> = { dibao: '低保', tekun: '特困' };
@@ -150,6 +162,13 @@ export interface WarningListEntry {
   route_rule: string;
   /** how many of the household's facts rest on an ID number corrected by the identity rescue */
   rescued_ids: number;
+  /** the score of the previous run's period; null when the household was not scored then */
+  previous_score: number | null;
+  /** its place on the previous period's list, numbered as this selection numbers it (same region); null when it was not on it */
+  previous_rank: number | null;
+  /** for the visit: in clear for a street or community, masked district-wide unless unmasked */
+  address: string;
+  phone: string;
   /** roster, coverage and review notes */
   notes: string[];
   /** each scoring dimension's facts and weighted points, biggest first */
@@ -177,21 +196,32 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
 
   const zh = opts.lang === 'zh';
   const word = (v: string) => (zh ? (ZH[v] ?? v) : v);
-  const selected = db
+  const contact = await visitContact(db, opts);
+  // the previous period's list as this selection would have numbered it (the same region, not
+  // --top, not --all): `previous_rank` is a place a street office saw on last month's list
+  const previousList = exportViews(db)
+    .selectFrom('household_score as ps')
+    .innerJoin('household as ph', (j) => j.onRef('ph.period', '=', 'ps.period').onRef('ph.household_id', '=', 'ps.household_id'))
+    .select(['ps.household_id', listRank('ps').as('previous_rank')])
+    .where('ps.period', '=', previousPeriod ?? '')
+    .where(listed('ps'))
+    .where(inRegion(opts.region, 'ph.region_code'));
+  const selected = exportViews(db)
     .selectFrom('household_score as s')
     .innerJoin('household as h', (j) => j.onRef('h.period', '=', 's.period').onRef('h.household_id', '=', 's.household_id'))
+    .leftJoin(previousList.as('p'), 'p.household_id', 's.household_id')
     .select([
       's.household_id', 'h.region_code', 'h.head_name', 'h.head_id18', 'h.members', 's.total', 's.tier', 's.age_structure',
       's.economic', 's.health', 's.disability', 's.medical_burden', 's.labour_capacity', 's.covered', 's.review',
       's.previous_total', 'h.assistance', 'h.on_roster', 's.change', 's.reasons', 's.route', 's.route_rule', 's.route_rule_zh',
       's.review_reasons', 's.rescued_links', 's.covered_by_visit', 's.visit_notes', 's.review_by_score',
-      sql<number>`row_number() over (order by s.rank)`.as('list_rank'),
+      'h.address', 'h.phone', 'p.previous_rank',
+      // the list's own numbering (list-rank.ts); with --all, among every scored household
+      listRank('s').as('list_rank'),
     ])
     .where('s.period', '=', period)
-    .$if(!opts.all, (q) => q.where((eb) => eb.or([eb('s.on_list', '=', true), eb('s.review', '=', true)])))
-    .$if(opts.region !== undefined, (q) =>
-      opts.region!.length === 12 ? q.where('h.region_code', '=', opts.region!) : q.where('h.region_code', 'like', `${opts.region}%`),
-    )
+    .$if(!opts.all, (q) => q.where(listed('s')))
+    .where(inRegion(opts.region, 'h.region_code'))
     .orderBy('s.rank')
     .$if(opts.top !== undefined, (q) => q.limit(opts.top!));
   const query =
@@ -224,6 +254,9 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
       route: r.route ? (zh ? ROUTE_ZH[r.route] : r.route) : '',
       route_rule: (zh ? r.route_rule_zh : r.route_rule) ?? '',
       rescued_ids: r.rescued_links,
+      previous_score: r.previous_total,
+      previous_rank: r.previous_rank === null ? null : Number(r.previous_rank),
+      ...contact(r.address, r.phone),
       notes,
       facts,
     };
@@ -231,7 +264,7 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
 }
 
 /** Text columns of an entry: these are escaped against formula injection, the rest are numbers. */
-const TEXT_COLUMNS = new Set(['household_id', 'region_code', 'head_name', 'head_id_number', 'tier', 'coverage', 'change', 'reasons', 'route', 'route_rule']);
+const TEXT_COLUMNS = new Set(['household_id', 'region_code', 'head_name', 'head_id_number', 'tier', 'coverage', 'change', 'reasons', 'route', 'route_rule', 'address', 'phone']);
 
 /** Streams the ranked warning list of a period as CSV (UTF-8 with BOM, so Excel reads Chinese). */
 export async function writeWarningList(db: Kysely<Database>, opts: ExportOptions, out: Writable, _log: Logger): Promise<number> {
@@ -258,7 +291,7 @@ export async function listCounts(db: Kysely<Database>, period: string): Promise<
   const { rows } = await sql<{ uncovered: number; covered: number }>`
     select count(*) filter (where not covered and on_list)::int as uncovered,
            count(*) filter (where covered and (on_list or review))::int as covered
-    from household_score where period = ${period}
+    from ${sql.table(VIEW.household_score)} where period = ${period}
   `.execute(db);
   return rows[0] ?? { uncovered: 0, covered: 0 };
 }

@@ -129,3 +129,20 @@ export function maskName(name: string): string {
   const first = [...name][0];
   return first === undefined ? '' : `${first}*`;
 }
+
+/**
+ * `湖北省武汉市…`: the first 6 characters (province and city, for the roster's addresses), as
+ * safetynet_mask_address in migration 0006 masks them; an address of 6 or fewer is left as is.
+ * Characters are code points, as PostgreSQL counts them.
+ */
+export function maskAddress(address: string): string {
+  const chars = [...address];
+  return chars.length <= 6 ? address : `${chars.slice(0, 6).join('')}…`;
+}
+
+/** `138****5678`: the first 3 and last 4 characters, as safetynet_mask_phone in migration 0006. */
+export function maskPhone(phone: string): string {
+  const chars = [...phone];
+  if (chars.length <= 7) return '*'.repeat(chars.length);
+  return chars.slice(0, 3).join('') + '*'.repeat(chars.length - 7) + chars.slice(-4).join('');
+}

@@ -1,14 +1,15 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { copyLine, copyStream, copyText, type CopyValue } from '../db/copy.js';
 import type { Tx } from '../db/transaction.js';
+import { crashPoint } from '../crash-point.js';
 import { ExtractRejected, ManifestMismatch } from '../errors.js';
 import { periodEnd } from '../period.js';
+import { makeScratch } from '../scratch.js';
 import { compileFastRow } from './fast-row.js';
 import { openExtract, type ExtractEncoding } from './read-extract.js';
 import { quote } from './values.js';
@@ -31,6 +32,8 @@ export interface IngestOptions {
   expectedRows?: number;
   /** the last date events may carry (default: the period's last day); a daily delta passes its day */
   asOf?: Date;
+  /** SAFETYNET_HOME: refused rows spill to its tmp/ folder while the valid ones are copied */
+  home?: string;
   log: Logger;
 }
 
@@ -122,10 +125,10 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
     throw err;
   }
 
-  const scratch = await mkdtemp(join(tmpdir(), 'safetynet-'));
+  const scratch = await makeScratch(opts.home);
   // refused rows and warnings go to files while the COPY of valid rows holds the connection
-  const rejects = createWriteStream(join(scratch, 'rejects'));
-  const issues = createWriteStream(join(scratch, 'issues'));
+  const rejects = createWriteStream(join(scratch, 'rejects'), { mode: 0o600 });
+  const issues = createWriteStream(join(scratch, 'issues'), { mode: 0o600 });
   const write = (stream: NodeJS.WritableStream, values: CopyValue[]) => stream.write(copyLine(values));
   if (header.unknown.length > 0) {
     // a header cell is only a name: a runaway one (a 10 MB line) is shown cut short, and a data
@@ -234,6 +237,7 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
       issues.end();
       await Promise.all([finished(rejects), finished(issues)]);
     }
+    crashPoint('mid-ingest');
     if (extract.sha256() !== opts.sha256) {
       throw new ExtractRejected({ file }, 'the file changed between its check and its loading (still being delivered?); the period was refused');
     }

@@ -27,6 +27,11 @@ export interface SourceDefinition<Row extends ParsedRow = ParsedRow> {
   id: SourceId;
   fileName: string;
   columns: ColumnSpec[];
+  /**
+   * A period whose file loads no row is refused: the roster alone defines households, and a
+   * month without it would turn every family into one-person "not on roster" entries.
+   */
+  mustLoadRows?: boolean;
   /** `asOf` is the last day of the period: later birth or event dates are errors */
   rowSchema(asOf: Date): z.ZodType<Row>;
   /** the period table a valid row goes to, and its values in that order */

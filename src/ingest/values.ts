@@ -85,6 +85,29 @@ export function quote(value: string): string {
   return chars.length > 40 ? `"${chars.slice(0, 40).join('')}…" (${chars.length} characters)` : `"${masked}"`;
 }
 
+/**
+ * Values that can be shown in a reason: the codes of the contract's bounded lists (registered by
+ * `codeList` and the yes/no words), as their lower-cased forms.
+ */
+const boundedCodes = new Set<string>();
+// a date in the contract's separated layouts: digits and dashes in this shape are no name and no
+// ID, phone or account number (an 8-digit YYYYMMDD could be a landline: it is not shown)
+const DATE_SHAPED = /^[0-9]{4}([-/])[0-9]{1,2}\1[0-9]{1,2}$/;
+
+/**
+ * A refused value as a reason shows it. Reasons go back to the departments in the data-quality
+ * report (and into the run's refusal message), and a name or a number that lands in a coded
+ * column is still a name or a number: only a code of a bounded list (or a date-shaped value) is
+ * quoted; anything else is told by its length, which is enough to find it on its line. The
+ * monthly report groups reasons by the same wording (src/ingest/reject-reasons.ts).
+ */
+export function shown(value: string): string {
+  if (boundedCodes.has(value.toLowerCase()) || DATE_SHAPED.test(value)) return `"${value}"`;
+  const length = [...value].length;
+  const digits = /^\p{Nd}+$/u.test(value);
+  return `a value of ${length} ${digits ? 'digit' : 'character'}${length === 1 ? '' : 's'}`;
+}
+
 /** a string whose absence reads as 'value is missing' rather than zod's type jargon */
 const str = () => z.string({ error: (iss) => (iss.input === undefined ? 'value is missing' : undefined) });
 const text = str();
@@ -138,7 +161,7 @@ function date() {
   return str().transform((s, ctx) => {
     const d = parseDate(s);
     if (d === null) {
-      ctx.addIssue({ code: 'custom', message: `${quote(s)} is not a date (YYYY-MM-DD or YYYYMMDD)` });
+      ctx.addIssue({ code: 'custom', message: `${shown(s)} is not a date (YYYY-MM-DD or YYYYMMDD)` });
       return z.NEVER;
     }
     return d;
@@ -159,6 +182,7 @@ export const [requiredDate, optionalDate] = requiredAndOptional(date, cachedDate
 
 const TRUE = new Set(['1', 'y', 'yes', 'true', 't', '是']);
 const FALSE = new Set(['0', 'n', 'no', 'false', 'f', '否']);
+for (const word of [...TRUE, ...FALSE]) boundedCodes.add(word);
 export const requiredBoolean = withFast(
   z.preprocess(
     clean,
@@ -166,7 +190,7 @@ export const requiredBoolean = withFast(
       const v = s.toLowerCase();
       if (TRUE.has(v)) return true;
       if (FALSE.has(v)) return false;
-      ctx.addIssue({ code: 'custom', message: `${quote(s)} is not a yes/no value (1/0, Y/N, true/false, 是/否)` });
+      ctx.addIssue({ code: 'custom', message: `${shown(s)} is not a yes/no value (1/0, Y/N, true/false, 是/否)` });
       return z.NEVER;
     }),
   ),
@@ -182,11 +206,12 @@ const codeLookups = new WeakMap<z.ZodType, Map<string, string>>();
 export function codeList<const T extends string>(values: Record<string, T>, what: string) {
   const lookup = new Map(Object.entries(values).map(([k, v]) => [k.toLowerCase(), v]));
   for (const v of Object.values(values)) lookup.set(v.toLowerCase(), v);
+  for (const code of lookup.keys()) boundedCodes.add(code);
   const allowed = [...new Set(Object.values(values))].join(', ');
   const schema = str().transform((s, ctx): T => {
     const v = lookup.get(s.toLowerCase());
     if (v === undefined) {
-      ctx.addIssue({ code: 'custom', message: `${quote(s)} is not a known ${what} (${allowed})` });
+      ctx.addIssue({ code: 'custom', message: `${shown(s)} is not a known ${what} (${allowed})` });
       return z.NEVER;
     }
     return v;

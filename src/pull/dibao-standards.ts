@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { z } from 'zod';
@@ -8,6 +7,7 @@ import { headerKey } from '../ingest/ingest-source.js';
 import { hukouType } from '../ingest/civil-affairs/civil-affairs.source.js';
 import { openExtract } from '../ingest/read-extract.js';
 import { clean, parseDate, requiredMoney } from '../ingest/values.js';
+import { fileKind, notRegular } from './file-kind.js';
 
 /**
  * `<inbox>/dibao-standards.csv`: the local subsistence standard per region-code prefix and
@@ -36,13 +36,11 @@ export const DIBAO_FILE = 'dibao-standards.csv';
 /** Replaces the standards table from the inbox file; returns how many rows, or null when absent. */
 export async function loadDibaoStandards(tx: Tx, inbox: string): Promise<number | null> {
   const path = join(inbox, DIBAO_FILE);
-  const present = await stat(path).then(
-    (s) => s.isFile(),
-    () => false,
-  );
+  const found = await fileKind(path);
+  if (found.kind === 'other') throw new ExtractRejected({ file: DIBAO_FILE }, notRegular(found.what));
   // no file: the config's defaults apply, not whatever an earlier inbox left behind
   await sql`delete from dibao_standard`.execute(tx.db);
-  if (!present) return null;
+  if (found.kind === 'absent') return null;
   const extract = await openExtract(path, DIBAO_FILE);
   const names = ['region_code', 'hukou_type', 'effective_from', 'monthly_standard'];
   const index = names.map((n) => extract.header.findIndex((h) => headerKey(h) === n));

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
@@ -9,6 +9,7 @@ import { normaliseEncodingName, type ExtractEncoding } from '../ingest/read-extr
 import { sourceIds, type SourceId } from '../ingest/source.js';
 import { quote } from '../ingest/values.js';
 import { sources } from '../ingest/sources.js';
+import { fileKind, notRegular } from './file-kind.js';
 
 /**
  * The inbox layout of the contract: `<inbox>/<period>/<source>.csv` and an optional
@@ -37,11 +38,27 @@ const manifestSchema = z.object({
     }),
   ),
 });
+type Manifest = z.infer<typeof manifestSchema>;
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    (s) => s.isFile(),
-    () => false,
+/** Present and a regular file; anything else in its place refuses the period (see file-kind.ts). */
+async function present(path: string, file: string): Promise<boolean> {
+  const found = await fileKind(path);
+  if (found.kind === 'other') throw new ExtractRejected({ file }, `${notRegular(found.what)}; the period was refused whole`);
+  return found.kind === 'file';
+}
+
+/** A manifest whose listed files are all among those a run loads. */
+function unloadedEntries(manifest: Manifest, names: string[], period: string, inFolder: Set<string>): ExtractRejected | undefined {
+  const extra = Object.keys(manifest.files).filter((name) => !names.includes(name));
+  if (extra.length === 0) return undefined;
+  const shown = extra.map((name) => `${quote(name)} (${inFolder.has(name) ? 'in the folder' : 'not in the folder'})`).join(', ');
+  // The manifest is the department's statement of what it sent: a listed file the run would not
+  // load is data it believes we have (a renamed roster, a second part of a file). Loading the
+  // rest would publish a list without it, silently.
+  return new ExtractRejected(
+    { file: `${period}/manifest.json` },
+    `lists ${shown}, which the run does not load: a period's files are ${names.join(', ')}. ` +
+      'Ask the department what the extra file is (a file under another name, or a manifest to correct); the period was refused whole',
   );
 }
 
@@ -53,32 +70,44 @@ export async function sha256File(path: string): Promise<string> {
 
 /**
  * Finds the period's four extracts and checks them against the manifest when there is one.
- * Throws ExtractsMissing when any is absent and ManifestMismatch when a hash differs, before
- * anything is loaded. Row counts are checked while loading (they need a CSV parse).
+ * Throws ExtractsMissing when any is absent, ExtractRejected when something other than a regular
+ * file stands in an extract's place or the manifest lists a file the run does not load, and
+ * ManifestMismatch when a hash differs, before anything is loaded. Row counts are checked while
+ * loading (they need a CSV parse).
  */
 export async function locateExtracts(inbox: string, period: string): Promise<LocatedExtract[]> {
   const dir = join(inbox, period);
+  const names = sourceIds.map((id) => sources[id].fileName);
   const missing: string[] = [];
-  for (const id of sourceIds) if (!(await exists(join(dir, sources[id].fileName)))) missing.push(sources[id].fileName);
-  if (missing.length > 0) throw new ExtractsMissing(period, missing);
+  for (const name of names) if (!(await present(join(dir, name), `${period}/${name}`))) missing.push(name);
 
   const manifestPath = join(dir, 'manifest.json');
-  let manifest: z.infer<typeof manifestSchema> | undefined;
-  if (await exists(manifestPath)) {
+  let manifest: Manifest | undefined;
+  let unreadable: ExtractRejected | undefined;
+  if (await present(manifestPath, `${period}/manifest.json`)) {
     let json: unknown;
     try {
       json = JSON.parse(await readFile(manifestPath, 'utf8'));
+      const parsed = manifestSchema.safeParse(json);
+      if (parsed.success) manifest = parsed.data;
+      else {
+        unreadable = new ExtractRejected(
+          { file: `${period}/manifest.json` },
+          parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+        );
+      }
     } catch (cause) {
-      throw new ExtractRejected({ file: `${period}/manifest.json` }, `not valid JSON: ${(cause as Error).message}`, { cause });
+      unreadable = new ExtractRejected({ file: `${period}/manifest.json` }, `not valid JSON: ${(cause as Error).message}`, { cause });
     }
-    const parsed = manifestSchema.safeParse(json);
-    if (!parsed.success) {
-      throw new ExtractRejected(
-        { file: `${period}/manifest.json` },
-        parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-      );
-    }
-    manifest = parsed.data;
+  }
+  if (manifest) {
+    // checked before waiting for missing files: a listed file the run never loads will not come
+    const extra = unloadedEntries(manifest, names, period, new Set(await readdir(dir)));
+    if (extra) throw extra;
+  }
+  if (missing.length > 0) throw new ExtractsMissing(period, missing);
+  if (unreadable) throw unreadable;
+  if (manifest) {
     if (manifest.period !== undefined && manifest.period.trim() !== period) {
       // last month's delivery dropped in this month's folder: its hashes all match, its data is old
       throw new ExtractRejected(

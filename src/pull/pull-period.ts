@@ -25,7 +25,15 @@ export async function pullPeriod(op: OperationConfig, home: string, period: stri
   }
   const inbox = join(home, 'pulled');
   const dir = join(inbox, period);
-  const fetchOpts = (label: string) => ({ retries: op.retries, retryDelayMs: op.retryDelayMs, timeoutMs: op.timeoutMs, log, label });
+  const fetchOpts = (label: string) => ({
+    retries: op.retries,
+    retryDelayMs: op.retryDelayMs,
+    timeoutMs: op.timeoutMs,
+    deadlineMs: op.fileDeadlineMs,
+    maxBytes: op.maxFileBytes,
+    log,
+    label,
+  });
   const missing: string[] = [];
 
   if (op.sources.manifest) {

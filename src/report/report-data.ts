@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DimensionId } from '../config/schema.js';
 import { previousSucceededPeriod, requireSucceededRun } from '../db/runs.js';
 import type { Database } from '../db/schema.js';
+import { reasonClass } from '../ingest/reject-reasons.js';
 import { addMonths, assertPeriod } from '../period.js';
 import { listPrecision, type PrecisionRow } from '../visits/list-precision.js';
 import { routeIds } from '../../scoring/route.js';
@@ -215,20 +216,12 @@ async function quality(db: Kysely<Database>, period: string, previousPeriod: str
     `.execute(db)
   ).rows;
 
-  // The reason class: the text after the "column: " prefix, up to the first '(' or ':' (or '; '
-  // when a row had several problems); quoted values and digits are blanked so that no value
-  // from a row reaches the report and equal problems group together.
+  // grouped by the reason class (src/ingest/reject-reasons.ts): no value from a row reaches the report
   const rejects = (
     await sql<{ source: string; reason: string; rows: number }>`
-      with r as (
-        select source,
-               case when column_name is not null then regexp_replace(reason, '^[^:]*:\\s*', '') else reason end as rest
-        from rejected_row where period = ${period}
-      )
-      select source,
-             coalesce(nullif(btrim(regexp_replace(regexp_replace(substring(rest from '^[^(:;]*'), '"[^"]*"', '…', 'g'), '[0-9]+', 'N', 'g')), ''), 'other') as reason,
-             count(*)::int as rows
-      from r group by 1, 2 order by 1, 3 desc, 2
+      select source, ${reasonClass} as reason, count(*)::int as rows
+      from rejected_row where period = ${period}
+      group by 1, 2 order by 1, 3 desc, 2
     `.execute(db)
   ).rows;
 

@@ -176,27 +176,37 @@ export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConf
   }
 
   // Uncovered households first (the point of the list), then covered ones, each by score.
-  // `change` compares with the previous period; a covered household whose situation changes
-  // either way is reviewed: worse may need more help, better may no longer qualify.
+  // `change` compares with the previous period. On the list (over the line, or covered and
+  // flagged for review: what the list export shows) `new` means not on the previous period's
+  // list, whatever its score then: a street office reads it as "a warning we have not seen".
+  // Households on both lists, or on neither, are up/down/same by at least a point of score;
+  // `new` off the list is a household not scored then. A covered household whose situation
+  // changes either way is reviewed: worse may need more help, better may no longer qualify.
   await sql`
+    with compared as (
+      select s.*, p.total as previous_total, coalesce(p.on_list or p.review, false) as listed_before,
+             coalesce(s.covered and abs(s.total - p.total) >= ${cfg.review.coveredChange}, false) as review_by_score
+      from scored s
+      left join household_score p on p.period = ${previous}::text and p.household_id = s.household_id
+    ), flagged as (
+      select c.*, c.review_by_score or jsonb_array_length(c.review_reasons) > 0 as review from compared c
+    )
     insert into household_score (period, household_id, rank, total, tier, on_list, covered, change, previous_total, review,
                                  age_structure, economic, health, disability, medical_burden, labour_capacity, reasons,
                                  route, route_rule, route_rule_zh, review_reasons, rescued_links,
                                  covered_by_visit, visit_notes, cooled_down, review_by_score)
-    select ${period}, s.household_id,
-           row_number() over (order by s.covered, s.total desc, s.household_id)::int,
-           s.total, s.tier, s.on_list, s.covered,
-           case when p.total is null then 'new' when s.total - p.total >= 1 then 'up'
-                when p.total - s.total >= 1 then 'down' else 'same' end,
-           p.total,
-           (s.covered and p.total is not null and abs(s.total - p.total) >= ${cfg.review.coveredChange})
-             or jsonb_array_length(s.review_reasons) > 0,
-           s.age_structure, s.economic, s.health, s.disability, s.medical_burden, s.labour_capacity, s.reasons,
-           s.route, s.route_rule, s.route_rule_zh, s.review_reasons, s.rescued_links,
-           s.covered_by_visit, s.visit_notes, s.cooled_down,
-           s.covered and p.total is not null and abs(s.total - p.total) >= ${cfg.review.coveredChange}
-    from scored s
-    left join household_score p on p.period = ${previous}::text and p.household_id = s.household_id
+    select ${period}, f.household_id,
+           row_number() over (order by f.covered, f.total desc, f.household_id)::int,
+           f.total, f.tier, f.on_list, f.covered,
+           case when f.previous_total is null then 'new'
+                when (f.on_list or f.review) and not f.listed_before then 'new'
+                when f.total - f.previous_total >= 1 then 'up'
+                when f.previous_total - f.total >= 1 then 'down' else 'same' end,
+           f.previous_total, f.review,
+           f.age_structure, f.economic, f.health, f.disability, f.medical_burden, f.labour_capacity, f.reasons,
+           f.route, f.route_rule, f.route_rule_zh, f.review_reasons, f.rescued_links,
+           f.covered_by_visit, f.visit_notes, f.cooled_down, f.review_by_score
+    from flagged f
   `.execute(tx.db);
 
   const fallback = await sql<{ n: number }>`select count(*)::int as n from household_facts where default_standard`.execute(tx.db);

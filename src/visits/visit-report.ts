@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { z } from 'zod';
-import ExcelJS from 'exceljs';
 import type { ColumnSpec } from '../ingest/source.js';
 import { openExtract, type ExtractRecord } from '../ingest/read-extract.js';
 import { clean, codeList, optionalMoney, optionalText, parseDate, requiredText } from '../ingest/values.js';
+import { openWorkbookRows, WORKBOOK_LIMITS, type WorkbookLimits, type WorkbookRow } from './read-workbook.js';
 
 /**
  * The street offices' visit reports: one row per visit, CSV (the contract's conventions, UTF-8 or
@@ -69,62 +69,65 @@ export const visitRow = (today: string) =>
   });
 export type VisitRow = z.infer<ReturnType<typeof visitRow>>;
 
+export interface ReportLimits extends WorkbookLimits {
+  /** data rows of one report, CSV or XLSX */
+  maxRows: number;
+}
+
+export const REPORT_LIMITS: ReportLimits = {
+  ...WORKBOOK_LIMITS,
+  // a street office visits a few hundred households a month, a district a few thousand: 200,000
+  // rows is a city's year in one file, and imports in well under a minute; more is no report
+  maxRows: 200_000,
+};
+
+/** A row of a report: its line (CSV) or row number (XLSX), its fields, and which of them hold a formula. */
+export interface ReportRecord extends ExtractRecord {
+  /** 0-based columns whose XLSX cell is a formula, not a value (never in a CSV) */
+  formulas?: number[];
+}
+
 export interface OpenedReport {
   header: string[];
-  records: AsyncIterable<ExtractRecord>;
+  records: AsyncIterable<ReportRecord>;
   sha256(): string;
   close(): void;
 }
 
-/** A cell as text: dates as YYYY-MM-DD (Excel stores them as dates), numbers as written, rich text joined. */
-function cellText(v: ExcelJS.CellValue): string {
-  if (v === null || v === undefined) return '';
-  if (v instanceof Date) return v.toISOString().slice(0, 10);
-  if (typeof v === 'object') {
-    if ('richText' in v) return v.richText.map((t) => t.text).join('');
-    if ('text' in v) return String(v.text);
-    if ('result' in v) return cellText(v.result as ExcelJS.CellValue);
-    if ('error' in v) return '';
-  }
-  return String(v);
-}
-
-async function openWorkbook(path: string): Promise<OpenedReport> {
+async function openWorkbook(path: string, file: string, limits: WorkbookLimits): Promise<OpenedReport> {
   const hash = createHash('sha256');
-  // the hash is of the file as given, read once beside the parser
-  const hashing = (async () => {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  })();
-  // styles are read so that date cells come back as dates, not as Excel serial numbers
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, { sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'emit' });
-  const rows: AsyncIterator<ExcelJS.Row> = (async function* () {
-    for await (const sheet of reader) {
-      yield* sheet as unknown as AsyncIterable<ExcelJS.Row>;
-      return; // the first sheet is the report
-    }
-  })();
+  const rows = await openWorkbookRows(path, file, limits);
+  const blank = (r: WorkbookRow) => r.formulas.length === 0 && r.fields.every((f) => f.trim() === '');
   let first = await rows.next();
   // blank rows above the header are skipped, as a person would
-  while (!first.done && Array.from(first.value.values as ExcelJS.CellValue[]).every((v) => cellText(v).trim() === '')) first = await rows.next();
-  // Array.from: exceljs leaves holes for empty cells
-  const header = first.done ? [] : Array.from(first.value.values as ExcelJS.CellValue[]).slice(1).map(cellText);
+  while (!first.done && blank(first.value)) first = await rows.next();
+  const header = first.done ? [] : first.value.fields;
+  while (header.length > 0 && header.at(-1)!.trim() === '') header.pop();
   const width = header.length;
-  async function* records(): AsyncGenerator<ExtractRecord> {
+  async function* records(): AsyncGenerator<ReportRecord> {
     for (let r = await rows.next(); !r.done; r = await rows.next()) {
-      const values = Array.from(r.value.values as ExcelJS.CellValue[]).slice(1).map(cellText);
-      if (values.every((v) => v.trim() === '')) continue;
-      while (values.length < width) values.push('');
-      yield { line: r.value.number, fields: values.slice(0, Math.max(width, values.length)) };
+      if (blank(r.value)) continue;
+      const fields = r.value.fields;
+      // empty cells past the header's width are formatting, not data
+      while (fields.length > width && fields.at(-1)!.trim() === '') fields.pop();
+      while (fields.length < width) fields.push('');
+      yield { line: r.value.line, fields, formulas: r.value.formulas };
     }
-    await hashing;
+    // the hash is of the file as given, read once the sheet is: a refused file is never hashed
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   }
   let digest: string | undefined;
-  return { header, records: records(), sha256: () => (digest ??= hash.digest('hex')), close: () => {} };
+  return {
+    header,
+    records: records(),
+    sha256: () => (digest ??= hash.digest('hex')),
+    close: () => void rows.return(undefined),
+  };
 }
 
 /** Opens a report by its extension: .xlsx as a workbook, anything else as CSV. */
-export async function openVisitReport(path: string, file: string): Promise<OpenedReport> {
-  if (/\.xlsx$/i.test(path)) return openWorkbook(path);
+export async function openVisitReport(path: string, file: string, limits: WorkbookLimits = WORKBOOK_LIMITS): Promise<OpenedReport> {
+  if (/\.xlsx$/i.test(path)) return openWorkbook(path, file, limits);
   const extract = await openExtract(path, file);
   return { header: extract.header, records: extract.records, sha256: () => extract.sha256(), close: () => extract.close() };
 }

@@ -13,8 +13,8 @@ const INBOX = join(FIXTURE, 'inbox');
 const scratch = () => mkdtemp(join(tmpdir(), 'safetynet-cli-'));
 
 describe('help', () => {
-  for (const command of [[], ['run'], ['export'], ['replay'], ['migrate'], ['schedule'], ['runs'], ['audit'], ['explain'], ['diff'], ['report'],
-    ['review'], ['visits', 'import'], ['quality'], ['calibrate'], ['nightly'], ['purge'], ['generate']]) {
+  for (const command of [[], ['run'], ['export'], ['replay'], ['migrate'], ['schedule'], ['runs'], ['audit'], ['explain'], ['cards'], ['diff'], ['report'],
+    ['review'], ['visits', 'import'], ['quality'], ['calibrate'], ['nightly'], ['purge'], ['generate'], ['access']]) {
     it(`safetynet ${command.join(' ')} --help explains itself and its exit codes`, async () => {
       const r = await cli([...command, '--help']);
       expect(r.code).toBe(0);
@@ -94,6 +94,14 @@ describe('with DATABASE_URL (any PostgreSQL server)', () => {
 
     const badRegion = await cli(['export', '--period', '2026-09', '--out', '-', '--region', '4201'], { DATABASE_URL: db.url });
     expect(badRegion.code).toBe(2);
+  });
+
+  it('exits 2 for a --since that is no day of the calendar, before touching the database', async () => {
+    for (const since of ['2026-13-01', '2026-02-30', '2026-1-1']) {
+      const r = await cli(['export', '--urgent', '--since', since, '--out', '-'], { DATABASE_URL: db.url });
+      expect(r.code, since).toBe(2);
+      expect(r.stderr).toContain(`--urgent needs --since YYYY-MM-DD, a day of the calendar (got "${since}")`);
+    }
   });
 
   it('exits 2 when the period has not been run', async () => {

@@ -5,6 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, ROOT } from '../helpers/cli.js';
 import { useScratchDatabase } from '../helpers/database.js';
+import { zipBomb } from '../helpers/hostile-xlsx.js';
 import { CLAIMS_HEADER, encode } from '../helpers/inbox.js';
 
 /**
@@ -50,6 +51,18 @@ describe('safetynet visits, quality, calibrate', () => {
     const calibrate = await cli(['calibrate', '--out', join(dir, 'proposed.json')], env());
     expect(calibrate.code).toBe(2);
     expect(calibrate.stderr).toContain('not enough settled visits to calibrate on: 2 (1 assisted, 1 not eligible)');
+  });
+});
+
+describe('safetynet visits import: a workbook that cannot be trusted', () => {
+  it('refuses a zip bomb with exit code 3 under the CLI\'s heap cap, importing nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'safetynet-loop-bomb-'));
+    const bomb = join(dir, 'street-009.xlsx');
+    await writeFile(bomb, zipBomb(['户编号', '走访日期', '走访结果'], ['WC001', '2026-10-05', '不符合条件'], 916e6));
+    const r = await cli(['visits', 'import', bomb], { ...env(), NODE_OPTIONS: '--max-old-space-size=160' });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/street-009\.xlsx: the workbook inflates to 87\d\.\d MiB, over the 100 MiB a visit report may hold \(a zip bomb, or send it as CSV\); the file was refused whole, nothing was imported/);
+    expect(r.stdout).toBe('');
   });
 });
 

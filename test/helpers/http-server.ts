@@ -5,13 +5,18 @@ import { join } from 'node:path';
 
 /**
  * A real HTTP server on loopback that serves a folder, with behaviours a department's server
- * shows: files that appear late (404), 5xx for a while, answers too slow, bodies cut short.
+ * shows: files that appear late (404), 5xx for a while, answers too slow, bodies cut short,
+ * bodies that trickle in a byte at a time, bodies that never end.
  */
 export type Behaviour =
   | { kind: 'missing' }
   | { kind: 'fail'; status: number; times: number }
   | { kind: 'slow'; ms: number }
-  | { kind: 'truncate'; times: number };
+  | { kind: 'truncate'; times: number }
+  /** the file's real length announced, then one byte every `everyMs` */
+  | { kind: 'trickle'; everyMs: number }
+  /** 16 KiB chunks of the file's first line, for ever (until the client hangs up); `announce`: a content-length to send first (more than will come) */
+  | { kind: 'endless'; announce?: number };
 
 export interface LoopbackServer {
   url: string;
@@ -39,6 +44,21 @@ export async function serveFolder(root: string): Promise<LoopbackServer> {
       body = await readFile(join(root, path));
     } catch {
       return void res.writeHead(404).end('no such file');
+    }
+    if (b?.kind === 'trickle' || b?.kind === 'endless') {
+      const chunk = b.kind === 'trickle' ? null : Buffer.alloc(16 * 1024, body.subarray(0, body.indexOf(10) + 1));
+      res.writeHead(200, b.kind === 'trickle' ? { 'content-length': body.length } : b.announce ? { 'content-length': b.announce } : {});
+      let sent = 0;
+      const timer = setInterval(
+        () => {
+          if (chunk) res.write(chunk);
+          else if (sent < body.length) res.write(body.subarray(sent, ++sent));
+          else res.end();
+        },
+        b.kind === 'trickle' ? b.everyMs : 1,
+      );
+      res.on('close', () => clearInterval(timer));
+      return;
     }
     if (b?.kind === 'truncate' && b.times > 0) {
       b.times--;

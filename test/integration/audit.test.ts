@@ -2,14 +2,17 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runPeriod } from '../../jobs/run-period.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { UsageError } from '../../src/errors.js';
+import { explainCommand } from '../../src/commands/explain.js';
+import { reviewCommand } from '../../src/commands/review.js';
 import { auditedExport } from '../../src/export/audited-export.js';
 import { writeWarningList, writeWarningListJson } from '../../src/export/warning-list.js';
-import { ROOT } from '../helpers/cli.js';
+import { cli, ROOT } from '../helpers/cli.js';
 import { silentLog, useTestDatabase } from '../helpers/database.js';
 
 /** Every export is audited in the transaction that read its rows; no audit, no file. */
@@ -68,6 +71,60 @@ describe('audited exports', () => {
     } finally {
       await sql`drop trigger refuse on export_audit`.execute(test.handle.db);
     }
+  });
+});
+
+describe('household cards and the review list in clear', () => {
+  const sink = () => {
+    const chunks: string[] = [];
+    return { out: new Writable({ write: (c, _e, cb) => (chunks.push(String(c)), cb()) }), text: () => chunks.join('') };
+  };
+
+  it('refuse --unmasked without a purpose (exit 2), showing and auditing nothing', async () => {
+    const before = (await audits()).length;
+    const card = sink();
+    await expect(explainCommand({ databaseUrl: test.url, householdId: 'WC010', period: '2026-10', unmasked: true }, silentLog, card.out)).rejects.toBeInstanceOf(UsageError);
+    const review = sink();
+    await expect(reviewCommand({ databaseUrl: test.url, period: '2026-10', unmasked: true }, silentLog, review.out)).rejects.toBeInstanceOf(UsageError);
+    expect(card.text() + review.text()).toBe('');
+    expect((await audits()).length).toBe(before);
+    const cli1 = await cli(['explain', 'WC010', '--period', '2026-10', '--unmasked'], { DATABASE_URL: test.url });
+    expect(cli1.code).toBe(2);
+    expect(cli1.stderr).toContain('--unmasked needs --purpose');
+    expect(cli1.stdout).toBe('');
+  });
+
+  it('audit an unmasked card with its purpose, login and the hash of what was shown', async () => {
+    const card = sink();
+    await explainCommand({ databaseUrl: test.url, householdId: 'WC010', period: '2026-10', unmasked: true, purpose: 'home visit', operator: '李社工', json: true }, silentLog, card.out);
+    const shown = card.text();
+    expect(JSON.parse(shown).members[0].id_number).toMatch(/^\d{17}[\dX]$/);
+    const entry = (await audits()).at(-1)!;
+    expect(entry).toMatchObject({
+      operator: '李社工',
+      purpose: 'home visit',
+      period: '2026-10',
+      format: 'card-json',
+      masked: false,
+      rows: 1,
+      sha256: createHash('sha256').update(shown).digest('hex'),
+      filters: { household: 'WC010' },
+    });
+    expect(entry.login).toBeTruthy();
+  });
+
+  it('audit a masked card too, as an export is', async () => {
+    const card = sink();
+    await explainCommand({ databaseUrl: test.url, householdId: 'WC010', period: '2026-10' }, silentLog, card.out);
+    expect(card.text()).not.toMatch(/\d{17}[\dX]/);
+    expect((await audits()).at(-1)).toMatchObject({ format: 'card-text', masked: true, rows: 1, filters: { household: 'WC010' } });
+  });
+
+  it('audit an unmasked review list with its purpose and row count', async () => {
+    const review = sink();
+    await reviewCommand({ databaseUrl: test.url, period: '2026-10', unmasked: true, purpose: 'fix keying errors', json: true }, silentLog, review.out);
+    const items = review.text().trim().split('\n').filter(Boolean);
+    expect((await audits()).at(-1)).toMatchObject({ format: 'review-json', masked: false, purpose: 'fix keying errors', rows: items.length });
   });
 });
 

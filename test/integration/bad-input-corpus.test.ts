@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { copyFile, cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { sql } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPeriod, type RunSummary } from '../../jobs/run-period.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/connect.js';
@@ -23,7 +24,10 @@ import { checkDigit, maskName, normaliseIdNumber } from '../../src/identity/id-n
 import { normaliseEncodingName, openExtract } from '../../src/ingest/read-extract.js';
 import { sourceIds, type SourceId } from '../../src/ingest/source.js';
 import { sources } from '../../src/ingest/sources.js';
+import { importVisits } from '../../src/visits/import-visits.js';
+import type { ReportLimits } from '../../src/visits/visit-report.js';
 import { cli } from '../helpers/cli.js';
+import { sheetRow, xlsxOfRows, zipBomb } from '../helpers/hostile-xlsx.js';
 import { silentLog, useScratchDatabase, useTestDatabase } from '../helpers/database.js';
 import { CLAIMS_HEADER, DISABILITY_HEADER, makeId, makeInbox, ROSTER_HEADER, type Table } from '../helpers/inbox.js';
 
@@ -212,12 +216,12 @@ async function within<T>(ms: number, work: Promise<T>): Promise<T> {
 class Hung extends Error {}
 
 /** Runs a period as `safetynet run` does and says what came of it; exit codes as the CLI maps them. */
-async function observe(inbox: string, period = PERIOD, db: DatabaseHandle = test.handle): Promise<Observed> {
+async function observe(inbox: string, period = PERIOD, db: DatabaseHandle = test.handle, cfg = config): Promise<Observed> {
   const before = await snapshot(db, period);
   const t0 = performance.now();
   const seconds = () => Math.round((performance.now() - t0) / 100) / 10;
   try {
-    const summary = await within(RUN_LIMIT_MS, runPeriod({ database: db, config, log: silentLog }, { inbox, period }));
+    const summary = await within(RUN_LIMIT_MS, runPeriod({ database: db, config: cfg, log: silentLog }, { inbox, period }));
     return { exit: 0, message: '', summary, problems: await reconcile(db, period, summary), seconds: seconds() };
   } catch (err) {
     if (err instanceof Hung) return { exit: -1, message: err.message, problems: ['hung'], seconds: seconds() };
@@ -409,13 +413,8 @@ const FILE_CASES: FileCase[] = [
   {
     folder: 'header-only',
     input: 'roster with its header only',
-    expect: loads({ 'civil-affairs': [0, 0, []] }),
-    // nobody is lost: the people the other departments know become "not on roster" households
-    then: async () => {
-      const households = await test.handle.db.selectFrom('household').select(['on_roster']).where('period', '=', PERIOD).execute();
-      expect(households.length).toBe(3); // A (claims, health), C (disability, health), F (disability)
-      expect(households.every((h) => !h.on_roster)).toBe(true);
-    },
+    // published, every family would be a one-person "not on roster" entry
+    expect: refused('2026-10/civil-affairs.csv has no data rows, and the civil-affairs extract defines the households'),
   },
   {
     folder: 'missing-required-column',
@@ -482,12 +481,12 @@ const FILE_CASES: FileCase[] = [
   {
     folder: 'crlf-header-lf-rows',
     input: 'disability with a CRLF header over LF rows',
-    expect: loads({ disability: [3, 2, [[4, 'disability_grade: "9" is not a disability grade']]] }),
+    expect: loads({ disability: [3, 2, [[4, 'disability_grade: a value of 1 digit is not a disability grade']]] }),
   },
   {
     folder: 'crlf-in-quoted-fields',
     input: 'disability with CRLFs inside quoted names and a blank line',
-    expect: loads({ disability: [3, 2, [[8, 'disability_grade: "9" is not a disability grade']]] }),
+    expect: loads({ disability: [3, 2, [[8, 'disability_grade: a value of 1 digit is not a disability grade']]] }),
     then: async () => {
       const names = await test.handle.db.selectFrom('disability').select(['line', 'name']).where('period', '=', PERIOD).orderBy('line').execute();
       expect(names).toEqual([
@@ -558,6 +557,85 @@ describe('whole files through the monthly run', () => {
     expect((raw.raw as Record<string, string>)['…']).toBe(`${10 * 1024 * 1024 + 1 - 25} more fields not kept`);
     expect(o.seconds).toBeLessThan(30);
   });
+});
+
+describe('what stands in the folder, and what the manifest says was sent', () => {
+  /** the base period with a manifest of its files, then `arrange` run on its folder */
+  async function arranged(arrange: (dir: string) => Promise<void>, manifest = false): Promise<string> {
+    const inbox = await corpusInbox(null);
+    const dir = join(inbox, PERIOD);
+    if (manifest) await writeManifest(dir, {});
+    await arrange(dir);
+    return inbox;
+  }
+  const listAlso = async (dir: string, name: string) => {
+    const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { files: Record<string, unknown> };
+    m.files[name] = { sha256: '0'.repeat(64), rows: 1 };
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(m));
+  };
+  const replaceBy = (name: string, make: (path: string) => Promise<void>) => async (dir: string) => {
+    await rm(join(dir, name));
+    await make(join(dir, name));
+  };
+  const cases: { input: string; manifest?: boolean; arrange: (dir: string) => Promise<void>; expect: Refused }[] = [
+    {
+      input: 'the manifest lists visits.csv too, which is not in the folder',
+      manifest: true,
+      arrange: (dir) => listAlso(dir, 'visits.csv'),
+      expect: refused(`2026-10/manifest.json: lists "visits.csv" (not in the folder), which the run does not load`),
+    },
+    {
+      input: 'the manifest lists civil-affairs-part2.csv too, which is in the folder',
+      manifest: true,
+      arrange: async (dir) => {
+        await copyFile(join(dir, 'civil-affairs.csv'), join(dir, 'civil-affairs-part2.csv'));
+        await listAlso(dir, 'civil-affairs-part2.csv');
+      },
+      expect: refused(`2026-10/manifest.json: lists "civil-affairs-part2.csv" (in the folder), which the run does not load`),
+    },
+    {
+      input: 'the roster sent as 民政.csv and listed so; no civil-affairs.csv (refused, not waited for)',
+      manifest: true,
+      arrange: async (dir) => {
+        await rm(join(dir, 'civil-affairs.csv'));
+        await writeFile(join(dir, '民政.csv'), await readFile(join(CORPUS, 'base', 'civil-affairs.csv')));
+        await listAlso(dir, '民政.csv');
+      },
+      expect: refused(`2026-10/manifest.json: lists "民政.csv" (in the folder), which the run does not load`),
+    },
+    {
+      input: 'a folder named civil-affairs.csv',
+      arrange: replaceBy('civil-affairs.csv', (p) => mkdir(p)),
+      expect: refused('2026-10/civil-affairs.csv: not a regular file: a folder stands where the file should be'),
+    },
+    {
+      input: 'a FIFO named civil-affairs.csv (reading it would block for ever)',
+      arrange: replaceBy('civil-affairs.csv', async (p) => void execFileSync('mkfifo', [p])),
+      expect: refused('2026-10/civil-affairs.csv: not a regular file: a named pipe (FIFO) stands where the file should be'),
+    },
+    {
+      input: 'health.csv a link to /dev/zero (reading it would never end)',
+      arrange: replaceBy('health.csv', (p) => symlink('/dev/zero', p)),
+      expect: refused('2026-10/health.csv: not a regular file: a character device stands where the file should be'),
+    },
+    {
+      input: 'a folder named manifest.json (the hashes would go unchecked)',
+      arrange: (dir) => mkdir(join(dir, 'manifest.json')),
+      expect: refused('2026-10/manifest.json: not a regular file: a folder stands where the file should be'),
+    },
+    {
+      input: 'a folder named dibao-standards.csv in the inbox (the config defaults would apply silently)',
+      arrange: (dir) => mkdir(join(dir, '..', 'dibao-standards.csv')),
+      expect: refused('dibao-standards.csv: not a regular file: a folder stands where the file should be'),
+    },
+  ];
+  for (const c of cases) {
+    it(c.input, async () => {
+      const o = await observe(await arranged(c.arrange, c.manifest));
+      const { actual, ok } = await judge(c.expect, o);
+      outcome('folder and manifest', c.input, describeExpected(c.expect), actual, ok);
+    });
+  }
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -662,7 +740,9 @@ describe('deliveries', () => {
       await runPeriod({ database: db, config, log: silentLog }, { inbox: FIXTURE_INBOX, period: '2026-09' });
       const once = await observe(await fixtureOctober(1), PERIOD, db);
       const listOnce = await exportCsv(db, { period: PERIOD, all: true });
-      const tenfold = await observe(await fixtureOctober(10), PERIOD, db);
+      // nine rows in ten are repeats: over the default reject limit (see 'mass rejects' below), so
+      // this district raises it to see the repeats handled
+      const tenfold = await observe(await fixtureOctober(10), PERIOD, db, parseConfig({ ingest: { maxRejectRate: 1 } }));
       const listTenfold = await exportCsv(db, { period: PERIOD, all: true });
       const r1 = once.summary!.sources['civil-affairs'];
       const r10 = tenfold.summary?.sources['civil-affairs'];
@@ -678,6 +758,116 @@ describe('deliveries', () => {
         }${[...once.problems, ...tenfold.problems].map((p) => ` — ${p}`).join('')}`,
       );
     });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 3b. mass rejects: a month whose files are mostly refused rows is refused whole
+
+const cell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+
+/** The fixture district's October without its manifest, its roster's rows passed through `edit`. */
+async function brokenOctober(edit: (header: string[], rows: string[][]) => string[][]): Promise<string> {
+  const inbox = await mkdtemp(join(tmpdir(), 'safetynet-mass-'));
+  const dir = join(inbox, PERIOD);
+  await cp(join(FIXTURE_INBOX, PERIOD), dir, { recursive: true, filter: (src) => !src.endsWith('manifest.json') });
+  await copyFile(join(FIXTURE_INBOX, 'dibao-standards.csv'), join(inbox, 'dibao-standards.csv'));
+  const path = join(dir, 'civil-affairs.csv');
+  const [header, ...rows] = parse(await readFile(path, 'utf8'), { bom: true }) as string[][];
+  await writeFile(path, [header!, ...edit(header!, rows)].map((r) => r.map(cell).join(',')).join('\n') + '\n');
+  return inbox;
+}
+const column = (header: string[], name: string) => header.indexOf(name);
+/** the repro of a roster rejected whole: a format change to 9-digit region codes */
+const cutRegionCodes = (h: string[], rows: string[][]) => rows.map((r) => r.map((v, i) => (i === column(h, 'region_code') ? v.slice(0, 9) : v)));
+
+describe('mass rejects: a month refused whole, its previous list kept', () => {
+  const scratch = useScratchDatabase('massrejects');
+  let db: DatabaseHandle | undefined;
+  let goodList = '';
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  const listOf = async (period: string) => {
+    const chunks: Buffer[] = [];
+    await writeWarningList(db!.db, { period, all: true }, new Writable({ write: (c, _e, cb) => (chunks.push(c), cb()) }), silentLog);
+    return Buffer.concat(chunks).toString('utf8');
+  };
+
+  it('the fixture district, September and October run', async () => {
+    db = await openDatabase({ databaseUrl: scratch.url, home: '', log: silentLog });
+    await runPeriod({ database: db, config, log: silentLog }, { inbox: FIXTURE_INBOX, period: '2026-09' });
+    await runPeriod({ database: db, config, log: silentLog }, { inbox: FIXTURE_INBOX, period: PERIOD });
+    goodList = await listOf(PERIOD);
+    expect(goodList.split('\n').length).toBeGreaterThan(10);
+  });
+
+  const cases: { input: string; edit: (header: string[], rows: string[][]) => string[][]; says: string[] }[] = [
+    {
+      input: "the roster's region codes cut to 9 digits, no manifest",
+      edit: cutRegionCodes,
+      // the fixture's roster has one invalid ID number of its own
+      says: ['civil-affairs.csv (civil-affairs): no row loaded, all 116 rejected', 'region_code: region code must be N digits (115)'],
+    },
+    {
+      input: "the roster's relation and assistance columns swapped under their headers",
+      edit: (h, rows) =>
+        rows.map((r) => {
+          const [rel, ass] = [column(h, 'relation'), column(h, 'assistance')];
+          const out = [...r];
+          [out[rel], out[ass]] = [r[ass]!, r[rel]!];
+          return out;
+        }),
+      // "none" and "dibao" are codes of a bounded list: the one kind of value a reason may quote
+      says: ['civil-affairs.csv (civil-affairs): no row loaded, all 116 rejected', 'relation, assistance: … is not a known relation (115)'],
+    },
+    {
+      input: 'the roster with its header row repeated after every second row (a paged export)',
+      edit: (h, rows) => rows.flatMap((r, i) => (i % 2 === 1 ? [r, h] : [r])),
+      says: ['civil-affairs.csv (civil-affairs): 59 of 174 rows rejected (33.9%; the limit is 20%, the department\'s usual rate 1.7%)', ': invalid ID number (58)'],
+    },
+  ];
+  for (const c of cases) {
+    it(c.input, async () => {
+      const o = await observe(await brokenOctober(c.edit), PERIOD, db!);
+      const listKept = (await listOf(PERIOD)) === goodList;
+      const expected = `exit 3, refused whole: "${c.says.map((s) => `…${s}…`).join('')}"; October's list as before`;
+      const ok = o.exit === 3 && c.says.every((s) => o.message.includes(s)) && o.problems.length === 0 && listKept;
+      outcome(
+        'mass rejects',
+        c.input,
+        expected,
+        ok ? expected : `exit ${o.exit}: "${o.message}"${o.problems.map((p) => ` — ${p}`).join('')}; ${listKept ? "October's list as before" : 'a different list'}`,
+        ok,
+      );
+    });
+  }
+
+  it('a department that usually rejects much is refused only past twice its usual rate', async () => {
+    const roster = [rosterRow('U1', A, '张伟')];
+    /** a health file of 50 rows, `bad` of them with a category no list knows */
+    const health = (bad: number) =>
+      Array.from({ length: 50 }, (_, i) => [A, '张伟', 'I10', i < bad ? '高血压' : '慢性病', '2024-01-01']);
+    const inbox = await makeInbox({
+      '2025-01': { roster, health: health(20) },
+      '2025-02': { roster, health: health(20) },
+      '2025-03': { roster, health: health(35) },
+      '2025-04': { roster, health: health(45) },
+    });
+    // January and February loaded under a district's own limit for health: its usual is 40%
+    const lenient = parseConfig({ ingest: { maxRejectRateBySource: { health: 0.5 } } });
+    const [jan, feb] = [await observe(inbox, '2025-01', db!, lenient), await observe(inbox, '2025-02', db!, lenient)];
+    const march = await observe(inbox, '2025-03', db!);
+    const april = await observe(inbox, '2025-04', db!);
+    outcome(
+      'mass rejects',
+      'health rejecting 40% in its usual months, then 70%, then 90%, under the default limit',
+      'months at 40%: exit 0; 70% (under 2 x 40%): exit 0; 90%: exit 3, "health.csv (health): 45 of 50 rows rejected (90%; the limit is 80%, the department\'s usual rate 40%)", "category: a value of N characters is not a known diagnosis category (45)"',
+      `months at 40%: exit ${jan.exit === feb.exit ? jan.exit : `${jan.exit}/${feb.exit}`}; 70% (under 2 x 40%): exit ${march.exit}; 90%: exit ${april.exit}${
+        april.exit === 3 ? `, "${/health\.csv \(health\): [^)]*\)/.exec(april.message)?.[0] ?? april.message}", "${/category: [^,]*\(\d+\)/.exec(april.message)?.[0] ?? april.message}"` : ''
+      }${[jan, feb, march, april].flatMap((o) => o.problems).map((p) => ` — ${p}`).join('')}`,
+    );
   });
 });
 
@@ -874,6 +1064,34 @@ describe('hostile values', () => {
     );
   });
 
+  it('the data-quality report quotes codes only, never a name or a number that landed in a coded column', async () => {
+    const [p1, p2, p3, p4] = [1, 2, 3, 4].map((i) => makeId('19730101', i));
+    [p1, p2, p3, p4].forEach((id) => corpusIds.add(id!));
+    const roster = [
+      rosterRow('P1', p1!, '张伟', { relation: '张伟' }),
+      rosterRow('P2', p2!, '李娜', { relation: 'dibao' }),
+      rosterRow('P3', p3!, '王芳', { hukou_type: '13912345678' }),
+      rosterRow('P4', p4!, '赵强'),
+    ];
+    const claims = [['Y1', p4!, '赵强', p4!, '0', '100', '60', '', '40'], ['Y2', p4!, '赵强', '2026-10-02', '0', '100', '60', '', '40']];
+    const o = await observe(await makeInbox({ [PERIOD]: { roster, claims } }));
+    expect([o.exit, o.problems]).toEqual([0, []]);
+    const chunks: Buffer[] = [];
+    await writeQualityReport(test.handle.db, PERIOD, new Writable({ write: (c, _e, cb) => (chunks.push(c), cb()) }));
+    const [header, ...report] = parse(Buffer.concat(chunks).toString('utf8'), { bom: true }) as string[][];
+    const problemOf = (source: string, line: number) => report.find((r) => r[1] === source && r[2] === String(line))?.[header!.indexOf('problem')] ?? '(none)';
+    const cases: [input: string, source: string, line: number, expected: string][] = [
+      ['a name in the relation column', 'civil-affairs', 2, 'relation: a value of 2 characters is not a known relation (head, spouse, child, parent, grandchild, sibling, other)'],
+      ['a code of another list in the relation column', 'civil-affairs', 3, 'relation: "dibao" is not a known relation (head, spouse, child, parent, grandchild, sibling, other)'],
+      ['a phone number in the hukou_type column', 'civil-affairs', 4, 'hukou_type: a value of 11 digits is not a known hukou type (urban, rural)'],
+      ['an ID number in the settled_on column', 'medical-insurance', 2, 'settled_on: a value of 18 digits is not a date (YYYY-MM-DD or YYYYMMDD)'],
+    ];
+    for (const [input, source, line, expected] of cases) outcome('data-quality report', input, expected, problemOf(source, line));
+    const text = report.flat().join('\n');
+    const leaks = ['张伟', '李娜', '王芳', '13912345678', p4!.slice(6, 14)].filter((v) => text.includes(v));
+    outcome('data-quality report', 'names, phone and ID numbers of the rejected rows', 'none in the report', leaks.length ? `found: ${leaks.length} of them` : 'none in the report');
+  });
+
   it('numbers that are not amounts, and digits from other scripts', async () => {
     const cases: [field: 'monthly_income' | 'id_number' | 'region_code', value: string, expected: string][] = [
       ['monthly_income', '1e309', 'rejected: monthly_income: not an amount in yuan'],
@@ -919,13 +1137,14 @@ describe('hostile values', () => {
     const cases: [string, string][] = [
       ['2026-02-30', 'rejected: settled_on: "2026-02-30" is not a date (YYYY-MM-DD or YYYYMMDD)'],
       ['2025-02-29', 'rejected: settled_on: "2025-02-29" is not a date (YYYY-MM-DD or YYYYMMDD)'],
-      ['20260230', 'rejected: settled_on: "20260230" is not a date (YYYY-MM-DD or YYYYMMDD)'],
+      // 8 digits could be a landline number: told by its shape, not quoted (the report goes back to departments)
+      ['20260230', 'rejected: settled_on: a value of 8 digits is not a date (YYYY-MM-DD or YYYYMMDD)'],
       ['2026-13-01', 'rejected: settled_on: "2026-13-01" is not a date (YYYY-MM-DD or YYYYMMDD)'],
       ['2026-00-10', 'rejected: settled_on: "2026-00-10" is not a date (YYYY-MM-DD or YYYYMMDD)'],
       ['1899-12-31', 'rejected: settled_on: "1899-12-31" is not a date (YYYY-MM-DD or YYYYMMDD)'],
-      ['10/05/2026', 'rejected: settled_on: "10/05/2026" is not a date (YYYY-MM-DD or YYYYMMDD)'],
-      ['٢٠٢٦-١٠-٠٥', 'rejected: settled_on: "٢٠٢٦-١٠-٠٥" is not a date (YYYY-MM-DD or YYYYMMDD)'],
-      [A, 'rejected: settled_on: "******************" is not a date (YYYY-MM-DD or YYYYMMDD)'],
+      ['10/05/2026', 'rejected: settled_on: a value of 10 characters is not a date (YYYY-MM-DD or YYYYMMDD)'],
+      ['٢٠٢٦-١٠-٠٥', 'rejected: settled_on: a value of 10 characters is not a date (YYYY-MM-DD or YYYYMMDD)'],
+      [A, 'rejected: settled_on: a value of 18 digits is not a date (YYYY-MM-DD or YYYYMMDD)'],
       ['2026-11-01', 'rejected: settled_on: settled on 2026-11-01, after the end of the period'],
       ['2024-02-29', 'loaded: settled_on 2024-02-29'],
       ['2026-10-31', 'loaded: settled_on 2026-10-31'],
@@ -1051,10 +1270,132 @@ describe('through the command line', () => {
       `exit ${r.code}; civil-affairs ${roster?.rows_read} read = ${roster?.rows_loaded} loaded + ${roster?.rows_rejected} rejected; ${adds ? 'every source adds up' : `counts do not add up: ${last} ${r.stderr.slice(-600)}`}`,
     );
   });
+
+  it("refuses the fixture's October with its roster's region codes cut to 9 digits; export still gives the previous list", async () => {
+    const home = await mkdtemp(join(tmpdir(), 'safetynet-corpus-home-'));
+    const env = { DATABASE_URL: db.url };
+    const good = await cli(['--home', home, 'run', '--inbox', FIXTURE_INBOX], env);
+    const exportList = () => cli(['--home', home, 'export', '--period', PERIOD, '--all'], env);
+    const before = await exportList();
+    const r = await cli(['--home', home, 'run', '--inbox', await brokenOctober(cutRegionCodes), '--period', PERIOD], env);
+    refusals.push(r.stderr);
+    const after = await exportList();
+    const says = 'civil-affairs.csv (civil-affairs): no row loaded, all 116 rejected; commonest reasons: region_code: region code must be N digits (115)';
+    outcome(
+      'command line',
+      "safetynet run on the fixture's October, roster region codes cut to 9 digits, no manifest",
+      `exit 3; stderr "…${says}…"; export: October's previous list`,
+      `exit ${r.code}; stderr ${r.stderr.includes(says) ? `"…${says}…"` : JSON.stringify(r.stderr.slice(-400))}; export: ${
+        good.code !== 0 || before.code !== 0 || before.stdout.length < 100 ? `no previous list (run exit ${good.code}, export exit ${before.code})` : after.stdout === before.stdout ? "October's previous list" : `exit ${after.code}, another list`
+      }`,
+    );
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
 // 6. what every message of the corpus keeps to itself
+
+describe('visit reports (XLSX)', () => {
+  const H = ['household_id', 'visited_on', 'outcome', 'assistance_granted', 'note'];
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'safetynet-corpus-visits-'));
+    // households H1 and H2 of the base period, for the rows that are good
+    await runPeriod({ database: test.handle, config, log: silentLog }, { inbox: await corpusInbox(null), period: PERIOD });
+  });
+
+  /** Imports a workbook and says what happened: refused (exit code and message), or each row's fate. */
+  async function importReport(name: string, bytes: Buffer | (() => Promise<void>), limits?: Partial<ReportLimits>): Promise<string> {
+    const path = join(dir, name);
+    if (Buffer.isBuffer(bytes)) await writeFile(path, bytes);
+    else await bytes();
+    const before = await test.handle.db.selectFrom('visit_import').select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    try {
+      const c = await within(RUN_LIMIT_MS, importVisits(test.handle.pool, path, { operator: 'corpus', today: '2026-11-30', log: silentLog, limits }));
+      const loaded = await test.handle.db.selectFrom('visit').select(['line', 'outcome']).where('import_id', '=', c.import_id).orderBy('line').execute();
+      const rejected = await test.handle.db.selectFrom('visit_rejected').select(['line', 'column_name', 'reason']).where('import_id', '=', c.import_id).orderBy('line').execute();
+      return [
+        `${c.rows_read} read, ${c.rows_loaded} loaded${loaded.length ? ` (${loaded.map((v) => `line ${v.line} ${v.outcome}`).join(', ')})` : ''}`,
+        `${c.rows_rejected} rejected${rejected.length ? ` (${rejected.map((r) => `line ${r.line} ${r.column_name}: ${r.reason}`).join('; ')})` : ''}`,
+      ].join(', ');
+    } catch (err) {
+      const after = await test.handle.db.selectFrom('visit_import').select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return `refused, exit ${exitCodeFor(err)}: ${(err as Error).message}${Number(after.n) !== Number(before.n) ? ' (but an import was recorded)' : ''}`;
+    }
+  }
+  const refusedSaying = (actual: string, says: string) => actual.startsWith('refused, exit 3: ') && actual.includes(says) && actual.includes('nothing was imported') && !actual.includes('but an import');
+
+  async function exceljsReport(name: string, outcomeCell: ExcelJS.CellValue, household: ExcelJS.CellValue, day: string): Promise<string> {
+    return importReport(name, async () => {
+      const wb = new ExcelJS.Workbook();
+      const ws = wb.addWorksheet('走访');
+      ws.addRow(['户编号', '走访日期', '走访结果', '救助金额', '备注']);
+      ws.addRow([household, '2026-10-05', outcomeCell, null, '']);
+      ws.addRow(['H2', day, 'refused', null, '']);
+      await wb.xlsx.writeFile(join(dir, name));
+    });
+  }
+
+  it('a formula in the outcome, cached as another outcome, is rejected, not trusted', async () => {
+    const actual = await exceljsReport('formula.xlsx', { formula: 'IF(1,"not_eligible","x")', result: 'assisted_dibao' }, 'H1', '2026-10-06');
+    const expected = '2 read, 1 loaded (line 3 refused), 1 rejected (line 2 走访结果: 走访结果: a formula, not a value: type the value itself (copy, paste as values))';
+    outcome('visit report (XLSX)', 'outcome =IF(1,"not_eligible","x") cached as assisted_dibao', expected, actual);
+  });
+
+  it('a formula without a cached value is rejected, never "[object Object]"', async () => {
+    const actual = await exceljsReport('formula-uncached.xlsx', 'not_eligible', { formula: 'CONCAT("H","1")' } as ExcelJS.CellFormulaValue, '2026-10-09');
+    const expected = '2 read, 1 loaded (line 3 refused), 1 rejected (line 2 户编号: 户编号: a formula, not a value: type the value itself (copy, paste as values))';
+    outcome('visit report (XLSX)', 'household =CONCAT("H","1") with no cached value', expected, actual);
+  });
+
+  it('rows and cells without their r reference are read in order', async () => {
+    const rows = [H, ['H1', '2026-10-07', 'not_found', '', 'no r'], ['H2', '2026-10-32', 'moved', '', 'no r either']].map((cells, i) => sheetRow(i + 1, cells, { r: false }));
+    const actual = await importReport('no-r.xlsx', xlsxOfRows(rows));
+    const expected = '2 read, 1 loaded (line 2 not_found), 1 rejected (line 3 visited_on: visited_on: "2026-10-32" is not a date (YYYY-MM-DD or YYYYMMDD))';
+    outcome('visit report (XLSX)', 'rows and cells without an r attribute', expected, actual);
+  });
+
+  it('rows out of order refuse the file whole', async () => {
+    const actual = await importReport('disorder.xlsx', xlsxOfRows([sheetRow(1, H), sheetRow(3, ['H1', '2026-10-08', 'moved', '', '']), sheetRow(2, ['H2', '2026-10-08', 'moved', '', ''])]));
+    outcome('visit report (XLSX)', 'row 3 before row 2', 'refused whole, exit 3: rows out of order', refusedSaying(actual, 'row 2 comes after row 3') ? 'refused whole, exit 3: rows out of order' : actual);
+  });
+
+  it('a 3.6 MB zip bomb of 916 MB is refused before it is inflated, with the default caps', async () => {
+    const bomb = zipBomb(H, ['H1', '2026-10-05', 'not_eligible', '', 'x'], 916e6);
+    const actual = await importReport('bomb.xlsx', bomb);
+    const expected = `${(bomb.length / 1e6).toFixed(1)} MB inflating to 873 MiB: refused whole, exit 3`;
+    outcome(
+      'visit report (XLSX)',
+      'a zip bomb (its sheet inflates to 916 MB)',
+      expected,
+      refusedSaying(actual, 'inflates to 872.9 MiB, over the 100 MiB') ? expected : actual,
+    );
+  });
+
+  it('a zip bomb whose header understates the size is stopped as soon as it inflates past it', async () => {
+    const actual = await importReport('bomb-lies.xlsx', zipBomb(H, ['H1', '2026-10-05', 'not_eligible', '', 'x'], 50e6, 4096));
+    const expected = 'refused whole, exit 3: inflates past the 4096 bytes declared';
+    outcome('visit report (XLSX)', 'a zip bomb declaring 4 KiB for 50 MB', expected, refusedSaying(actual, 'inflates to more than the 4096 bytes its zip header declares') ? expected : actual);
+  });
+
+  it('more rows than the cap, and more inflated bytes than the cap, refuse the file whole (small caps)', async () => {
+    const sheet = zipBomb(H, ['H9', '2026-10-05', 'not_eligible', '', 'x'], 3e6);
+    const rows = await importReport('many-rows.xlsx', sheet, { maxRows: 1000 });
+    outcome('visit report (XLSX)', '13,000 rows with a cap of 1,000', 'refused whole, exit 3: more than 1,000 rows', refusedSaying(rows, 'more than 1,000 rows') ? 'refused whole, exit 3: more than 1,000 rows' : rows);
+    const bytes = await importReport('many-bytes.xlsx', sheet, { maxInflatedBytes: 2 ** 20 });
+    outcome('visit report (XLSX)', '3 MB of sheet with a cap of 1 MiB', 'refused whole, exit 3: over 1 MiB', refusedSaying(bytes, 'over the 1 MiB a visit report may hold') ? 'refused whole, exit 3: over 1 MiB' : bytes);
+  });
+
+  it('a 2 MiB cell, a CSV renamed .xlsx and a cut-short workbook are refused whole', async () => {
+    const big = await importReport('big-cell.xlsx', xlsxOfRows([sheetRow(1, H), sheetRow(2, ['H1', '2026-10-05', 'moved', '', 'x'.repeat(2 ** 21)])]));
+    outcome('visit report (XLSX)', 'a note of 2 MiB in one cell', 'refused whole, exit 3: more text than a cell holds', refusedSaying(big, 'more than any cell can') ? 'refused whole, exit 3: more text than a cell holds' : big);
+    const renamed = await importReport('renamed.xlsx', Buffer.from('household_id,visited_on,outcome\nH1,2026-10-05,moved\n'));
+    outcome('visit report (XLSX)', 'a CSV renamed .xlsx', 'refused whole, exit 3: not an XLSX workbook', refusedSaying(renamed, 'not an XLSX workbook') ? 'refused whole, exit 3: not an XLSX workbook' : renamed);
+    const whole = xlsxOfRows([sheetRow(1, H), sheetRow(2, ['H1', '2026-10-05', 'moved', '', ''])]);
+    const cut = await importReport('cut.xlsx', whole.subarray(0, whole.length - 40));
+    outcome('visit report (XLSX)', 'a workbook cut short', 'refused whole, exit 3: no zip directory', refusedSaying(cut, 'no zip directory') ? 'refused whole, exit 3: no zip directory' : cut);
+  });
+});
 
 describe('messages', () => {
   it('never quote an ID number, nor nine of its digits in a row', async () => {

@@ -1,5 +1,7 @@
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/connect.js';
 import { cli, ROOT, spawnCli } from '../helpers/cli.js';
@@ -184,7 +186,7 @@ describe('SIGKILL while pulling and while writing the list, on DATABASE_URL', ()
     const before = await state();
     const previous = await readFile(listFile(), 'utf8');
     // the list is written to a side file, audited, and renamed into place only after that commits
-    const auditing = proxy.holdAfter(/^insert into "export_audit"/i);
+    const auditing = proxy.holdAfter(/^select safetynet_audit_finish\(/i);
     const run = startCli(['run', '--inbox', INBOX, '--period', '2026-10'], env);
     const held = await Promise.race([auditing, run.done.then(() => Promise.reject(new Error('the run ended before writing its list')))]);
     run.child.kill('SIGKILL');
@@ -272,5 +274,207 @@ describe('SIGKILL at timed points of a run, on DATABASE_URL', () => {
       expect(await listOf(db.url), `list after a kill at ${ms} ms`).toBe(reference);
     }
     expect(await exportAll(env)).toBe(reference);
+  }, 120_000);
+});
+
+describe('commands started together on one SAFETYNET_HOME, on the embedded database', () => {
+  it('after a SIGKILL, one of them takes over the orphaned server and the others wait: none is cut off', async () => {
+    const home = await scratch();
+    const env = { SAFETYNET_HOME: home };
+    expect((await cli(['run', '--inbox', INBOX, '--no-export'], env)).code).toBe(0);
+    for (let trial = 1; trial <= 3; trial++) {
+      const killed = await startCli(['run', '--inbox', INBOX, '--period', '2026-10', '--no-export'], { ...env, SAFETYNET_CRASH_AT: 'after-ingest' }).done;
+      expect(killed.signal).toBe('SIGKILL');
+      expect(await embeddedServer(home), 'the killed run left its server running').not.toBeNull();
+      // three CLIs, and three openers in this process, which interleave at every await: where
+      // a lock file judged stale by its pid was taken by two of them at once
+      const opener = () =>
+        onEmbedded(home, async (db) => {
+          await sql`select pg_sleep(0.3)`.execute(db);
+          return (await db.selectFrom('run').select('run_id').execute()).length > 0;
+        }).then(
+          () => 'ok',
+          (err: Error) => err.message,
+        );
+      const [together, inProcess] = await Promise.all([
+        Promise.all([1, 2, 3].map(() => startCli(['runs', '--json'], env).done)),
+        Promise.all([1, 2, 3].map(opener)),
+      ]);
+      const codes = together.map((r) => r.code);
+      const previous = await onEmbedded(home, (db) => allHouseholdsCsv(db, '2026-10'));
+      rows.push({
+        fault: `SIGKILL, then 3 commands and 3 openers at once (embedded), trial ${trial}`,
+        exit: exitOf(killed),
+        message: `the commands exited ${codes.join(' ')}; openers: ${inProcess.join(', ')}`,
+        previousIntact: previous === reference,
+        rerunClean: codes.every((c) => c === 0) && inProcess.every((r) => r === 'ok'),
+      });
+      expect(codes, together.map((r) => cliMessage({ ...r, signal: r.signal })).join('\n')).toEqual([0, 0, 0]);
+      expect(inProcess).toEqual(['ok', 'ok', 'ok']);
+      expect(previous).toBe(reference);
+    }
+    expect(await embeddedServer(home), 'the orphan was stopped').toBeNull();
+  }, 180_000);
+
+  it('a second run of a period started meanwhile waits for the first, then runs the period again', async () => {
+    const home = await scratch();
+    const env = { SAFETYNET_HOME: home };
+    const RUN = ['run', '--inbox', INBOX, '--period', '2026-10', '--no-export'];
+    const both = await Promise.all([cli(RUN, env), cli(RUN, env)]);
+    expect(both.map((r) => r.code), both.map((r) => r.stderr).join('\n')).toEqual([0, 0]);
+    expect(both.map((r) => r.stderr).join('')).toContain('waiting for another safetynet command that is using this SAFETYNET_HOME');
+    const runs = await cli(['runs', '--json'], env);
+    type Row = { status: string; started_at: string; finished_at: string; output_sha256: string };
+    const [first, second] = runs.stdout.trim().split('\n').map((l) => JSON.parse(l) as Row).reverse();
+    expect([first!.status, second!.status]).toEqual(['succeeded', 'succeeded']);
+    // one after the other (not exit 7, as on DATABASE_URL), with the same list
+    expect(Date.parse(second!.started_at)).toBeGreaterThanOrEqual(Date.parse(first!.finished_at));
+    expect(second!.output_sha256).toBe(first!.output_sha256);
+  }, 120_000);
+});
+
+describe('SIGKILL mid-ingest, with refused rows spilled to disk, on DATABASE_URL', () => {
+  const db = useScratchDatabase('crashspill');
+
+  it('the spill stays under SAFETYNET_HOME/tmp (mode 700), never in TMPDIR, and the next command removes it', async () => {
+    const home = await scratch();
+    // the system temp folder as the CLI sees it
+    const systemTmp = await scratch();
+    const env = { DATABASE_URL: db.url, SAFETYNET_HOME: home, TMPDIR: systemTmp };
+    const killed = await startCli(['run', '--inbox', INBOX, '--period', '2026-10', '--no-export'], { ...env, SAFETYNET_CRASH_AT: 'mid-ingest' }).done;
+    const inSystemTmp = (await readdir(systemTmp)).filter((f) => f.startsWith('safetynet'));
+    const root = join(home, 'tmp');
+    const left = await readdir(root).catch(() => []);
+    const spill = left[0] === undefined ? null : await stat(join(root, left[0], 'rejects')).catch(() => null);
+    const rootMode = await stat(root).then((s) => s.mode & 0o777, () => null);
+    const next = await cli(['runs'], env);
+    const afterNext = await readdir(root).catch(() => []);
+    rows.push({
+      fault: 'SIGKILL mid-ingest, refused rows spilled (DATABASE_URL)',
+      exit: exitOf(killed),
+      message: `spill in TMPDIR: ${inSystemTmp.length}, in SAFETYNET_HOME/tmp: ${left.length} (folder ${rootMode?.toString(8) ?? '-'}, file ${spill ? (spill.mode & 0o777).toString(8) : '-'}); after the next command: ${afterNext.length}`,
+      previousIntact: inSystemTmp.length === 0,
+      rerunClean: next.code === 0 && afterNext.length === 0,
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(inSystemTmp, 'nothing of the ingest in the system temp folder').toEqual([]);
+    expect(left, 'the killed ingest\'s spill folder').toHaveLength(1);
+    expect(rootMode).toBe(0o700);
+    expect(spill && spill.mode & 0o777).toBe(0o600);
+    expect(next.code, next.stderr).toBe(0);
+    expect(afterNext, 'removed by the next command that opened the home').toEqual([]);
+  });
+});
+
+describe('SIGTERM mid-run', () => {
+  const db = useScratchDatabase('crashterm');
+  const RUN = ['run', '--inbox', INBOX, '--period', '2026-10', '--no-export'];
+
+  /** Stopped by SIGTERM while its backend is held in the first insert of the scores. */
+  async function terminateWhileScoring(
+    where: string,
+    env: Record<string, string>,
+    open: <T>(fn: (db: Parameters<typeof periodState>[0]) => Promise<T>) => Promise<T>,
+    url: () => Promise<string | null>,
+  ) {
+    expect((await cli(['run', '--inbox', INBOX, '--no-export'], env)).code).toBe(0);
+    const hold = join(await scratch(), 'hold-scoring');
+    await open((d) => installHold(d, 'household_score', hold));
+    await writeFile(hold, '');
+    const before = await open((d) => periodState(d, PERIODS));
+    const run = startCli(RUN, env);
+    let stopped: CliRun;
+    try {
+      await waitForBackend(url, `application_name = 'safetynet' and wait_event = 'PgSleep'`, run.done);
+      run.child.kill('SIGTERM');
+      stopped = await run.done;
+    } finally {
+      await rm(hold, { force: true });
+    }
+    const after = await open((d) => periodState(d, PERIODS));
+    const last = after.runs.at(-1)!;
+    const again = await cli(RUN, env);
+    rows.push({
+      fault: `SIGTERM while scoring (${where})`,
+      exit: exitOf(stopped),
+      message: `${cliMessage(stopped)}; ledger: ${last.status}, "${last.error ?? ''}"`,
+      previousIntact: JSON.stringify(after.lists) === JSON.stringify(before.lists),
+      rerunClean: again.code === 0,
+    });
+    expect(stopped.code, stopped.stderr).toBe(143);
+    expect(last).toMatchObject({ period: '2026-10', status: 'failed' });
+    expect(last.error).toMatch(/^interrupted by SIGTERM \(exit 143\)/);
+    expect(after.runs.filter((r) => r.status === 'running'), 'no run left "running"').toEqual([]);
+    expect(after.lists).toEqual(before.lists);
+    expect(again.code, again.stderr).toBe(0);
+  }
+
+  it('on the embedded database: exit 143, the ledger says interrupted, the period keeps its results', async () => {
+    const home = await scratch();
+    await terminateWhileScoring('embedded', { SAFETYNET_HOME: home }, (fn) => onEmbedded(home, fn), async () => (await embeddedServer(home))?.url ?? null);
+  }, 120_000);
+
+  it('on DATABASE_URL: exit 143, the ledger says interrupted, the period keeps its results', async () => {
+    const open = async <T>(fn: (d: Parameters<typeof periodState>[0]) => Promise<T>) => {
+      const handle = await openDatabase({ databaseUrl: db.url, home: '', log: silentLog });
+      try {
+        return await fn(handle.db);
+      } finally {
+        await handle.close();
+      }
+    };
+    await terminateWhileScoring('DATABASE_URL', { DATABASE_URL: db.url }, open, async () => db.url);
+  }, 120_000);
+});
+
+describe('SIGKILL after the commit, before the files are written, on DATABASE_URL', () => {
+  const db = useScratchDatabase('crashfiles');
+
+  it('the ledger says succeeded and the files are missing: the next schedule tick writes them from the database, the leftover side files go', async () => {
+    const home = await scratch();
+    const env = { DATABASE_URL: db.url, SAFETYNET_HOME: home };
+    const exportsDir = join(home, 'exports');
+    const list = join(exportsDir, 'warning-list-2026-10.csv');
+    const quality = join(exportsDir, 'data-quality-2026-10.csv');
+    expect((await cli(['run', '--inbox', INBOX, '--period', '2026-09'], env)).code).toBe(0);
+    const killed = await startCli(['run', '--inbox', INBOX, '--period', '2026-10'], { ...env, SAFETYNET_CRASH_AT: 'after-commit' }).done;
+    const left = (await readdir(exportsDir)).sort();
+    const after = await (async () => {
+      const handle = await openDatabase({ databaseUrl: db.url, home: '', log: silentLog });
+      try {
+        return await periodState(handle.db, PERIODS);
+      } finally {
+        await handle.close();
+      }
+    })();
+    // what a writer killed mid-file leaves: its side file, signed with a pid that is gone
+    await writeFile(join(exportsDir, 'warning-list-2026-10.csv.999999999.partial'), 'half a list');
+    await writeFile(join(exportsDir, 'data-quality-2026-10.csv.partial'), 'half a report');
+    // a tick with nothing new to run: 2026-11 is not in the inbox, so it waits
+    const config = join(home, 'config.json');
+    await writeFile(config, JSON.stringify({ operation: { inbox: INBOX, firstPeriod: '2026-09' } }));
+    const tickRun = await cli(['schedule', '--once'], { ...env, SAFETYNET_CONFIG: config });
+    const files = (await readdir(exportsDir)).filter((f) => f !== 'config.json').sort();
+    const written = await readFile(list, 'utf8').catch(() => '');
+    const hash = createHash('sha256').update(await readFile(list).catch(() => Buffer.alloc(0))).digest('hex');
+    rows.push({
+      fault: 'SIGKILL after the commit, before the files (DATABASE_URL)',
+      exit: exitOf(killed),
+      message: cliMessage(killed),
+      previousIntact: after.succeeded['2026-10']?.output_sha256 === referenceState.succeeded['2026-10']?.output_sha256,
+      rerunClean: tickRun.code === 0 && hash === referenceState.succeeded['2026-10']?.output_sha256 && !files.some((f) => f.endsWith('.partial')),
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(left, 'killed before writing: only 2026-09 has files').toEqual(['data-quality-2026-09.csv', 'warning-list-2026-09.csv']);
+    expect(after.succeeded['2026-10']?.output_sha256, 'the killed run had committed').toBe(referenceState.succeeded['2026-10']?.output_sha256);
+    expect(tickRun.code, tickRun.stderr).toBe(0);
+    expect(files).toEqual(['data-quality-2026-09.csv', 'data-quality-2026-10.csv', 'warning-list-2026-09.csv', 'warning-list-2026-10.csv']);
+    // the committed list, as the ledger hashed it, and a whole data-quality report
+    expect(hash).toBe(referenceState.succeeded['2026-10']?.output_sha256);
+    expect(written.split('\n').length).toBeGreaterThan(2);
+    expect((await readFile(quality, 'utf8')).startsWith('\uFEFFstatus,source,line')).toBe(true);
+    // a second tick finds them whole and writes nothing
+    const again = await cli(['schedule', '--once', '--log-level', 'info'], { ...env, SAFETYNET_CONFIG: config });
+    expect(again.stderr).not.toMatch(/files of a successful run are missing/);
   }, 120_000);
 });

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { openDatabase } from '../../src/db/connect.js';
 import { ExitCode } from '../../src/errors.js';
+import { generateCity } from '../../src/generate/generate-city.js';
 import { cli, ROOT } from '../helpers/cli.js';
 import { createDatabase, dropDatabase, silentLog, useScratchDatabase } from '../helpers/database.js';
 import {
@@ -317,4 +318,158 @@ describe('the disk is full', () => {
     expect(final.lists).toEqual(reference.lists);
     expect(final.succeeded[PERIOD]?.output_sha256).toBe(reference.succeeded[PERIOD]?.output_sha256);
   });
+});
+
+/**
+ * The CLI run to the end, or killed after `seconds`: a command that hangs fails its test (its
+ * exit shows as SIGKILL) instead of holding the suite until vitest's own timeout.
+ */
+async function runCliWithin(args: string[], env: Record<string, string>, seconds: number): Promise<CliRun & { seconds: number }> {
+  const t0 = performance.now();
+  const run = startCli(args, env);
+  const timer = setTimeout(() => run.child.kill('SIGKILL'), seconds * 1000);
+  try {
+    return { ...(await run.done), seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('the exports disk fills in the middle of a list (a city\'s list, bigger than the space left)', () => {
+  // the fixture's lists fit in the pipe's buffers whole; 1,500 households give lists of
+  // ~120 KiB, so the disk fills between writes, with the database cursor still open
+  const PERIOD_CITY = '2026-09';
+  let home: string;
+  let exports: string;
+  let city: string;
+  const files = async () => (await readdir(exports)).filter((n) => n !== 'filler').sort();
+  const contents = async () => Object.fromEntries(await Promise.all((await files()).map(async (n) => [n, await readFile(join(exports, n), 'utf8')] as const)));
+  const audits = () => onEmbedded(home, (db) => db.selectFrom('export_audit').select(['audit_id']).execute().then((r) => r.length));
+
+  beforeAll(async () => {
+    if (tmpfsProblem) return;
+    const dir = await scratch('faults-midlist');
+    city = join(dir, 'city');
+    await generateCity({ out: city, households: 1500, periods: 1, seed: 7 });
+    home = join(dir, 'home');
+    exports = join(home, 'exports');
+    await mkdir(exports, { recursive: true });
+    await mountTmpfs(exports, '1M');
+    const r = await cli(['run', '--inbox', city], { SAFETYNET_HOME: home });
+    expect(r.code, r.stderr).toBe(0);
+  }, 120_000);
+  afterAll(async () => {
+    if (tmpfsProblem || !exports) return;
+    await unmount(exports);
+  });
+
+  it.skipIf(tmpfsProblem)('`run`: exit 9 within seconds, the files of the period as they were, the home released', async () => {
+    const before = await contents();
+    expect(Math.max(...Object.values(before).map((c) => c.length))).toBeGreaterThan(64 * 1024);
+    const filler = await fill(exports, 32 * 1024);
+    const result = await runCliWithin(['run', '--inbox', city], { SAFETYNET_HOME: home }, 90);
+    await removeFiller(filler);
+    const after = await contents();
+    const rerun = await runCliWithin(['run', '--inbox', city], { SAFETYNET_HOME: home }, 90);
+    rows.push({
+      fault: 'disk fills while `run` writes its list (tmpfs exports, 1,500 households)',
+      exit: exitOf(result),
+      message: cliMessage(result),
+      previousIntact: JSON.stringify(after) === JSON.stringify(before),
+      rerunClean: rerun.code === 0 && JSON.stringify(await contents()) === JSON.stringify(before),
+    });
+    expect(result.signal, 'hung: killed after 90 s').toBeNull();
+    expect(result.code, result.stderr).toBe(ExitCode.outputFailed);
+    expect(cliMessage(result)).toMatch(/^cannot write .*exports\/(warning-list|data-quality)-2026-09\.csv: ENOSPC/);
+    expect(after).toEqual(before);
+    expect(await files()).not.toContainEqual(expect.stringMatching(/partial/));
+    // the lock on the home went with the process: the next command does not wait for it
+    const runs = await runCliWithin(['runs', '--period', PERIOD_CITY, '--json'], { SAFETYNET_HOME: home }, 60);
+    expect(runs.code, runs.stderr).toBe(0);
+    expect(JSON.parse(runs.stdout.trim().split('\n')[0]!)).toMatchObject({ status: 'succeeded' });
+  }, 240_000);
+
+  for (const format of ['csv', 'json']) {
+    it.skipIf(tmpfsProblem)(`\`export --format ${format}\`: exit 9 within seconds, no file, nothing audited`, async () => {
+      const auditsBefore = await audits();
+      const out = join(exports, `all.${format}`);
+      const filler = await fill(exports, 32 * 1024);
+      const exportAll = (to: string) => runCliWithin(['export', '--period', PERIOD_CITY, '--all', '--format', format, '--out', to], { SAFETYNET_HOME: home }, 60);
+      const result = await exportAll(out);
+      await removeFiller(filler);
+      const left = (await files()).filter((f) => f.startsWith('all.'));
+      const auditsAfter = await audits();
+      // the whole JSON list is bigger than the 1 MB folder even empty: the rerun writes beside the home
+      const rerun = await exportAll(join(home, '..', `all.${format}`));
+      rows.push({
+        fault: `disk fills while \`export --format ${format}\` writes (tmpfs, 1,500 households)`,
+        exit: exitOf(result),
+        message: cliMessage(result),
+        previousIntact: left.length === 0 && auditsAfter === auditsBefore,
+        rerunClean: rerun.code === 0,
+      });
+      await rm(out, { force: true });
+      expect(result.signal, 'hung: killed after 60 s').toBeNull();
+      expect(result.code, result.stderr).toBe(ExitCode.outputFailed);
+      expect(cliMessage(result)).toMatch(new RegExp(`^cannot write .*all\\.${format}: ENOSPC`));
+      expect(left).toEqual([]);
+      // the audit row is written in the transaction that read the rows: rolled back with it
+      expect(auditsAfter).toBe(auditsBefore);
+      expect(rerun.code, rerun.stderr).toBe(0);
+    }, 120_000);
+  }
+});
+
+describe('the disk fills where PostgreSQL keeps its data, during the COPY of a big extract', () => {
+  // 10,000 households: a staging table bigger than temp_buffers (8 MB), so the COPY itself
+  // writes to disk. The run's side files (refused rows) are still being written when the
+  // server ends the COPY: each try must report the server's reason, never "write after end".
+  const TRIES = 3;
+  let mount: string;
+  let home: string;
+  let city: string;
+  beforeAll(async () => {
+    if (tmpfsProblem) return;
+    const dir = await scratch('faults-copy');
+    city = join(dir, 'city');
+    await generateCity({ out: city, households: 10_000, periods: 1, seed: 11 });
+    mount = join(dir, 'mount');
+    await mkdir(mount);
+    await mountTmpfs(mount, '128M');
+    home = join(mount, 'home');
+    const r = await cli(['run', '--inbox', INBOX, '--period', '2026-09', '--no-export'], { SAFETYNET_HOME: home });
+    expect(r.code, r.stderr).toBe(0);
+  }, 120_000);
+  afterAll(async () => {
+    if (tmpfsProblem || !mount) return;
+    await unmount(mount);
+  });
+
+  it.skipIf(tmpfsProblem)(`exit 5 with "out of disk space" and the file PostgreSQL could not extend, ${TRIES} tries out of ${TRIES}`, async () => {
+    const before = await onEmbedded(home, (db) => periodState(db, ['2026-09']));
+    const results: CliRun[] = [];
+    for (let i = 1; i <= TRIES; i++) {
+      const filler = await fill(mount, 2 * 1024 * 1024);
+      const result = await runCliWithin(['run', '--inbox', city, '--no-export'], { SAFETYNET_HOME: home }, 120);
+      await removeFiller(filler);
+      results.push(result);
+      rows.push({
+        fault: `disk full during COPY of a 10,000-household extract (tmpfs SAFETYNET_HOME), try ${i}`,
+        exit: exitOf(result),
+        message: cliMessage(result),
+        previousIntact: true, // checked once after the tries
+        rerunClean: result.code === ExitCode.databaseUnavailable,
+      });
+    }
+    const after = await onEmbedded(home, (db) => periodState(db, ['2026-09']));
+    for (const row of rows.slice(-TRIES)) row.previousIntact = JSON.stringify(after.succeeded) === JSON.stringify(before.succeeded) && after.lists['2026-09'] === before.lists['2026-09'];
+    for (const result of results) {
+      expect(result.code, result.stderr).toBe(ExitCode.databaseUnavailable);
+      expect(result.stderr).not.toMatch(/unexpected error|write after end/);
+      // a temporary relation (t<backend>_<oid>): the COPY's staging table, not a later insert
+      expect(cliMessage(result)).toMatch(/is out of disk space: could not (extend|write).*"base\/\d+\/t\d+_\d+".*No space left on device.*53100.*Free space/);
+    }
+    expect(after.succeeded).toEqual(before.succeeded);
+    expect(after.lists).toEqual(before.lists);
+  }, 600_000);
 });

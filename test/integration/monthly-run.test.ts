@@ -1,11 +1,13 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { parse } from 'csv-parse/sync';
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runPeriod, type RunSummary } from '../../jobs/run-period.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { ExtractRejected, ExtractsMissing, ManifestMismatch, PeriodLocked } from '../../src/errors.js';
+import { writeQualityReport } from '../../src/export/quality-report.js';
 import { writeWarningList } from '../../src/export/warning-list.js';
 import { checkDigit } from '../../src/identity/id-number.js';
 import { silentLog, useTestDatabase } from '../helpers/database.js';
@@ -20,7 +22,7 @@ const config = parseConfig(undefined);
 const test = useTestDatabase();
 const run = (inbox: string, period: string) => runPeriod({ database: test.handle, config, log: silentLog }, { inbox, period });
 
-async function exportList(period: string, opts: { all?: boolean; unmasked?: boolean; lang?: 'en' | 'zh' } = {}): Promise<string> {
+async function exportList(period: string, opts: { all?: boolean; unmasked?: boolean; lang?: 'en' | 'zh'; region?: string } = {}): Promise<string> {
   const chunks: Buffer[] = [];
   const sink = new Writable({ write: (c, _e, cb) => (chunks.push(c), cb()) });
   await writeWarningList(test.handle.db, { period, ...opts }, sink, silentLog);
@@ -300,6 +302,16 @@ describe('the warning list', () => {
     expect(clear).toContain(A);
     expect(clear).toContain('张伟');
   });
+
+  it('gives address and phone for the visit: masked district-wide, in clear for the street, its community or unmasked', async () => {
+    const h1 = (csv: string) => (parse(csv, { columns: true, bom: true }) as Record<string, string>[]).find((r) => r.household_id === 'H1');
+    expect(h1(await exportList('2026-09'))).toMatchObject({ address: '武昌区中山路…', phone: '138****0001' });
+    for (const opts of [{ region: '420106001' }, { region: '420106001001' }, { unmasked: true }]) {
+      expect(h1(await exportList('2026-09', opts))).toMatchObject({ address: '武昌区中山路1号, 3单元', phone: '13800000001' });
+    }
+    // a county is district-wide
+    expect(h1(await exportList('2026-09', { region: '420106' }))).toMatchObject({ address: '武昌区中山路…', phone: '138****0001' });
+  });
 });
 
 describe('the list in Chinese', () => {
@@ -441,6 +453,36 @@ describe('data-quality report', () => {
       ]),
     );
     // restore the scenario's October for any later reader of this database
+    await run(inbox, '2026-10');
+  });
+
+  it('is written in one total order: a rerun, or rows stored in another order, give the same bytes', async () => {
+    const qualityReport = async (period: string) => {
+      const chunks: Buffer[] = [];
+      await writeQualityReport(test.handle.db, period, new Writable({ write: (c, _e, cb) => (chunks.push(c), cb()) }));
+      return Buffer.concat(chunks).toString('utf8');
+    };
+    // three notes on line 2 of the claims (two kinds), a refused roster row and its note
+    const flagged = await makeInbox({
+      '2026-10': {
+        roster: [
+          ['Q1', makeId('19700101', 11, '111111'), '吴一', 'head', '420106001001', 'urban', 'none', '5000', 'employed', '', ''],
+          ['Q2', makeId('19700101', 21), '吴二', '吴二', '420106001001', 'urban', 'none', '5000', 'employed', '', ''],
+        ],
+        claims: [['q1', makeId('19700101', 11, '111111'), '吴一', '2026-10-01', '0', '1000', '600', '100', '400']],
+      },
+    });
+    await run(flagged, '2026-10');
+    const [report, list] = [await qualityReport('2026-10'), await exportList('2026-10', { all: true })];
+    expect(report.split('\r\n').length).toBeGreaterThan(4);
+    await run(flagged, '2026-10');
+    expect(await qualityReport('2026-10')).toBe(report);
+    expect(await exportList('2026-10', { all: true })).toBe(list);
+    // the same rows in the table in another physical order, as a rerun that reuses freed space leaves them
+    for (const order of [sql`kind desc, detail desc`, sql`kind, detail`]) {
+      await sql`with d as (delete from quality_issue where period = '2026-10' returning *) insert into quality_issue select * from d order by ${order}`.execute(test.handle.db);
+      expect(await qualityReport('2026-10')).toBe(report);
+    }
     await run(inbox, '2026-10');
   });
 });

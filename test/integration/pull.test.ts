@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPeriod } from '../../jobs/run-period.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { OperationConfig } from '../../src/config/schema.js';
-import { ManifestMismatch, PullFailed } from '../../src/errors.js';
+import { ExtractRejected, ManifestMismatch, PullFailed } from '../../src/errors.js';
 import { pullPeriod } from '../../src/pull/pull-period.js';
 import { ROOT } from '../helpers/cli.js';
 import { silentLog, useTestDatabase } from '../helpers/database.js';
@@ -134,5 +134,85 @@ describe('pulling a period over HTTP', () => {
     );
     expect(err).toBeInstanceOf(ManifestMismatch);
     expect((err as Error).message).toContain('2026-09/health.csv does not match manifest.json: sha256');
+  });
+
+  it('a fetched manifest listing a file no source fetches refuses the period, naming the file', async () => {
+    server.behaviours.clear();
+    const h = await home();
+    const departments = await mkdtemp(join(tmpdir(), 'safetynet-manifest-'));
+    const manifest = JSON.parse(await readFile(join(FIXTURE_INBOX, '2026-09', 'manifest.json'), 'utf8')) as { files: Record<string, unknown> };
+    manifest.files['civil-affairs-supplement.csv'] = { sha256: 'a'.repeat(64), rows: 3 };
+    await mkdir(join(departments, '2026-09'));
+    await writeFile(join(departments, '2026-09', 'manifest.json'), JSON.stringify(manifest));
+    const op = operation();
+    const pulled = await pullPeriod({ ...op, sources: { ...op.sources!, manifest: { location: join(departments, '{period}', 'manifest.json'), headers: {} } } }, h, '2026-09', silentLog);
+    expect(pulled.missing).toEqual([]);
+    const err = await runPeriod({ database: test.handle, config: parseConfig(undefined), log: silentLog }, { inbox: pulled.inbox, period: '2026-09' }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ExtractRejected);
+    expect((err as ExtractRejected).exitCode).toBe(3);
+    expect((err as Error).message).toContain('2026-09/manifest.json: lists "civil-affairs-supplement.csv" (not in the folder), which the run does not load');
+  });
+
+  it('gives up on a server that trickles a byte at a time: each try ends at the deadline, is retried, then fails, and nothing is left on disk', async () => {
+    server.behaviours.clear();
+    // never silent for the 300 ms timeout, never done within the 400 ms deadline
+    server.behaviours.set('/2026-10/health.csv', { kind: 'trickle', everyMs: 50 });
+    server.requests.length = 0;
+    const h = await home();
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (l: string) => lines.push(l) });
+    const err = await pullPeriod(operation({ retries: 1, fileDeadlineMs: 400 }), h, '2026-10', log).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PullFailed);
+    expect((err as PullFailed).exitCode).toBe(8);
+    expect((err as Error).message.replace(/\d+ bytes had/, 'N bytes had')).toBe(
+      `could not fetch health: ${server.url}/2026-10/health.csv: not complete within 400 ms, the deadline of one try at a file (operation.fileDeadlineMs): N bytes had arrived (after 2 tries)`,
+    );
+    expect(server.requests.filter((r) => r.path === '/2026-10/health.csv')).toHaveLength(2);
+    expect(lines.some((l) => l.includes('fetch failed, retrying') && l.includes('operation.fileDeadlineMs'))).toBe(true);
+    expect((await readdir(join(h, 'pulled', '2026-10'))).filter((n) => n.startsWith('health'))).toEqual([]);
+  });
+
+  it('stops an endless body at the size cap, without retrying, and removes what came', async () => {
+    server.behaviours.clear();
+    server.behaviours.set('/2026-10/health.csv', { kind: 'endless' });
+    server.requests.length = 0;
+    const h = await home();
+    const err = await pullPeriod(operation({ maxFileBytes: 256 * 1024 }), h, '2026-10', silentLog).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PullFailed);
+    expect((err as PullFailed).exitCode).toBe(8);
+    expect((err as Error).message.replace(/\d+ bytes had/, 'N bytes had')).toBe(
+      `could not fetch health: ${server.url}/2026-10/health.csv: larger than the 256 KiB a file may have (operation.maxFileBytes): N bytes had arrived; ` +
+        'the download was stopped and removed. Ask the department whether this is the right file; if its files really are that big, raise operation.maxFileBytes',
+    );
+    expect(server.requests.filter((r) => r.path === '/2026-10/health.csv')).toHaveLength(1);
+    expect((await readdir(join(h, 'pulled', '2026-10'))).filter((n) => n.startsWith('health'))).toEqual([]);
+  });
+
+  it('refuses a body announced over the cap before a byte of it is written', async () => {
+    server.behaviours.clear();
+    server.behaviours.set('/2026-10/health.csv', { kind: 'endless', announce: 10 * 1024 ** 3 });
+    const h = await home();
+    const err = await pullPeriod(operation(), h, '2026-10', silentLog).catch((e: unknown) => e);
+    expect((err as Error).message).toContain(`could not fetch health: ${server.url}/2026-10/health.csv: larger than the 4 GiB a file may have (operation.maxFileBytes): the server announces 10737418240 bytes`);
+    expect((await readdir(join(h, 'pulled', '2026-10'))).filter((n) => n.startsWith('health'))).toEqual([]);
+  });
+
+  it('refuses a local source that is a folder, or over the cap, instead of waiting for it', async () => {
+    server.behaviours.clear();
+    const op = operation();
+    const folder = join(await home(), 'health.csv');
+    await mkdir(folder);
+    const asFolder = { ...op, sources: { ...op.sources!, health: { location: folder, headers: {} } } };
+    const err = await pullPeriod(asFolder, await home(), '2026-10', silentLog).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PullFailed);
+    expect((err as Error).message).toBe(`could not fetch health: ${folder}: not a regular file: a folder stands where the file should be`);
+    const local = join(FIXTURE_INBOX, '{period}', 'civil-affairs.csv');
+    const big = { ...op, maxFileBytes: 100, sources: { ...op.sources!, manifest: undefined, 'civil-affairs': { location: local, headers: {} } } };
+    const tooBig = await pullPeriod(big, await home(), '2026-10', silentLog).catch((e: unknown) => e);
+    expect((tooBig as Error).message).toContain(
+      `could not fetch civil-affairs: ${join(FIXTURE_INBOX, '2026-10', 'civil-affairs.csv')}: larger than the 100 bytes a file may have (operation.maxFileBytes): it has `,
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -97,6 +97,40 @@ describe('ticks over a department server that is late, fails, and recovers', () 
       { period: '2026-09', status: 'succeeded' },
       { period: '2026-10', status: 'waiting' }, // one row for two waiting ticks
       { period: '2026-10', status: 'failed' },
+      { period: '2026-10', status: 'succeeded' },
+    ]);
+  });
+});
+
+describe('ticks over a month refused for its rejected rows', () => {
+  const test = useTestDatabase();
+  it('are never marked done: each tick tries the month again until the resent file loads', async () => {
+    const inbox = await mkdtemp(join(tmpdir(), 'safetynet-refused-'));
+    await cp(FIXTURE_INBOX, inbox, { recursive: true });
+    // the roster's region codes cut to 9 digits (a format change), no manifest to catch it
+    const roster = join(inbox, '2026-10', 'civil-affairs.csv');
+    await rm(join(inbox, '2026-10', 'manifest.json'));
+    const text = await readFile(roster, 'utf8');
+    await writeFile(roster, text.replace(/,(\d{9})\d{3},/g, ',$1,'));
+    const deps: SchedulerDeps = {
+      config: parseConfig({ operation: { firstPeriod: '2026-09', inbox } }),
+      log: silentLog,
+      home: await mkdtemp(join(tmpdir(), 'safetynet-tick-')),
+      openDatabase: async () => ({ ...test.handle, close: async () => {} }),
+      now: () => new Date('2026-11-05T00:00:00Z'),
+    };
+    const first = await tick(deps);
+    expect(first.succeeded).toEqual(['2026-09']);
+    expect(first.failed?.error).toContain('2026-10/civil-affairs.csv (civil-affairs): no row loaded');
+    expect((await tick(deps)).failed?.period).toBe('2026-10');
+
+    await writeFile(roster, text);
+    expect(await tick(deps)).toEqual({ succeeded: ['2026-10'], waiting: null, failed: null });
+    const ledger = await test.handle.db.selectFrom('run').select(['period', 'status']).orderBy('run_id').execute();
+    expect(ledger).toEqual([
+      { period: '2026-09', status: 'succeeded' },
+      { period: '2026-10', status: 'refused' },
+      { period: '2026-10', status: 'refused' },
       { period: '2026-10', status: 'succeeded' },
     ]);
   });

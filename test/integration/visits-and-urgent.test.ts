@@ -38,7 +38,7 @@ const P = {
 };
 
 const R = (hh: string, id: string, name: string, rel: string, income: number | '', emp: string, region = '420106001001') =>
-  [hh, id, name, rel, region, 'urban', 'none', income, emp, '测试路1号', ''];
+  [hh, id, name, rel, region, 'urban', 'none', income, emp, `湖北省武汉市武昌区测试路${hh}号`, `139000000${hh.slice(1).padStart(2, '0')}`];
 
 const roster: Table = [
   R('V1', P.v1, '钱一', 'head', 600, 'unemployed'),
@@ -192,6 +192,12 @@ describe('nightly urgent warnings', () => {
     const [row] = parse(Buffer.concat(chunks).toString('utf8'), { columns: true, bom: true }) as Record<string, string>[];
     expect(row).toMatchObject({ day: '2026-11-10', household_id: 'V7', kind: 'severe_event' });
     expect(row!.head_id_number).toMatch(/^420106\*{8}\d{3}[\dX]$/);
+    // for the visit: masked in a district-wide list, in clear for the street's own
+    expect(row).toMatchObject({ address: '湖北省武汉市…', phone: '139****0007' });
+    const street: Buffer[] = [];
+    await writeUrgentList(test.handle.db, { period: '2026-11', urgent: true, since: '2026-11-01', region: '420106001' }, new Writable({ write: (c, _e, cb) => (street.push(c), cb()) }), silentLog);
+    const [mine] = parse(Buffer.concat(street).toString('utf8'), { columns: true, bom: true }) as Record<string, string>[];
+    expect(mine).toMatchObject({ household_id: 'V7', address: '湖北省武汉市武昌区测试路V7号', phone: '13900000007' });
   });
 
   it('the month counts the night\'s claim once, and a new hospital stay brings the cleared household back', async () => {

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPeriod } from '../../jobs/run-period.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { UsageError } from '../../src/errors.js';
-import { COLUMNS, writeWarningList, type ExportOptions } from '../../src/export/warning-list.js';
+import { COLUMNS, writeWarningList, writeWarningListJson, type ExportOptions } from '../../src/export/warning-list.js';
+import { maskAddress, maskPhone } from '../../src/identity/id-number.js';
 import { displayWidth, sheetName, writeWarningListXlsx } from '../../src/export/warning-list-xlsx.js';
 import { silentLog, useTestDatabase } from '../helpers/database.js';
 
@@ -117,9 +118,9 @@ describe('export --format xlsx', () => {
     const fills = new Map<string, string>();
     for (const ws of wb.worksheets.slice(1)) {
       expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
-      // every column of the list, from rank to rescued_ids (A..T)
-      expect(COLUMNS.length).toBe(20);
-      expect(ws.autoFilter).toBe(`A1:T1`);
+      // every column of the list, from rank to phone (A..X)
+      expect(COLUMNS.length).toBe(24);
+      expect(ws.autoFilter).toBe(`A1:X1`);
       COLUMNS.forEach(([en], i) => expect(ws.getColumn(i + 1).width).toBeGreaterThanOrEqual(en.length));
       expect(ws.getColumn(col('head_id_number')).width).toBeGreaterThanOrEqual(18);
       ws.eachRow((row, n) => {
@@ -207,6 +208,119 @@ describe('export --format xlsx', () => {
     for (const ws of wb.worksheets.slice(1)) ws.eachRow((row) => names.push(row.getCell(col('head_name')).value));
     expect(names).toContain(`'=HYPERLINK("http://x")`);
     expect(names.every((n) => typeof n === 'string')).toBe(true);
+  });
+});
+
+describe('the list against last month', () => {
+  const byId = (records: string[][]) => new Map(records.map((r) => [r[col('household_id') - 1]!, r]));
+  const at = (r: string[] | undefined, key: string) => r?.[col(key) - 1];
+
+  it('marks "new" a household on the list that was not on last month\'s, even when it was scored then, with its previous score and no previous rank', async () => {
+    // WC006: scored in September under the line (income 6,000), listed in October (income 1,500, unemployed)
+    const september = byId((await csvRecords({ period: '2026-09', all: true })).slice(1));
+    const listedThen = byId((await csvRecords({ period: '2026-09' })).slice(1));
+    expect(september.has('WC006')).toBe(true);
+    expect(listedThen.has('WC006')).toBe(false);
+    const october = byId((await csvRecords()).slice(1));
+    const wc006 = october.get('WC006');
+    expect(at(wc006, 'change')).toBe('new');
+    expect(at(wc006, 'previous_score')).toBe(at(september.get('WC006'), 'score'));
+    expect(at(wc006, 'previous_rank')).toBe('');
+    const stored = await test.handle.db.selectFrom('household_score').select('change').where('period', '=', PERIOD).where('household_id', '=', 'WC006').executeTakeFirstOrThrow();
+    expect(stored.change).toBe('new');
+  });
+
+  it('compares a household listed both months with its score and its rank on last month\'s list', async () => {
+    const listedThen = byId((await csvRecords({ period: '2026-09' })).slice(1));
+    const october = (await csvRecords()).slice(1);
+    let compared = 0;
+    for (const r of october) {
+      const before = listedThen.get(at(r, 'household_id')!);
+      if (!before) {
+        expect(at(r, 'change'), at(r, 'household_id')).toBe('new');
+        expect(at(r, 'previous_rank')).toBe('');
+        continue;
+      }
+      compared++;
+      expect(at(r, 'previous_rank')).toBe(at(before, 'rank'));
+      expect(at(r, 'previous_score')).toBe(at(before, 'score'));
+      const delta = Number(at(r, 'score')) - Number(at(before, 'score'));
+      expect(at(r, 'change'), at(r, 'household_id')).toBe(delta >= 1 ? 'up' : delta <= -1 ? 'down' : 'same');
+    }
+    expect(compared).toBeGreaterThan(5);
+    // WC010 (dibao, a severe diagnosis and a hospital bill in October): rank 10 in September, up
+    expect(at(byId(october).get('WC010'), 'change')).toBe('up');
+    expect(at(byId(october).get('WC010'), 'previous_rank')).toBe(at(listedThen.get('WC010'), 'rank'));
+  });
+
+  it('numbers the previous rank as a --region list numbers its ranks: within the region', async () => {
+    const region = '420106001';
+    const listedThen = byId((await csvRecords({ period: '2026-09', region })).slice(1));
+    const october = (await csvRecords({ region })).slice(1);
+    expect(october.some((r) => at(r, 'previous_rank') !== '' && at(r, 'previous_rank') !== at(listedThen.get(at(r, 'household_id')!), 'rank'))).toBe(false);
+    expect(october.filter((r) => at(r, 'previous_rank') !== '').length).toBeGreaterThan(0);
+  });
+
+  it('carries the previous score and rank in JSON (null when there is none) and in Chinese headers', async () => {
+    const chunks: Buffer[] = [];
+    await writeWarningListJson(test.handle.db, { period: PERIOD }, new Writable({ write: (c, _e, cb) => (chunks.push(c), cb()) }), silentLog);
+    const rows = Buffer.concat(chunks).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.find((r) => r.household_id === 'WC006')).toMatchObject({ change: 'new', previous_rank: null, previous_score: expect.any(Number) });
+    expect(rows.find((r) => r.household_id === 'WC060')).toMatchObject({ change: 'new', previous_rank: null, previous_score: null });
+    expect(rows.find((r) => r.household_id === 'WC001')).toMatchObject({ change: 'same', previous_rank: 1, previous_score: 72 });
+    const [header] = await csvRecords({ lang: 'zh' });
+    expect(header!.slice(-4)).toEqual(['上月得分', '上月排名', '住址', '联系电话']);
+  });
+});
+
+describe('address and phone for the visit', () => {
+  const roster = async (period = PERIOD) =>
+    new Map(
+      (await test.handle.db.selectFrom('household').select(['household_id', 'address', 'phone']).where('period', '=', period).execute()).map((h) => [
+        h.household_id,
+        h,
+      ]),
+    );
+  const contacts = (records: string[][]) => records.slice(1).map((r) => ({ id: r[col('household_id') - 1]!, address: r[col('address') - 1]!, phone: r[col('phone') - 1]! }));
+
+  it('masks them as the masked views do in a district-wide list', async () => {
+    const households = await roster();
+    const shown = contacts(await csvRecords());
+    expect(shown.some((c) => c.address.endsWith('…'))).toBe(true);
+    expect(shown.some((c) => /^\d{3}\*{4}\d{4}$/.test(c.phone))).toBe(true);
+    for (const c of shown) {
+      const h = households.get(c.id)!;
+      expect(c.address).toBe(h.address === null ? '' : maskAddress(h.address));
+      expect(c.phone).toBe(h.phone === null ? '' : maskPhone(h.phone));
+    }
+    // the JavaScript masks are the views' masks, on every address and phone of the district
+    const { rows } = await sql<{ address: string | null; phone: string | null; masked_address: string | null; masked_phone: string | null }>`
+      select address, phone, safetynet_mask_address(address) as masked_address, safetynet_mask_phone(phone) as masked_phone from household
+    `.execute(test.handle.db);
+    for (const r of rows) {
+      if (r.address !== null) expect(maskAddress(r.address)).toBe(r.masked_address);
+      if (r.phone !== null) expect(maskPhone(r.phone)).toBe(r.masked_phone);
+    }
+  });
+
+  it('shows them in clear to a street or a community, and when unmasked; XLSX as CSV', async () => {
+    const households = await roster();
+    const community = (await csvRecords({ region: '420106001' }))[1]![col('region_code') - 1]!;
+    for (const opts of [{ region: '420106001' }, { region: community }, { unmasked: true }] as Partial<ExportOptions>[]) {
+      const records = await csvRecords(opts);
+      const shown = contacts(records);
+      expect(shown.length).toBeGreaterThan(0);
+      for (const c of shown) {
+        const h = households.get(c.id)!;
+        expect(c.address, JSON.stringify(opts)).toBe(h.address ?? '');
+        expect(c.phone, JSON.stringify(opts)).toBe(h.phone ?? '');
+      }
+      expect(shown.some((c) => c.address.length > 6 && !c.address.endsWith('…'))).toBe(true);
+      const wb = await readWorkbook((await exportXlsx(opts)).file);
+      expect(wb.worksheets.slice(1).flatMap((ws) => sheetRecords(ws).slice(1))).toEqual(
+        records.slice(1).sort((a, b) => a[col('region_code') - 1]!.slice(0, 9).localeCompare(b[col('region_code') - 1]!.slice(0, 9))),
+      );
+    }
   });
 });
 

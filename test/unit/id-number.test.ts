@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkDigit, maskIdNumber, maskName, parseIdNumber } from '../../src/identity/id-number.js';
+import { checkDigit, maskAddress, maskIdNumber, maskName, maskPhone, parseIdNumber } from '../../src/identity/id-number.js';
 
 interface Vector {
   id: string;
@@ -70,5 +70,14 @@ describe('identity rules of the contract', () => {
     expect(maskIdNumber('11010119900307123X')).toBe('110101********123X');
     expect(maskName('张三')).toBe('张*');
     expect(maskName('欧阳小明')).toBe('欧*');
+  });
+
+  it('masks addresses and phones as the masked views do: the first 6 characters; the first 3 and last 4 digits', () => {
+    expect(maskAddress('湖北省武汉市武昌区中山路1号, 3单元')).toBe('湖北省武汉市…');
+    expect(maskAddress('中山路1号')).toBe('中山路1号');
+    expect(maskAddress('')).toBe('');
+    expect(maskPhone('13812345678')).toBe('138****5678');
+    expect(maskPhone('027-8888')).toBe('027*8888');
+    expect(maskPhone('8888888')).toBe('*******');
   });
 });

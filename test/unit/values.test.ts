@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { assistance, relation } from '../../src/ingest/civil-affairs/civil-affairs.source.js';
 import { disabilityGrade } from '../../src/ingest/disability/disability.source.js';
-import { optionalMoney, parseDate, requiredBoolean, requiredMoney } from '../../src/ingest/values.js';
+import { optionalMoney, parseDate, requiredBoolean, requiredMoney, shown } from '../../src/ingest/values.js';
 import { neutraliseFormula } from '../../src/export/warning-list.js';
 import { claimsWindowStart } from '../../src/period.js';
 
@@ -39,7 +39,7 @@ describe('values of the contract', () => {
   it('booleans: 1/0, Y/N, true/false, 是/否', () => {
     for (const t of ['1', 'Y', 'y', 'true', 'TRUE', '是']) expect(ok(requiredBoolean, t)).toBe(true);
     for (const f of ['0', 'N', 'false', '否']) expect(ok(requiredBoolean, f)).toBe(false);
-    expect(problem(requiredBoolean, '可能')).toContain('"可能" is not a yes/no value');
+    expect(problem(requiredBoolean, '可能')).toContain('a value of 2 characters is not a yes/no value');
   });
 
   it('code lists in English or Chinese', () => {
@@ -47,11 +47,32 @@ describe('values of the contract', () => {
     expect(ok(relation, 'Spouse')).toBe('spouse');
     expect(ok(assistance, '低保边缘')).toBe('dibao_edge');
     expect(ok(assistance, 'tekun')).toBe('tekun');
-    expect(problem(assistance, '五保')).toBe('"五保" is not a known assistance type (none, dibao, tekun, dibao_edge, temporary)');
+    expect(problem(assistance, '五保')).toBe('a value of 2 characters is not a known assistance type (none, dibao, tekun, dibao_edge, temporary)');
     expect(ok(disabilityGrade, '一级')).toBe(1);
     expect(ok(disabilityGrade, '4')).toBe(4);
     expect(ok(disabilityGrade, '3级')).toBe(3);
     expect(problem(disabilityGrade, '5')).toContain('is not a disability grade');
+  });
+});
+
+describe('a refused value in a reason (the data-quality report goes back to departments)', () => {
+  it('is quoted only when it is a code of a bounded list or a date in the contract\'s layout', () => {
+    // a code of another list in the wrong column: it can be no name or number
+    expect(problem(relation, 'dibao')).toBe('"dibao" is not a known relation (head, spouse, child, parent, grandchild, sibling, other)');
+    expect(problem(relation, '低保')).toMatch(/^"低保" is not a known relation/);
+    expect(problem(requiredBoolean, 'Yes')).toBeNull();
+    expect(shown('2026-02-30')).toBe('"2026-02-30"');
+    expect(shown('2026/13/1')).toBe('"2026/13/1"');
+  });
+
+  it('tells a name or a number by its length only', () => {
+    expect(problem(relation, '张伟')).toBe('a value of 2 characters is not a known relation (head, spouse, child, parent, grandchild, sibling, other)');
+    expect(problem(assistance, '420106198001010011')).toMatch(/^a value of 18 digits is not a known assistance type/);
+    // 8 digits could be a landline number, YYYYMMDD or not
+    expect(shown('20260230')).toBe('a value of 8 digits');
+    expect(shown('１３９１２３４５６７８')).toBe('a value of 11 digits');
+    expect(shown('X')).toBe('a value of 1 character');
+    expect(problem(disabilityGrade, '钱老汉')).toMatch(/^a value of 3 characters is not a disability grade/);
   });
 });
 

@@ -68,6 +68,7 @@ export type RosterRow = z.infer<ReturnType<typeof rosterRow>>;
 export const civilAffairs: SourceDefinition<RosterRow> = {
   id: 'civil-affairs',
   fileName: 'civil-affairs.csv',
+  mustLoadRows: true,
   columns: [
     { name: 'household_id', headers: ['户编号'], required: true },
     { name: 'id_number', headers: ['身份证号', '身份证号码'], required: true },

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { personColumns, type SourceDefinition } from '../source.js';
 import {
-  clean, codeList, idNumber, notAfter, optionalDate, optionalText, quote, requiredCode, SLOW, withFast, withRules,
+  clean, codeList, idNumber, notAfter, optionalDate, optionalText, requiredCode, shown, SLOW, withFast, withRules,
 } from '../values.js';
 
 /** 残联 certified disabilities: a full snapshot of current certificates each month. */
@@ -20,7 +20,7 @@ const gradeOf = (s: string): number | undefined => {
 export const disabilityGrade = z.string({ error: 'value is missing' }).transform((s, ctx) => {
   const grade = gradeOf(s);
   if (grade === undefined) {
-    ctx.addIssue({ code: 'custom', message: `${quote(s)} is not a disability grade (1 to 4, or 一级 to 四级)` });
+    ctx.addIssue({ code: 'custom', message: `${shown(s)} is not a disability grade (1 to 4, or 一级 to 四级)` });
     return z.NEVER;
   }
   return grade;

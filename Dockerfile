@@ -33,6 +33,11 @@ RUN mkdir -p /var/lib/safetynet /srv/inbox && chown node:node /var/lib/safetynet
 USER node
 VOLUME ["/var/lib/safetynet", "/srv/inbox"]
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/bin/safetynet.js"]
+# Healthy while the scheduler's last tick succeeded or waits for late files and one finished
+# within operation.heartbeatMaxAgeHours (26 h for the daily default): `status` reads only
+# SAFETYNET_HOME/heartbeat.json, no database. It exits 11 when unhealthy; Docker wants 1.
+HEALTHCHECK --interval=5m --timeout=30s --start-period=2m --retries=1 \
+  CMD node /app/bin/safetynet.js status || exit 1
 # Unattended by default. Mount the config (operation.sources or operation.inbox, schedule) and
 # point SAFETYNET_CONFIG at it; set DATABASE_URL for an external server, else the embedded one
 # keeps its data in the /var/lib/safetynet volume. Any other command runs once:

@@ -3,10 +3,12 @@ import type { Logger } from 'pino';
 import type { LoadedConfig } from '../src/config/load-config.js';
 import type { OperationConfig } from '../src/config/schema.js';
 import type { DatabaseHandle } from '../src/db/connect.js';
-import { ExtractsMissing, PeriodLocked, PullFailed, SafetynetError, UsageError } from '../src/errors.js';
+import { ExitCode, exitCodeFor, ExtractsMissing, PeriodLocked, PullFailed, SafetynetError, UsageError } from '../src/errors.js';
+import { localTime, writeBeat, type Heartbeat, type TickBeat } from '../src/heartbeat.js';
 import { addMonths, previousPeriod } from '../src/period.js';
 import { pullPeriod } from '../src/pull/pull-period.js';
 import { exportsFolder } from '../src/context.js';
+import { purgeLimit, purgeRawExtracts } from '../src/commands/purge.js';
 import { completePeriodFiles, writePeriodFiles } from './period-files.js';
 import { recordWaiting, succeededPeriods } from './run-ledger.js';
 import { dueDays, runDay } from './run-day.js';
@@ -30,7 +32,43 @@ export interface SchedulerDeps {
 export interface TickReport {
   succeeded: string[];
   waiting: string | null;
-  failed: { period: string; error: string } | null;
+  /** exit_code: the code `run` gives for the same failure (3 refused, 8 unreachable, ...) */
+  failed: { period: string; error: string; exit_code: ExitCode } | null;
+  /** after a tick that ran a month: the raw extracts retention let go (privacy.purgeOnSchedule) */
+  purged?: { before: string; rows: number };
+}
+
+/**
+ * What `schedule --once` exits with: the failure's code, else 4 while a month waits for its
+ * files (as `run` gives; normal in the first days of a month, an alarm only when it lasts),
+ * else 0.
+ */
+export function tickExitCode(report: { failed: { exit_code: ExitCode } | null; waiting?: string | null }): ExitCode {
+  if (report.failed) return report.failed.exit_code;
+  if (report.waiting) return ExitCode.extractsMissing;
+  return ExitCode.ok;
+}
+
+/**
+ * What the config must give before a tick can fetch anything, all of it said at once: where the
+ * files come from, and every environment variable the sources' headers name (a token missing
+ * from the deployment is the deployer's to fix, not a department server's failure).
+ */
+export function checkOperation(op: OperationConfig): void {
+  if (!op.sources && !op.inbox) {
+    throw new UsageError('schedule needs operation.sources (where to fetch each file) or operation.inbox in the config file');
+  }
+  const unset = new Set<string>();
+  for (const [id, source] of Object.entries(op.sources ?? {})) {
+    for (const [header, value] of Object.entries(source?.headers ?? {})) {
+      for (const [, name] of value.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
+        if (process.env[name!] === undefined) unset.add(`${name} (operation.sources.${id}.headers.${header})`);
+      }
+    }
+  }
+  if (unset.size > 0) {
+    throw new UsageError(`environment variable(s) not set: ${[...unset].join(', ')}; set them where the scheduler runs (the container's env, the crontab), nothing was fetched`);
+  }
 }
 
 /** The calendar month `now` falls in, on the bureau's clock. */
@@ -55,6 +93,7 @@ export async function tick(deps: SchedulerDeps): Promise<TickReport> {
   const { config, log } = deps;
   const op = config.config.operation;
   const report: TickReport = { succeeded: [], waiting: null, failed: null };
+  checkOperation(op);
   const database = await deps.openDatabase();
   try {
     const succeeded = await succeededPeriods(database.db);
@@ -67,7 +106,7 @@ export async function tick(deps: SchedulerDeps): Promise<TickReport> {
       } catch (err) {
         if (!(err instanceof SafetynetError)) throw err;
         log.error({ err, period }, 'could not write the files of a successful run; retried at the next tick');
-        report.failed = { period, error: err.message };
+        report.failed = { period, error: err.message, exit_code: err.exitCode };
         return report;
       }
     }
@@ -101,10 +140,24 @@ export async function tick(deps: SchedulerDeps): Promise<TickReport> {
               .execute();
           }
           periodLog.error({ err }, 'period failed; retried at the next tick');
-          report.failed = { period, error: message };
+          report.failed = { period, error: message, exit_code: exitCodeFor(err) };
           if (!(err instanceof SafetynetError)) throw err;
         }
         break; // later periods wait for this one
+      }
+    }
+    if (report.succeeded.length > 0 && config.config.privacy.purgeOnSchedule) {
+      // once a month, after the run that moves the retention window: what `purge` would allow
+      const latest = [...succeeded, ...report.succeeded].sort().at(-1)!;
+      const before = purgeLimit(latest, config.config.privacy.retentionMonths).limit;
+      try {
+        const result = await purgeRawExtracts(database.pool, database.db, { before, retentionMonths: config.config.privacy.retentionMonths }, log);
+        report.purged = { before, rows: Object.values(result.deleted).reduce((a, b) => a + b, 0) };
+      } catch (err) {
+        // the month's run stands; a purge blocked (a rerun of an old month holds its lock) is
+        // tried again after the next month's run, and `purge` can be run by hand meanwhile
+        if (!(err instanceof SafetynetError)) throw err;
+        log.error({ err, before }, 'retention purge failed; tried again after the next run');
       }
     }
     return report;
@@ -115,7 +168,7 @@ export async function tick(deps: SchedulerDeps): Promise<TickReport> {
 
 export interface NightReport {
   succeeded: string[];
-  failed: { day: string; error: string } | null;
+  failed: { day: string; error: string; exit_code: ExitCode } | null;
   urgent_raised: number;
 }
 
@@ -134,7 +187,7 @@ export async function nightTick(deps: SchedulerDeps): Promise<NightReport> {
         report.urgent_raised += summary.urgent_raised;
       } catch (err) {
         if (err instanceof PeriodLocked) continue;
-        report.failed = { day, error: err instanceof Error ? err.message : String(err) };
+        report.failed = { day, error: err instanceof Error ? err.message : String(err), exit_code: exitCodeFor(err) };
         log.error({ err, day }, 'night run failed; retried at the next night tick');
         if (!(err instanceof SafetynetError)) throw err;
         // days are independent (each compares with the monthly run): one bad file stops no other day
@@ -146,6 +199,80 @@ export async function nightTick(deps: SchedulerDeps): Promise<NightReport> {
   }
 }
 
+/**
+ * One tick with its heartbeat (src/heartbeat.ts), written as it starts and as it ends, however
+ * it ends. The heartbeat's times are the machine's clock, never `deps.now`: a probe compares them
+ * with its own.
+ */
+async function withHeartbeat<R>(
+  deps: SchedulerDeps,
+  kind: keyof Heartbeat,
+  run: () => Promise<R>,
+  outcomes: (r: R) => TickBeat['outcomes'],
+  exitCode: (r: R) => number,
+): Promise<R> {
+  const tz = deps.config.config.operation.timezone;
+  const started = new Date();
+  const beat: TickBeat = {
+    state: 'running',
+    started_at: started.toISOString(),
+    started_local: localTime(started, tz),
+    finished_at: null,
+    finished_local: null,
+    time_zone: tz,
+    outcomes: [],
+    exit_code: null,
+    error: null,
+    pid: process.pid,
+  };
+  const write = async (b: TickBeat) => {
+    // a heartbeat that cannot be written goes stale, and `status` says so: not a reason to skip a run
+    await writeBeat(deps.home, kind, b).catch((err: unknown) => deps.log.error({ err }, 'could not write the heartbeat'));
+  };
+  const finish = async (fields: Pick<TickBeat, 'outcomes' | 'exit_code' | 'error'>) => {
+    const at = new Date();
+    await write({ ...beat, state: 'finished', finished_at: at.toISOString(), finished_local: localTime(at, tz), ...fields });
+  };
+  await write(beat);
+  try {
+    const result = await run();
+    await finish({ outcomes: outcomes(result), exit_code: exitCode(result), error: null });
+    return result;
+  } catch (err) {
+    await finish({ outcomes: [], exit_code: exitCodeFor(err), error: err instanceof Error ? err.message : String(err) });
+    throw err;
+  }
+}
+
+/** A monthly tick, recorded in the heartbeat. */
+export function monthlyTick(deps: SchedulerDeps): Promise<TickReport> {
+  return withHeartbeat(
+    deps,
+    'monthly',
+    () => tick(deps),
+    (r) => [
+      ...r.succeeded.map((period) => ({ period, outcome: 'succeeded' as const, exit_code: ExitCode.ok })),
+      ...(r.waiting ? [{ period: r.waiting, outcome: 'waiting' as const, exit_code: ExitCode.extractsMissing }] : []),
+      ...(r.failed ? [{ period: r.failed.period, outcome: 'failed' as const, exit_code: r.failed.exit_code, error: r.failed.error }] : []),
+    ],
+    tickExitCode,
+  );
+}
+
+/** A night tick, recorded in the heartbeat beside the monthly one. */
+export function nightlyTick(deps: SchedulerDeps): Promise<NightReport> {
+  return withHeartbeat(
+    deps,
+    'night',
+    () => nightTick(deps),
+    (r) => [
+      ...r.succeeded.map((day) => ({ period: day, outcome: 'succeeded' as const, exit_code: ExitCode.ok })),
+      ...(r.failed ? [{ period: r.failed.day, outcome: 'failed' as const, exit_code: r.failed.exit_code, error: r.failed.error }] : []),
+    ],
+    tickExitCode,
+  );
+}
+
 export interface RunningScheduler {
   /** stops taking ticks and waits for the current one */
   stop(): Promise<void>;
@@ -154,9 +281,8 @@ export interface RunningScheduler {
 /** Starts the cron task and catches up at once. Ticks never overlap. */
 export function startScheduler(deps: SchedulerDeps): RunningScheduler {
   const op = deps.config.config.operation;
-  if (!op.sources && !op.inbox) {
-    throw new UsageError('schedule needs operation.sources (where to fetch each file) or operation.inbox in the config file');
-  }
+  // refused before the first tick: a scheduler that could never fetch must not look alive
+  checkOperation(op);
   let current: Promise<unknown> = Promise.resolve();
   let busy = false;
   const run = (reason: string) => {
@@ -165,7 +291,7 @@ export function startScheduler(deps: SchedulerDeps): RunningScheduler {
       return current;
     }
     busy = true;
-    current = tick(deps)
+    current = monthlyTick(deps)
       .then((report) => deps.log.info({ reason, ...report }, 'tick done'))
       .catch((err: unknown) => deps.log.error({ err, reason }, 'tick failed'))
       .finally(() => {
@@ -184,7 +310,7 @@ export function startScheduler(deps: SchedulerDeps): RunningScheduler {
           () => {
             if (busy) return deps.log.warn('a tick is still running: the night run waits for the next night');
             busy = true;
-            current = nightTick(deps)
+            current = nightlyTick(deps)
               .then((report) => deps.log.info({ ...report }, 'night tick done'))
               .catch((err: unknown) => deps.log.error({ err }, 'night tick failed'))
               .finally(() => {

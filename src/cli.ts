@@ -109,15 +109,33 @@ ${exitCodeHelp}`)
   program
     .command('schedule')
     .description('unattended operation: on the config\'s cron schedule (operation.schedule, operation.timezone), fetch and run every period that is due and not yet done')
-    .option('--once', 'one tick, then exit (for cron(8) or a CronJob); prints a JSON report')
+    .option('--once', 'one tick, then exit (for cron(8) or a CronJob); prints a JSON report and exits with its worst outcome\'s code')
     .addHelpText('after', `
 A tick only triggers; the run ledger decides what is due: every month from operation.firstPeriod
 (default: last month) up to last month without a successful run, oldest first. A period whose
 files have not all arrived is recorded as waiting and retried at the next tick. SIGINT/SIGTERM
-stop the process; the current run rolls back and is redone at the next start.
+stop the process; the current run rolls back and is redone at the next start. Each tick writes
+SAFETYNET_HOME/heartbeat.json; safetynet status reads it.
+With --once the exit code is the failed period's (3 refused, 8 not fetched, ...), else 4 while a
+month waits for its files, else 0; 2 when the config gives no sources or inbox, or a header's
+\${NAME} is not set.
 ${exitCodeHelp}`)
     .action(async (opts, cmd: Command) => {
       await (await import('./commands/schedule.js')).scheduleCommand({ ...globals(cmd), ...opts }, logger(cmd));
+    });
+
+  program
+    .command('status')
+    .description('the scheduler\'s last ticks from SAFETYNET_HOME/heartbeat.json: when, each period\'s outcome, the exit code; for a HEALTHCHECK or a probe')
+    .option('--json', 'one JSON object: healthy, problems, the heartbeat')
+    .option('--max-age <hours>', 'unhealthy when no tick finished for longer (default operation.heartbeatMaxAgeHours, 26)', positiveInt)
+    .addHelpText('after', `
+Exits 0 when the last monthly tick (and night tick) succeeded or waits for late files, and one
+finished within the maximum age; 11 when a tick failed, none finished in time, or none is recorded.
+Reads no database.
+${exitCodeHelp}`)
+    .action(async (opts, cmd: Command) => {
+      await (await import('./commands/status.js')).statusCommand({ ...globals(cmd), json: opts.json, maxAgeHours: opts.maxAge }, logger(cmd));
     });
 
   program
@@ -240,18 +258,33 @@ ${exitCodeHelp}`)
     .argument('<file>', 'the report: .csv (UTF-8 or GB18030) or .xlsx (first sheet)')
     .option('--operator <name>', 'who imports (default: SAFETYNET_OPERATOR, else the login name)')
     .option('--json', 'one JSON summary line')
+    .option('--rejects-out <file>', 'write the rejected rows as CSV: line, column, reason, then the row as sent')
     .addHelpText('after', `
 Outcomes: assisted_dibao (纳入低保), assisted_tekun (纳入特困), assisted_temporary (临时救助),
 assisted_medical (医疗救助), assisted_other (其他帮扶), not_eligible (不符合条件), refused (拒绝),
-not_found (未找到), moved (已搬迁). Bad rows are kept with their line, column and reason; a row
+not_found (未找到), moved (已搬迁), and the street offices' words in config visits.outcomeWords
+(符合条件待审批 is assisted_other). Dates as 2026-11-07, 20261107, 2026/11/7, 2026.11.7 or
+2026年11月7日; amounts as 800, 800.00, 800元 or ¥800.
+Bad rows are printed and kept with their line, column and reason; a row
 already imported (same household, day and outcome) is counted once. Effects at the next run of a
 period: a household found not eligible stays off the list for visits.coolDownMonths unless its
 score rises by visits.relistMargin or a new severe fact appears; one assisted with dibao/tekun is
 covered from the visit on.
-Example: safetynet visits import reports/2026-10-street-003.xlsx
+Example: safetynet visits import reports/2026-10-street-003.xlsx --rejects-out street-003-rejected.csv
 ${exitCodeHelp}`)
     .action(async (file: string, opts, cmd: Command) => {
       await (await import('./commands/visits.js')).visitsImportCommand({ ...globals(cmd), ...opts, file }, logger(cmd));
+    });
+  visits
+    .command('template')
+    .description('a blank visit report to fill in (XLSX): the columns visits import reads, an outcome drop-down, one example row to delete')
+    .requiredOption('--out <file>', 'the workbook to write (.xlsx)')
+    .addOption(new Option('--lang <lang>', 'headers and outcome words').choices(['en', 'zh']).default('zh'))
+    .addHelpText('after', `
+Example: safetynet visits template --out 走访情况表.xlsx
+${exitCodeHelp}`)
+    .action(async (opts) => {
+      process.stdout.write(`${await (await import('./commands/visits.js')).visitsTemplateCommand(opts)}\n`);
     });
 
   program

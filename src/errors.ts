@@ -25,6 +25,8 @@ export const ExitCode = {
   outputFailed: 9,
   /** the database login may not do this (an exporter asking for the batch's tables, a scope it was not granted) */
   notPermitted: 10,
+  /** `status`: the scheduler's last tick failed, or none finished within operation.heartbeatMaxAgeHours */
+  unhealthy: 11,
   /** stopped by SIGINT (128 + SIGINT) */
   interrupted: 130,
   /** stopped by SIGTERM (128 + SIGTERM) */
@@ -150,6 +152,27 @@ export class NotPermitted extends SafetynetError {
   }
 }
 
+/**
+ * `schedule --once`: a tick that did not do all it owed exits with its worst outcome's code
+ * (a refused month 3, a late file 4, an unreachable source 8, ...), so that cron mails and a
+ * CronJob's Job fails; the JSON report on stdout says which period and why.
+ */
+export class TickNotDone extends SafetynetError {
+  readonly exitCode: ExitCode;
+  constructor(exitCode: ExitCode, problem: string) {
+    super(problem);
+    this.exitCode = exitCode;
+  }
+}
+
+/** `status`: what makes the scheduler unhealthy, one sentence each. */
+export class Unhealthy extends SafetynetError {
+  readonly exitCode = ExitCode.unhealthy;
+  constructor(readonly problems: string[]) {
+    super(`unhealthy: ${problems.join('; ')}`);
+  }
+}
+
 export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof SafetynetError) return err.exitCode;
   return ExitCode.internal;
@@ -168,6 +191,7 @@ export const exitCodeHelp = `Exit codes:
   8    a source could not be fetched, even after retries, within its deadline or under the size cap
   9    an output file could not be written (disk full, read-only); what the database holds is committed
   10   not permitted: this database login may not read or do that (docs/privacy.md)
+  11   status: the scheduler's last tick failed, or none finished within operation.heartbeatMaxAgeHours
   130  interrupted by SIGINT (Ctrl-C); 143 by SIGTERM: the period's transaction is rolled back`;
 
 export class OutputNotWritten extends SafetynetError {

@@ -29,7 +29,7 @@ export const writers: Record<string, ListWriter> = {
 };
 
 /** `safetynet export`: the ranked warning list of a period that has been run, audited. */
-export async function exportCommand(opts: ExportCommandOptions, log: Logger): Promise<{ rows: number; file: string }> {
+export async function exportCommand(opts: ExportCommandOptions, log: Logger, stdout: { isTTY?: boolean } = process.stdout): Promise<{ rows: number; file: string }> {
   if (opts.urgent) {
     if (!opts.since || !calendarDay(opts.since)) {
       throw new UsageError(`--urgent needs --since YYYY-MM-DD, a day of the calendar${opts.since ? ` (got "${opts.since}")` : ''}`);
@@ -41,6 +41,10 @@ export async function exportCommand(opts: ExportCommandOptions, log: Logger): Pr
   const writer = table[opts.format];
   if (!writer) throw new UsageError(`--format ${opts.format} is not one of ${Object.keys(table).join(', ')}${opts.urgent ? ' for --urgent' : ''}`);
   const target = opts.out === '-' ? '-' : resolve(opts.out);
+  // a workbook is a zip: on a terminal it is noise that can leave the terminal in a bad state
+  if (target === '-' && opts.format === 'xlsx' && stdout.isTTY) {
+    throw new UsageError('--format xlsx writes a binary workbook: give --out FILE.xlsx (or pipe stdout into a file)');
+  }
   // before the database is opened: nothing read, nothing audited for a file that cannot be written
   if (target !== '-') await assertWritableTarget(target);
   const fileAccessFor = await fileAccess(resolveConfig(opts));

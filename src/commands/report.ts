@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { openMigrated, resolveConfig, type GlobalOptions } from '../context.js';
+import { UsageError } from '../errors.js';
 import { writeFileAtomically } from '../export/output-file.js';
 import { writeReport } from '../report/write-report.js';
 
@@ -12,6 +13,10 @@ export interface ReportOptions extends GlobalOptions {
 
 /** `safetynet report`: the period's monthly report, one self-contained HTML file of aggregates. */
 export async function reportCommand(opts: ReportOptions, log: Logger): Promise<string> {
+  // the report is HTML: a report.pdf holding HTML opens nowhere. Print it to PDF from a browser.
+  if (!/\.html?$/i.test(opts.out)) {
+    throw new UsageError(`--out ${opts.out}: the report is one HTML file, give a name ending .html (print it to PDF from the browser if a PDF is needed)`);
+  }
   const config = resolveConfig(opts);
   const database = await openMigrated(opts, log);
   try {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import { startScheduler, tick } from '../../jobs/schedule.js';
+import { monthlyTick, startScheduler, tickExitCode } from '../../jobs/schedule.js';
 import { openMigrated, resolveConfig, resolveHome, type GlobalOptions } from '../context.js';
+import { TickNotDone } from '../errors.js';
 import { untilInterrupted } from '../interrupt.js';
 
 export interface ScheduleOptions extends GlobalOptions {
@@ -17,8 +18,11 @@ export async function scheduleCommand(opts: ScheduleOptions, log: Logger): Promi
   const config = resolveConfig(opts);
   const deps = { config, log, home: resolveHome(opts), openDatabase: () => openMigrated(opts, log) };
   if (opts.once) {
-    const report = await tick(deps);
-    process.stdout.write(`${JSON.stringify(report)}\n`);
+    const report = await monthlyTick(deps);
+    const exitCode = tickExitCode(report);
+    process.stdout.write(`${JSON.stringify({ ...report, exit_code: exitCode })}\n`);
+    if (report.failed) throw new TickNotDone(exitCode, `period ${report.failed.period} failed: ${report.failed.error}`);
+    if (report.waiting) throw new TickNotDone(exitCode, `period ${report.waiting} waits for its files; the next tick tries again`);
     return;
   }
   const scheduler = startScheduler(deps);

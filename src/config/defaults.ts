@@ -118,6 +118,22 @@ export const defaultConfig: SafetynetConfig = {
     rosterLagMonths: 3,
     // The report measures the list of this many months ago: visits take weeks to happen and report back.
     precisionLagMonths: 2,
+    // The words street offices write in the outcome column, read as the outcome ids (which are
+    // always read too). Spaces and punctuation do not count: 符合条件，待审批 is 符合条件待审批.
+    // Eligible and waiting for approval is a need found: the list was right, so it counts as
+    // assisted for the list's precision, but not as covered (the roster says when it is granted).
+    outcomeWords: {
+      纳入低保: 'assisted_dibao', 已纳入低保: 'assisted_dibao', 低保: 'assisted_dibao',
+      纳入特困: 'assisted_tekun', 已纳入特困: 'assisted_tekun', 纳入特困供养: 'assisted_tekun', 特困: 'assisted_tekun',
+      临时救助: 'assisted_temporary', 给予临时救助: 'assisted_temporary', 已给予临时救助: 'assisted_temporary',
+      医疗救助: 'assisted_medical', 给予医疗救助: 'assisted_medical', 已给予医疗救助: 'assisted_medical',
+      符合条件待审批: 'assisted_other', 待审批: 'assisted_other', 已申请待审批: 'assisted_other',
+      其他帮扶: 'assisted_other', 其他救助: 'assisted_other', 转介帮扶: 'assisted_other',
+      不符合条件: 'not_eligible', 不符合: 'not_eligible', 不符合救助条件: 'not_eligible', 经核查不符合条件: 'not_eligible',
+      拒绝: 'refused', 拒绝走访: 'refused', 拒绝入户: 'refused', 本人拒绝: 'refused',
+      未找到: 'not_found', 查无此户: 'not_found', 未找到本人: 'not_found', 人户分离: 'not_found',
+      已搬迁: 'moved', 搬迁: 'moved', 已迁出: 'moved',
+    },
   },
   urgent: {
     // One inpatient bill out of pocket worth 3 months of the household's income is a crisis on its own.
@@ -162,6 +178,9 @@ export const defaultConfig: SafetynetConfig = {
     // Minimum necessary (PIPL art. 19): the latest run's 12-month claims window plus a year in
     // which any period can still be rerun with its whole window, for corrections and appeals.
     retentionMonths: 24,
+    // On: retention that waits for someone to type `purge` is not kept. Off only where another
+    // process (an archive's legal hold) decides when raw extracts go.
+    purgeOnSchedule: true,
   },
   operation: {
     // Every day at 07:00: departments deliver in the first days of the month, on no fixed day;
@@ -187,5 +206,8 @@ export const defaultConfig: SafetynetConfig = {
     // Six times a million-household city's whole period in one file, so no real extract meets
     // it, and an endless body stops at 4 GiB instead of filling the disk.
     maxFileBytes: 4 * 1024 ** 3,
+    // The default schedule ticks daily: a day and two hours lets one tick run long (a catch-up of
+    // several months) before a healthy scheduler looks dead. A monthly schedule needs ~750.
+    heartbeatMaxAgeHours: 26,
   },
 };

@@ -1,6 +1,7 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { sourceIds } from '../ingest/source.js';
+import { visitOutcomes } from '../visits/outcomes.js';
 
 const share = z.number().min(0).max(1);
 const points = z.number().min(0).max(100);
@@ -61,6 +62,8 @@ export const operationSchema = z.strictObject({
   fileDeadlineMs: z.int().min(100),
   /** a fetched file larger than this is refused, and its download stopped there */
   maxFileBytes: z.int().min(1),
+  /** `status` is unhealthy when no tick finished (or one has run) for longer than this */
+  heartbeatMaxAgeHours: z.number().positive(),
 });
 
 export const configSchema = z
@@ -128,6 +131,8 @@ export const configSchema = z
       relistMargin: points,
       rosterLagMonths: z.int().min(0).max(12),
       precisionLagMonths: z.int().min(1).max(12),
+      /** a street office's words for an outcome (符合条件待审批 → assisted_other): added to the defaults */
+      outcomeWords: z.record(z.string().trim().min(1), z.enum(visitOutcomes)),
     }),
     urgent: z.strictObject({
       severeEventIncomeMultiple: z.number().positive(),
@@ -157,6 +162,8 @@ export const configSchema = z
     /** how long raw extracts are kept (`safetynet purge`); at least the 12-month claims window */
     privacy: z.strictObject({
       retentionMonths: z.int().min(12, 'must be at least 12: the claims window of a run reaches 12 months back').max(120),
+      /** `schedule` purges what retention allows after each tick that ran a month */
+      purgeOnSchedule: z.boolean(),
     }),
     operation: operationSchema,
   })

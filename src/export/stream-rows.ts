@@ -36,6 +36,20 @@ async function closeEntries(entries: AsyncGenerator<unknown>): Promise<void> {
   await entries.return(undefined).catch(() => {});
 }
 
+/**
+ * An ID-number cell of a CSV as spreadsheets keep it. Excel and LibreOffice read a bare
+ * 420106197403123739 as a number and keep 15 significant digits: 420106197403124000, another
+ * person's number. ="420106197403123739" is a formula whose result is that text, exact in Excel
+ * and in LibreOffice (which evaluates CSV formulas by default; with that switched off the cell
+ * shows the digits inside ="…", still whole). A leading tab or apostrophe would be kept as part
+ * of the value, so a lookup or a paste would no longer match. Only a run of digits is wrapped:
+ * nothing a sender typed can reach the formula, and any other text (a masked number, an X check
+ * digit) is already text and goes through the formula neutraliser as every text cell does.
+ */
+export function idNumberCell(value: string): string {
+  return /^\d+$/.test(value) ? `="${value}"` : value;
+}
+
 /** CSV, UTF-8 with BOM (Excel reads Chinese), CRLF: a header row, then one record per entry. */
 export async function streamCsv<T>(
   entries: AsyncGenerator<T>,

@@ -7,7 +7,7 @@ import { exportViews } from './views.js';
 import { calendarDay } from '../period.js';
 import { UsageError } from '../errors.js';
 import { maskIdNumber, maskName } from '../identity/id-number.js';
-import { streamCsv, streamJsonLines } from './stream-rows.js';
+import { idNumberCell, streamCsv, streamJsonLines } from './stream-rows.js';
 import { neutraliseFormula, type ExportOptions } from './warning-list.js';
 
 /**
@@ -91,7 +91,7 @@ export async function writeUrgentList(db: Kysely<Database>, opts: ExportOptions,
   return streamCsv(
     urgentEntries(db, opts),
     URGENT_COLUMNS.map(([en, cn]) => (opts.lang === 'zh' ? cn : en)),
-    (e) => URGENT_COLUMNS.map(([k]) => (TEXT.has(k) ? neutraliseFormula(String(e[k] ?? '')) : e[k])),
+    (e) => URGENT_COLUMNS.map(([k]) => (k === 'head_id_number' ? idNumberCell(neutraliseFormula(String(e[k] ?? ''))) : TEXT.has(k) ? neutraliseFormula(String(e[k] ?? '')) : e[k])),
     out,
   );
 }

@@ -6,7 +6,7 @@ import type { Database } from '../db/schema.js';
 import { UsageError } from '../errors.js';
 import { maskIdNumber, maskName } from '../identity/id-number.js';
 import { assertPeriod } from '../period.js';
-import { streamCsv, streamJsonLines } from './stream-rows.js';
+import { idNumberCell, streamCsv, streamJsonLines } from './stream-rows.js';
 import { visitContact } from './visit-contact.js';
 import { inRegion, listed, listRank } from './list-rank.js';
 import { exportViews, VIEW } from './views.js';
@@ -272,7 +272,7 @@ export async function writeWarningList(db: Kysely<Database>, opts: ExportOptions
   return streamCsv(
     warningListEntries(db, opts),
     COLUMNS.map(([en, cn]) => (zh ? cn : en)),
-    (e) => COLUMNS.map(([key]) => (TEXT_COLUMNS.has(key) ? neutraliseFormula(String(e[key])) : e[key])),
+    (e) => COLUMNS.map(([key]) => (key === 'head_id_number' ? idNumberCell(neutraliseFormula(String(e[key]))) : TEXT_COLUMNS.has(key) ? neutraliseFormula(String(e[key])) : e[key])),
     out,
   );
 }

@@ -1,11 +1,13 @@
 import { basename } from 'node:path';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { copyRows, type CopyValue } from '../db/copy.js';
 import { withTransaction } from '../db/transaction.js';
 import { describeIssues, mapHeader } from '../ingest/ingest-source.js';
+import type { Database } from '../db/schema.js';
 import { ExtractRejected } from '../errors.js';
+import type { VisitOutcome } from './outcomes.js';
 import { openVisitReport, REPORT_LIMITS, visitColumns, visitRow, type ReportLimits } from './visit-report.js';
 
 export interface VisitImportCounts {
@@ -16,6 +18,11 @@ export interface VisitImportCounts {
   rows_rejected: number;
   /** already imported (same household, day and outcome): a report sent twice counts once */
   rows_duplicate: number;
+}
+
+export interface VisitImport extends VisitImportCounts {
+  /** the report's column names as sent, in its order: the columns of a rejects file */
+  header: string[];
 }
 
 /** Fields of a rejected row kept as evidence beyond the header's width: a runaway row is not kept whole. */
@@ -31,8 +38,8 @@ const EXTRA_FIELDS_KEPT = 20;
 export async function importVisits(
   pool: pg.Pool,
   path: string,
-  opts: { operator: string; today: string; log: Logger; limits?: Partial<ReportLimits> },
-): Promise<VisitImportCounts> {
+  opts: { operator: string; today: string; log: Logger; limits?: Partial<ReportLimits>; outcomeWords?: Record<string, VisitOutcome> },
+): Promise<VisitImport> {
   const file = basename(path);
   const limits: ReportLimits = { ...REPORT_LIMITS, ...opts.limits };
   const report = await openVisitReport(path, file, limits);
@@ -43,7 +50,7 @@ export async function importVisits(
     report.close();
     throw err;
   }
-  const schema = visitRow(opts.today);
+  const schema = visitRow(opts.today, opts.outcomeWords);
   const width = report.header.length;
   const headerName = (i: number) => report.header[i]?.trim() || `column ${i + 1}`;
   const mapped = new Set(header.positions.map((p) => p.index));
@@ -112,6 +119,8 @@ export async function importVisits(
       staged(),
     );
 
+    // the row under the report's own column names (values as read: 2026年11月7日 is 2026-11-07)
+    const asSent = header.positions.flatMap((p) => [sql`${headerName(p.index)}::text`, sql`${sql.ref(`s.${p.column.name}`)}::text`]);
     const rejected = await sql<{ n: number }>`
       with ins as (
         insert into visit_rejected (import_id, line, column_name, reason, raw)
@@ -119,7 +128,7 @@ export async function importVisits(
         union all
         -- a household no run has ever scored is a typo in the report, or another district's
         select ${imp.import_id}::bigint, line, 'household_id', format('household %s is not in any period Safetynet has run', household_id),
-               jsonb_build_object('household_id', household_id)
+               jsonb_build_object(${sql.join(asSent)})
         from stage_visit s
         where reject_reason is null and not exists (select 1 from household h where h.household_id = s.household_id)
         returning 1
@@ -153,6 +162,26 @@ export async function importVisits(
       .where('import_id', '=', imp.import_id)
       .execute();
     opts.log.info({ ...counts }, 'visit report imported');
-    return counts;
+    return { ...counts, header: report.header.map((_, i) => headerName(i)) };
   });
+}
+
+export interface RejectedVisitRow {
+  line: number;
+  column_name: string | null;
+  reason: string;
+  /** the row as sent, keyed by the report's own column names */
+  raw: Record<string, string>;
+}
+
+/** The rejected rows of one import, by line: what the street office fixes and sends again. */
+export async function* rejectedVisitRows(db: Kysely<Database>, importId: number): AsyncGenerator<RejectedVisitRow> {
+  const rows = db
+    .selectFrom('visit_rejected')
+    .select(['line', 'column_name', 'reason', 'raw'])
+    .where('import_id', '=', importId)
+    .orderBy('line')
+    .orderBy('column_name')
+    .stream(1000);
+  for await (const r of rows) yield { ...r, raw: (r.raw ?? {}) as Record<string, string> };
 }

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import type { ColumnSpec } from '../ingest/source.js';
 import { openExtract, type ExtractRecord } from '../ingest/read-extract.js';
 import { clean, codeList, optionalMoney, optionalText, parseDate, requiredText } from '../ingest/values.js';
+import { defaultConfig } from '../config/defaults.js';
+import { visitOutcomes, type VisitOutcome } from './outcomes.js';
 import { openWorkbookRows, WORKBOOK_LIMITS, type WorkbookLimits, type WorkbookRow } from './read-workbook.js';
 
 /**
@@ -11,30 +13,32 @@ import { openWorkbookRows, WORKBOOK_LIMITS, type WorkbookLimits, type WorkbookRo
  * GB18030) or the first sheet of an XLSX workbook, English or Chinese headers.
  */
 
-export const visitOutcomes = [
-  'assisted_dibao', 'assisted_tekun', 'assisted_temporary', 'assisted_medical', 'assisted_other',
-  'not_eligible', 'refused', 'not_found', 'moved',
-] as const;
-export type VisitOutcome = (typeof visitOutcomes)[number];
+export { visitOutcomes, type VisitOutcome } from './outcomes.js';
 
 /** Outcomes in which the visit found a need and help was given: the list was right. */
 export const ASSISTED: readonly VisitOutcome[] = ['assisted_dibao', 'assisted_tekun', 'assisted_temporary', 'assisted_medical', 'assisted_other'];
 
-export const outcome = codeList(
-  {
-    纳入低保: 'assisted_dibao', 低保: 'assisted_dibao', dibao: 'assisted_dibao',
-    纳入特困: 'assisted_tekun', 特困: 'assisted_tekun', tekun: 'assisted_tekun',
-    临时救助: 'assisted_temporary', temporary: 'assisted_temporary',
-    医疗救助: 'assisted_medical', medical: 'assisted_medical',
-    其他帮扶: 'assisted_other', 其他救助: 'assisted_other',
-    不符合条件: 'not_eligible', 不符合: 'not_eligible',
-    拒绝: 'refused', 拒绝走访: 'refused',
-    未找到: 'not_found', 查无此户: 'not_found',
-    已搬迁: 'moved', 搬迁: 'moved',
-    ...Object.fromEntries(visitOutcomes.map((o) => [o, o])),
-  } as Record<string, VisitOutcome>,
-  'visit outcome',
-);
+/** Spaces and punctuation a street office puts between the words of an outcome. */
+const OUTCOME_NOISE = /[\s，,、。.；;：:（）()]/gu;
+
+/** The outcome column: the ids, and the street offices' words (config `visits.outcomeWords`). */
+export function outcomeOf(words: Record<string, VisitOutcome>) {
+  const list = codeList(
+    {
+      ...Object.fromEntries(Object.entries(words).map(([w, o]) => [w.replace(OUTCOME_NOISE, ''), o])),
+      ...Object.fromEntries(visitOutcomes.map((o) => [o, o])),
+    } as Record<string, VisitOutcome>,
+    'visit outcome',
+  );
+  return z.preprocess((v) => {
+    const c = clean(v as string | undefined);
+    // an id keeps its underscores; words lose the spaces and commas between them
+    return c === undefined || /^[a-z_]+$/i.test(c) ? c : c.replace(OUTCOME_NOISE, '');
+  }, list);
+}
+
+/** The outcome column with the default words (the cards print words that this reads back). */
+export const outcome = outcomeOf(defaultConfig.visits.outcomeWords);
 
 export const visitColumns: ColumnSpec[] = [
   { name: 'household_id', headers: ['户编号'], required: true },
@@ -44,16 +48,34 @@ export const visitColumns: ColumnSpec[] = [
   { name: 'note', headers: ['备注', '情况说明'], required: false },
 ];
 
+/**
+ * A visit's day as street offices write it: 2026-11-07, 20261107, 2026/11/7, and also
+ * 2026年11月7日 and 2026.11.7 (the Chinese date and the dotted one of forms and WeChat).
+ */
+export function visitDate(s: string): string | null {
+  const chinese = /^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$/u.exec(s);
+  const dotted = /^(\d{4})\.(\d{1,2})\.(\d{1,2})$/.exec(s);
+  const parts = chinese ?? dotted;
+  return parseDate(parts ? `${parts[1]}-${parts[2]}-${parts[3]}` : s);
+}
+
+/** 800元, ¥800, 800.00 元, RMB 800: the amount with its currency sign or word taken off. */
+function withoutYuan(v: unknown): unknown {
+  const c = clean(v as string | undefined);
+  // NFKC has made the full-width ￥ a ¥
+  return c === undefined ? c : c.replace(/^(?:[¥]|RMB|人民币)\s*/iu, '').replace(/\s*元$/u, '');
+}
+
 /** `today` bounds the date: a report of a visit that has not happened yet is a typo. */
-export const visitRow = (today: string) =>
+export const visitRow = (today: string, words: Record<string, VisitOutcome> = defaultConfig.visits.outcomeWords) =>
   z.object({
     household_id: requiredText,
     visited_on: z.preprocess(
       clean,
       z.string({ error: 'value is missing' }).transform((s, ctx) => {
-        const d = parseDate(s);
+        const d = visitDate(s);
         if (d === null || d < '2000-01-01') {
-          ctx.addIssue({ code: 'custom', message: `"${s}" is not a date (YYYY-MM-DD or YYYYMMDD)` });
+          ctx.addIssue({ code: 'custom', message: `"${s}" is not a date (2026-11-07, 20261107, 2026/11/7, 2026.11.7 or 2026年11月7日)` });
           return z.NEVER;
         }
         if (d > today) {
@@ -63,8 +85,8 @@ export const visitRow = (today: string) =>
         return d;
       }),
     ),
-    outcome: z.preprocess(clean, outcome),
-    assistance_granted: optionalMoney,
+    outcome: outcomeOf(words),
+    assistance_granted: z.preprocess(withoutYuan, optionalMoney),
     note: optionalText,
   });
 export type VisitRow = z.infer<ReturnType<typeof visitRow>>;

@@ -13,7 +13,7 @@ const INBOX = join(FIXTURE, 'inbox');
 const scratch = () => mkdtemp(join(tmpdir(), 'safetynet-cli-'));
 
 describe('help', () => {
-  for (const command of [[], ['run'], ['export'], ['replay'], ['migrate'], ['schedule'], ['runs'], ['audit'], ['explain'], ['cards'], ['diff'], ['report'],
+  for (const command of [[], ['run'], ['export'], ['replay'], ['migrate'], ['schedule'], ['status'], ['runs'], ['audit'], ['explain'], ['cards'], ['diff'], ['report'],
     ['review'], ['visits', 'import'], ['quality'], ['calibrate'], ['nightly'], ['purge'], ['generate'], ['access']]) {
     it(`safetynet ${command.join(' ')} --help explains itself and its exit codes`, async () => {
       const r = await cli([...command, '--help']);

@@ -1,7 +1,9 @@
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, ROOT } from '../helpers/cli.js';
 import { useScratchDatabase } from '../helpers/database.js';
@@ -98,5 +100,96 @@ describe('safetynet review', () => {
     const bad = await cli(['review', '--period', '2026-10', '--confirm', 'health:999', '--candidate', '1'], env());
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('no identity rescue item health:999 in 2026-10');
+  });
+});
+
+describe('output a person can use', () => {
+  it('refuses to pour a workbook onto a terminal, and writes it down a pipe', async () => {
+    // `script` gives the CLI a terminal for stdout, as a person typing the command has
+    const node = [process.execPath, '--import', 'tsx', 'src/main.ts', 'export', '--period', '2026-10', '--format', 'xlsx'].join(' ');
+    const onTerminal = await new Promise<{ code: number; out: string }>((resolve) =>
+      execFile('script', ['-qefc', node, '/dev/null'], { cwd: ROOT, env: { ...process.env, ...env(), SAFETYNET_HOME: undefined } }, (err, stdout) =>
+        resolve({ code: err ? Number(err.code) : 0, out: stdout }),
+      ),
+    );
+    expect(onTerminal.code).toBe(2);
+    expect(onTerminal.out).toContain('--format xlsx writes a binary workbook: give --out FILE.xlsx (or pipe stdout into a file)');
+    expect(onTerminal.out).not.toContain('PK\u0003\u0004');
+    const piped = await cli(['export', '--period', '2026-10', '--format', 'xlsx'], env());
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stdout.startsWith('PK\u0003\u0004')).toBe(true);
+  });
+
+  it('refuses to write the HTML report into a file named .pdf, writing nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'safetynet-loop-report-'));
+    const r = await cli(['report', '--period', '2026-10', '--out', join(dir, 'r.pdf')], env());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('r.pdf: the report is one HTML file, give a name ending .html (print it to PDF from the browser if a PDF is needed)');
+    await expect(readFile(join(dir, 'r.pdf'))).rejects.toThrow(/ENOENT/);
+    const ok = await cli(['report', '--period', '2026-10', '--out', join(dir, 'r.html')], env());
+    expect(ok.code, ok.stderr).toBe(0);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('safetynet visits import: a report as a street office writes it', () => {
+  it('reads Chinese dates, amounts in 元 and the office\'s outcome words, prints each rejected row and writes them as CSV', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'safetynet-loop-street-'));
+    const report = join(dir, 'street-002.csv');
+    await writeFile(
+      report,
+      encode({
+        rows: [
+          ['户编号', '走访日期', '走访结果', '救助金额', '备注'],
+          ['WC004', '2026年10月7日', '符合条件待审批', '', '已递交低保申请'],
+          ['WC005', '2026.10.8', '给予临时救助', '800元', ''],
+          ['WC006', '2026年10月09日', '符合条件，待审批', '¥1,050.00', ''],
+          ['WC007', '2026-10-10', '已纳入低保', '800.00 元', ''],
+          ['WC008', '2026年13月1日', '拒绝入户', '', ''],
+          ['WC009', '2026-10-11', '再看看', '八百', ''],
+        ],
+        encoding: 'gb18030',
+      }),
+    );
+    const rejects = join(dir, 'street-002-rejected.csv');
+    const r = await cli(['visits', 'import', report, '--rejects-out', rejects], env());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('street-002.csv: 6 rows, 4 visits imported, 2 rejected:\n');
+    expect(r.stdout).toContain('  line 6, 走访日期: 走访日期: "2026年13月1日" is not a date (2026-11-07, 20261107, 2026/11/7, 2026.11.7 or 2026年11月7日)\n');
+    expect(r.stdout).toContain('  line 7, 走访结果, 救助金额: 走访结果: a value of 3 characters is not a known visit outcome (assisted_dibao, ');
+    expect(r.stdout).toContain('; 救助金额: not an amount in yuan (digits, up to 2 decimals)\n');
+    expect(r.stdout).toContain(`the rejected rows, each with its line, column and reason: ${rejects}`);
+    const [header, ...rows] = parse(await readFile(rejects, 'utf8'), { bom: true }) as string[][];
+    expect(header).toEqual(['line', 'column', 'reason', '户编号', '走访日期', '走访结果', '救助金额', '备注']);
+    expect(rows.map((row) => [row[0], row[1], ...row.slice(3)])).toEqual([
+      ['6', '走访日期', 'WC008', '2026年13月1日', '拒绝入户', '', ''],
+      ['7', '走访结果, 救助金额', 'WC009', '2026-10-11', '再看看', '八百', ''],
+    ]);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('safetynet visits template', () => {
+  it('writes a blank report with an outcome drop-down and an example row, which visits import reads once filled in', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'safetynet-loop-template-'));
+    const template = join(dir, '走访情况表.xlsx');
+    const r = await cli(['visits', 'template', '--out', template], env());
+    expect(r.code, r.stderr).toBe(0);
+    expect((await cli(['visits', 'template', '--out', join(dir, 't.csv')], env())).code).toBe(2);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(template);
+    const ws = wb.worksheets[0]!;
+    expect((ws.getRow(1).values as unknown[]).slice(1)).toEqual(['户编号', '走访日期', '走访结果', '救助金额', '备注']);
+    expect(ws.getRow(2).getCell(5).value).toBe('示例行：填写前请删除');
+    const list = ws.getCell('C3').dataValidation;
+    expect(list).toMatchObject({ type: 'list', errorStyle: 'warning' });
+    expect(list.formulae![0]).toBe('"纳入低保,纳入特困,临时救助,医疗救助,其他帮扶,不符合条件,拒绝,未找到,已搬迁,符合条件待审批"');
+    // the street office replaces the example with its visit
+    ws.getRow(2).values = ['WC010', new Date(Date.UTC(2026, 9, 12)), '符合条件待审批', 600, ''];
+    await wb.xlsx.writeFile(template);
+    const imported = await cli(['visits', 'import', template, '--json'], env());
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ rows_read: 1, rows_loaded: 1, rows_rejected: 0 });
+    await rm(dir, { recursive: true, force: true });
   });
 });

@@ -462,12 +462,12 @@ describe('SIGKILL after the commit, before the files are written, on DATABASE_UR
       exit: exitOf(killed),
       message: cliMessage(killed),
       previousIntact: after.succeeded['2026-10']?.output_sha256 === referenceState.succeeded['2026-10']?.output_sha256,
-      rerunClean: tickRun.code === 0 && hash === referenceState.succeeded['2026-10']?.output_sha256 && !files.some((f) => f.endsWith('.partial')),
+      rerunClean: tickRun.code === 4 && hash === referenceState.succeeded['2026-10']?.output_sha256 && !files.some((f) => f.endsWith('.partial')),
     });
     expect(killed.signal).toBe('SIGKILL');
     expect(left, 'killed before writing: only 2026-09 has files').toEqual(['data-quality-2026-09.csv', 'warning-list-2026-09.csv']);
     expect(after.succeeded['2026-10']?.output_sha256, 'the killed run had committed').toBe(referenceState.succeeded['2026-10']?.output_sha256);
-    expect(tickRun.code, tickRun.stderr).toBe(0);
+    expect(tickRun.code, tickRun.stderr).toBe(4); // 2026-11 waits for its files
     expect(files).toEqual(['data-quality-2026-09.csv', 'data-quality-2026-10.csv', 'warning-list-2026-09.csv', 'warning-list-2026-10.csv']);
     // the committed list, as the ledger hashed it, and a whole data-quality report
     expect(hash).toBe(referenceState.succeeded['2026-10']?.output_sha256);

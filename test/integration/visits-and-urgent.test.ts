@@ -13,6 +13,7 @@ import { writeWarningList } from '../../src/export/warning-list.js';
 import { reportData } from '../../src/report/report-data.js';
 import { fitLogistic, auc } from '../../src/visits/calibrate.js';
 import { importVisits } from '../../src/visits/import-visits.js';
+import { visitRow } from '../../src/visits/visit-report.js';
 import { listPrecision } from '../../src/visits/list-precision.js';
 import { silentLog, useTestDatabase } from '../helpers/database.js';
 import { CLAIMS_HEADER, encode, makeId, makeInbox, type Table } from '../helpers/inbox.js';
@@ -126,7 +127,7 @@ describe('visit outcomes', () => {
     const rejected = await test.handle.db.selectFrom('visit_rejected').select(['line', 'column_name', 'reason']).where('import_id', '=', csv.import_id).orderBy('line').execute();
     expect(rejected).toEqual([
       { line: 4, column_name: 'household_id', reason: 'household V9 is not in any period Safetynet has run' },
-      { line: 5, column_name: '走访日期', reason: '走访日期: "2026-10-32" is not a date (YYYY-MM-DD or YYYYMMDD)' },
+      { line: 5, column_name: '走访日期', reason: '走访日期: "2026-10-32" is not a date (2026-11-07, 20261107, 2026/11/7, 2026.11.7 or 2026年11月7日)' },
     ]);
     const visits = await test.handle.db.selectFrom('visit').select(['household_id', 'visited_on', 'outcome']).orderBy('household_id').execute();
     expect(visits).toEqual([
@@ -198,6 +199,11 @@ describe('nightly urgent warnings', () => {
     await writeUrgentList(test.handle.db, { period: '2026-11', urgent: true, since: '2026-11-01', region: '420106001' }, new Writable({ write: (c, _e, cb) => (street.push(c), cb()) }), silentLog);
     const [mine] = parse(Buffer.concat(street).toString('utf8'), { columns: true, bom: true }) as Record<string, string>[];
     expect(mine).toMatchObject({ household_id: 'V7', address: '湖北省武汉市武昌区测试路V7号', phone: '13900000007' });
+    // unmasked, an all-digit ID number is ="…": Excel and LibreOffice keep it whole as text (test/unit/csv-id-numbers.test.ts)
+    const clear: Buffer[] = [];
+    await writeUrgentList(test.handle.db, { period: '2026-11', urgent: true, since: '2026-11-01', unmasked: true }, new Writable({ write: (c, _e, cb) => (clear.push(c), cb()) }), silentLog);
+    const [unmasked] = parse(Buffer.concat(clear).toString('utf8'), { columns: true, bom: true }) as Record<string, string>[];
+    expect(unmasked!.head_id_number).toBe(/^\d+$/.test(P.v7a) ? `="${P.v7a}"` : P.v7a);
   });
 
   it('the month counts the night\'s claim once, and a new hospital stay brings the cleared household back', async () => {
@@ -240,5 +246,31 @@ describe('calibration', () => {
   it('AUC is the probability that an assisted household ranks above a not-eligible one', () => {
     expect(auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])).toBeCloseTo(0.75, 9);
     expect(auc([1, 1], [0, 1])).toBe(0.5);
+  });
+});
+
+describe('a visit report row as a street office writes it', () => {
+  const row = visitRow('2026-11-23');
+  const parsed = (visited_on: string, outcome: string, assistance_granted = '') => row.safeParse({ household_id: 'V1', visited_on, outcome, assistance_granted, note: '' });
+  it('reads Chinese and dotted dates, amounts with 元 or ¥, and the office\'s outcome words', () => {
+    for (const day of ['2026年11月7日', '2026 年 11 月 07 日', '2026.11.7', '2026-11-07', '20261107', '2026/11/7']) {
+      expect(parsed(day, 'refused').data?.visited_on, day).toBe('2026-11-07');
+    }
+    for (const amount of ['800元', '¥800', '￥800', '800.00元', '800 元', 'RMB 800', '800']) {
+      expect(parsed('2026-11-07', 'refused', amount).data?.assistance_granted, amount).toBe(800);
+    }
+    expect(parsed('2026-11-07', 'refused', '1,050.5元').data?.assistance_granted).toBe(1050.5);
+    for (const [word, id] of [['符合条件待审批', 'assisted_other'], ['符合条件，待审批', 'assisted_other'], ['已纳入低保', 'assisted_dibao'], ['给予临时救助', 'assisted_temporary'], ['拒绝入户', 'refused'], ['人户分离', 'not_found'], ['not_eligible', 'not_eligible']]) {
+      expect(parsed('2026-11-07', word!).data?.outcome, word).toBe(id);
+    }
+    // the words are config: a district adds its own
+    expect(visitRow('2026-11-23', { 经济状况好转: 'not_eligible' }).parse({ household_id: 'V1', visited_on: '2026-11-07', outcome: '经济状况好转' }).outcome).toBe('not_eligible');
+  });
+  it('still refuses what is not a day, an amount or an outcome', () => {
+    expect(parsed('2026年2月30日', 'refused').success).toBe(false);
+    expect(parsed('2026年11月24日', 'refused').error?.issues[0]?.message).toBe('2026-11-24 is after today (2026-11-23)');
+    expect(parsed('2026-11-07', 'refused', '八百元').success).toBe(false);
+    expect(parsed('2026-11-07', 'refused', '-800元').success).toBe(false);
+    expect(parsed('2026-11-07', '回头再说').success).toBe(false);
   });
 });

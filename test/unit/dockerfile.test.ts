@@ -38,6 +38,15 @@ describe('the Dockerfile', () => {
     expect(dockerfile).toMatch(/^CMD \["schedule"\]$/m);
   });
 
+  it('is healthy by `safetynet status`, the scheduler\'s heartbeat, mapped to Docker\'s exit 1', () => {
+    const lastStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM ')).replace(/\\\n\s*/g, '');
+    const healthcheck = lastStage.match(/^HEALTHCHECK (.*)$/m)?.[1] ?? '';
+    expect(healthcheck).toMatch(/--start-period=\S+/);
+    // Docker's contract is 0 healthy, 1 unhealthy, 2 reserved: status's 11 (or 2 for a bad config) becomes 1
+    expect(healthcheck).toMatch(/CMD node \/app\/bin\/safetynet\.js status \|\| exit 1$/);
+    expect(existsSync(join(ROOT, 'bin', 'safetynet.js'))).toBe(true);
+  });
+
   it('keeps data and inbox on volumes, with a time zone set', () => {
     expect(dockerfile).toMatch(/^VOLUME .*\/var\/lib\/safetynet/m);
     expect(dockerfile).toMatch(/TZ=Asia\/Shanghai/);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkDigit, maskAddress, maskIdNumber, maskName, maskPhone, parseIdNumber } from '../../src/identity/id-number.js';
 
@@ -11,12 +11,17 @@ interface Vector {
   source: string;
 }
 
-const vectorsFile = new URL('../../../shared/id-vectors.json', import.meta.url);
+const vectorsFile = new URL('../vectors/id-vectors.json', import.meta.url);
+const sharedVectors = new URL('../../../shared/id-vectors.json', import.meta.url);
 const { vectors } = JSON.parse(readFileSync(vectorsFile, 'utf8')) as { vectors: Vector[] };
 
 describe('GB 11643 ID numbers against the shared public vectors', () => {
   it('has vectors to check', () => {
     expect(vectors.length).toBeGreaterThan(10);
+  });
+
+  it.skipIf(!existsSync(sharedVectors))('keeps the repository copy equal to the shared file', () => {
+    expect(readFileSync(vectorsFile, 'utf8')).toBe(readFileSync(sharedVectors, 'utf8'));
   });
 
   for (const v of vectors) {

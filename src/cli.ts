@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import type { GlobalOptions } from './context.js';
-import { ExitCode, exitCodeFor, exitCodeHelp, NotPermitted, ReplayDiffers, SafetynetError, UsageError } from './errors.js';
+import { ExitCode, exitCodeFor, exitCodeHelp, NotPermitted, PeriodNotRun, ReplayDiffers, SafetynetError, UsageError } from './errors.js';
 import { createLogger } from './log.js';
 
 /**
@@ -452,6 +452,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       // --help and --version are not errors
       return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (err instanceof PeriodNotRun && !err.where) {
+      const { lastOpened } = await import('./context.js');
+      if (lastOpened) err = new PeriodNotRun(err.period, lastOpened);
     }
     if (!(err instanceof SafetynetError) && (err as { code?: string } | null)?.code === '42501') {
       err = new NotPermitted((err as Error).message, { cause: err });

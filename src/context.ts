@@ -23,6 +23,9 @@ export function resolveConfig(opts: GlobalOptions): LoadedConfig {
   return loadConfig(opts.config ?? process.env.SAFETYNET_CONFIG);
 }
 
+/** The database the command opened last, for messages that must say where they looked (PeriodNotRun). */
+export let lastOpened: string | undefined;
+
 /** Opens the database (embedded unless DATABASE_URL), migrated to the latest schema. */
 export async function openMigrated(opts: GlobalOptions, log: Logger, extra: { durable?: boolean; home?: string } = {}): Promise<DatabaseHandle> {
   const database = await openDatabase({
@@ -38,6 +41,7 @@ export async function openMigrated(opts: GlobalOptions, log: Logger, extra: { du
     throw err;
   }
   log.debug({ database: database.description }, 'database ready');
+  lastOpened = database.description;
   return database;
 }
 

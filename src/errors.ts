@@ -95,6 +95,19 @@ export class TooManyRejects extends SafetynetError {
   }
 }
 
+/**
+ * No successful run of the period in this database. Run from another folder, a command opens
+ * another (new, empty) SAFETYNET_HOME: the CLI adds which database it looked in (`where`).
+ */
+export class PeriodNotRun extends UsageError {
+  constructor(readonly period: string, readonly where?: string) {
+    super(
+      `no successful run for period ${period}${where ? ` in ${where}` : ''}: run it first (safetynet run --inbox DIR --period ${period})` +
+        (where?.startsWith('embedded PostgreSQL in ') ? ', or point SAFETYNET_HOME (--home) at the folder the run used' : ''),
+    );
+  }
+}
+
 export class ExtractsMissing extends SafetynetError {
   readonly exitCode = ExitCode.extractsMissing;
   constructor(readonly period: string, readonly missing: string[]) {

@@ -2,6 +2,7 @@ import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { processAlive } from './process-alive.js';
 
 /**
  * Spill files that hold extract rows in clear (an ingest's refused rows, with names, ID numbers
@@ -28,14 +29,6 @@ export async function makeScratch(home: string | undefined): Promise<string> {
   return mkdtemp(join(root, `${PREFIX}${process.pid}-`));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes the spill folders of processes that are gone (killed mid-ingest); returns how many. */
 export async function removeScratchLeftovers(home: string, log: Logger): Promise<number> {
@@ -43,7 +36,7 @@ export async function removeScratchLeftovers(home: string, log: Logger): Promise
   let removed = 0;
   for (const entry of entries) {
     const pid = Number(/^ingest-(\d+)-/.exec(entry)?.[1]);
-    if (!(pid > 0) || alive(pid)) continue;
+    if (!(pid > 0) || processAlive(pid)) continue;
     await rm(join(scratchRoot(home), entry), { recursive: true, force: true });
     removed++;
   }

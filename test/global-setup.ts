@@ -75,5 +75,9 @@ export default async function setup(project: TestProject) {
   return async () => {
     await server?.stop();
     if (home) await rm(home, { recursive: true, force: true });
+    // the run's temp folder (vitest.config.ts): gone when the run passed, kept when it did not
+    const runTmp = process.env.SAFETYNET_TEST_TMP;
+    if (runTmp && project.vitest.state.getCountOfFailedTests() === 0) await rm(runTmp, { recursive: true, force: true });
+    else if (runTmp) console.warn(`kept the test run's temp folder ${runTmp}: a test failed`);
   };
 }

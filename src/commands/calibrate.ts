@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { dimensionIds } from '../config/schema.js';
 import { openMigrated, resolveConfig, type GlobalOptions } from '../context.js';
 import { UsageError } from '../errors.js';
-import { fitLogistic, outcomeSamples, type Fit } from '../visits/calibrate.js';
+import { fitLogistic, outcomeSamples, Z95, type Fit } from '../visits/calibrate.js';
 
 export interface CalibrateOptions extends GlobalOptions {
   out: string;
@@ -29,7 +29,7 @@ export async function calibrateCommand(opts: CalibrateOptions, log: Logger, out:
           `need ${MIN_SAMPLES}, and ${MIN_PER_CLASS} of each. Import more visit reports (safetynet visits import FILE)`,
       );
     }
-    fit = fitLogistic(samples, opts.lambda ?? 1);
+    fit = fitLogistic(samples, current, opts.lambda ?? 1);
   } finally {
     await database.close();
   }
@@ -37,14 +37,29 @@ export async function calibrateCommand(opts: CalibrateOptions, log: Logger, out:
   const { operation: _operation, ...rules } = resolveConfig(opts).config;
   await writeFile(opts.out, `${JSON.stringify({ ...rules, weights: fit.weights }, null, 2)}\n`);
   if (opts.json) out.write(`${JSON.stringify({ ...fit, out: opts.out })}\n`);
-  else {
-    out.write(`Logistic regression of "assisted" vs "not eligible" on the dimension scores (L2 lambda ${fit.lambda}, ${fit.iterations} Newton steps)\n`);
-    out.write(`${fit.n} settled visits, ${fit.positives} assisted. log-loss ${fit.logLoss.toFixed(3)} (base rate alone ${fit.baseLogLoss.toFixed(3)}), accuracy ${(fit.accuracy * 100).toFixed(1)}%, AUC ${fit.auc.toFixed(3)}\n\n`);
-    out.write(`${'dimension'.padEnd(16)} ${'coef'.padStart(8)} ${'std.err'.padStart(8)} ${'current'.padStart(8)} ${'proposed'.padStart(9)}\n`);
-    for (const d of dimensionIds) {
-      out.write(`${d.padEnd(16)} ${fit.coefficients[d].toFixed(3).padStart(8)} ${fit.standardErrors[d].toFixed(3).padStart(8)} ${current[d].toFixed(3).padStart(8)} ${fit.weights[d].toFixed(3).padStart(9)}\n`);
-    }
-    out.write(`\nproposed weights written to ${opts.out}; nothing was applied. See what they would change:\n  safetynet diff --period YYYY-MM --config ${opts.out}\n`);
-  }
+  else out.write(`${formatFit(fit)}\nproposed weights written to ${opts.out}; nothing was applied. See what they would change:\n  safetynet diff --period YYYY-MM --config ${opts.out}\n`);
   return fit;
+}
+
+/** The printed fit: the method, the fit's quality, each weight with its 95% interval and why it moved or stayed. */
+export function formatFit(fit: Fit): string {
+  const lines = [
+    `Logistic regression of "assisted" vs "not eligible" on the dimension scores (L2 lambda ${fit.lambda}, ${fit.iterations} Newton steps)`,
+    `${fit.n} settled visits, ${fit.positives} assisted. log-loss ${fit.logLoss.toFixed(3)} (base rate alone ${fit.baseLogLoss.toFixed(3)}), accuracy ${(fit.accuracy * 100).toFixed(1)}%, AUC ${fit.auc.toFixed(3)}`,
+    '',
+    `The current weights map to the coefficients' scale by ${fit.scale.toFixed(3)} (std.err ${fit.scaleStandardError.toFixed(3)}: the fit of the current score alone).`,
+    `A weight moves only when its current value lies outside the visits' 95% interval (coef +- ${Z95} std.err, divided by that scale), and only to the interval's nearer edge;`,
+    "then all are normalised to add up to 1. The interval column is that interval on the proposed weights' scale (roughly: the other coefficients' and the scale's uncertainty left out).",
+    '',
+    `${'dimension'.padEnd(16)} ${'coef'.padStart(8)} ${'std.err'.padStart(8)} ${'current'.padStart(8)} ${'proposed'.padStart(9)}  95% interval`,
+  ];
+  for (const d of dimensionIds) {
+    const p = fit.proposal[d];
+    lines.push(
+      `${d.padEnd(16)} ${fit.coefficients[d].toFixed(3).padStart(8)} ${fit.standardErrors[d].toFixed(3).padStart(8)} ${p.current.toFixed(3).padStart(8)} ${p.proposed.toFixed(3).padStart(9)}  ${p.low.toFixed(3)}..${p.high.toFixed(3)}`,
+    );
+  }
+  lines.push('', ...dimensionIds.map((d) => `${d}: ${fit.proposal[d].reason}`));
+  if (!fit.changed) lines.push('', `No weight moved: these ${fit.n} visits cannot support a change; the proposed weights are the current ones.`);
+  return `${lines.join('\n')}\n`;
 }

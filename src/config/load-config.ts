@@ -66,7 +66,8 @@ export function loadConfig(path: string | undefined): LoadedConfig {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // Notepad and Excel save UTF-8 with a byte-order mark, which JSON.parse refuses
+    json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (cause) {
     throw new ConfigInvalid(path, [`not valid JSON: ${(cause as Error).message}`]);
   }

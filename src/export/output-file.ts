@@ -2,6 +2,7 @@ import { chmod, chown, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/p
 import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { OutputNotWritten, UsageError } from '../errors.js';
+import { processAlive } from '../process-alive.js';
 
 /**
  * Who may read a written file besides its owner: nobody (0600), or the members of one group
@@ -80,14 +81,6 @@ export async function writeFileAtomically<T>(file: string, write: (out: Writable
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Removes the side files of writers that died (killed, power cut) in `dir`: each carries its
@@ -100,7 +93,7 @@ export async function removeLeftoverPartials(dir: string): Promise<string[]> {
     const m = /\.(?:(\d+)\.)?partial$/.exec(name);
     if (!m) continue;
     // a pid-less name is from before writers signed their side files: nobody writes it now
-    if (m[1] !== undefined && (Number(m[1]) === process.pid || alive(Number(m[1])))) continue;
+    if (m[1] !== undefined && (Number(m[1]) === process.pid || processAlive(Number(m[1])))) continue;
     await rm(join(dir, name), { force: true });
     removed.push(basename(name));
   }

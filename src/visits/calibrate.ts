@@ -8,14 +8,35 @@ import { UsageError } from '../errors.js';
  * Weights proposed from what the visits found, by a method an analyst can follow: an L2-regularised
  * logistic regression of "needed help" (assisted) against "not eligible" on the six dimension
  * scores (each 0-100, scaled to 0-1) the household had when it was listed, fitted by Newton's
- * method. Positive coefficients, normalised to add up to 1, become the proposed weights. Only
- * listed households get visited, so the fit says how to rank among warned households; it is a
- * proposal for `safetynet diff`, never applied by itself.
+ * method. Only listed households get visited, so the fit says how to rank among warned households;
+ * it is a proposal for `safetynet diff`, never applied by itself.
+ *
+ * The proposal starts from the current weights and moves one only as far as the visits support:
+ * the current weights are put on the coefficients' scale by a second fit on the current score
+ * alone (logit = a + scale x score), and a weight moves only when its current value lies outside
+ * the 95% interval of its coefficient (coefficient +- 1.96 standard errors, divided by that
+ * scale), and then only to the interval's nearer edge. Twenty-six visits once gave every
+ * coefficient a standard error larger than itself, and normalising the positive coefficients
+ * proposed weight 0 for three dimensions (46 more households listed): noise must not do that.
  */
 
 export interface Sample {
   x: number[];
   y: 0 | 1;
+}
+
+/** Two-sided 95% normal quantile: a weight moves only when the visits put it outside this band. */
+export const Z95 = 1.96;
+
+export interface ProposedWeight {
+  current: number;
+  proposed: number;
+  /** the 95% interval of the coefficient, on the proposed weights' scale (see `weightIntervals`) */
+  low: number;
+  high: number;
+  moved: boolean;
+  /** why the weight moved or stayed, in a sentence an analyst can check against the table */
+  reason: string;
 }
 
 export interface Fit {
@@ -33,7 +54,13 @@ export interface Fit {
   /** area under the ROC curve: how well the fit ranks assisted households above not-eligible ones */
   auc: number;
   iterations: number;
+  /** coefficient of the current weighted score (0-1) alone: how the current weights map to the coefficients' scale */
+  scale: number;
+  scaleStandardError: number;
+  /** false when no weight's current value lies outside its interval: the proposal is the current weights */
+  changed: boolean;
   weights: Record<DimensionId, number>;
+  proposal: Record<DimensionId, ProposedWeight>;
 }
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
@@ -82,27 +109,23 @@ export function auc(scores: number[], labels: (0 | 1)[]): number {
   return pos === 0 || neg === 0 ? 0.5 : (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
 }
 
-/** Newton's method on the penalised log-likelihood; the intercept is not penalised. */
-export function fitLogistic(samples: Sample[], lambda = 1): Fit {
-  const k = dimensionIds.length;
-  const n = samples.length;
-  const positives = samples.filter((s) => s.y === 1).length;
-  let beta = new Array<number>(k + 1).fill(0);
-  const row = (s: Sample) => [1, ...s.x];
+/** Newton's method on the penalised log-likelihood; the intercept (column 0) is not penalised. */
+function newton(rows: number[][], y: (0 | 1)[], lambda: number): { beta: number[]; cov: number[][]; iterations: number } {
+  const k = rows[0]!.length;
+  let beta = new Array<number>(k).fill(0);
   let iterations = 0;
   let hessian: number[][] = [];
   for (; iterations < 50; iterations++) {
-    const grad = new Array<number>(k + 1).fill(0);
-    hessian = Array.from({ length: k + 1 }, () => new Array<number>(k + 1).fill(0));
-    for (const s of samples) {
-      const x = row(s);
+    const grad = new Array<number>(k).fill(0);
+    hessian = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+    rows.forEach((x, r) => {
       const p = sigmoid(x.reduce((a, v, i) => a + v * beta[i]!, 0));
-      for (let i = 0; i <= k; i++) {
-        grad[i]! += (s.y - p) * x[i]!;
-        for (let j = 0; j <= k; j++) hessian[i]![j]! += p * (1 - p) * x[i]! * x[j]!;
+      for (let i = 0; i < k; i++) {
+        grad[i]! += (y[r]! - p) * x[i]!;
+        for (let j = 0; j < k; j++) hessian[i]![j]! += p * (1 - p) * x[i]! * x[j]!;
       }
-    }
-    for (let i = 1; i <= k; i++) {
+    });
+    for (let i = 1; i < k; i++) {
       grad[i]! -= lambda * beta[i]!;
       hessian[i]![i]! += lambda;
     }
@@ -111,8 +134,21 @@ export function fitLogistic(samples: Sample[], lambda = 1): Fit {
     beta = beta.map((b, i) => b + step[i]!);
     if (Math.max(...step.map(Math.abs)) < 1e-8) break;
   }
-  const cov = invert(hessian);
-  const predicted = samples.map((s) => sigmoid(row(s).reduce((a, v, i) => a + v * beta[i]!, 0)));
+  return { beta, cov: invert(hessian), iterations: iterations + 1 };
+}
+
+/**
+ * Fits the six coefficients and proposes weights that start from `current` (see the file's
+ * comment). Throws a UsageError, with the reason, when the current score ranks not-eligible
+ * households above assisted ones beyond noise: reweighting is then not the answer.
+ */
+export function fitLogistic(samples: Sample[], current: Record<DimensionId, number>, lambda = 1): Fit {
+  const n = samples.length;
+  const positives = samples.filter((s) => s.y === 1).length;
+  const y = samples.map((s) => s.y);
+  const rows = samples.map((s) => [1, ...s.x]);
+  const { beta, cov, iterations } = newton(rows, y, lambda);
+  const predicted = rows.map((x) => sigmoid(x.reduce((a, v, i) => a + v * beta[i]!, 0)));
   const eps = 1e-12;
   const logLoss = -samples.reduce((a, s, i) => a + (s.y ? Math.log(predicted[i]! + eps) : Math.log(1 - predicted[i]! + eps)), 0) / n;
   const base = positives / n;
@@ -121,6 +157,22 @@ export function fitLogistic(samples: Sample[], lambda = 1): Fit {
 
   const coefficients = Object.fromEntries(dimensionIds.map((d, i) => [d, beta[i + 1]!])) as Record<DimensionId, number>;
   const standardErrors = Object.fromEntries(dimensionIds.map((d, i) => [d, Math.sqrt(Math.max(0, cov[i + 1]![i + 1]!))])) as Record<DimensionId, number>;
+
+  // the current weights on the coefficients' scale: the fit of the current score alone, with the
+  // penalty the six-coefficient fit puts on coefficients in the current ratios (lambda x sum w^2 x
+  // scale^2), so that the two fits are shrunk alike and compared like with like
+  const scoreLambda = lambda * dimensionIds.reduce((a, d) => a + current[d] ** 2, 0);
+  const scoreFit = newton(samples.map((s) => [1, dimensionIds.reduce((a, d, i) => a + current[d] * s.x[i]!, 0)]), y, scoreLambda);
+  const scale = scoreFit.beta[1]!;
+  const scaleStandardError = Math.sqrt(Math.max(0, scoreFit.cov[1]![1]!));
+  if (scale + Z95 * scaleStandardError < 0) {
+    throw new UsageError(
+      `the current score ranks not-eligible households above assisted ones in these ${n} settled visits ` +
+        `(its coefficient is ${scale.toFixed(3)}, std.err ${scaleStandardError.toFixed(3)}): reweighting the same six dimensions is not the answer, so no weights are proposed. ` +
+        'Check the visit outcomes (safetynet quality --period P) and the scoring rules',
+    );
+  }
+  const { weights, proposal, changed } = proposeWeights(coefficients, standardErrors, { scale, standardError: scaleStandardError }, current);
   return {
     n,
     positives,
@@ -131,21 +183,81 @@ export function fitLogistic(samples: Sample[], lambda = 1): Fit {
     logLoss,
     baseLogLoss,
     accuracy,
-    auc: auc(predicted, samples.map((s) => s.y)),
-    iterations: iterations + 1,
-    weights: proposeWeights(coefficients),
+    auc: auc(predicted, y),
+    iterations,
+    scale,
+    scaleStandardError,
+    changed,
+    weights,
+    proposal,
   };
 }
 
-/** Positive coefficients normalised to 1, three decimals, the rounding remainder on the largest. */
-export function proposeWeights(coefficients: Record<DimensionId, number>): Record<DimensionId, number> {
-  const positive = dimensionIds.map((d) => Math.max(0, coefficients[d]));
-  const sum = positive.reduce((a, b) => a + b, 0);
-  if (sum <= 0) throw new UsageError('no dimension separates assisted from not-eligible households in the outcomes so far: no weights to propose');
-  const w = positive.map((p) => Math.round((p / sum) * 1000) / 1000);
-  const largest = w.indexOf(Math.max(...w));
-  w[largest] = Math.round((w[largest]! + 1 - w.reduce((a, b) => a + b, 0)) * 1000) / 1000;
-  return Object.fromEntries(dimensionIds.map((d, i) => [d, w[i]!])) as Record<DimensionId, number>;
+const round3 = (v: number) => Math.round(v * 1000) / 1000;
+
+/**
+ * Each weight stays at its current value unless the 95% interval of its coefficient, divided by
+ * `scale`, excludes it; then it moves to the interval's nearer edge (never below 0). The result is
+ * normalised to add up to 1, three decimals, the rounding remainder on the largest; the kept
+ * weights keep their ratios to one another. A weight reaches 0 only when the visits put its whole
+ * interval at or below 0, never because its coefficient happened to come out negative.
+ *
+ * When the scale's own 95% interval includes 0 the current score does not separate the outcomes
+ * beyond noise, nothing can be tested against it, and every weight is kept (interval 0..1).
+ *
+ * The interval on the weight scale is rough on purpose: (coefficient +- 1.96 SE) / scale / total,
+ * clamped to 0..1, where total is what the moved weights were normalised by; it ignores the
+ * uncertainty of the scale and of the other coefficients, so it is, if anything, too narrow.
+ */
+export function proposeWeights(
+  coefficients: Record<DimensionId, number>,
+  standardErrors: Record<DimensionId, number>,
+  { scale, standardError: scaleSE }: { scale: number; standardError: number },
+  current: Record<DimensionId, number>,
+): { weights: Record<DimensionId, number>; proposal: Record<DimensionId, ProposedWeight>; changed: boolean } {
+  if (!(scale - Z95 * scaleSE > 0)) {
+    // The current score's own coefficient is within noise of 0: dividing by it would make any
+    // weight look supported or none. The visits cannot support a change; every weight could be 0..1.
+    const reason = `kept: the current score itself does not separate assisted from not-eligible households beyond noise (its coefficient ${scale.toFixed(2)} +- ${Z95} x ${scaleSE.toFixed(2)} includes 0), so no weight can be tested against it`;
+    return {
+      weights: Object.fromEntries(dimensionIds.map((d) => [d, current[d]])) as Record<DimensionId, number>,
+      proposal: Object.fromEntries(dimensionIds.map((d) => [d, { current: current[d], proposed: current[d], low: 0, high: 1, moved: false, reason } satisfies ProposedWeight])) as Record<DimensionId, ProposedWeight>,
+      changed: false,
+    };
+  }
+  const band = dimensionIds.map((d) => ({
+    low: (coefficients[d] - Z95 * standardErrors[d]) / scale,
+    high: (coefficients[d] + Z95 * standardErrors[d]) / scale,
+  }));
+  const raw = dimensionIds.map((d, i) => {
+    const { low, high } = band[i]!;
+    if (current[d] < low) return low;
+    if (current[d] > high) return Math.max(0, high);
+    return current[d];
+  });
+  const total = raw.reduce((a, b) => a + b, 0);
+  if (total <= 0) throw new UsageError('the visits put every dimension\'s weight at 0: no weights to propose. Check the visit outcomes before changing the weights');
+  const moved = dimensionIds.map((d, i) => raw[i] !== current[d]);
+  const changed = moved.some(Boolean);
+  // nothing moved: the current weights exactly, not a renormalised copy with new rounding
+  const w = changed ? raw.map((r) => round3(r / total)) : dimensionIds.map((d) => current[d]);
+  if (changed) {
+    const largest = w.indexOf(Math.max(...w));
+    w[largest] = round3(w[largest]! + 1 - w.reduce((a, b) => a + b, 0));
+  }
+  const norm = changed ? total : 1;
+  const proposal = Object.fromEntries(
+    dimensionIds.map((d, i) => {
+      const low = Math.min(1, Math.max(0, band[i]!.low / norm));
+      const high = Math.min(1, Math.max(0, band[i]!.high / norm));
+      const pct = (v: number) => v.toFixed(3);
+      const reason = !moved[i]
+        ? `kept: the current ${pct(current[d])} is inside the visits' 95% interval ${pct(band[i]!.low)}..${pct(band[i]!.high)} on the current weights' scale (coefficient ${coefficients[d].toFixed(2)} +- ${Z95} x ${standardErrors[d].toFixed(2)}, divided by the scale ${scale.toFixed(2)})${changed ? '; normalised with the moved weights' : ''}`
+        : `moved: the current ${pct(current[d])} is ${raw[i]! > current[d] ? 'below' : 'above'} the visits' 95% interval ${pct(band[i]!.low)}..${pct(band[i]!.high)} on the current weights' scale; moved to its nearer edge, then normalised`;
+      return [d, { current: current[d], proposed: w[i]!, low, high, moved: moved[i]!, reason } satisfies ProposedWeight];
+    }),
+  ) as Record<DimensionId, ProposedWeight>;
+  return { weights: Object.fromEntries(dimensionIds.map((d, i) => [d, w[i]!])) as Record<DimensionId, number>, proposal, changed };
 }
 
 /**

@@ -1,4 +1,6 @@
 import { cp, chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadConfig } from '../../src/config/load-config.js';
 import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +47,17 @@ describe('config', () => {
     expect(r.stderr).toContain('warningThreshold: Too small');
     expect(r.stderr).toContain('tiers: Unrecognized key: "purple"');
     expect(r.stderr).toContain('weights: weights must add up to 1, they add up to 1.5500');
+  });
+
+  it('reads a config file saved with a byte-order mark, as Notepad saves it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'safetynet-cli-bom-'));
+    try {
+      const config = join(dir, 'config.json');
+      writeFileSync(config, `\uFEFF${JSON.stringify({ warningThreshold: 40 })}`);
+      expect(loadConfig(config).config.warningThreshold).toBe(40);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -108,6 +121,13 @@ describe('with DATABASE_URL (any PostgreSQL server)', () => {
     const r = await cli(['export', '--period', '2030-01', '--out', '-'], { DATABASE_URL: db.url });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no successful run for period 2030-01');
+    // run from another folder a command opens another home: the message says where it looked
+    const elsewhere = await scratch();
+    await chmod(elsewhere, 0o755); // the embedded server's own user must reach the home (run as root)
+    const empty = await cli(['--home', join(elsewhere, 'home'), 'export', '--period', '2026-10', '--out', '-']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain(`no successful run for period 2026-10 in embedded PostgreSQL in ${join(elsewhere, 'home')}`);
+    expect(empty.stderr).toContain('point SAFETYNET_HOME (--home) at the folder the run used');
   });
 
   it('exits 3 and loads nothing when a file does not match its manifest', async () => {

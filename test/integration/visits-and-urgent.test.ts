@@ -231,7 +231,7 @@ describe('calibration', () => {
       const medical = x[4]!; // dimensionIds order: age_structure, economic, health, disability, medical_burden, labour_capacity
       return { x, y: (rand() < 1 / (1 + Math.exp(-(8 * medical - 4))) ? 1 : 0) as 0 | 1 };
     });
-    const fit = fitLogistic(samples, 1);
+    const fit = fitLogistic(samples, parseConfig(undefined).config.weights, 1);
     expect(fit.coefficients.medical_burden).toBeGreaterThan(4);
     for (const d of ['age_structure', 'economic', 'health', 'disability', 'labour_capacity'] as const) {
       expect(Math.abs(fit.coefficients[d])).toBeLessThan(1.2);

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DimensionId } from '../config/schema.js';
 import type { Database } from '../db/schema.js';
 import { UsageError } from '../errors.js';
-import { maskIdNumber, maskName } from '../identity/id-number.js';
+import { maskAddress, maskIdNumber, maskName, maskPhone } from '../identity/id-number.js';
 import { ROUTE_ZH, type RouteId } from '../../scoring/route.js';
 import { listLength, listPlaces } from './list-rank.js';
 import { exportViews, VIEW } from './views.js';
@@ -72,17 +72,6 @@ export interface CardOptions {
    * district-wide or unscoped reader sees them masked unless unmasked.
    */
   readerScope?: string | null;
-}
-
-/** As the masked views' safetynet_mask_phone (migration 0006): first 3 and last 4 digits. */
-export function maskPhone(phone: string): string {
-  return phone.length <= 7 ? '*'.repeat(phone.length) : phone.slice(0, 3) + '*'.repeat(phone.length - 7) + phone.slice(-4);
-}
-
-/** As the masked views' safetynet_mask_address: the first 6 characters (province and city). */
-export function maskAddress(address: string): string {
-  const chars = [...address];
-  return chars.length <= 6 ? address : `${chars.slice(0, 6).join('')}…`;
 }
 
 /** Address and phone in clear: unmasked, or a reader scoped to a street or a community (their own visits). */

@@ -35,20 +35,24 @@ const percent = (r: number) => `${Math.round(r * 1000) / 10}%`;
 export async function refuseMassRejects(tx: Tx, period: string, loaded: LoadedExtract[], limits: SafetynetConfig['ingest']): Promise<RejectVerdict[]> {
   const verdicts: RejectVerdict[] = [];
   const refusals: string[] = [];
+  // each department's usual rate in one statement: the median of the months before this one that
+  // were loaded (refused ones were rolled back); a daily delta's source_load row carries its day
+  const { rows: usualRates } = await sql<{ source: string; usual: number }>`
+    select source, percentile_cont(0.5) within group (order by rate) as usual
+    from (
+      select source, rows_rejected::float8 / rows_read as rate,
+             row_number() over (partition by source order by period desc) as recency
+      from source_load
+      where source = any(${loaded.map((l) => l.source)}) and period < ${period} and period ~ '^[0-9]{4}-[0-9]{2}$' and rows_read > 0
+    ) recent
+    where recency <= ${limits.usualPeriods}
+    group by source
+  `.execute(tx.db);
+  const usualBySource = new Map(usualRates.map((r) => [r.source, r.usual]));
   for (const { source, file, counts } of loaded) {
     const { rows_read: read, rows_loaded: kept, rows_rejected: rejected } = counts;
     const rate = read === 0 ? 0 : rejected / read;
-    // the months before this one that were loaded (refused ones were rolled back); a daily
-    // delta's source_load row carries its day, not a month
-    const { rows } = await sql<{ usual: number | null }>`
-      select percentile_cont(0.5) within group (order by rows_rejected::float8 / rows_read) as usual
-      from (
-        select rows_rejected, rows_read from source_load
-        where source = ${source} and period < ${period} and period ~ '^[0-9]{4}-[0-9]{2}$' and rows_read > 0
-        order by period desc limit ${limits.usualPeriods}
-      ) recent
-    `.execute(tx.db);
-    const usual = rows[0]?.usual ?? null;
+    const usual = usualBySource.get(source) ?? null;
     const limit = Math.max(limits.maxRejectRateBySource[source] ?? limits.maxRejectRate, limits.usualRateMultiple * (usual ?? 0));
     // a small file all of whose rows are rejected is left to the rate rule's minimum: its rows
     // may still be linked by the identity rescue, and it holds few people

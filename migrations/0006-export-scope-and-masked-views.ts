@@ -27,8 +27,6 @@ import { type Kysely, sql } from 'kysely';
  *   so `safetynet_audit_begin` also writes the unmasked access to the server log, which no
  *   rollback takes back.
  */
-const MASKED_VIEWS = ['household', 'household_score', 'member', 'disability', 'diagnosis', 'identity_rescue_link', 'urgent_warning'] as const;
-
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     create table export_scope (
@@ -197,5 +195,3 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     drop table safetynet_secret, export_scope;
   `.execute(db);
 }
-
-export { MASKED_VIEWS };

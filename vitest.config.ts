@@ -1,11 +1,11 @@
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * Every temp folder the tests and the commands they start make goes under one folder of the
- * run (TMPDIR of the test processes), removed by test/global-setup.ts when every test passed and
+ * run (TMPDIR of the test processes), removed by test/run-tmp-setup.ts when every test passed and
  * kept, as evidence, when one failed. Traversable by others: the embedded server runs as its own
  * user under root and must reach the homes the tests make there.
  */
@@ -14,12 +14,29 @@ chmodSync(runTmp, 0o711);
 process.env.SAFETYNET_TEST_TMP = runTmp;
 
 /**
- * Two projects. `default`: every test, on the embedded PostgreSQL from npm (or TEST_DATABASE_URL).
+ * Which project a test file belongs to is decided by its folder, so that a new file lands in the
+ * right one without touching this file. `unit`: pure tests (scoring, identity, parsing), no
+ * database and no PostgreSQL start, done in seconds. Everything else under test/ (integration,
+ * cli, e2e, and any folder added later) is `database`: a folder nobody sorted yet runs with a
+ * server rather than not at all.
+ */
+const UNIT_TESTS = ['test/unit/**/*.test.ts', 'test/scoring/**/*.test.ts', 'scoring/**/*.test.ts'];
+const DATABASE_TESTS = ['test/**/*.test.ts'];
+
+/**
  * `system-pg`: the role, row-security and ANALYZE tests again, on a throwaway cluster of Debian's
  * PostgreSQL (test/system-pg-setup.ts), because privileges differ between server versions. It
  * fails when Debian's server is not installed; SAFETYNET_TEST_SYSTEM_PG=skip leaves it out.
  */
 const SYSTEM_PG_TESTS = ['test/integration/row-security.test.ts', 'test/integration/batch-analyze.test.ts'];
+
+/**
+ * The database project was called `default` before the unit tests had their own project;
+ * `--project default` still selects it, so that commands written down then keep working.
+ */
+const DATABASE = process.argv.some((arg, i) => arg === '--project=default' || (arg === 'default' && process.argv[i - 1] === '--project'))
+  ? 'default'
+  : 'database';
 
 export default defineConfig({
   test: {
@@ -31,9 +48,19 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          name: 'default',
-          include: ['test/**/*.test.ts', 'scoring/**/*.test.ts'],
-          globalSetup: ['test/global-setup.ts'],
+          name: 'unit',
+          include: UNIT_TESTS,
+          globalSetup: ['test/run-tmp-setup.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: DATABASE,
+          include: DATABASE_TESTS,
+          exclude: [...configDefaults.exclude, ...UNIT_TESTS],
+          globalSetup: ['test/run-tmp-setup.ts', 'test/global-setup.ts'],
+          setupFiles: ['test/server-check.ts'],
         },
       },
       ...(process.env.SAFETYNET_TEST_SYSTEM_PG === 'skip'
@@ -44,8 +71,8 @@ export default defineConfig({
               test: {
                 name: 'system-pg',
                 include: SYSTEM_PG_TESTS,
-                globalSetup: ['test/system-pg-setup.ts'],
-                setupFiles: ['test/system-pg-check.ts'],
+                globalSetup: ['test/run-tmp-setup.ts', 'test/system-pg-setup.ts'],
+                setupFiles: ['test/server-check.ts'],
               },
             },
           ]),

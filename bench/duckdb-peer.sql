@@ -277,7 +277,8 @@ with base as (
          when (members - able_earners) / able_earners >= 1 then 15 else 0 end as labour_capacity
   from base
 )
-select *, round(0.35 * economic + 0.25 * medical_burden + 0.1 * (health + disability + labour_capacity + age_structure), 1) as total,
+-- {{weighted_total}}: each registered dimension's column times its default weight (duckdb-peer.ts)
+select *, round({{weighted_total}}, 1) as total,
        assistance in ('dibao', 'tekun') as covered
 from dims;
 
@@ -286,7 +287,7 @@ select row_number() over (order by covered, total desc, household_id) as rank, *
        case when total >= 60 then 'red' when total >= 45 then 'orange' when total >= 30 then 'yellow' else 'none' end as tier
 from scored;
 
-copy (select rank, household_id, total, tier, covered, age_structure, economic, health, disability, medical_burden, labour_capacity
+copy (select rank, household_id, total, tier, covered, {{dimension_columns}}
       from ranked where tier <> 'none' order by rank) to '{{out}}' (header);
 
 select (select count(*) from ranked) as households, (select count(*) from ranked where tier <> 'none' and not covered) as listed,

@@ -36,6 +36,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import iconv from 'iconv-lite';
 import { claimsWindowStart, isoDate, periodEnd } from '../src/period.js';
+import { DIMENSIONS } from '../scoring/dimensions.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SOURCES = ['civil-affairs', 'disability', 'medical-insurance', 'health'] as const;
@@ -119,10 +120,17 @@ async function main(): Promise<void> {
       }
     }
     // comments go first: they may name a {{placeholder}} too
-    const statements = (await readFile(join(here, 'duckdb-peer.sql'), 'utf8'))
+    const script = (await readFile(join(here, 'duckdb-peer.sql'), 'utf8'))
       .split('\n')
       .filter((l) => !l.trimStart().startsWith('--'))
-      .join('\n')
+      .join('\n');
+    // the registry's dimensions, in its order, with their default weights (summed in the order
+    // scoring/combine.ts sums them); the peer's SQL must give each its column
+    const unscored = DIMENSIONS.filter((d) => !new RegExp(`\\bas ${d.id}\\b`).test(script)).map((d) => d.id);
+    if (unscored.length) throw new Error(`duckdb-peer.sql scores no column for dimension(s) ${unscored.join(', ')}: add its SQL to the dims CTE`);
+    values.weighted_total = DIMENSIONS.map((d) => `${d.weight} * ${d.id}`).join(' + ');
+    values.dimension_columns = DIMENSIONS.map((d) => d.id).join(', ');
+    const statements = script
       .replace(/\{\{([a-z_:-]+)\}\}/g, (_, k: string) => {
         const v = values[k];
         if (v === undefined) throw new Error(`duckdb-peer.sql: no value for {{${k}}}`);

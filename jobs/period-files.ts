@@ -21,6 +21,8 @@ import { writeWarningList } from '../src/export/warning-list.js';
 export interface ExportsFolder {
   dir: string;
   access: FileAccess;
+  /** the config's `lang`: the files' headers, words and reasons (the run's list hash is taken in it too) */
+  lang?: 'en' | 'zh';
 }
 
 export interface PeriodFiles {
@@ -38,13 +40,13 @@ export async function writePeriodFiles(database: DatabaseHandle, folder: Exports
   const files = periodFiles(folder, period);
   await auditedExport(
     database.pool,
-    { period },
+    { period, lang: folder.lang },
     { operator: 'safetynet run', purpose: 'monthly run', format: 'csv', batch: true, fileAccess: folder.access },
     files.warning_list,
     writeWarningList,
     log,
   );
-  await writeFileAtomically(files.quality_report, (out) => writeQualityReport(database.db, period, out), folder.access);
+  await writeFileAtomically(files.quality_report, (out) => writeQualityReport(database.db, period, out, folder.lang), folder.access);
   return files;
 }
 

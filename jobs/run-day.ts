@@ -7,23 +7,23 @@ import type { Logger } from 'pino';
 import type { LoadedConfig } from '../src/config/load-config.js';
 import type { DatabaseHandle } from '../src/db/connect.js';
 import { claimsAsOfDay } from '../src/db/latest-claims.js';
-import { previousSucceededPeriod, succeededPeriodUpTo } from '../src/db/runs.js';
+import { requireSucceededRun, succeededPeriodUpTo, windowOfRun } from '../src/db/runs.js';
 import { withTransaction } from '../src/db/transaction.js';
 import { ExtractsMissing, PeriodLocked, UsageError } from '../src/errors.js';
 import { ingestSource, type SourceCounts } from '../src/ingest/ingest-source.js';
 import { medicalInsuranceDaily } from '../src/ingest/medical-insurance/medical-insurance-daily.source.js';
 import { buildHouseholdFacts } from '../src/score/household-facts.sql.js';
 import { toFacts, type FactsRow } from '../src/score/score-households.js';
-import { scoreHousehold } from '../scoring/combine.js';
-import { isCovered } from '../scoring/route.js';
+import { assessHousehold } from '../scoring/assess-household.js';
 import { urgentWarnings, type DayClaim } from '../scoring/urgent.js';
 
 /**
  * The nightly run: one day's medical-insurance claims (a daily delta) are loaded, the households
- * they touch are scored again on the last monthly period's facts plus every claim known that
- * night, and urgent warnings are raised the same night. Reruns replace the day's claims; a
- * warning is raised once per household and claim whatever happens. The monthly run later counts
- * each claim once (src/db/latest-claims.ts).
+ * they touch are assessed again as the monthly run assesses them (scoring/assess-household.ts),
+ * on the last monthly period's facts plus every claim and visit known that night, and urgent
+ * warnings are raised the same night. Reruns replace the day's claims; a warning is raised once
+ * per household and claim whatever happens. The monthly run later counts each claim once
+ * (src/db/latest-claims.ts).
  */
 export interface DaySummary {
   day: string;
@@ -105,11 +105,12 @@ export async function runDay(deps: { database: DatabaseHandle; config: LoadedCon
         where m.period = ${period} and d.day = ${day}::date
       `.execute(tx.db);
       await sql`alter table touched add primary key (household_id)`.execute(tx.db);
-      const previous = await previousSucceededPeriod(tx.db, period);
-      await buildHouseholdFacts(tx, period, previous, cfg, { asOf: day, claims: claimsAsOfDay(period, day), households: 'touched' });
+      // the base period's window as its run measured it: the night extends that run's facts
+      const baseWindow = windowOfRun(await requireSucceededRun(tx.db, period));
+      await buildHouseholdFacts(tx, baseWindow, cfg, { asOf: day, claims: claimsAsOfDay(period, day), households: 'touched' });
 
-      const { rows } = await sql<FactsRow & { base_total: number | null; base_covered: boolean | null }>`
-        select f.*, s.total as base_total, s.covered as base_covered
+      const { rows } = await sql<FactsRow & { base_total: number | null }>`
+        select f.*, s.total as base_total
         from household_facts f left join household_score s on s.period = ${period} and s.household_id = f.household_id
         order by f.household_id
       `.execute(tx.db);
@@ -134,14 +135,16 @@ export async function runDay(deps: { database: DatabaseHandle; config: LoadedCon
 
       for (const r of rows) {
         const facts = toFacts(r);
-        const score = scoreHousehold(facts, cfg);
-        const covered = r.base_covered ?? isCovered(r.assistance);
+        // assessed as the monthly run would tonight: a visit since the base period counts (a
+        // programme granted at the door covers, a "not eligible" keeps the cool-down)
+        const assessed = assessHousehold(facts, period, cfg);
         const warnings = urgentWarnings(
           {
             facts,
             previousTotal: r.base_total,
-            total: score.total,
-            covered,
+            total: assessed.total,
+            onList: assessed.onList,
+            covered: assessed.covered,
             claims: claimsOf.get(r.household_id) ?? [],
             alreadyCrossed: alreadyCrossed.has(r.household_id),
           },
@@ -150,7 +153,7 @@ export async function runDay(deps: { database: DatabaseHandle; config: LoadedCon
         for (const w of warnings) {
           const inserted = await tx.db
             .insertInto('urgent_warning')
-            .values({ day, household_id: r.household_id, claim_id: w.claim_id, kind: w.kind, base_period: period, previous_total: r.base_total, total: score.total, reason: w.reason, reason_zh: w.reason_zh })
+            .values({ day, household_id: r.household_id, claim_id: w.claim_id, kind: w.kind, base_period: period, previous_total: r.base_total, total: assessed.total, reason: w.reason, reason_zh: w.reason_zh })
             .onConflict((oc) => oc.columns(['household_id', 'claim_id']).doNothing())
             .returning('urgent_id')
             .executeTakeFirst();

@@ -11,20 +11,22 @@ import { withTransaction } from '../src/db/transaction.js';
 import { ExtractsMissing, PeriodLocked, SafetynetError } from '../src/errors.js';
 import { ingestSource, type SourceCounts } from '../src/ingest/ingest-source.js';
 import { refuseMassRejects } from '../src/ingest/refuse-mass-rejects.js';
-import type { SourceId } from '../src/ingest/source.js';
-import { sources } from '../src/ingest/sources.js';
+import type { DepartmentId } from '../src/ingest/department.js';
+import { department, departmentTables } from '../src/ingest/departments.js';
 import { writeWarningList } from '../src/export/warning-list.js';
 import { linkHouseholds } from '../src/link/link-households.js';
 import { rescueIdentities, type RescueCounts } from '../src/link/rescue-identities.js';
-import { assertPeriod } from '../src/period.js';
+import { assertPeriod, notDeliveredNote } from '../src/period.js';
+import { startingWindow } from '../src/db/runs.js';
 import { loadDibaoStandards } from '../src/pull/dibao-standards.js';
+import { loadRegionNames } from '../src/pull/region-names.js';
 import { locateExtracts } from '../src/pull/inbox.js';
 import { scoreHouseholds } from '../src/score/score-households.js';
 import { recordWaiting } from './run-ledger.js';
 
 export interface RunSummary {
   period: string;
-  sources: Record<SourceId, SourceCounts>;
+  sources: Record<DepartmentId, SourceCounts>;
   households_scored: number;
   warnings: number;
   run_id: number;
@@ -33,7 +35,9 @@ export interface RunSummary {
   /** households scored against the config's default dibao standard, for want of a local one */
   default_standard: number;
   /** rows rejected for an invalid ID number: linked by the rescue, sent to review, or still rejected */
-  identity_rescue: Partial<Record<SourceId, RescueCounts>>;
+  identity_rescue: Record<DepartmentId, RescueCounts>;
+  /** optional departments without an extract this period, each with the period whose rows stood in (null: none yet) */
+  not_delivered: Record<DepartmentId, string | null>;
 }
 
 export interface RunDeps {
@@ -47,20 +51,17 @@ export interface RunOptions {
   period: string;
 }
 
-/** Tables holding one period's rows; a rerun empties them for the period first. */
-const PERIOD_TABLES = [
+/** Tables holding one period's rows, the departments' own among them; a rerun empties them for the period first. */
+const PERIOD_TABLES = (): (readonly [string, string])[] => [
   ['household_score', 'period'],
   ['identity_rescue', 'period'],
   ['member', 'period'],
   ['household', 'period'],
-  ['roster_member', 'period'],
-  ['disability', 'period'],
-  ['diagnosis', 'period'],
-  ['claim', 'received_period'],
+  ...departmentTables().map((t) => [t.table, t.periodColumn] as const),
   ['rejected_row', 'period'],
   ['quality_issue', 'period'],
   ['source_load', 'period'],
-] as const;
+];
 
 const seconds = (t0: number) => Math.round((performance.now() - t0) / 10) / 100;
 
@@ -93,7 +94,7 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
 
   let located;
   try {
-    located = await locateExtracts(opts.inbox, period);
+    located = await locateExtracts(opts.inbox, period, config.config.departments);
   } catch (err) {
     // "not delivered yet" is not a failure of the data: the period is waiting
     if (err instanceof ExtractsMissing) await recordWaiting(database.db, period, opts.inbox, config.version, err.missing);
@@ -125,45 +126,55 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
         .execute();
       // the claims window and the facts aggregate sort a city's rows: keep those sorts in memory
       await sql`set local work_mem = '64MB'`.execute(tx.db);
+      // the month's window, once: every stage below measures by it, and the ledger keeps its
+      // previous period in the summary for the exports and reports read later
+      const window = await startingWindow(tx.db, period, located.map((l) => l.source));
 
-      for (const [table, column] of PERIOD_TABLES) {
+      for (const [table, column] of PERIOD_TABLES()) {
         await sql`delete from ${sql.table(table)} where ${sql.ref(column)} = ${period}`.execute(tx.db);
       }
       const standards = await loadDibaoStandards(tx, opts.inbox);
       runLog.info({ standards: standards ?? 'config defaults' }, 'dibao standards');
+      await loadRegionNames(tx, opts.inbox, config.config.regions, runLog);
 
-      const counts = {} as Record<SourceId, SourceCounts>;
+      const counts: Record<DepartmentId, SourceCounts> = {};
       for (const extract of located) {
         const t = performance.now();
         const sourceLog = runLog.child({ source: extract.source });
-        counts[extract.source] = await ingestSource(tx, sources[extract.source], { ...extract, period, home: database.home, log: sourceLog });
+        counts[extract.source] = await ingestSource(tx, department(extract.source), {
+          ...extract, period, home: database.home, settings: config.config.departments[extract.source], log: sourceLog,
+        });
         sourceLog.info({ ...counts[extract.source], seconds: seconds(t) }, 'ingested');
+      }
+      // a department that did not deliver is named in the data-quality report with the month its facts are of
+      for (const id of Object.keys(window.notDelivered)) {
+        await tx.db.insertInto('quality_issue').values({ period, source: id, line: null, kind: 'extract_not_delivered', detail: notDeliveredNote(window, id)! }).execute();
       }
       // a month of mostly refused rows is a format change, not typos: published, it would drop
       // the households those rows hold; refusing it keeps the period's previous list
-      await refuseMassRejects(tx, period, located.map((l) => ({ source: l.source, file: l.file, counts: counts[l.source] })), config.config.ingest);
+      await refuseMassRejects(tx, period, located.map((l) => ({ source: l.source, file: l.file, counts: counts[l.source]! })), config.config.ingest);
 
       // fresh rows have no statistics until autovacuum sees them, which it cannot inside this
       // transaction; without them the planner picks nested loops that never end on a city
       let t = performance.now();
-      await analyzeTables(tx, ['roster_member', 'disability', 'diagnosis', 'claim'], runLog);
+      await analyzeTables(tx, departmentTables().map((t) => t.table), runLog);
       runLog.info({ seconds: seconds(t) }, 'analyzed');
 
       t = performance.now();
-      const rescue = await rescueIdentities(tx, period, runLog);
+      const rescue = await rescueIdentities(tx, period, runLog, config.config.departments);
       runLog.info({ ...rescue, seconds: seconds(t) }, 'identity rescue done');
       crashPoint('after-ingest');
 
       t = performance.now();
       // the window's claims once, for the link and the facts both
-      const claims = await buildWindowClaims(tx, period);
-      const link = await linkHouseholds(tx, period, claims);
+      const claims = await buildWindowClaims(tx, window);
+      const link = await linkHouseholds(tx, window, claims);
       await analyzeTables(tx, ['household', 'member'], runLog);
       crashPoint('after-link');
       runLog.info({ households: link.households, not_on_roster: link.notOnRoster, seconds: seconds(t) }, 'linked');
 
       t = performance.now();
-      const score = await scoreHouseholds(tx, period, config.config, claims);
+      const score = await scoreHouseholds(tx, window, config.config, claims);
       runLog.info({ ...score, seconds: seconds(t) }, 'scored');
       if (score.default_standard > 0) {
         runLog.warn(
@@ -179,9 +190,10 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
         warnings: score.warnings,
         run_id: run.run_id,
         not_on_roster: link.notOnRoster,
-        previous_period: score.previous_period,
+        previous_period: window.previous,
         default_standard: score.default_standard,
         identity_rescue: rescue,
+        not_delivered: { ...window.notDelivered },
       };
       await tx.db
         .updateTable('run')
@@ -190,7 +202,7 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
         .execute();
       // the list this run produced, as a hash: equal hashes, equal lists
       const hash = createHash('sha256');
-      await writeWarningList(tx.db, { period }, new Writable({ write: (chunk, _enc, cb) => (hash.update(chunk), cb()) }), runLog);
+      await writeWarningList(tx.db, { period, lang: config.config.lang }, new Writable({ write: (chunk, _enc, cb) => (hash.update(chunk), cb()) }), runLog);
       await tx.db.updateTable('run').set({ output_sha256: hash.digest('hex') }).where('run_id', '=', run.run_id).execute();
       crashPoint('before-commit');
       return result;

@@ -3,16 +3,15 @@ import type { Logger } from 'pino';
 import type { LoadedConfig } from '../src/config/load-config.js';
 import type { OperationConfig } from '../src/config/schema.js';
 import type { DatabaseHandle } from '../src/db/connect.js';
-import { ExitCode, exitCodeFor, ExtractsMissing, PeriodLocked, PullFailed, SafetynetError, UsageError } from '../src/errors.js';
+import { ExitCode, exitCodeFor, ExtractsMissing, PeriodLocked, SafetynetError, UsageError } from '../src/errors.js';
 import { localTime, writeBeat, type Heartbeat, type TickBeat } from '../src/heartbeat.js';
 import { addMonths, previousPeriod } from '../src/period.js';
-import { pullPeriod } from '../src/pull/pull-period.js';
 import { exportsFolder } from '../src/context.js';
 import { purgeLimit, purgeRawExtracts } from '../src/commands/purge.js';
-import { completePeriodFiles, writePeriodFiles } from './period-files.js';
-import { recordWaiting, succeededPeriods } from './run-ledger.js';
+import { completePeriodFiles } from './period-files.js';
+import { succeededPeriods } from './run-ledger.js';
 import { dueDays, runDay } from './run-day.js';
-import { runPeriod } from './run-period.js';
+import { runMonth } from './run-month.js';
 
 /**
  * Unattended operation. A cron tick only triggers; the ledger decides what is due: every period
@@ -119,26 +118,18 @@ export async function tick(deps: SchedulerDeps): Promise<TickReport> {
     for (const period of due) {
       const periodLog = log.child({ period });
       try {
-        const pulled = await pullPeriod(op, deps.home, period, periodLog);
-        if (pulled.missing.length > 0) throw new ExtractsMissing(period, pulled.missing);
-        await runPeriod({ database, config, log }, { inbox: pulled.inbox, period });
+        // the month as `run` does it, files included: a scheduled month leaves what `run` leaves
+        await runMonth({ database, config, log, home: deps.home }, { period, files: folder });
         report.succeeded.push(period);
-        await writePeriodFiles(database, folder, period, periodLog);
       } catch (err) {
         if (err instanceof ExtractsMissing) {
-          await recordWaiting(database.db, period, op.inbox ?? 'pulled', config.version, err.missing);
+          // the month recorded itself as waiting
           periodLog.warn({ missing: err.missing }, 'waiting: extracts not all delivered; retried at the next tick');
           report.waiting = period;
         } else if (err instanceof PeriodLocked) {
           periodLog.info('another process is running this period');
         } else {
           const message = err instanceof Error ? err.message : String(err);
-          if (err instanceof PullFailed) {
-            await database.db
-              .insertInto('run')
-              .values({ period, status: 'failed', inbox: 'pulled', config_version: config.version, finished_at: new Date(), error: message })
-              .execute();
-          }
           periodLog.error({ err }, 'period failed; retried at the next tick');
           report.failed = { period, error: message, exit_code: exitCodeFor(err) };
           if (!(err instanceof SafetynetError)) throw err;

@@ -12,15 +12,19 @@ import { type Kysely, sql } from 'kysely';
  * It returns the tables it could not analyse, because its owner does not own them (a database
  * set up by hand): ANALYZE would only have warned, and the run logs them instead.
  */
-const ANALYZABLE = [
+export const ANALYZABLE = [
   'roster_member', 'disability', 'diagnosis', 'claim', 'household', 'member', 'household_score',
   'identity_rescue', 'rejected_row', 'quality_issue', 'source_load',
 ] as const;
 
-export async function up(db: Kysely<unknown>): Promise<void> {
-  const allowed = sql.raw(`array[${ANALYZABLE.map((t) => `'${t}'`).join(', ')}]::text[]`);
+/**
+ * The function, allowing `tables`; a later migration that adds a period table makes it again
+ * with the longer list (`create or replace` keeps its owner and grants).
+ */
+export async function createAnalyzeFunction(db: Kysely<unknown>, tables: readonly string[]): Promise<void> {
+  const allowed = sql.raw(`array[${tables.map((t) => `'${t}'`).join(', ')}]::text[]`);
   await sql`
-    create function safetynet_analyze(tables text[]) returns text[]
+    create or replace function safetynet_analyze(tables text[]) returns text[]
       language plpgsql volatile security definer set search_path = pg_catalog, public as $$
     declare
       t text;
@@ -47,8 +51,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       end loop;
       return skipped;
     end $$;
-    revoke execute on function safetynet_analyze(text[]) from public;
   `.execute(db);
+}
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await createAnalyzeFunction(db, ANALYZABLE);
+  await sql`revoke execute on function safetynet_analyze(text[]) from public`.execute(db);
   // a migration run as the owner after `migrate --create-roles` (or by its login): the batch may
   // call it at once; otherwise `migrate --create-roles` grants it (src/db/roles.ts)
   await sql`

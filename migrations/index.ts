@@ -11,4 +11,7 @@ export const migrations: Record<string, Migration> = {
   '0003-roles-and-row-security': await import('./0003-roles-and-row-security.js'),
   '0005-batch-analyze': await import('./0005-batch-analyze.js'),
   '0006-export-scope-and-masked-views': await import('./0006-export-scope-and-masked-views.js'),
+  '0007-dimension-scores-as-data': await import('./0007-dimension-scores-as-data.js'),
+  '0008-human-resources': await import('./0008-human-resources.js'),
+  '0009-region-names': await import('./0009-region-names.js'),
 };

@@ -1,5 +1,17 @@
+import { z } from 'zod';
 import type { SafetynetConfig } from '../src/config/schema.js';
+import { points, type Dimension } from './dimension.js';
 import { plural, Reasons, type DimensionScore, type HouseholdFacts } from './household-facts.js';
+
+const schema = z.strictObject({
+  perOldOld: points,
+  perElderly: points,
+  perMinor: points,
+  elderlyLivingAlone: points,
+  heavyDependencyRatio: z.number().positive(),
+  heavyDependency: points,
+  noWorkingAgeMember: points,
+});
 
 /** Age structure: the very old, the young, and how many depend on each working-age adult. */
 export function scoreAgeStructure(h: HouseholdFacts, cfg: SafetynetConfig): DimensionScore {
@@ -38,3 +50,26 @@ export function scoreAgeStructure(h: HouseholdFacts, cfg: SafetynetConfig): Dime
   }
   return r.result(points);
 }
+
+export const ageStructure: Dimension<'age_structure', 'ageStructure', typeof schema> = {
+  id: 'age_structure',
+  labels: { en: 'age structure', zh: '年龄结构' },
+  weight: 0.1,
+  weightWhy: 'The other four explain and rank more than they decide: together they can still lift a household in the dibao edge band (0.35 x 45 = 15.8) over the line.',
+  section: 'ageStructure',
+  schema,
+  defaults: {
+    perOldOld: 30,
+    perElderly: 15,
+    perMinor: 10,
+    // An elderly person alone has nobody to notice a crisis: the strongest age signal.
+    elderlyLivingAlone: 40,
+    // Dependants per working-age adult at or above this ratio counts as a heavy load.
+    heavyDependencyRatio: 2,
+    heavyDependency: 20,
+    noWorkingAgeMember: 30,
+  },
+  facts: ['members', 'minors', 'workingAge', 'elderly', 'oldOld', 'oldestAge'],
+  sources: [{ from: 'civil-affairs', months: 'period', note: 'ages from ID numbers' }],
+  score: scoreAgeStructure,
+};

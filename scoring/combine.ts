@@ -1,32 +1,28 @@
-import type { DimensionId, SafetynetConfig } from '../src/config/schema.js';
-import { scoreAgeStructure } from './age-structure.js';
-import { scoreDisability } from './disability.js';
-import { scoreEconomic } from './economic.js';
-import { scoreHealth } from './health.js';
-import { round1, type DimensionScore, type HouseholdFacts } from './household-facts.js';
-import { scoreLabourCapacity } from './labour-capacity.js';
-import { scoreMedicalBurden } from './medical-burden.js';
+import type { SafetynetConfig } from '../src/config/schema.js';
+import { DIMENSIONS, type DimensionId, type Dimensions } from './dimensions.js';
+import { round1, type HouseholdFacts } from './household-facts.js';
 
 export type Tier = 'red' | 'orange' | 'yellow' | 'none';
 
-export interface HouseholdScore {
+/** One dimension's share of the total and the facts behind it, as the list and the card show them. */
+export interface ScoreReason<Id extends string = DimensionId> {
+  dimension: Id;
+  /** weighted points: the dimension's score x its weight */
+  points: number;
+  text: string;
+  text_zh: string;
+}
+
+export interface HouseholdScore<Id extends string = DimensionId> {
   householdId: string;
-  dimensions: Record<DimensionId, number>;
+  /** each dimension's 0-100 score, one decimal, by id */
+  dimensions: Record<Id, number>;
   total: number;
   tier: Tier;
   onList: boolean;
   /** one entry per dimension that scored, biggest weighted contribution first */
-  reasons: { dimension: DimensionId; points: number; text: string; text_zh: string }[];
+  reasons: ScoreReason<Id>[];
 }
-
-const dimensions: Record<DimensionId, (h: HouseholdFacts, cfg: SafetynetConfig) => DimensionScore> = {
-  age_structure: scoreAgeStructure,
-  economic: scoreEconomic,
-  health: scoreHealth,
-  disability: scoreDisability,
-  medical_burden: scoreMedicalBurden,
-  labour_capacity: scoreLabourCapacity,
-};
 
 export function tierFor(total: number, cfg: SafetynetConfig): Tier {
   if (total >= cfg.tiers.red) return 'red';
@@ -35,18 +31,25 @@ export function tierFor(total: number, cfg: SafetynetConfig): Tier {
   return 'none';
 }
 
-/** The weighted total of the six dimensions, with the reasons ranked by what they contributed. */
-export function scoreHousehold(h: HouseholdFacts, cfg: SafetynetConfig): HouseholdScore {
-  const scores = {} as Record<DimensionId, number>;
-  const reasons: HouseholdScore['reasons'] = [];
+/**
+ * The weighted total of the model's dimensions (the registry's, unless a test brings its own),
+ * with the reasons ranked by what they contributed. `cfg` holds a weight and a section for each.
+ */
+export function scoreHousehold(h: HouseholdFacts, cfg: SafetynetConfig): HouseholdScore;
+export function scoreHousehold<const D extends Dimensions>(h: HouseholdFacts, cfg: SafetynetConfig, dimensions: D): HouseholdScore<D[number]['id']>;
+export function scoreHousehold(h: HouseholdFacts, cfg: SafetynetConfig, dimensions: Dimensions = DIMENSIONS): HouseholdScore<string> {
+  const weights: Readonly<Record<string, number>> = cfg.weights;
+  const sections: Readonly<Record<string, unknown>> = cfg;
+  const scores: Record<string, number> = {};
+  const reasons: ScoreReason<string>[] = [];
   let total = 0;
-  for (const [id, score] of Object.entries(dimensions) as [DimensionId, (typeof dimensions)[DimensionId]][]) {
-    const d = score(h, cfg);
-    scores[id] = round1(d.score);
-    const contribution = d.score * cfg.weights[id];
+  for (const dimension of dimensions) {
+    const d = dimension.score(h, cfg, sections[dimension.section]);
+    scores[dimension.id] = round1(d.score);
+    const contribution = d.score * (weights[dimension.id] ?? 0);
     total += contribution;
     if (d.score > 0 && d.reasons.length > 0) {
-      reasons.push({ dimension: id, points: round1(contribution), text: d.reasons.join(', '), text_zh: d.reasonsZh.join('，') });
+      reasons.push({ dimension: dimension.id, points: round1(contribution), text: d.reasons.join(', '), text_zh: d.reasonsZh.join('，') });
     }
   }
   reasons.sort((a, b) => b.points - a.points || a.dimension.localeCompare(b.dimension));

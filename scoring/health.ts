@@ -1,5 +1,15 @@
+import { z } from 'zod';
 import type { SafetynetConfig } from '../src/config/schema.js';
+import { points, type Dimension } from './dimension.js';
 import { plural, Reasons, type DimensionScore, type HouseholdFacts } from './household-facts.js';
+
+const schema = z.strictObject({
+  perSevereIllness: points,
+  perSevereMentalDisorder: points,
+  perChronicIllness: points,
+  perInpatientStay: points,
+  inpatientCap: points,
+});
 
 /** Health status: severe illness, severe mental disorder, chronic illness, hospital stays in 12 months. */
 export function scoreHealth(h: HouseholdFacts, cfg: SafetynetConfig): DimensionScore {
@@ -20,7 +30,30 @@ export function scoreHealth(h: HouseholdFacts, cfg: SafetynetConfig): DimensionS
   }
   if (h.inpatientStays12m > 0) {
     points += Math.min(c.inpatientCap, h.inpatientStays12m * c.perInpatientStay);
-    r.add(`${plural(h.inpatientStays12m, 'inpatient stay')} in 12 months`, `12个月内住院${h.inpatientStays12m}次`);
+    r.add(`${plural(h.inpatientStays12m, 'inpatient stay')} in 12 months`, `近12个月住院${h.inpatientStays12m}次`);
   }
   return r.result(points);
 }
+
+export const health: Dimension<'health', 'health', typeof schema> = {
+  id: 'health',
+  labels: { en: 'health', zh: '健康状况' },
+  weight: 0.1,
+  weightWhy: 'The other four explain and rank more than they decide: together they can still lift a household in the dibao edge band (0.35 x 45 = 15.8) over the line.',
+  section: 'health',
+  schema,
+  defaults: {
+    perSevereIllness: 40,
+    perSevereMentalDisorder: 40,
+    perChronicIllness: 15,
+    perInpatientStay: 10,
+    // Repeated stays say more about cost than about severity: cap their share.
+    inpatientCap: 30,
+  },
+  facts: ['severeIllness', 'severeMentalDisorder', 'chronicIllness', 'inpatientStays12m'],
+  sources: [
+    { from: 'health', months: 'period' },
+    { from: 'medical-insurance', months: 'claims-window' },
+  ],
+  score: scoreHealth,
+};

@@ -51,6 +51,14 @@ export interface HouseholdFacts {
   lastVisit: { on: string; outcome: string; totalThen: number | null } | null;
   /** the latest "assisted with dibao/tekun" visit within visits.rosterLagMonths */
   assistedVisit: { on: string; programme: 'dibao' | 'tekun' } | null;
+  /** members' pensions as the human-resources bureau pays them (人社): yuan a month added up, and how many members draw one; null when none is on record */
+  pensions: { monthly: number; members: number } | null;
+  /**
+   * Working-age members registered unemployed with human resources (人社): how many; how many of
+   * them the roster does not already call unemployed; how many of them the roster counts among
+   * the able earners; the earliest and latest registration date.
+   */
+  registeredUnemployed: { members: number; notUnemployedOnRoster: number; ableOnRoster: number; since: string | null; latest: string | null };
   /** latest dates of the severe facts a visit may not have seen: an inpatient stay, a severe diagnosis recorded, a severe disability certified */
   latestSevere: { inpatient: string | null; diagnosis: string | null; disability: string | null };
 }

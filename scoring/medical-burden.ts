@@ -1,5 +1,16 @@
+import { z } from 'zod';
 import type { SafetynetConfig } from '../src/config/schema.js';
+import { points, type Dimension } from './dimension.js';
 import { Reasons, yuan, yuanZh, type DimensionScore, type HouseholdFacts } from './household-facts.js';
+
+const schema = z
+  .strictObject({
+    floorRatio: z.number().min(0),
+    catastrophicRatio: z.number().positive(),
+    catastrophicPoints: points,
+    hardshipRatio: z.number().positive(),
+  })
+  .refine((c) => c.floorRatio < c.catastrophicRatio && c.catastrophicRatio < c.hardshipRatio, 'ratios must satisfy floorRatio < catastrophicRatio < hardshipRatio');
 
 /**
  * Medical expense burden ("expenditure-type hardship"): out-of-pocket spending over 12 months
@@ -13,7 +24,7 @@ export function scoreMedicalBurden(h: HouseholdFacts, cfg: SafetynetConfig): Dim
   const incomeKnown = h.monthlyIncome !== null;
   const yearly = incomeKnown ? h.monthlyIncome! * 12 : h.dibaoStandard * Math.max(1, h.members) * 12;
   const oop = `out-of-pocket medical ${yuan(h.outOfPocket12m)} in 12 months`;
-  const oopZh = `12个月自付医疗费${yuanZh(h.outOfPocket12m)}`;
+  const oopZh = `近12个月个人自付医疗费${yuanZh(h.outOfPocket12m)}`;
   if (yearly <= 0) {
     r.add(`${oop} with no household income`, `${oopZh}，家庭无收入`);
     return r.result(100);
@@ -34,3 +45,27 @@ export function scoreMedicalBurden(h: HouseholdFacts, cfg: SafetynetConfig): Dim
   }
   return r.result(points);
 }
+
+export const medicalBurden: Dimension<'medical_burden', 'medicalBurden', typeof schema> = {
+  id: 'medical_burden',
+  labels: { en: 'medical burden', zh: '医疗支出负担' },
+  weight: 0.25,
+  weightWhy: '"Expenditure-type hardship" (支出型贫困) is what income-only checks miss: weigh it next to income.',
+  section: 'medicalBurden',
+  schema,
+  defaults: {
+    // Out-of-pocket spending under 10% of yearly income is ordinary.
+    floorRatio: 0.1,
+    // WHO's catastrophic health spending line: 40% of capacity to pay.
+    catastrophicRatio: 0.4,
+    catastrophicPoints: 60,
+    // Spending at or above yearly income is expenditure-type hardship: full score.
+    hardshipRatio: 1.0,
+  },
+  facts: ['outOfPocket12m', 'monthlyIncome', 'dibaoStandard', 'members'],
+  sources: [
+    { from: 'medical-insurance', months: 'claims-window' },
+    { from: 'civil-affairs', months: 'period' },
+  ],
+  score: scoreMedicalBurden,
+};

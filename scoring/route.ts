@@ -18,6 +18,9 @@ import { yuan, yuanZh, type HouseholdFacts } from './household-facts.js';
  * 7. assess: warned, but no programme rule matched (or income is not on record): a visit decides.
  */
 
+/** Grades 1 to max as a civil-affairs office writes them: 一、二 (级重度残疾). */
+const gradesZh = (max: number): string => ['一', '二', '三', '四'].slice(0, Math.max(1, Math.min(4, max))).join('、');
+
 export const routeIds = ['dibao', 'expenditure_hardship', 'single_person', 'dibao_edge', 'temporary', 'exit_watch', 'assess'] as const;
 export type RouteId = (typeof routeIds)[number];
 
@@ -103,7 +106,7 @@ export function suggestRoute(h: HouseholdFacts, total: number, cfg: SafetynetCon
         rule:
           `${h.severeMembers === 1 ? 'a member has' : `${h.severeMembers} members have`} a severe disability (grade 1-${cfg.routes.singlePersonMaxGrade}) ` +
           `or severe illness and household income is above the standard: the member may be covered alone`,
-        ruleZh: `${h.severeMembers}名成员为重度残疾（${cfg.routes.singlePersonMaxGrade}级及以上）或重病，家庭收入高于低保标准：可考虑单人户施保`,
+        ruleZh: `${h.severeMembers}名成员为${gradesZh(cfg.routes.singlePersonMaxGrade)}级重度残疾或重病，家庭收入高于低保标准：可考虑单人户施保`,
       };
     }
     if (perCapita < line * edge) {

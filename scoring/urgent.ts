@@ -27,6 +27,8 @@ export interface UrgentInput {
   previousTotal: number | null;
   /** the total with the night's claims */
   total: number;
+  /** the night's assessment lists it: over the threshold, and not kept off by a visit's cool-down */
+  onList: boolean;
   covered: boolean;
   claims: DayClaim[];
   /** an earlier night already warned that this household crossed the threshold since the base period */
@@ -55,8 +57,7 @@ export function urgentWarnings(u: UrgentInput, cfg: SafetynetConfig): UrgentWarn
     });
   }
   // crossing is one event per household and base period, however many bills follow it
-  const crossed =
-    !u.covered && !u.alreadyCrossed && u.total >= cfg.warningThreshold && (u.previousTotal === null || u.previousTotal < cfg.warningThreshold);
+  const crossed = !u.covered && !u.alreadyCrossed && u.onList && (u.previousTotal === null || u.previousTotal < cfg.warningThreshold);
   if (crossed && u.claims.length > 0) {
     const biggest = [...u.claims].sort((a, b) => b.out_of_pocket - a.out_of_pocket || a.claim_id.localeCompare(b.claim_id))[0]!;
     const was = u.previousTotal === null ? 'not scored' : u.previousTotal.toFixed(1);

@@ -560,6 +560,31 @@ const CLAIMS = [
 const BADDATE_ID = makeId('420106', '19900230', 125);
 const BADDATE_NAME = '冯晓东';
 
+// 人社 (human-resources, optional): first delivered in 2026-10; 2026-09 runs without it
+const HR_PENSIONER_ID = makeId('420106', '19520708', 137);
+const HR_PENSIONER_NAME = '李德明';
+const HUMAN_RESOURCES = [
+  // WC002's pension is above the roster's 600: the household's income is the pension
+  { who: 'WC002.0', registered: false, pension: 1400 },
+  // WC007's spouse, "employed" on the roster, has registered unemployed
+  { who: 'WC007.1', registered: true, on: '2026-08-17' },
+  // WC024's pensions are below its roster income (8,000): the roster's figure stays
+  { who: 'WC024.0', registered: false, pension: 4200 },
+  // a pensioner on no roster: no household of its own
+  { who: 'HR-PENSIONER', registered: false, pension: 2600 },
+  // one digit short: rejected (length), no roster person to rescue it to
+  { who: 'HR-SHORT', registered: true, on: '2026-03-02' },
+];
+
+function humanResourcesRows() {
+  return HUMAN_RESOURCES.map((r) => {
+    const p = r.who === 'HR-PENSIONER' ? { id: HR_PENSIONER_ID, name: HR_PENSIONER_NAME }
+      : r.who === 'HR-SHORT' ? { id: makeId('420106', '19790412', 149).slice(0, 17), name: '郑海涛' }
+      : P(r.who);
+    return [p.id, p.name, r.registered ? '是' : '否', r.on ?? '', r.pension === undefined ? '' : String(r.pension)];
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Value vocabularies
 
@@ -744,6 +769,10 @@ const FILES = {
         return [header, rows];
       },
     },
+    'human-resources.csv': {
+      encoding: 'utf-8', bom: false, eol: '\n',
+      build: () => [['身份证号', '姓名', '登记失业', '失业登记日期', '养老金月领取额'], humanResourcesRows()],
+    },
   },
 };
 
@@ -793,5 +822,6 @@ if (process.argv.includes('--print-ids')) {
   }
   console.log(['(off roster)', '', OFF_ROSTER.name, P('OFF1').id, P('OFF1').age, 'M'].join('\t'));
   console.log(['(bad date)', '', BADDATE_NAME, BADDATE_ID].join('\t'));
+  console.log(['(human-resources only)', '', HR_PENSIONER_NAME, HR_PENSIONER_ID].join('\t'));
 }
 console.log(`fixtures written to ${ROOT}`);

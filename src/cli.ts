@@ -83,7 +83,7 @@ ${exitCodeHelp}`)
     .option('--unmasked', 'names and ID numbers in clear (needs --purpose; audited)')
     .option('--operator <name>', 'who takes the export, for the audit log (default: SAFETYNET_OPERATOR, else the login name)')
     .option('--purpose <text>', 'why, for the audit log; required with --unmasked')
-    .addOption(new Option('--lang <lang>', 'header and value language').choices(['en', 'zh']).default('en'))
+    .addOption(new Option('--lang <lang>', 'header and value language (default: the config\'s lang, en)').choices(['en', 'zh']))
     .addHelpText('after', `
 IDs show their first 6 and last 4 characters and names their first character unless --unmasked.
 Every export is recorded in the audit log (safetynet audit) in the transaction that read its rows;
@@ -144,6 +144,7 @@ ${exitCodeHelp}`)
     .option('--period <YYYY-MM>', 'only this period')
     .option('--limit <n>', 'at most N runs (default 100)', positiveInt)
     .option('--json', 'one JSON object per line')
+    .addOption(new Option('--lang <lang>', 'language of the output (default: the config\'s lang, en)').choices(['en', 'zh']))
     .addHelpText('after', `\n${exitCodeHelp}`)
     .action(async (opts, cmd: Command) => {
       await (await import('./commands/runs.js')).runsCommand({ ...globals(cmd), ...opts }, logger(cmd));
@@ -154,7 +155,7 @@ ${exitCodeHelp}`)
     .description('the monthly report: one self-contained HTML file (no network) with charts of the period\'s aggregates and data quality')
     .requiredOption('--period <YYYY-MM>', 'the period (it must have been run)')
     .requiredOption('--out <file>', 'the HTML file to write')
-    .addOption(new Option('--lang <lang>', 'language').choices(['en', 'zh']).default('en'))
+    .addOption(new Option('--lang <lang>', 'language (default: the config\'s lang, en)').choices(['en', 'zh']))
     .addHelpText('after', `
 Only aggregates: no name, no ID number. Opens on a locked-down office PC: no script, no CDN.
 Example: safetynet report --period 2026-10 --lang zh --out report-2026-10.html
@@ -173,7 +174,7 @@ ${exitCodeHelp}`)
     .option('--purpose <text>', 'why the card is needed in clear, for the audit log')
     .option('--operator <name>', 'who asks (default: SAFETYNET_OPERATOR, else the login name)')
     .option('--region <code>', 'region scope, when neither SAFETYNET_REGION nor the config\'s access.region sets one (which it may only narrow); the rank is on this region\'s list')
-    .addOption(new Option('--lang <lang>', 'language of the card').choices(['en', 'zh']).default('en'))
+    .addOption(new Option('--lang <lang>', 'language of the card (default: the config\'s lang, en)').choices(['en', 'zh']))
     .addHelpText('after', `
 The rank is the household's place on the list as \`export\` numbers it for the same reader and
 --region; a household not on the list says so. Address and phone are in clear for a street's or
@@ -192,7 +193,7 @@ ${exitCodeHelp}`)
     .requiredOption('--period <YYYY-MM>', 'the period (it must have been run)')
     .requiredOption('--region <code>', 'the street (9 digits) or community (12 digits) whose listed households get a card')
     .requiredOption('--out <file>', 'the HTML file to write (print it from a browser, on A4)')
-    .addOption(new Option('--lang <lang>', 'language of the cards').choices(['en', 'zh']).default('en'))
+    .addOption(new Option('--lang <lang>', 'language of the cards (default: the config\'s lang, en)').choices(['en', 'zh']))
     .option('--unmasked', 'names and ID numbers in clear (needs --purpose; audited)')
     .option('--purpose <text>', 'why, for the audit log; required with --unmasked')
     .option('--operator <name>', 'who takes the cards (default: SAFETYNET_OPERATOR, else the login name)')
@@ -215,6 +216,7 @@ ${exitCodeHelp}`)
     .requiredOption('--period <YYYY-MM>', 'the period (it must have been run)')
     .option('--top <n>', 'how many of the largest other moves to show (default 20)', positiveInt)
     .option('--json', 'one JSON object')
+    .addOption(new Option('--lang <lang>', 'language of the output (default: the config\'s lang, en)').choices(['en', 'zh']))
     .addHelpText('after', `
 The config to try is the one given with --config (before or after "diff"); the stored results
 stay those of the config they were run with. Example:
@@ -237,6 +239,7 @@ ${exitCodeHelp}`)
     .option('--json', 'one JSON object per item')
     .option('--unmasked', 'names and ID numbers in clear (needs --purpose; audited)')
     .option('--purpose <text>', 'why the list is needed in clear, for the audit log')
+    .addOption(new Option('--lang <lang>', 'language of the output (default: the config\'s lang, en)').choices(['en', 'zh']))
     .addHelpText('after', `
 A row rejected for an invalid ID number is linked automatically only when exactly one roster
 person has the same name, birth date and region and a number one wrong digit or one swap of
@@ -259,6 +262,7 @@ ${exitCodeHelp}`)
     .option('--operator <name>', 'who imports (default: SAFETYNET_OPERATOR, else the login name)')
     .option('--json', 'one JSON summary line')
     .option('--rejects-out <file>', 'write the rejected rows as CSV: line, column, reason, then the row as sent')
+    .addOption(new Option('--lang <lang>', 'language of the output (default: the config\'s lang, en)').choices(['en', 'zh']))
     .addHelpText('after', `
 Outcomes: assisted_dibao (纳入低保), assisted_tekun (纳入特困), assisted_temporary (临时救助),
 assisted_medical (医疗救助), assisted_other (其他帮扶), not_eligible (不符合条件), refused (拒绝),
@@ -312,6 +316,7 @@ ${exitCodeHelp}`)
     .description("the list's precision: of a period's uncovered households on the list, how many were visited and how many needed help, by tier, street and the dimension that drove the warning")
     .requiredOption('--period <YYYY-MM>', 'the period whose list is measured (visits since its first day count)')
     .option('--json', 'one JSON object per row')
+    .addOption(new Option('--lang <lang>', 'language of the output (default: the config\'s lang, en)').choices(['en', 'zh']))
     .addHelpText('after', `
 Example: safetynet quality --period 2026-09
 ${exitCodeHelp}`)
@@ -367,6 +372,7 @@ ${exitCodeHelp}`)
     .option('--period <YYYY-MM>', 'only exports of this period')
     .option('--limit <n>', 'at most N entries (default 100)', positiveInt)
     .option('--json', 'one JSON object per line')
+    .addOption(new Option('--lang <lang>', 'language of the output (default: the config\'s lang, en)').choices(['en', 'zh']))
     .addHelpText('after', `\n${exitCodeHelp}`)
     .action(async (opts, cmd: Command) => {
       await (await import('./commands/audit.js')).auditCommand({ ...globals(cmd), ...opts }, logger(cmd));

@@ -23,6 +23,11 @@ export function resolveConfig(opts: GlobalOptions): LoadedConfig {
   return loadConfig(opts.config ?? process.env.SAFETYNET_CONFIG);
 }
 
+/** What a command prints in: --lang, else the config's `lang` (a bureau that set 'zh' needs no flag). */
+export function outputLang(opts: GlobalOptions & { lang?: 'en' | 'zh' }): 'en' | 'zh' {
+  return opts.lang ?? resolveConfig(opts).config.lang;
+}
+
 /** The database the command opened last, for messages that must say where they looked (PeriodNotRun). */
 export let lastOpened: string | undefined;
 
@@ -62,12 +67,12 @@ export async function fileAccess(config: LoadedConfig): Promise<FileAccess> {
   return { group: gid };
 }
 
-/** SAFETYNET_HOME/exports, created private (0700, or 0750 for the export group), and who reads its files. */
-export async function exportsFolder(opts: GlobalOptions, config: LoadedConfig): Promise<{ dir: string; access: FileAccess }> {
+/** SAFETYNET_HOME/exports, created private (0700, or 0750 for the export group), who reads its files, and their language. */
+export async function exportsFolder(opts: GlobalOptions, config: LoadedConfig): Promise<{ dir: string; access: FileAccess; lang: 'en' | 'zh' }> {
   const home = resolveHome(opts);
   await preparePrivateHome(home);
   const access = await fileAccess(config);
   const dir = join(home, 'exports');
   await secureFolder(dir, access);
-  return { dir, access };
+  return { dir, access, lang: config.config.lang };
 }

@@ -37,3 +37,55 @@ export function previousPeriod(p: string): string {
 export function claimsWindowStart(p: string): string {
   return `${addMonths(p, -11)}-01`;
 }
+
+/**
+ * The dates one month is measured by. Built once, when the month's run starts (the previous
+ * period is read from the ledger then), and handed to every stage that measures by it: the
+ * claims window, the link, the facts, the ledger. A stage that took the period alone and worked
+ * these out again could disagree with the others (another previous period once an earlier month
+ * has been run in between), so none does.
+ */
+export interface PeriodWindow {
+  period: string;
+  /** the period's last day (UTC midnight): ages are taken and the 12-month window ends on it */
+  end: Date;
+  /** `end` as YYYY-MM-DD, as SQL compares it */
+  endDay: string;
+  /** first day of the 12 calendar months ending with the period (2026-10 → 2025-11-01): the claims window */
+  claimsFrom: string;
+  /** the month of `claimsFrom`, YYYY-MM: extracts received before it hold no claim of the window */
+  claimsFromPeriod: string;
+  /** the latest earlier period with a successful run, what change is measured against; null for the first month run */
+  previous: string | null;
+  /**
+   * The departments (optional ones) that did not deliver this period, each with the period
+   * whose rows stand in for it: its latest delivered extract, or null before its first. A
+   * department not named here delivered this period.
+   */
+  notDelivered: Readonly<Record<string, string | null>>;
+}
+
+export function periodWindow(period: string, previous: string | null, notDelivered: Readonly<Record<string, string | null>> = {}): PeriodWindow {
+  const end = periodEnd(period);
+  const claimsFrom = claimsWindowStart(period);
+  return { period, end, endDay: isoDate(end), claimsFrom, claimsFromPeriod: claimsFrom.slice(0, 7), previous, notDelivered };
+}
+
+/** The period whose rows of a snapshot department the month uses: its own, or the latest delivered before it (null: none). */
+export function rowsPeriod(window: PeriodWindow, department: string): string | null {
+  return department in window.notDelivered ? window.notDelivered[department]! : window.period;
+}
+
+/** What a month without a department's extract says, for the run summary, the data-quality report and the card. */
+export function notDeliveredNote(window: PeriodWindow, department: string, lang: 'en' | 'zh' = 'en'): string | null {
+  if (!(department in window.notDelivered)) return null;
+  const asOf = window.notDelivered[department];
+  if (lang === 'zh') {
+    return asOf === null
+      ? `${department}：${window.period}未报送，尚无数据`
+      : `${department}数据截至${asOf}：${window.period}的数据尚未报送`;
+  }
+  return asOf === null
+    ? `${department}: not delivered; no ${window.period} extract and none before it`
+    : `${department} as of ${asOf}: the ${window.period} extract has not arrived`;
+}

@@ -10,14 +10,17 @@ import { startEmbedded, type EmbeddedServer } from '../src/db/embedded.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 
 /**
- * One real PostgreSQL for the whole test run: TEST_DATABASE_URL when given (any server), else
- * an embedded one in a temp folder. A migrated template database is made once; each test file
- * clones its own database from it (create database … template …), as graphile-worker does.
+ * The `database` project's server, one real PostgreSQL for the whole run: TEST_DATABASE_URL when
+ * given (any server), else an embedded one in a temp folder. A migrated template database is made
+ * once; each test file clones its own database from it (create database … template …), as
+ * graphile-worker does. The `unit` project has no global setup of this kind and starts no server.
  */
 declare module 'vitest' {
   export interface ProvidedContext {
     pgServerUrl: string;
     pgTemplate: string;
+    /** why the project's server or template could not be had: test/server-check.ts fails every file with it */
+    pgUnavailable: string;
   }
 }
 
@@ -32,7 +35,7 @@ export const TEMPLATE = 'safetynet_test_template';
  */
 export function keepTheExitCode(): void {
   const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
-  // both projects' setups call this; a second unhook would throw
+  // the database and system-pg setups both call this; a second unhook would throw
   for (const event of ['beforeExit', 'exit']) if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
 }
 
@@ -60,24 +63,37 @@ export async function provideTemplate(project: TestProject, serverUrl: string): 
   project.provide('pgTemplate', TEMPLATE);
 }
 
+/**
+ * A global setup that throws makes vitest 3 skip the files of every project, the unit tests too,
+ * and report "No test files found". A server or template that cannot be had (a migration that
+ * fails, say) is handed to the project's files instead (test/server-check.ts): each of them fails
+ * with the reason, and the other projects run as usual.
+ */
+export async function orUnavailable(project: TestProject, start: () => Promise<void>): Promise<void> {
+  project.provide('pgUnavailable', '');
+  try {
+    await start();
+  } catch (err) {
+    project.provide('pgUnavailable', (err as Error).stack ?? String(err));
+  }
+}
+
 export default async function setup(project: TestProject) {
   keepTheExitCode();
   const log = pino({ level: 'silent' });
-  let serverUrl = process.env.TEST_DATABASE_URL;
-  if (!serverUrl) {
-    home = await mkdtemp(join(tmpdir(), 'safetynet-test-pg-'));
-    await chmod(home, 0o755);
-    server = await startEmbedded(home, log, { durable: false });
-    serverUrl = server.connectionString;
-  }
-  await provideTemplate(project, serverUrl);
-
-  return async () => {
+  const stop = async () => {
     await server?.stop();
     if (home) await rm(home, { recursive: true, force: true });
-    // the run's temp folder (vitest.config.ts): gone when the run passed, kept when it did not
-    const runTmp = process.env.SAFETYNET_TEST_TMP;
-    if (runTmp && project.vitest.state.getCountOfFailedTests() === 0) await rm(runTmp, { recursive: true, force: true });
-    else if (runTmp) console.warn(`kept the test run's temp folder ${runTmp}: a test failed`);
   };
+  await orUnavailable(project, async () => {
+    let serverUrl = process.env.TEST_DATABASE_URL;
+    if (!serverUrl) {
+      home = await mkdtemp(join(tmpdir(), 'safetynet-test-pg-'));
+      await chmod(home, 0o755);
+      server = await startEmbedded(home, log, { durable: false });
+      serverUrl = server.connectionString;
+    }
+    await provideTemplate(project, serverUrl);
+  });
+  return stop;
 }

@@ -6,11 +6,11 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
-import { keepTheExitCode, provideTemplate } from './global-setup.js';
+import { keepTheExitCode, orUnavailable, provideTemplate } from './global-setup.js';
 
 /**
  * The `system-pg` test project's server: a throwaway cluster of the PostgreSQL that Debian
- * packages (/usr/lib/postgresql/N/bin), which is what a bureau runs, while the default project
+ * packages (/usr/lib/postgresql/N/bin), which is what a bureau runs, while the database project
  * runs on the embedded server from npm. The role and row-security tests run on both, because
  * privileges differ between versions (MAINTAIN came with 17, the rules on role membership
  * changed in 16). Made with initdb in a temp folder, on a free port of 127.0.0.1 with a unix
@@ -19,13 +19,6 @@ import { keepTheExitCode, provideTemplate } from './global-setup.js';
  * Without Debian's server this project fails, saying how to install it (`.ci/run` does), unless
  * SAFETYNET_TEST_SYSTEM_PG=skip leaves the project out (vitest.config.ts).
  */
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** why the system-pg server could not be had: test/system-pg-check.ts fails every file with it */
-    systemPgUnavailable: string;
-  }
-}
-
 const run = promisify(execFile);
 const PG_ROOT = '/usr/lib/postgresql';
 
@@ -63,20 +56,14 @@ function freePort(): Promise<number> {
   });
 }
 
-/**
- * A global setup that throws makes vitest 3 skip every project's files and still exit 0, so a
- * server that cannot be had is handed to the files instead (test/system-pg-check.ts), and each
- * of them fails with the reason while the default project runs as usual.
- */
+/** A server that cannot be had fails this project's files with the reason (orUnavailable), not the run. */
 export default async function setup(project: TestProject) {
   keepTheExitCode();
-  project.provide('systemPgUnavailable', '');
-  try {
-    return await startCluster(project);
-  } catch (err) {
-    project.provide('systemPgUnavailable', (err as Error).message);
-    return undefined;
-  }
+  let stop: (() => Promise<void>) | undefined;
+  await orUnavailable(project, async () => {
+    stop = await startCluster(project);
+  });
+  return stop;
 }
 
 async function startCluster(project: TestProject): Promise<() => Promise<void>> {

@@ -1,8 +1,9 @@
+import { readRegionNames, regionWithName } from '../export/region-label.js';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import { fileAccess, openMigrated, resolveConfig, type GlobalOptions } from '../context.js';
+import { fileAccess, openMigrated, outputLang, resolveConfig, type GlobalOptions } from '../context.js';
 import { enterExportScope, requireScopeGranted } from '../db/roles.js';
 import { requireSucceededRun } from '../db/runs.js';
 import { withTransaction } from '../db/transaction.js';
@@ -51,7 +52,7 @@ export async function cardsCommand(opts: CardsOptions, log: Logger): Promise<Car
   const target = resolve(opts.out);
   // before the database is opened: nothing read, nothing audited for a file that cannot be written
   await assertWritableTarget(target);
-  const lang: CardLang = opts.lang === 'zh' ? 'zh' : 'en';
+  const lang: CardLang = outputLang(opts);
   const { scope } = resolveRegionScope(opts.region, configuredRegion(opts.config));
   const access = await fileAccess(resolveConfig(opts));
   const operator = operatorName(opts.operator);
@@ -74,12 +75,13 @@ export async function cardsCommand(opts: CardsOptions, log: Logger): Promise<Car
           masked: !opts.unmasked,
           file: target,
         });
-        const cardOptions = { unmasked: opts.unmasked, lang, region: opts.region, readerScope: secured ? seen : scope };
+        const regionNames = await readRegionNames(tx.db);
+        const cardOptions = { unmasked: opts.unmasked, lang, region: opts.region, readerScope: secured ? seen : scope, regionNames };
         const cards: HouseholdCard[] = [];
         for (const place of await listPlaces(tx.db, { period, region: opts.region })) {
           cards.push(await householdCard(tx.db, period, place.household_id, cardOptions));
         }
-        const html = renderVisitCards(cards, { period, region: opts.region, lang, masked: !opts.unmasked });
+        const html = renderVisitCards(cards, { period, region: regionWithName(opts.region!, regionNames, lang), lang, masked: !opts.unmasked });
         const sha256 = createHash('sha256').update(html).digest('hex');
         await new Promise<void>((done, fail) => out.end(html, (err?: Error | null) => (err ? fail(err) : done())));
         await finishAudit(tx.db, auditId, { rows: cards.length, sha256 });

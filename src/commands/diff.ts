@@ -10,6 +10,7 @@ export interface DiffOptions extends GlobalOptions {
   with: string;
   top?: number;
   json?: boolean;
+  lang?: 'en' | 'zh';
 }
 
 /** `safetynet diff`: what another config would do to a period's list, without touching it. */
@@ -19,7 +20,7 @@ export async function diffCommand(opts: DiffOptions, log: Logger, out: NodeJS.Wr
   const database = await openMigrated(opts, log);
   try {
     const report = await whatIf(database.pool, opts.period, other.config, { top: opts.top });
-    out.write(opts.json ? `${JSON.stringify(report)}\n` : formatWhatIf(report));
+    out.write(opts.json ? `${JSON.stringify(report)}\n` : formatWhatIf(report, opts.lang ?? other.config.lang));
   } finally {
     await database.close();
   }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { openMigrated, type GlobalOptions } from '../context.js';
+import { openMigrated, outputLang, type GlobalOptions } from '../context.js';
 import { createHash } from 'node:crypto';
 import { enterExportScope, requireScopeGranted } from '../db/roles.js';
 import { beginAudit, finishAudit } from '../export/audit-log.js';
@@ -31,6 +31,7 @@ export async function explainCommand(opts: ExplainOptions, log: Logger, out: Nod
   if (opts.unmasked && !opts.purpose?.trim()) {
     throw new UsageError('--unmasked needs --purpose: why names, ID numbers and diagnosis codes are needed in clear goes into the audit log');
   }
+  const lang = outputLang(opts);
   const { scope } = resolveRegionScope(opts.region, configuredRegion(opts.config));
   const database = await openMigrated(opts, log);
   try {
@@ -44,14 +45,14 @@ export async function explainCommand(opts: ExplainOptions, log: Logger, out: Nod
         purpose: opts.purpose ?? null,
         period: opts.period,
         format: opts.json ? 'card-json' : 'card-text',
-        filters: { household: opts.householdId, lang: opts.lang ?? 'en', row_security: secured, scope: seen },
+        filters: { household: opts.householdId, lang, row_security: secured, scope: seen },
         masked: !opts.unmasked,
         file: '-',
       });
       try {
         const card = await householdCard(tx.db, opts.period, opts.householdId, {
           unmasked: opts.unmasked,
-          lang: opts.lang,
+          lang,
           region: opts.region,
           // what the database lets this reader see; without row security, the scope asked for
           readerScope: secured ? seen : scope,

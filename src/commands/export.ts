@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { fileAccess, openMigrated, resolveConfig, type GlobalOptions } from '../context.js';
+import { fileAccess, openMigrated, outputLang, resolveConfig, type GlobalOptions } from '../context.js';
 import { UsageError } from '../errors.js';
 import { calendarDay } from '../period.js';
 import { auditedExport, type ListWriter } from '../export/audited-export.js';
@@ -30,6 +30,7 @@ export const writers: Record<string, ListWriter> = {
 
 /** `safetynet export`: the ranked warning list of a period that has been run, audited. */
 export async function exportCommand(opts: ExportCommandOptions, log: Logger, stdout: { isTTY?: boolean } = process.stdout): Promise<{ rows: number; file: string }> {
+  opts = { ...opts, lang: outputLang(opts) };
   if (opts.urgent) {
     if (!opts.since || !calendarDay(opts.since)) {
       throw new UsageError(`--urgent needs --since YYYY-MM-DD, a day of the calendar${opts.since ? ` (got "${opts.since}")` : ''}`);

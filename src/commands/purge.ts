@@ -5,6 +5,7 @@ import { openMigrated, resolveConfig, type GlobalOptions } from '../context.js';
 import type { Database } from '../db/schema.js';
 import { withTransaction } from '../db/transaction.js';
 import { PeriodLocked, UsageError } from '../errors.js';
+import { departmentTables } from '../ingest/departments.js';
 import { assertPeriod, claimsWindowStart, PERIOD } from '../period.js';
 
 /**
@@ -17,12 +18,12 @@ import { assertPeriod, claimsWindowStart, PERIOD } from '../period.js';
  * households of purged periods lose their address and phone: the visit is long past.
  */
 
-/** Raw rows per period: table and the column that names the period (or, for daily deltas, the day) it came with. */
-const RAW_TABLES = [
-  ['roster_member', 'period'],
-  ['disability', 'period'],
-  ['diagnosis', 'period'],
-  ['claim', 'received_period'],
+/**
+ * Raw rows per period: table and the column that names the period (or, for daily deltas, the
+ * day) it came with; every department's period tables first, asked of the registry when it runs.
+ */
+const RAW_TABLES = (): (readonly [string, string])[] => [
+  ...departmentTables().map((t) => [t.table, t.periodColumn] as const),
   // the refused rows as sent, names and ID numbers included
   ['rejected_row', 'period'],
   // details name households and claims
@@ -31,7 +32,7 @@ const RAW_TABLES = [
   ['identity_rescue', 'period'],
   // the daily medical-insurance deltas (migration 0004), by the day they came
   ['daily_claim', 'day'],
-] as const;
+];
 
 /** `column < before`: a period compares as text, a day from the first of that month. */
 const olderThan = (column: string, before: string) =>
@@ -80,12 +81,12 @@ async function latestSucceededPeriod(db: Kysely<Database>): Promise<string | nul
   return row?.period ?? null;
 }
 
-async function tablesPresent(db: Kysely<Database>): Promise<(typeof RAW_TABLES)[number][]> {
+async function tablesPresent(db: Kysely<Database>): Promise<(readonly [string, string])[]> {
   const { rows } = await sql<{ name: string }>`
     select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where n.nspname = current_schema() and c.relkind in ('r', 'p')`.execute(db);
   const names = new Set(rows.map((r) => r.name));
-  return RAW_TABLES.filter(([t]) => names.has(t));
+  return RAW_TABLES().filter(([t]) => names.has(t));
 }
 
 export async function purgeRawExtracts(pool: pg.Pool, db: Kysely<Database>, opts: PurgeOptions, log: Logger): Promise<PurgeResult> {

@@ -2,15 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
 import { createTwoFilesPatch } from 'diff';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { runPeriod } from '../../jobs/run-period.js';
+import { periodFiles } from '../../jobs/period-files.js';
+import { runMonth } from '../../jobs/run-month.js';
 import { loadConfig, type LoadedConfig } from '../config/load-config.js';
 import { openMigrated, resolveConfig, type GlobalOptions } from '../context.js';
 import { ReplayDiffers, UsageError } from '../errors.js';
-import { writeWarningList } from '../export/warning-list.js';
+import { PRIVATE } from '../export/output-file.js';
 import { periodsInInbox } from '../pull/inbox.js';
 
 /**
@@ -35,17 +35,6 @@ async function isFile(p: string) {
     (s) => s.isFile(),
     () => false,
   );
-}
-
-class StringSink extends Writable {
-  chunks: Buffer[] = [];
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void) {
-    this.chunks.push(chunk);
-    cb();
-  }
-  text() {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
 }
 
 /** A database that exists only for this replay: a fresh one on DATABASE_URL's server, or an embedded server in a temp folder. */
@@ -104,15 +93,20 @@ export async function replayCommand(opts: ReplayOptions, log: Logger, out: NodeJ
     ? resolveConfig(opts)
     : loadConfig(fixtureConfig);
 
-  const { database, dispose } = await throwawayDatabase(opts, log);
+  // the files the month writes, as `run` writes them: the list compared is the list file itself
+  const home = await mkdtemp(join(tmpdir(), 'safetynet-replay-files-'));
+  const files = { dir: join(home, 'exports'), access: PRIVATE };
   const result: ReplayResult = { periods, differing: [], updated: [] };
   const diffs: string[] = [];
+  const { database, dispose } = await throwawayDatabase(opts, log).catch(async (err: unknown) => {
+    await rm(home, { recursive: true, force: true });
+    throw err;
+  });
   try {
+    await mkdir(files.dir, { mode: 0o700 });
     for (const period of periods) {
-      await runPeriod({ database, config, log }, { inbox, period });
-      const sink = new StringSink();
-      await writeWarningList(database.db, { period }, sink, log);
-      const actual = sink.text();
+      await runMonth({ database, config, log, home }, { period, inbox, files });
+      const actual = await readFile(periodFiles(files, period).warning_list, 'utf8');
       const expectedFile = join(dir, 'expected', `warning-list-${period}.csv`);
       const expected = (await isFile(expectedFile)) ? await readFile(expectedFile, 'utf8') : null;
       if (opts.update) {
@@ -138,6 +132,7 @@ export async function replayCommand(opts: ReplayOptions, log: Logger, out: NodeJ
     }
   } finally {
     await dispose();
+    await rm(home, { recursive: true, force: true });
   }
   if (diffs.length > 0) throw new ReplayDiffers(result.differing);
   return result;

@@ -1,11 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { runPeriod, type RunSummary } from '../../jobs/run-period.js';
-import { completePeriodFiles, writePeriodFiles } from '../../jobs/period-files.js';
+import { runMonth, type MonthSummary } from '../../jobs/run-month.js';
+import { completePeriodFiles } from '../../jobs/period-files.js';
 import { exportsFolder, resolveConfig, resolveHome, openMigrated, type GlobalOptions } from '../context.js';
 import { listCounts } from '../export/warning-list.js';
-import { assertPeriod } from '../period.js';
+import { assertPeriod, notDeliveredNote, periodWindow } from '../period.js';
 import { periodsInInbox } from '../pull/inbox.js';
 import { pullPeriod } from '../pull/pull-period.js';
 import { UsageError } from '../errors.js';
@@ -21,7 +21,7 @@ export interface RunCommandOptions extends GlobalOptions {
 }
 
 export interface RunCommandResult {
-  summaries: (RunSummary & { warning_list?: string; quality_report?: string })[];
+  summaries: MonthSummary[];
 }
 
 /** `safetynet run`: the monthly run of one period (or every period of an inbox). */
@@ -38,9 +38,10 @@ export async function runCommand(opts: RunCommandOptions, log: Logger, out: Node
   const periods = opts.period ? [assertPeriod(opts.period)] : await periodsInInbox(inbox);
   if (periods.length === 0) throw new UsageError(`no period folders (YYYY-MM) in ${inbox}`);
   if (fetching) {
-    const pulled = await pullPeriod(op, resolveHome(opts), periods[0]!, log);
-    inbox = pulled.inbox;
-    // missing files are reported (and recorded as waiting) by the run itself
+    // fetched before the database is opened: a department's server down or a full disk is said
+    // as itself, with nothing of the database touched; files not delivered yet are found
+    // (and the month recorded as waiting) by the run, as for a local inbox
+    inbox = (await pullPeriod(op, resolveHome(opts), periods[0]!, log, config.config.departments)).inbox;
   }
   const database = await openMigrated(opts, log);
   const summaries: RunCommandResult['summaries'] = [];
@@ -50,12 +51,11 @@ export async function runCommand(opts: RunCommandOptions, log: Logger, out: Node
     // come first, from what was committed, so that a rerun that fails still leaves them whole
     if (folder) await completePeriodFiles(database, folder, periods, log);
     for (const period of periods) {
-      const summary: RunCommandResult['summaries'][number] = await runPeriod({ database, config, log }, { inbox, period });
-      if (folder) Object.assign(summary, await writePeriodFiles(database, folder, period, log));
+      const summary = await runMonth({ database, config, log, home: resolveHome(opts) }, { period, inbox, files: folder });
       summaries.push(summary);
       if (opts.json) {
-        const { period: p, sources, households_scored, warnings, identity_rescue, warning_list, quality_report } = summary;
-        out.write(`${JSON.stringify({ period: p, sources, households_scored, warnings, identity_rescue, warning_list, quality_report })}\n`);
+        const { period: p, sources, households_scored, warnings, identity_rescue, not_delivered, warning_list, quality_report } = summary;
+        out.write(`${JSON.stringify({ period: p, sources, households_scored, warnings, identity_rescue, not_delivered, warning_list, quality_report })}\n`);
       } else {
         const counts = await listCounts(database.db, period);
         const rejected = Object.values(summary.sources).reduce((n, s) => n + s.rows_rejected, 0);
@@ -70,8 +70,10 @@ export async function runCommand(opts: RunCommandOptions, log: Logger, out: Node
             (rejected ? `, ${rejected} row${rejected === 1 ? '' : 's'} rejected (see the data-quality report${rescueNote ? `; ${rescueNote}` : ''})` : '') +
             '\n' +
             (summary.default_standard
-              ? `  WARNING: ${summary.default_standard} households have no local dibao standard in ${join(inbox, 'dibao-standards.csv')}; the config default was used\n`
+              ? `  WARNING: ${summary.default_standard} households have no local dibao standard in ${join(summary.inbox, 'dibao-standards.csv')}; the config default was used\n`
               : '') +
+            // an optional department that has not delivered: the month ran on its latest extract
+            Object.keys(summary.not_delivered).map((id) => `  ${notDeliveredNote(periodWindow(period, null, summary.not_delivered), id)}\n`).join('') +
             (summary.warning_list ? `  warning list:        ${summary.warning_list}\n  data-quality report: ${summary.quality_report}\n` : ''),
         );
       }

@@ -1,23 +1,13 @@
 import type { SafetynetConfig } from './schema.js';
+import { defaultSections, defaultWeights, DIMENSIONS } from '../../scoring/dimensions.js';
 
 /**
  * The documented default config. Every number has a one-line why; a district overrides any
  * part of it with a JSON file (`--config FILE` or SAFETYNET_CONFIG), validated at start-up.
  */
 export const defaultConfig: SafetynetConfig = {
-  weights: {
-    // Low income is the legal test of hardship: under the dibao line alone reaches the warning
-    // line (0.35 x 86 = 30.1), so no uncovered household under it is missed.
-    economic: 0.35,
-    // "Expenditure-type hardship" (支出型贫困) is what income-only checks miss: weigh it next.
-    medical_burden: 0.25,
-    // The other four explain and rank more than they decide: together they can still lift a
-    // household in the dibao edge band (0.35 x 45 = 15.8) over the line.
-    health: 0.1,
-    disability: 0.1,
-    labour_capacity: 0.1,
-    age_structure: 0.1,
-  },
+  // Each dimension's default weight and why: its declaration (scoring/dimensions.ts).
+  weights: defaultWeights(DIMENSIONS),
   // Calibrated on the fixture district: needy households score 30+, ordinary ones under 20.
   warningThreshold: 30,
   tiers: {
@@ -36,70 +26,9 @@ export const defaultConfig: SafetynetConfig = {
     // 80+ ("高龄") is when care needs rise steeply; many cities pay an old-age allowance from here.
     oldOldFrom: 80,
   },
-  ageStructure: {
-    perOldOld: 30,
-    perElderly: 15,
-    perMinor: 10,
-    // An elderly person alone has nobody to notice a crisis: the strongest age signal.
-    elderlyLivingAlone: 40,
-    // Dependants per working-age adult at or above this ratio counts as a heavy load.
-    heavyDependencyRatio: 2,
-    heavyDependency: 20,
-    noWorkingAgeMember: 30,
-  },
-  economic: {
-    // Under the dibao line is the legal definition of hardship: most of the scale. The same holds
-    // when income after 12 months' out-of-pocket medical spending falls under it (支出型贫困).
-    belowStandard: 86,
-    // Up to this much more the further under the line the household is (zero income scores 100).
-    belowStandardDepth: 14,
-    // The "dibao edge" band (低保边缘) is income under 1.5x the standard in most provinces.
-    edgeBandMultiple: 1.5,
-    edgeBand: 45,
-    // Unknown income is not evidence of comfort: it counts as the edge band until a visit verifies it.
-    incomeUnknown: 45,
-    // A fall of 30% or more in a month is the kind of shock (lost job, death of an earner) to catch early.
-    incomeFallShare: 0.3,
-    incomeFall: 20,
-    perUnemployedAdult: 15,
-  },
-  health: {
-    perSevereIllness: 40,
-    perSevereMentalDisorder: 40,
-    perChronicIllness: 15,
-    perInpatientStay: 10,
-    // Repeated stays say more about cost than about severity: cap their share.
-    inpatientCap: 30,
-  },
-  disability: {
-    // Grade 1 is the most severe: usually needs full-time care by a family member.
-    grade1: 60,
-    grade2: 45,
-    grade3: 25,
-    grade4: 15,
-    perAdditionalDisabledMember: 20,
-    // Intellectual and mental disabilities weigh on carers longest and earn the least support.
-    intellectualOrMental: 20,
-  },
-  medicalBurden: {
-    // Out-of-pocket spending under 10% of yearly income is ordinary.
-    floorRatio: 0.1,
-    // WHO's catastrophic health spending line: 40% of capacity to pay.
-    catastrophicRatio: 0.4,
-    catastrophicPoints: 60,
-    // Spending at or above yearly income is expenditure-type hardship: full score.
-    hardshipRatio: 1.0,
-  },
-  labourCapacity: {
-    noAbleEarnerWithDependants: 100,
-    noAbleEarner: 70,
-    // Dependants per able earner: each step says one wage feeds more people.
-    dependantsPerEarner: [
-      { atLeast: 3, points: 60 },
-      { atLeast: 2, points: 40 },
-      { atLeast: 1, points: 15 },
-    ],
-  },
+  // ageStructure, economic, health, disability, medicalBurden, labourCapacity: each dimension's
+  // constants and why they are what they are, in its declaration (scoring/dimensions.ts)
+  ...defaultSections(DIMENSIONS),
   review: {
     // A covered household whose score moves this much either way is flagged for a review of its assistance.
     coveredChange: 10,
@@ -182,6 +111,14 @@ export const defaultConfig: SafetynetConfig = {
     // process (an archive's legal hold) decides when raw extracts go.
     purgeOnSchedule: true,
   },
+  // No names: codes alone until <inbox>/regions.csv or these give them ("420106001": "中南路街道").
+  regions: {},
+  // English, the contract's language; 'zh' writes the run's files and every command's output in
+  // Chinese without --lang.
+  lang: 'en',
+  // The contract's column names and codes, the four departments required: a bureau adds its own
+  // header names and codes per department here (docs/departments.md).
+  departments: {},
   operation: {
     // Every day at 07:00: departments deliver in the first days of the month, on no fixed day;
     // a tick only asks what is due, so daily ticks cost nothing once the month is done.

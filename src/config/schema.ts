@@ -1,20 +1,25 @@
 import cron from 'node-cron';
 import { z } from 'zod';
-import { sourceIds } from '../ingest/source.js';
+import { headerKey, isRequired, type DepartmentSettings } from '../ingest/department.js';
+import { departmentIds, departments, findDepartment } from '../ingest/departments.js';
 import { visitOutcomes } from '../visits/outcomes.js';
+import { DIMENSIONS, type DimensionId, type Dimensions } from '../../scoring/dimensions.js';
 
 const share = z.number().min(0).max(1);
 const points = z.number().min(0).max(100);
 const yuan = z.number().positive();
 
-export const weightsSchema = z.strictObject({
-  age_structure: share,
-  economic: share,
-  health: share,
-  disability: share,
-  medical_burden: share,
-  labour_capacity: share,
-});
+/** A model's `weights`: one share per dimension, by id. */
+function weightsShape<const D extends Dimensions>(dimensions: D) {
+  return Object.fromEntries(dimensions.map((d) => [d.id, share])) as { [K in D[number] as K['id']]: typeof share };
+}
+
+/** A model's constants: each dimension's section, as it declares it. */
+function sectionsShape<const D extends Dimensions>(dimensions: D) {
+  return Object.fromEntries(dimensions.map((d) => [d.section, d.schema])) as { [K in D[number] as K['section']]: K['schema'] };
+}
+
+export const weightsSchema = z.strictObject(weightsShape(DIMENSIONS));
 
 const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
 
@@ -34,6 +39,59 @@ const locationSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).default({}),
 });
 
+/** Files of operation.sources that are not a department's. */
+const OTHER_SOURCES = ['manifest', 'dibao-standards'];
+
+/** A key of a by-department record that names no registered department, worded with the valid ones. */
+const unknownDepartment = (id: string, others: string[] = []) =>
+  `no department "${id}" is registered; valid: ${[...departmentIds(), ...others].join(', ')}`;
+
+/**
+ * A bureau's settings for one department: whether a month waits for it, more names for its
+ * columns' headers, and its own codes for their values (`特重` → `1`). The department and its
+ * columns are checked against the registry when the config is parsed.
+ */
+const departmentSettingsSchema = z.strictObject({
+  required: z.boolean().optional(),
+  columns: z
+    .record(
+      z.string(),
+      z.strictObject({
+        aliases: z.array(z.string().trim().min(1, 'an alias may not be empty')).optional(),
+        values: z.record(z.string().trim().min(1, 'a code may not be empty'), z.string()).optional(),
+      }),
+    )
+    .optional(),
+}) satisfies z.ZodType<DepartmentSettings>;
+
+const departmentsSchema = z.record(z.string(), departmentSettingsSchema).superRefine((byId, ctx) => {
+  for (const [id, settings] of Object.entries(byId)) {
+    const def = findDepartment(id);
+    if (!def) {
+      ctx.addIssue({ code: 'custom', path: [id], message: unknownDepartment(id) });
+      continue;
+    }
+    if (def.definesHouseholds && settings.required === false) {
+      ctx.addIssue({ code: 'custom', path: [id, 'required'], message: `${id} defines the households: a month cannot run without it` });
+    }
+    for (const [column, own] of Object.entries(settings.columns ?? {})) {
+      if (!def.columns.some((c) => c.name === column)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [id, 'columns', column],
+          message: `${id} has no column "${column}"; its columns are ${def.columns.map((c) => c.name).join(', ')}`,
+        });
+        continue;
+      }
+      // an alias that is another column's name would take that column's place in every file
+      for (const alias of own.aliases ?? []) {
+        const taken = def.columns.find((c) => c.name !== column && [c.name, ...c.headers].some((h) => headerKey(h) === headerKey(alias)));
+        if (taken) ctx.addIssue({ code: 'custom', path: [id, 'columns', column, 'aliases'], message: `"${alias}" already names column ${taken.name}` });
+      }
+    }
+  }
+});
+
 export const operationSchema = z.strictObject({
   /** cron expression (node-cron, seconds optional); a tick only asks the database what is due */
   schedule: z.string().refine((e) => cron.validate(e), 'not a valid cron expression'),
@@ -42,15 +100,16 @@ export const operationSchema = z.strictObject({
   firstPeriod: z.string().regex(PERIOD, 'must be YYYY-MM').nullable(),
   /** a local inbox in the contract's layout, used when no sources are given */
   inbox: z.string().nullable(),
-  /** each department's file, the optional manifest and the dibao standards */
+  /**
+   * each department's file by its id (every required department's, an optional one's when it
+   * is pulled), the optional manifest and the dibao standards; checked against the registry
+   */
   sources: z
-    .strictObject({
-      'civil-affairs': locationSchema,
-      disability: locationSchema,
-      'medical-insurance': locationSchema,
-      health: locationSchema,
-      manifest: locationSchema.optional(),
-      'dibao-standards': locationSchema.optional(),
+    .record(z.string(), locationSchema)
+    .superRefine((byId, ctx) => {
+      for (const id of Object.keys(byId)) {
+        if (!findDepartment(id) && !OTHER_SOURCES.includes(id)) ctx.addIssue({ code: 'custom', path: [id], message: unknownDepartment(id, OTHER_SOURCES) });
+      }
     })
     .nullable(),
   /** the night run's cron expression (daily deltas from <inbox>/daily/YYYY-MM-DD/), null for none */
@@ -77,51 +136,8 @@ export const configSchema = z
       elderlyFrom: z.int().min(50).max(70),
       oldOldFrom: z.int().min(70).max(100),
     }),
-    ageStructure: z.strictObject({
-      perOldOld: points,
-      perElderly: points,
-      perMinor: points,
-      elderlyLivingAlone: points,
-      heavyDependencyRatio: z.number().positive(),
-      heavyDependency: points,
-      noWorkingAgeMember: points,
-    }),
-    economic: z.strictObject({
-      belowStandard: points,
-      belowStandardDepth: points,
-      edgeBandMultiple: z.number().min(1).max(5),
-      edgeBand: points,
-      incomeUnknown: points,
-      incomeFallShare: share,
-      incomeFall: points,
-      perUnemployedAdult: points,
-    }),
-    health: z.strictObject({
-      perSevereIllness: points,
-      perSevereMentalDisorder: points,
-      perChronicIllness: points,
-      perInpatientStay: points,
-      inpatientCap: points,
-    }),
-    disability: z.strictObject({
-      grade1: points,
-      grade2: points,
-      grade3: points,
-      grade4: points,
-      perAdditionalDisabledMember: points,
-      intellectualOrMental: points,
-    }),
-    medicalBurden: z.strictObject({
-      floorRatio: z.number().min(0),
-      catastrophicRatio: z.number().positive(),
-      catastrophicPoints: points,
-      hardshipRatio: z.number().positive(),
-    }),
-    labourCapacity: z.strictObject({
-      noAbleEarnerWithDependants: points,
-      noAbleEarner: points,
-      dependantsPerEarner: z.array(z.strictObject({ atLeast: z.number().positive(), points })).min(1),
-    }),
+    // ageStructure, economic, health, disability, medicalBurden, labourCapacity (scoring/dimensions.ts)
+    ...sectionsShape(DIMENSIONS),
     review: z.strictObject({
       coveredChange: points,
       coveredIncomeMultiple: z.number().min(1).max(10),
@@ -148,7 +164,9 @@ export const configSchema = z
     ingest: z.strictObject({
       maxRejectRate: share,
       /** a department's own limit, in place of maxRejectRate */
-      maxRejectRateBySource: z.partialRecord(z.enum(sourceIds), share),
+      maxRejectRateBySource: z.record(z.string(), share).superRefine((byId, ctx) => {
+        for (const id of Object.keys(byId)) if (!findDepartment(id)) ctx.addIssue({ code: 'custom', path: [id], message: unknownDepartment(id) });
+      }),
       usualRateMultiple: z.number().min(1),
       usualPeriods: z.int().min(1).max(36),
       minRejectedRows: z.int().min(1),
@@ -165,6 +183,15 @@ export const configSchema = z
       /** `schedule` purges what retention allows after each tick that ran a month */
       purgeOnSchedule: z.boolean(),
     }),
+    /** street and community names by code, over those of <inbox>/regions.csv (src/pull/region-names.ts) */
+    regions: z.record(
+      z.string().regex(/^\d{6}(\d{3}){0,2}$/, 'must be a 6-digit county, 9-digit street or 12-digit community code'),
+      z.string().trim().min(1, 'a name may not be empty').max(60, 'a street or community name, not an address: at most 60 characters'),
+    ),
+    /** the language of the files `run` and `schedule` write, and of every command's output without --lang */
+    lang: z.enum(['en', 'zh']),
+    /** a bureau's settings per department id: required or not, its own header names and codes */
+    departments: departmentsSchema,
     operation: operationSchema,
   })
   .superRefine((cfg, ctx) => {
@@ -175,16 +202,35 @@ export const configSchema = z
     if (!(cfg.tiers.red > cfg.tiers.orange && cfg.tiers.orange >= cfg.warningThreshold)) {
       ctx.addIssue({ code: 'custom', path: ['tiers'], message: 'tiers must satisfy red > orange >= warningThreshold' });
     }
-    if (!(cfg.medicalBurden.floorRatio < cfg.medicalBurden.catastrophicRatio && cfg.medicalBurden.catastrophicRatio < cfg.medicalBurden.hardshipRatio)) {
-      ctx.addIssue({ code: 'custom', path: ['medicalBurden'], message: 'ratios must satisfy floorRatio < catastrophicRatio < hardshipRatio' });
-    }
     if (!(cfg.ages.adultFrom < cfg.ages.elderlyFrom && cfg.ages.elderlyFrom < cfg.ages.oldOldFrom)) {
       ctx.addIssue({ code: 'custom', path: ['ages'], message: 'ages must satisfy adultFrom < elderlyFrom < oldOldFrom' });
+    }
+    // a pulled month waits for every required department: each needs a location
+    if (cfg.operation.sources) {
+      const unlocated = departments().filter((d) => isRequired(d, cfg.departments[d.id]) && !cfg.operation.sources![d.id]);
+      if (unlocated.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['operation', 'sources'],
+          message: `missing the location of required department(s) ${unlocated.map((d) => d.id).join(', ')}`,
+        });
+      }
     }
   });
 
 export type SafetynetConfig = z.infer<typeof configSchema>;
 export type OperationConfig = SafetynetConfig['operation'];
 export type SourceLocation = z.infer<typeof locationSchema>;
-export type DimensionId = keyof SafetynetConfig['weights'];
-export const dimensionIds = Object.keys(weightsSchema.shape) as DimensionId[];
+export type { DimensionId };
+export const dimensionIds: DimensionId[] = DIMENSIONS.map((d) => d.id);
+
+/**
+ * The config of another model than the registry's (a test's seventh dimension): the same
+ * schema and rules, with that model's weights and sections.
+ */
+export function configSchemaFor(dimensions: Dimensions): z.ZodType<SafetynetConfig> {
+  const shape: z.ZodRawShape = { weights: z.strictObject(weightsShape(dimensions)), ...sectionsShape(dimensions) };
+  // a shape known only at run time: what it parses is a SafetynetConfig plus that model's weights and sections
+  const extended: z.ZodType = configSchema.safeExtend(shape);
+  return extended as z.ZodType<SafetynetConfig>;
+}

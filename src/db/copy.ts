@@ -87,7 +87,11 @@ async function copyInto(
   const copy = client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin`));
   let serverError: Error | undefined;
   copy.on('error', (err: Error) => {
-    if (sqlState(err) !== undefined) serverError ??= err;
+    // not the server's reason but its echo of ours: a source that failed (a refused extract)
+    // aborts the COPY with its message, and the server answers "COPY from stdin failed: …".
+    // Node 24 delivers that answer before the pipeline settles, Node 20 after.
+    const echo = sqlState(err) === '57014' && err.message.startsWith('COPY from stdin failed');
+    if (sqlState(err) !== undefined && !echo) serverError ??= err;
   });
   try {
     await pipeline(source, copy);

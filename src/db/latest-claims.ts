@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { claimsWindowStart, isoDate, periodEnd } from '../period.js';
+import { isoDate, periodEnd, type PeriodWindow } from '../period.js';
 import type { Tx } from './transaction.js';
 
 /**
@@ -42,23 +42,22 @@ export function claimsAsOfDay(basePeriod: string, day: string): RawBuilder<unkno
 }
 
 /**
- * The claims of the period's 12-month window (settled from `claimsWindowStart` to the period's
+ * The claims of the period's 12-month window (settled from `window.claimsFrom` to the period's
  * end) as the period sees them: `latestClaims` with the window applied. Exact, and cheaper as
  * history grows: a monthly version received before the window's first month was settled before
  * it (a settlement after its period's end is refused at ingest), so when it is a claim's latest
  * version the claim is outside the window anyway, and the sort skips those versions. A daily
  * delta still loses to every monthly version received up to the period, in the window or not.
  */
-export function windowClaims(period: string): RawBuilder<unknown> {
-  const end = isoDate(periodEnd(period));
-  const start = claimsWindowStart(period);
+export function windowClaims(window: PeriodWindow): RawBuilder<unknown> {
+  const { period, endDay: end, claimsFrom: start, claimsFromPeriod } = window;
   return sql`(
     select id18, name, birth_date, sex, line, settled_on, inpatient, out_of_pocket
     from (
       select distinct on (claim_id) claim_id, id18, name, birth_date, sex, line, settled_on, inpatient, out_of_pocket
       from (
         select claim_id, id18, name, birth_date, sex, line, settled_on, inpatient, out_of_pocket, 1 as source_rank, received_period as received
-        from claim where received_period >= ${start.slice(0, 7)} and received_period <= ${period}
+        from claim where received_period >= ${claimsFromPeriod} and received_period <= ${period}
         union all
         select d.claim_id, d.id18, d.name, d.birth_date, d.sex, d.line, d.settled_on, d.inpatient, d.out_of_pocket, 2, to_char(d.day, 'YYYY-MM-DD')
         from daily_claim d
@@ -72,13 +71,13 @@ export function windowClaims(period: string): RawBuilder<unknown> {
 }
 
 /**
- * `windowClaims(period)` kept in a temp table for the rest of the run's transaction: the link
+ * `windowClaims(window)` kept in a temp table for the rest of the run's transaction: the link
  * (people known only from their claims) and the facts (each person's 12 months) both read it,
  * so the run sorts the claim versions once instead of twice (measured at 100k households: the
  * sort and its aggregate were ~2.3 s in each of the two statements). Returns the table, for FROM.
  */
-export async function buildWindowClaims(tx: Tx, period: string): Promise<RawBuilder<unknown>> {
-  await sql`create temp table window_claims on commit drop as select * from ${windowClaims(period)} w`.execute(tx.db);
+export async function buildWindowClaims(tx: Tx, window: PeriodWindow): Promise<RawBuilder<unknown>> {
+  await sql`create temp table window_claims on commit drop as select * from ${windowClaims(window)} w`.execute(tx.db);
   // a temp table has no statistics until analyzed: the facts' aggregate is sized by them
   await sql`analyze window_claims`.execute(tx.db);
   return sql`window_claims`;

@@ -1,5 +1,8 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { CandidateView } from '../identity/id-rescue.js';
+import type { DimensionId } from '../../scoring/dimensions.js';
+import type { ScoreReason } from '../../scoring/combine.js';
+import type { RouteId } from '../../scoring/route.js';
 
 /**
  * Table types for kysely. The period is the partition: every derived row carries it, and a
@@ -7,6 +10,8 @@ import type { CandidateView } from '../identity/id-rescue.js';
  */
 
 type Numeric = ColumnType<string, number | string, number | string>;
+/** numeric(5, 1) read through the driver's numeric parser (src/db/connect.ts): a number */
+type Score = ColumnType<number, number, number>;
 type DateCol = ColumnType<string, string, string>;
 
 export interface RunTable {
@@ -81,6 +86,19 @@ export interface DiagnosisTable {
   sex: string;
 }
 
+/** 人社: one row per person and period (a person sent twice is folded into one at load) */
+export interface HumanResourcesTable {
+  period: string;
+  line: number;
+  id18: string;
+  name: string | null;
+  registered_unemployed: boolean;
+  registered_on: DateCol | null;
+  pension_monthly: number | null;
+  birth_date: DateCol;
+  sex: string;
+}
+
 export interface RejectedRowTable {
   period: string;
   source: string;
@@ -118,6 +136,13 @@ export interface DibaoStandardTable {
   monthly_standard: Numeric;
 }
 
+/** A street's or community's name (migration 0009): reference data, replaced at each monthly run. */
+export interface RegionNameTable {
+  region_code: string;
+  name: string;
+  source: 'regions.csv' | 'config';
+}
+
 export interface HouseholdTable {
   period: string;
   household_id: string;
@@ -148,21 +173,17 @@ export interface HouseholdScoreTable {
   period: string;
   household_id: string;
   rank: number;
-  total: Numeric;
+  total: Score;
   tier: string;
   on_list: boolean;
   covered: boolean;
   change: string;
-  previous_total: Numeric | null;
+  previous_total: Score | null;
   review: boolean;
-  age_structure: Numeric;
-  economic: Numeric;
-  health: Numeric;
-  disability: Numeric;
-  medical_burden: Numeric;
-  labour_capacity: Numeric;
-  reasons: string;
-  route: string | null;
+  /** each dimension's 0-100 score by id (migration 0007); a period scored before a dimension existed lacks it */
+  dimensions: ColumnType<Partial<Record<DimensionId, number>>, string, string>;
+  reasons: ColumnType<StoredReason[], string, string>;
+  route: RouteId | null;
   route_rule: string | null;
   route_rule_zh: string | null;
   review_reasons: ColumnType<{ text: string; text_zh: string }[], string | undefined, string>;
@@ -172,6 +193,9 @@ export interface HouseholdScoreTable {
   cooled_down: Generated<boolean>;
   review_by_score: Generated<boolean>;
 }
+
+/** A reason as stored: rows scored before reasons had Chinese words lack `text_zh`. */
+export type StoredReason = Omit<ScoreReason, 'text_zh'> & { text_zh?: string };
 
 export interface VisitImportTable {
   import_id: Generated<number>;
@@ -291,10 +315,12 @@ export interface Database {
   disability: DisabilityTable;
   claim: ClaimTable;
   diagnosis: DiagnosisTable;
+  human_resources: HumanResourcesTable;
   rejected_row: RejectedRowTable;
   quality_issue: QualityIssueTable;
   source_load: SourceLoadTable;
   dibao_standard: DibaoStandardTable;
+  region_name: RegionNameTable;
   household: HouseholdTable;
   member: MemberTable;
   household_score: HouseholdScoreTable;

@@ -1,13 +1,17 @@
 import { sql, type Kysely } from 'kysely';
-import type { DimensionId } from '../config/schema.js';
+import { DIMENSIONS, type DimensionId } from '../../scoring/dimensions.js';
+import type { DimensionSource } from '../../scoring/dimension.js';
 import type { Database } from '../db/schema.js';
 import { UsageError } from '../errors.js';
+import { deltaDepartmentIds } from '../ingest/departments.js';
 import { maskAddress, maskIdNumber, maskName, maskPhone } from '../identity/id-number.js';
 import { ROUTE_ZH, type RouteId } from '../../scoring/route.js';
 import { listLength, listPlaces } from './list-rank.js';
 import { exportViews, VIEW } from './views.js';
-import { COLUMNS, ZH } from './warning-list.js';
-import { assertPeriod, claimsWindowStart } from '../period.js';
+import { readRegionNames, regionName, type RegionNames } from './region-label.js';
+import { ZH } from './warning-list.js';
+import { assertPeriod, claimsWindowStart, notDeliveredNote, periodWindow, rowsPeriod, type PeriodWindow } from '../period.js';
+import { latestSucceededRun, windowOfRun } from '../db/runs.js';
 
 export type CardLang = 'en' | 'zh';
 
@@ -22,6 +26,8 @@ export interface HouseholdCard {
   lang: CardLang;
   household_id: string;
   region_code: string;
+  /** the street's and community's names (region-label.ts); for people not on the roster, the label saying so */
+  region_name: string;
   on_roster: boolean;
   /** for the visit: in clear for a street's or community's own scope or unmasked, masked otherwise */
   address: string | null;
@@ -49,7 +55,8 @@ export interface HouseholdCard {
     disabilities: string[];
     diagnoses: string[];
   }[];
-  dimensions: { dimension: DimensionId; label: string; score: number; points: number; facts: string; sources: string[] }[];
+  /** every dimension, biggest weighted points first; score null: the dimension did not exist when the period was scored */
+  dimensions: { dimension: DimensionId; label: string; score: number | null; points: number; facts: string; sources: string[] }[];
   /** each period scored up to this one, with the household's rank on that period's list (null: not listed) */
   history: { period: string; score: number; tier: string; rank: number | null; on_list: boolean }[];
   since_last_period: string[];
@@ -59,6 +66,8 @@ export interface HouseholdCard {
   review_reasons: string[];
   /** rows linked to a member by the identity rescue: check the ID at the visit */
   rescued_links: { source: string; period: string; line: number; difference: string | null; confidence: number | null; reason: string }[];
+  /** departments without an extract this period, and the month whose rows stood in ("human-resources as of 2026-09: …") */
+  not_delivered: string[];
 }
 
 export interface CardOptions {
@@ -72,12 +81,12 @@ export interface CardOptions {
    * district-wide or unscoped reader sees them masked unless unmasked.
    */
   readerScope?: string | null;
+  /** street and community names, when the caller has read them already (a batch of cards) */
+  regionNames?: RegionNames;
 }
 
 /** Address and phone in clear: unmasked, or a reader scoped to a street or a community (their own visits). */
 export const contactsInClear = (opts: CardOptions): boolean => !!opts.unmasked || (opts.readerScope ?? '').length >= 9;
-
-const DIMENSION_ZH = Object.fromEntries(COLUMNS) as Record<string, string>;
 
 /** The words of the card's values that are codes in the database. */
 const WORDS_ZH: Record<string, string> = {
@@ -91,25 +100,15 @@ const WORDS_ZH: Record<string, string> = {
 const GRADE_ZH = ['', '一级', '二级', '三级', '四级'];
 const MENTAL_DIAGNOSIS_ZH = '严重精神障碍';
 
-function sourcesFor(dimension: DimensionId, period: string): string[] {
-  const window = `medical-insurance ${claimsWindowStart(period).slice(0, 7)}..${period}`;
-  switch (dimension) {
-    case 'age_structure':
-      return [`civil-affairs ${period} (ages from ID numbers)`];
-    case 'economic':
-      return [`civil-affairs ${period}`, 'dibao-standards', window];
-    case 'health':
-      return [`health ${period}`, window];
-    case 'disability':
-      return [`disability ${period}`];
-    case 'medical_burden':
-      return [window, `civil-affairs ${period}`];
-    case 'labour_capacity':
-      return [`civil-affairs ${period}`, `disability ${period}`, `health ${period}`];
-  }
+/** The extracts behind a dimension's facts, named by department and months (a department that did not deliver: the month its rows are of). */
+function sourceNames(sources: readonly DimensionSource[], window: PeriodWindow): string[] {
+  const { period } = window;
+  return sources.map((s) => {
+    if (s.months === 'reference') return s.from;
+    if (s.months === 'claims-window') return `${s.from} ${claimsWindowStart(period).slice(0, 7)}..${period}`;
+    return `${s.from} ${rowsPeriod(window, s.from) ?? '—'}${s.note ? ` (${s.note})` : ''}`;
+  });
 }
-
-const DIMENSIONS: DimensionId[] = ['economic', 'medical_burden', 'health', 'disability', 'labour_capacity', 'age_structure'];
 
 export async function householdCard(raw: Kysely<Database>, period: string, householdId: string, opts: CardOptions = {}): Promise<HouseholdCard> {
   assertPeriod(period);
@@ -127,6 +126,9 @@ export async function householdCard(raw: Kysely<Database>, period: string, house
     .where('s.household_id', '=', householdId)
     .executeTakeFirst();
   if (!row) throw new UsageError(`no household ${householdId} was scored in ${period}`);
+  // the departments' months as the run used them: an optional one that had not delivered stands on its latest extract
+  const run = await latestSucceededRun(raw, period);
+  const window = run ? windowOfRun(run) : periodWindow(period, null);
   if (opts.region !== undefined && !row.region_code.startsWith(opts.region)) {
     throw new UsageError(`no household ${householdId} was scored in ${period} within region ${opts.region}`);
   }
@@ -137,10 +139,10 @@ export async function householdCard(raw: Kysely<Database>, period: string, house
   }>`
     select m.name, m.id18, m.relation, m.age, m.sex, m.employment,
            (select json_agg(json_build_object('type', d.disability_type, 'grade', d.disability_grade) order by d.disability_grade, d.disability_type)
-              from ${sql.table(VIEW.disability)} d where d.period = m.period and d.person_key = m.person_key) as disabilities,
-           (select array_agg(distinct x.category) from ${sql.table(VIEW.diagnosis)} x where x.period = m.period and x.person_key = m.person_key) as diagnoses,
+              from ${sql.table(VIEW.disability)} d where d.period = ${rowsPeriod(window, 'disability')}::text and d.person_key = m.person_key) as disabilities,
+           (select array_agg(distinct x.category) from ${sql.table(VIEW.diagnosis)} x where x.period = ${rowsPeriod(window, 'health')}::text and x.person_key = m.person_key) as diagnoses,
            (select json_agg(distinct jsonb_build_object('category', x.category, 'code', x.diagnosis_code)) filter (where x.diagnosis_code is not null)
-              from ${sql.table(VIEW.diagnosis)} x where x.period = m.period and x.person_key = m.person_key) as codes
+              from ${sql.table(VIEW.diagnosis)} x where x.period = ${rowsPeriod(window, 'health')}::text and x.person_key = m.person_key) as codes
     from ${sql.table(VIEW.member)} m
     where m.period = ${period} and m.household_id = ${householdId}
     -- oldest first after the head: by age, as the birth date itself is masked
@@ -159,11 +161,10 @@ export async function householdCard(raw: Kysely<Database>, period: string, house
   const here = places.get(period);
   const listSize = here?.of ?? (await listLength(raw, { period, region: opts.region }));
 
-  const reasons = row.reasons as unknown as { dimension: DimensionId; points: number; text: string; text_zh?: string }[];
   const dimensions = DIMENSIONS.map((d) => {
-    const reason = reasons.find((r) => r.dimension === d);
+    const reason = row.reasons.find((r) => r.dimension === d.id);
     const facts = (zh ? (reason?.text_zh ?? reason?.text) : reason?.text) ?? '';
-    return { dimension: d, label: zh ? (DIMENSION_ZH[d] ?? d) : d.replace('_', ' '), score: Number(row[d]), points: reason?.points ?? 0, facts, sources: sourcesFor(d, period) };
+    return { dimension: d.id, label: d.labels[zh ? 'zh' : 'en'], score: row.dimensions[d.id] ?? null, points: reason?.points ?? 0, facts, sources: sourceNames(d.sources, window) };
   }).sort((a, b) => b.points - a.points);
 
   // rows of other departments that reach this household only through a corrected ID number
@@ -173,7 +174,7 @@ export async function householdCard(raw: Kysely<Database>, period: string, house
     from ${sql.table(VIEW.identity_rescue_link)} r join ${sql.table(VIEW.member)} m
       on m.period = ${period} and m.household_id = ${householdId} and m.person_key = r.person_key
     where r.outcome = 'rescued' and r.period <= ${period}
-      and (r.period = ${period} or (r.source = 'medical-insurance' and r.period >= ${claimsWindowStart(period).slice(0, 7)}))
+      and (r.period = ${period} or (r.source = any(${deltaDepartmentIds()}::text[]) and r.period >= ${claimsWindowStart(period).slice(0, 7)}))
     order by r.period, r.source, r.line
   `.execute(db);
 
@@ -200,18 +201,19 @@ export async function householdCard(raw: Kysely<Database>, period: string, house
   }
 
   const clearContacts = contactsInClear(opts);
-  const route = row.route as RouteId | null;
+  const route = row.route;
   return {
     period,
     lang: zh ? 'zh' : 'en',
     household_id: householdId,
     region_code: row.region_code,
+    region_name: regionName(row.region_code, opts.regionNames ?? (await readRegionNames(raw)), zh ? 'zh' : 'en'),
     on_roster: row.on_roster,
     address: row.address === null ? null : clearContacts ? row.address : maskAddress(row.address),
     phone: row.phone === null ? null : clearContacts ? row.phone : maskPhone(row.phone),
     coverage: word(row.on_roster ? row.assistance : 'not_on_roster'),
     monthly_income: row.monthly_income === null ? null : Number(row.monthly_income),
-    score: Number(row.total),
+    score: row.total,
     tier: word(row.tier),
     rank: here?.rank ?? null,
     list_size: listSize,
@@ -235,7 +237,7 @@ export async function householdCard(raw: Kysely<Database>, period: string, house
     dimensions,
     history: history.map((h) => ({
       period: h.period,
-      score: Number(h.total),
+      score: h.total,
       tier: word(h.tier),
       rank: places.get(h.period)?.rank ?? null,
       on_list: places.has(h.period),
@@ -244,6 +246,7 @@ export async function householdCard(raw: Kysely<Database>, period: string, house
     route: route ? { route, name: zh ? ROUTE_ZH[route] : route, rule: (zh ? row.route_rule_zh : row.route_rule) ?? '' } : null,
     review_reasons: (row.review_reasons ?? []).map((r) => (zh ? r.text_zh : r.text)),
     rescued_links: rescued.rows.map((r) => ({ ...r, confidence: r.confidence === null ? null : Number(r.confidence) })),
+    not_delivered: Object.keys(window.notDelivered).map((id) => notDeliveredNote(window, id, zh ? 'zh' : 'en')!),
   };
 }
 
@@ -291,7 +294,9 @@ export const CARD_LABELS = {
 export function formatCard(c: HouseholdCard): string {
   const t = CARD_LABELS[c.lang];
   const lines: string[] = [];
-  lines.push(`${t.household} ${c.household_id}${t.sep}${c.period}${t.dash}${t.region} ${c.region_code}${c.on_roster ? '' : t.notOnRoster}`);
+  // the not-on-roster label says it already where a name would stand
+  const notOnRoster = c.on_roster || c.region_name ? '' : t.notOnRoster;
+  lines.push(`${t.household} ${c.household_id}${t.sep}${c.period}${t.dash}${t.region} ${c.region_code}${c.region_name ? ` ${c.region_name}` : ''}${notOnRoster}`);
   lines.push(`${t.score} ${c.score}${t.paren(c.tier)}${t.sep}${t.rank(c)}${t.sep}${t.change}${t.colon}${c.change}${t.list}${t.coverage}${t.colon}${c.coverage}${c.review ? t.reviewAssistance : ''}`);
   lines.push(`${t.income}${t.colon}${c.monthly_income === null ? t.notOnRecord : t.yuan(c.monthly_income)}`);
   lines.push(`${t.address}${t.colon}${c.address ?? t.none}   ${t.phone}${t.colon}${c.phone ?? t.none}`);
@@ -306,9 +311,10 @@ export function formatCard(c: HouseholdCard): string {
   lines.push('', `${t.why}${t.colon.trim()}`);
   const width = Math.max(...c.dimensions.map((d) => displayWidth(d.label)));
   for (const d of c.dimensions) {
-    lines.push(`  ${padDisplay(d.label, width)} ${String(d.score).padStart(5)}/100  +${d.points.toFixed(1).padStart(4)}  ${d.facts || '—'}`);
+    lines.push(`  ${padDisplay(d.label, width)} ${(d.score === null ? t.none : String(d.score)).padStart(5)}/100  +${d.points.toFixed(1).padStart(4)}  ${d.facts || '—'}`);
     lines.push(`  ${padDisplay('', width)} ${t.from}${t.colon}${d.sources.join(', ')}`);
   }
+  for (const note of c.not_delivered) lines.push(`  ${t.from}${t.colon}${note}`);
   lines.push('', `${t.history}${t.colon.trim()}`);
   for (const h of c.history) lines.push(`  ${h.period}  ${String(h.score).padStart(5)}  ${padDisplay(h.tier, 6)}${t.listed(h.rank)}`);
   lines.push('', `${t.since}${t.colon.trim()}`);

@@ -4,6 +4,9 @@ import { stringify } from 'csv-stringify';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { maskIdNumber, normaliseIdNumber } from '../identity/id-number.js';
+import { headerKey } from '../ingest/department.js';
+import { departments, findDepartment } from '../ingest/departments.js';
+import { reasonZh } from '../ingest/reject-reasons.js';
 import { drained } from './stream-rows.js';
 import { neutraliseFormula } from './warning-list.js';
 
@@ -12,18 +15,55 @@ import { neutraliseFormula } from './warning-list.js';
  * every warning on a kept row, for the departments to fix at the source. Reasons name columns
  * and lines; the sent ID number appears masked only, so the report can be sent back as it is.
  */
-export async function writeQualityReport(db: Kysely<Database>, period: string, out: Writable): Promise<number> {
+/** The names the registered departments give the ID-number column, as a header key. */
+const idHeaders = (): string[] => [
+  ...new Set(departments().flatMap((d) => [d.idColumn, ...(d.columns.find((c) => c.name === d.idColumn)?.headers ?? [])].map(headerKey))),
+];
+
+/** The report in Chinese (config `lang: 'zh'`): the rows' words are translated as they are written, the query stays one. */
+const HEADER = {
+  en: ['status', 'source', 'line', 'column', 'problem', 'id_number_masked'],
+  zh: ['状态', '数据来源', '行号', '列', '问题', '身份证号（脱敏）'],
+};
+const STATUS_ZH: Record<string, string> = {
+  rejected: '拒收',
+  'kept with warning': '保留（有警告）',
+  'rescued (identity)': '已纠错关联（身份证号）',
+  'identity review': '待人工核对（身份证号）',
+  'rejected (identity)': '仍拒收（身份证号）',
+};
+/** The identity rescue's fixed phrases (below), in the order they are replaced. */
+const RESCUE_ZH: [string, string][] = [
+  ['linked to a roster person: ', '已关联到名册人员：'],
+  ['one wrong digit', '一位数字录入错误'],
+  ['two adjacent digits swapped', '相邻两位数字颠倒'],
+  ['confirmed by an analyst', '经人工核对确认'],
+  [', confidence ', '，置信度'],
+  [' (please correct the number at the source)', '（请在本部门系统中更正身份证号）'],
+  ['more than one or only a weak roster match: waiting for an analyst (safetynet review)', '名册中有多个匹配或仅有弱匹配：等待人工核对（safetynet review）'],
+  ['would link to a roster person, but the row is invalid otherwise or a valid line carries the same claim: stays rejected', '可关联到名册人员，但该行另有错误或已有有效行载有同一笔结算：仍拒收'],
+  ['an analyst refused the suggested link: stays rejected', '人工核对拒绝了建议的关联：仍拒收'],
+  ['no roster person matches: stays rejected', '名册中无匹配人员：仍拒收'],
+];
+function problemZh(status: string, problem: string): string {
+  if (status === 'rejected') return reasonZh(problem);
+  if (status.endsWith('(identity)') || status === 'identity review') return RESCUE_ZH.reduce((p, [en, zh]) => p.replaceAll(en, zh), problem);
+  return problem;
+}
+
+export async function writeQualityReport(db: Kysely<Database>, period: string, out: Writable, lang: 'en' | 'zh' = 'en'): Promise<number> {
+  const zh = lang === 'zh';
   const csv = stringify({ bom: true, record_delimiter: 'windows' });
   const done = pipeline(csv, out);
   done.catch(() => {}); // awaited below, or by drained() when the pipe fails mid-list
   // the sent ID number, masked as the contract masks it (first 6, last 4): enough for the
   // department to find its row beside the line number, not enough to rebuild the number
-  csv.write(['status', 'source', 'line', 'column', 'problem', 'id_number_masked']);
+  csv.write(HEADER[lang]);
   const rejected = db
     .selectFrom('rejected_row')
     .select([
       sql.lit('rejected').as('status'), 'source', sql<number | null>`line`.as('line'), 'column_name', 'reason as problem',
-      sql<string | null>`(select v from jsonb_each_text(raw) e(k, v) where lower(btrim(k)) in ('id_number', '身份证号', '身份证号码') limit 1)`.as('sent_id'),
+      sql<string | null>`(select v from jsonb_each_text(raw) e(k, v) where lower(btrim(k)) = any(${idHeaders()}::text[]) limit 1)`.as('sent_id'),
     ])
     .where('period', '=', period);
   const warned = db
@@ -73,7 +113,10 @@ export async function writeQualityReport(db: Kysely<Database>, period: string, o
   for await (const r of rows.stream(1000)) {
     n++;
     const sent = r.sent_id ? normaliseIdNumber(r.sent_id) : '';
-    if (!csv.write([r.status, r.source, r.line ?? '', neutraliseFormula(r.column_name ?? ''), neutraliseFormula(r.problem), neutraliseFormula(sent ? maskIdNumber(sent) : '')])) {
+    const [status, source, problem] = zh
+      ? [STATUS_ZH[r.status] ?? r.status, findDepartment(r.source)?.labels.zh ?? r.source, problemZh(r.status, r.problem)]
+      : [r.status, r.source, r.problem];
+    if (!csv.write([status, source, r.line ?? '', neutraliseFormula(r.column_name ?? ''), neutraliseFormula(problem), neutraliseFormula(sent ? maskIdNumber(sent) : '')])) {
       await drained(csv, done);
     }
   }

@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
 import { visitContact } from './visit-contact.js';
+import { readRegionNames, regionName } from './region-label.js';
 import { exportViews } from './views.js';
 import { calendarDay } from '../period.js';
 import { UsageError } from '../errors.js';
@@ -27,6 +28,8 @@ export const URGENT_COLUMNS = [
   // for the visit: in clear for a street's or community's own list, masked district-wide unless unmasked
   ['address', '住址'],
   ['phone', '联系电话'],
+  // names beside region_code, last as on the monthly list (warning-list.ts)
+  ['region_name', '区划名称'],
 ] as const;
 
 const KIND_ZH: Record<string, string> = { crossed_threshold: '超过预警线', severe_event: '重大医疗支出' };
@@ -54,6 +57,7 @@ async function* urgentEntries(db: Kysely<Database>, opts: ExportOptions): AsyncG
   }
   const zh = opts.lang === 'zh';
   const contact = await visitContact(db, opts);
+  const names = await readRegionNames(db);
   const query = exportViews(db)
     .selectFrom('urgent_warning as u')
     .innerJoin('household as h', (j) => j.onRef('h.period', '=', 'u.base_period').onRef('h.household_id', '=', 'u.household_id'))
@@ -81,11 +85,12 @@ async function* urgentEntries(db: Kysely<Database>, opts: ExportOptions): AsyncG
       total: u.total,
       reason: zh ? u.reason_zh : u.reason,
       ...contact(u.address, u.phone),
+      region_name: regionName(u.region_code, names, zh ? 'zh' : 'en'),
     };
   }
 }
 
-const TEXT = new Set(['day', 'household_id', 'region_code', 'head_name', 'head_id_number', 'kind', 'reason', 'address', 'phone']);
+const TEXT = new Set(['day', 'household_id', 'region_code', 'head_name', 'head_id_number', 'kind', 'reason', 'address', 'phone', 'region_name']);
 
 export async function writeUrgentList(db: Kysely<Database>, opts: ExportOptions, out: Writable, _log: Logger): Promise<number> {
   return streamCsv(

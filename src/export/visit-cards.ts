@@ -163,7 +163,7 @@ function cardPage(c: HouseholdCard, meta: VisitCardsMeta): string {
 <div class="rank">${esc(l.rank(c))}</div></header>
 <table class="facts">
 <tr><th>${esc(t.address)}</th><td colspan="3">${esc(c.address ?? '—')}</td></tr>
-<tr><th>${esc(t.phone)}</th><td>${esc(c.phone ?? '—')}</td><th>${esc(t.region)}</th><td>${esc(c.region_code)}${c.on_roster ? '' : esc(l.notOnRoster)}</td></tr>
+<tr><th>${esc(t.phone)}</th><td>${esc(c.phone ?? '—')}</td><th>${esc(t.region)}</th><td>${esc(c.region_code)}${c.region_name ? ` ${esc(c.region_name)}` : c.on_roster ? '' : esc(l.notOnRoster)}</td></tr>
 <tr><th>${esc(t.tierScore)}</th><td>${c.score}${meta.lang === 'zh' ? `（${esc(c.tier)}）` : ` (${esc(c.tier)})`} · ${esc(t.change)}${t.colon}${esc(c.change)}</td><th>${esc(t.coverage)}</th><td>${esc(c.coverage)}</td></tr>
 <tr><th>${esc(t.income)}</th><td colspan="3">${esc(c.monthly_income === null ? l.notOnRecord : l.yuan(c.monthly_income))}</td></tr>
 </table>

@@ -7,6 +7,8 @@ import { latestSucceededRun } from '../db/runs.js';
 import type { Database } from '../db/schema.js';
 import { inRegion, listed } from './list-rank.js';
 import { exportViews } from './views.js';
+import { isPlaceUnknown, PLACE_UNKNOWN_SHORT, readRegionNames, regionWithName } from './region-label.js';
+import { DIMENSIONS } from '../../scoring/dimensions.js';
 import { COLUMNS, neutraliseFormula, warningListEntries, type ExportOptions, type WarningListEntry } from './warning-list.js';
 
 /**
@@ -19,10 +21,10 @@ import { COLUMNS, neutraliseFormula, warningListEntries, type ExportOptions, typ
 type Key = (typeof COLUMNS)[number][0];
 
 /** Written as text (numFmt '@', string values): IDs and codes must never become numbers and lose digits. */
-const TEXT_COLUMNS = new Set<Key>(['household_id', 'region_code', 'head_name', 'head_id_number', 'tier', 'coverage', 'change', 'reasons', 'route', 'route_rule', 'address', 'phone']);
+const TEXT_COLUMNS = new Set<Key>(['household_id', 'region_code', 'head_name', 'head_id_number', 'tier', 'coverage', 'change', 'reasons', 'route', 'route_rule', 'address', 'phone', 'region_name']);
 
 /** Scores: one decimal, so that the column lines up (the value itself is stored unrounded). */
-const ONE_DECIMAL = new Set<Key>(['score', 'age_structure', 'economic', 'health', 'disability', 'medical_burden', 'labour_capacity', 'previous_score']);
+const ONE_DECIMAL = new Set<Key>(['score', ...DIMENSIONS.map((d) => d.id), 'previous_score']);
 
 const REASONS = COLUMNS.findIndex(([key]) => key === 'reasons');
 const REASONS_WIDTH = 90;
@@ -220,6 +222,8 @@ export async function writeWarningListXlsx(db: Kysely<Database>, opts: ExportOpt
   const words = WORDS[zh ? 'zh' : 'en'];
   // the aggregates first: on a single connection (a transaction) they could not run while the cursor is open
   const counts = await streetCounts(db, opts);
+  const names = await readRegionNames(db);
+  const lang = zh ? 'zh' : 'en';
   const run = await latestSucceededRun(db, opts.period);
 
   const entries = warningListEntries(db, { ...opts, order: 'street' });
@@ -252,7 +256,10 @@ export async function writeWarningListXlsx(db: Kysely<Database>, opts: ExportOpt
   }
   const taken = new Set<string>([SUMMARY_SHEET[zh ? 'zh' : 'en'].toLowerCase()]);
   const sheetOf = new Map<string, string>();
-  for (const street of streets.keys()) sheetOf.set(street, sheetName(street, taken));
+  // a street's sheet is named by its code and its name (cut to Excel's 31 characters: the code
+  // comes first, so that a cut name still says which street); the not-on-roster bucket by what it is
+  const streetTitle = (street: string) => (isPlaceUnknown(street) ? `${street} ${PLACE_UNKNOWN_SHORT[lang]}` : regionWithName(street, names, lang));
+  for (const street of streets.keys()) sheetOf.set(street, sheetName(streetTitle(street), taken));
   const tierWord = (t: string) => (zh ? (TIER_ZH[t] ?? t) : t);
   const tiersShown = TIERS.filter((t) => t !== 'none' || counts.some((c) => c.tier === 'none'));
 
@@ -261,7 +268,7 @@ export async function writeWarningListXlsx(db: Kysely<Database>, opts: ExportOpt
     properties: { tabColor: { argb: 'FF4472C4' } },
     pageSetup: PAGE_SETUP,
   });
-  const firstWidth = Math.max(...[words.period, words.selection, words.masking, words.households, words.config, words.generatedBy, words.street, words.total].map(displayWidth)) + 2;
+  const firstWidth = Math.max(...[words.period, words.selection, words.masking, words.households, words.config, words.generatedBy, words.street, words.total, ...[...streets.keys()].map((k) => regionWithName(k, names, lang))].map(displayWidth)) + 2;
   summary.columns = [
     { key: 'a', width: Math.max(firstWidth, 12), style: { numFmt: '@' } },
     { key: 'b', width: Math.max(displayWidth(words.households), 8) + 2 },
@@ -307,8 +314,7 @@ export async function writeWarningListXlsx(db: Kysely<Database>, opts: ExportOpt
   });
   head.commit();
   for (const [street, s] of streets) {
-    // the street's sheet is named by its code
-    const row = summary.addRow([street, s.households, ...tiersShown.map((t) => s.tiers[t] ?? 0)]);
+    const row = summary.addRow([regionWithName(street, names, lang), s.households, ...tiersShown.map((t) => s.tiers[t] ?? 0)]);
     row.getCell(1).numFmt = '@';
     row.commit();
   }
@@ -331,12 +337,7 @@ export async function writeWarningListXlsx(db: Kysely<Database>, opts: ExportOpt
     head_id_number: 18,
     members: 2,
     score: 5,
-    age_structure: 5,
-    economic: 5,
-    health: 5,
-    disability: 5,
-    medical_burden: 5,
-    labour_capacity: 5,
+    ...Object.fromEntries(DIMENSIONS.map((d) => [d.id, 5])),
     tier: zh ? 4 : 6,
     coverage: zh ? 12 : 13,
     change: zh ? 4 : 4,
@@ -348,6 +349,7 @@ export async function writeWarningListXlsx(db: Kysely<Database>, opts: ExportOpt
     previous_rank: String(Math.max(total, 1)).length,
     address: ADDRESS_WIDTH,
     phone: 13,
+    region_name: 24,
   };
 
   let sheet: ExcelJS.Worksheet | undefined;

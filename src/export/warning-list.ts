@@ -2,15 +2,17 @@ import type { Writable } from 'node:stream';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { requireSucceededRun } from '../db/runs.js';
-import type { Database } from '../db/schema.js';
+import type { Database, StoredReason } from '../db/schema.js';
 import { UsageError } from '../errors.js';
 import { maskIdNumber, maskName } from '../identity/id-number.js';
 import { assertPeriod } from '../period.js';
 import { idNumberCell, streamCsv, streamJsonLines } from './stream-rows.js';
 import { visitContact } from './visit-contact.js';
+import { readRegionNames, regionName } from './region-label.js';
 import { inRegion, listed, listRank } from './list-rank.js';
 import { exportViews, VIEW } from './views.js';
 import { ROUTE_ZH, type RouteId } from '../../scoring/route.js';
+import { DIMENSIONS, type DimensionId } from '../../scoring/dimensions.js';
 
 export interface ExportOptions {
   period: string;
@@ -36,12 +38,8 @@ export const COLUMNS = [
   ['members', '家庭人口'],
   ['score', '预警总分'],
   ['tier', '预警等级'],
-  ['age_structure', '年龄结构'],
-  ['economic', '经济状况'],
-  ['health', '健康状况'],
-  ['disability', '残疾状况'],
-  ['medical_burden', '医疗支出负担'],
-  ['labour_capacity', '劳动能力'],
+  // each dimension's 0-100 score, in the registry's order (the contract's)
+  ...DIMENSIONS.map((d) => [d.id, d.labels.zh] as const),
   ['coverage', '救助覆盖'],
   ['change', '变化'],
   ['reasons', '预警原因'],
@@ -55,6 +53,9 @@ export const COLUMNS = [
   // for the visit: in clear for a street's or community's own list, masked district-wide unless unmasked
   ['address', '住址'],
   ['phone', '联系电话'],
+  // the street's and community's names beside region_code (which stays the code): last, so that
+  // readers of the columns before keep working by position as well as by name
+  ['region_name', '区划名称'],
 ] as const;
 
 export const ZH: Record<string, string> = {
@@ -76,19 +77,14 @@ interface ListRow {
   members: number;
   total: number;
   tier: string;
-  age_structure: number;
-  economic: number;
-  health: number;
-  disability: number;
-  medical_burden: number;
-  labour_capacity: number;
+  dimensions: Partial<Record<DimensionId, number>>;
   covered: boolean;
   review: boolean;
   previous_total: number | null;
   assistance: string;
   on_roster: boolean;
   change: string;
-  reasons: { dimension: string; points: number; text: string; text_zh?: string }[];
+  reasons: StoredReason[];
   route: RouteId | null;
   route_rule: string | null;
   route_rule_zh: string | null;
@@ -136,8 +132,13 @@ function notesFor(r: ListRow, previousPeriod: string | null, zh: boolean): strin
   return notes;
 }
 
+/** Each dimension's score by id; null for a dimension added after the period was scored. */
+export type DimensionColumns = Record<DimensionId, number | null>;
+
 /** One household of the list as its reader sees it: masked unless asked, words in the chosen language. */
-export interface WarningListEntry {
+export type WarningListEntry = EntryFields & DimensionColumns;
+
+interface EntryFields {
   rank: number;
   household_id: string;
   region_code: string;
@@ -146,12 +147,6 @@ export interface WarningListEntry {
   members: number;
   score: number;
   tier: string;
-  age_structure: number;
-  economic: number;
-  health: number;
-  disability: number;
-  medical_burden: number;
-  labour_capacity: number;
   coverage: string;
   change: string;
   /** notes and facts in one text, as the CSV column shows them */
@@ -169,6 +164,8 @@ export interface WarningListEntry {
   /** for the visit: in clear for a street or community, masked district-wide unless unmasked */
   address: string;
   phone: string;
+  /** street and community names (region-label.ts), '' when none is known; the not-on-roster label for people not on it */
+  region_name: string;
   /** roster, coverage and review notes */
   notes: string[];
   /** each scoring dimension's facts and weighted points, biggest first */
@@ -197,6 +194,7 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
   const zh = opts.lang === 'zh';
   const word = (v: string) => (zh ? (ZH[v] ?? v) : v);
   const contact = await visitContact(db, opts);
+  const names = await readRegionNames(db);
   // the previous period's list as this selection would have numbered it (the same region, not
   // --top, not --all): `previous_rank` is a place a street office saw on last month's list
   const previousList = exportViews(db)
@@ -211,8 +209,7 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
     .innerJoin('household as h', (j) => j.onRef('h.period', '=', 's.period').onRef('h.household_id', '=', 's.household_id'))
     .leftJoin(previousList.as('p'), 'p.household_id', 's.household_id')
     .select([
-      's.household_id', 'h.region_code', 'h.head_name', 'h.head_id18', 'h.members', 's.total', 's.tier', 's.age_structure',
-      's.economic', 's.health', 's.disability', 's.medical_burden', 's.labour_capacity', 's.covered', 's.review',
+      's.household_id', 'h.region_code', 'h.head_name', 'h.head_id18', 'h.members', 's.total', 's.tier', 's.dimensions', 's.covered', 's.review',
       's.previous_total', 'h.assistance', 'h.on_roster', 's.change', 's.reasons', 's.route', 's.route_rule', 's.route_rule_zh',
       's.review_reasons', 's.rescued_links', 's.covered_by_visit', 's.visit_notes', 's.review_by_score',
       'h.address', 'h.phone', 'p.previous_rank',
@@ -229,8 +226,7 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
       ? db.selectFrom(selected.as('l')).selectAll().orderBy(sql`left(region_code, 9)`).orderBy('list_rank')
       : db.selectFrom(selected.as('l')).selectAll().orderBy('list_rank');
 
-  for await (const row of query.stream(1000)) {
-    const r = row as unknown as ListRow & { list_rank: number };
+  for await (const r of query.stream(1000)) {
     const notes = notesFor(r, previousPeriod, zh);
     const facts = r.reasons.map((x) => ({ dimension: x.dimension, points: x.points, text: zh ? (x.text_zh ?? x.text) : x.text }));
     yield {
@@ -242,12 +238,7 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
       members: r.members,
       score: r.total,
       tier: word(r.tier),
-      age_structure: r.age_structure,
-      economic: r.economic,
-      health: r.health,
-      disability: r.disability,
-      medical_burden: r.medical_burden,
-      labour_capacity: r.labour_capacity,
+      ...dimensionColumns(r.dimensions),
       coverage: r.covered_by_visit ? `${word(r.covered_by_visit)}${zh ? '（走访）' : ' (visit)'}` : word(r.on_roster ? r.assistance : 'not_on_roster'),
       change: word(r.change),
       reasons: [...notes, ...facts.map((f) => f.text)].join(zh ? '；' : '; '),
@@ -257,14 +248,22 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
       previous_score: r.previous_total,
       previous_rank: r.previous_rank === null ? null : Number(r.previous_rank),
       ...contact(r.address, r.phone),
+      region_name: regionName(r.region_code, names, zh ? 'zh' : 'en'),
       notes,
       facts,
     };
   }
 }
 
+/** The dimension columns of a row, in the registry's order (the order of the JSON's keys). */
+function dimensionColumns(scores: Partial<Record<DimensionId, number>>): DimensionColumns {
+  const columns = {} as DimensionColumns;
+  for (const d of DIMENSIONS) columns[d.id] = scores[d.id] ?? null;
+  return columns;
+}
+
 /** Text columns of an entry: these are escaped against formula injection, the rest are numbers. */
-const TEXT_COLUMNS = new Set(['household_id', 'region_code', 'head_name', 'head_id_number', 'tier', 'coverage', 'change', 'reasons', 'route', 'route_rule', 'address', 'phone']);
+const TEXT_COLUMNS = new Set(['household_id', 'region_code', 'head_name', 'head_id_number', 'tier', 'coverage', 'change', 'reasons', 'route', 'route_rule', 'address', 'phone', 'region_name']);
 
 /** Streams the ranked warning list of a period as CSV (UTF-8 with BOM, so Excel reads Chinese). */
 export async function writeWarningList(db: Kysely<Database>, opts: ExportOptions, out: Writable, _log: Logger): Promise<number> {

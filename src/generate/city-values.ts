@@ -1,3 +1,6 @@
+import type { DepartmentId } from '../ingest/department.js';
+import { department } from '../ingest/departments.js';
+
 /**
  * What the synthetic city is made of: the districts and streets of a Chinese city (Wuhan's
  * codes), names, roads, diagnoses, and how each department writes its values in English and
@@ -66,20 +69,13 @@ export const ZH: Record<string, string> = {
 export const CATEGORY_ZH: Record<string, string> = { chronic: '慢性病', severe: '重特大疾病', mental: '严重精神障碍' };
 export const GRADE_ZH = ['一级', '二级', '三级', '四级'] as const;
 
-export const HEADERS: Record<Lang, Record<'civil-affairs' | 'disability' | 'medical-insurance' | 'health', readonly string[]>> = {
-  en: {
-    'civil-affairs': ['household_id', 'id_number', 'name', 'relation', 'region_code', 'hukou_type', 'assistance', 'monthly_income', 'employment', 'address', 'phone'],
-    disability: ['id_number', 'name', 'disability_type', 'disability_grade', 'certified_on'],
-    'medical-insurance': ['claim_id', 'id_number', 'name', 'settled_on', 'inpatient', 'total_cost', 'fund_paid', 'assistance_paid', 'out_of_pocket'],
-    health: ['id_number', 'name', 'diagnosis_code', 'category', 'recorded_on'],
-  },
-  zh: {
-    'civil-affairs': ['户编号', '身份证号', '姓名', '与户主关系', '区划代码', '户籍性质', '救助类型', '家庭月收入', '就业状况', '住址', '联系电话'],
-    disability: ['身份证号', '姓名', '残疾类别', '残疾等级', '发证日期'],
-    'medical-insurance': ['结算单号', '身份证号', '姓名', '结算日期', '是否住院', '医疗总费用', '统筹支付', '医疗救助支付', '个人自付'],
-    health: ['身份证号', '姓名', '诊断编码', '病种类别', '登记日期'],
-  },
-};
+/**
+ * A department's header as the city's files write it, from its declaration (the registry): the
+ * contract's English names, or each column's first Chinese header.
+ */
+export function headersOf(source: DepartmentId, lang: Lang): string[] {
+  return department(source).columns.map((c) => (lang === 'en' ? c.name : c.headers[0]!));
+}
 
 /** Another way a department heads the same columns: capitalised and padded English, or 身份证号码. */
 export function headerVariant(header: readonly string[], lang: Lang): string[] {

@@ -2,9 +2,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import iconv from 'iconv-lite';
 import { checkDigit } from '../identity/id-number.js';
+import { department, departmentIds } from '../ingest/departments.js';
 import { assertPeriod, claimsWindowStart, isoDate, periodEnd } from '../period.js';
 import {
-  BIRTH_REGIONS, BOOLEANS, CATEGORY_ZH, COUNTIES, DIAGNOSES, DISABILITY_TYPES, GIVEN, GRADE_ZH, HEADERS, headerVariant, ROADS,
+  BIRTH_REGIONS, BOOLEANS, CATEGORY_ZH, COUNTIES, DIAGNOSES, DISABILITY_TYPES, GIVEN, GRADE_ZH, headersOf, headerVariant, ROADS,
   SURNAMES, ZH, type Lang,
 } from './city-values.js';
 import { CSV_CHUNK, CsvOut, RawBytes, type CsvEncoding, type CsvField } from './csv-out.js';
@@ -15,7 +16,7 @@ import { Rng } from './random.js';
  * fixtures and for the benchmark:
  *
  *     <out>/dibao-standards.csv
- *     <out>/<period>/{civil-affairs,disability,medical-insurance,health}.csv, manifest.json
+ *     <out>/<period>/{civil-affairs,disability,medical-insurance,health,human-resources}.csv, manifest.json
  *     <out>/city.json      what was generated, and what the pipeline must make of it
  *
  * Households of realistic sizes and ages across the city's districts, streets and communities;
@@ -35,8 +36,15 @@ import { Rng } from './random.js';
  * the size (the only table is a 3 MB counter per birth region and day that keeps IDs unique).
  */
 
-export const CITY_SOURCES = ['civil-affairs', 'disability', 'medical-insurance', 'health'] as const;
-export type CitySource = (typeof CITY_SOURCES)[number];
+/** The departments the generator writes rows for (each needs its rows written below and its ways of getting them wrong). */
+const WRITTEN = ['civil-affairs', 'disability', 'medical-insurance', 'health', 'human-resources'] as const;
+export type CitySource = (typeof WRITTEN)[number];
+const written = (id: string): id is CitySource => (WRITTEN as readonly string[]).includes(id);
+/**
+ * The city's files: the registered departments it writes rows for, in the registry's order (a
+ * department registered at run time, a test's own, has no rows here and no file).
+ */
+export const CITY_SOURCES: readonly CitySource[] = departmentIds().filter(written);
 
 export const DEFAULT_SEED = 20260901;
 export const DEFAULT_START = '2026-09';
@@ -130,6 +138,11 @@ interface Person {
   validOtherRow: boolean;
   /** latest settlement day of a claim the pipeline loads for this person (-1: none) */
   lastLoadedClaim: number;
+  /** yuan a month paid by human resources once the person is 60 (null: none) */
+  pension: number | null;
+  /** registers with human resources while unemployed, and since when (set at the first registration) */
+  registers: boolean;
+  registeredOn: number | null;
 }
 
 interface Household {
@@ -149,7 +162,9 @@ interface Household {
   corrections: { k: number; p: Person; settledDay: number; fields: CsvField[] }[];
 }
 
-type Dirt = 'id' | 'fields' | 'nul' | 'garbled' | 'hukou' | 'region' | 'nr_code' | 'grade' | 'type' | 'icd' | 'category' | 'future' | 'amount' | 'bool' | 'huge';
+type Dirt =
+  | 'id' | 'fields' | 'nul' | 'garbled' | 'hukou' | 'region' | 'nr_code' | 'grade' | 'type' | 'icd' | 'category' | 'future' | 'amount' | 'bool' | 'huge'
+  | 'says_nothing';
 
 /** how departments get rows wrong, each a reason the contract refuses a row */
 const DIRT: Record<CitySource, readonly (readonly [Dirt, number])[]> = {
@@ -157,11 +172,17 @@ const DIRT: Record<CitySource, readonly (readonly [Dirt, number])[]> = {
   disability: [['id', 3], ['fields', 1], ['nul', 0.3], ['garbled', 0.5], ['grade', 1.5], ['type', 1]],
   'medical-insurance': [['id', 3], ['fields', 1], ['nul', 0.3], ['garbled', 0.5], ['future', 1], ['amount', 1], ['bool', 0.5], ['huge', 0.3]],
   health: [['id', 3], ['fields', 1], ['nul', 0.3], ['garbled', 0.5], ['icd', 1.5], ['category', 1]],
+  // a registration after the period (future), a row with neither registration nor pension
+  'human-resources': [['id', 3], ['fields', 1], ['nul', 0.3], ['garbled', 0.5], ['future', 1], ['says_nothing', 1]],
 };
 /** a wrong value of each source, for cities whose every row must survive a plain COPY */
-const VALUE_DIRT: Record<CitySource, Dirt> = { 'civil-affairs': 'hukou', disability: 'grade', 'medical-insurance': 'amount', health: 'icd' };
-const ID_COLUMN: Record<CitySource, number> = { 'civil-affairs': 1, disability: 0, 'medical-insurance': 1, health: 0 };
-const NAME_COLUMN: Record<CitySource, number> = { 'civil-affairs': 2, disability: 1, 'medical-insurance': 2, health: 1 };
+const VALUE_DIRT: Record<CitySource, Dirt> = {
+  'civil-affairs': 'hukou', disability: 'grade', 'medical-insurance': 'amount', health: 'icd', 'human-resources': 'says_nothing',
+};
+/** where a department's row holds the ID number and the name, as its declaration orders its columns */
+const columnOf = (source: CitySource, name: string): number => department(source).columns.findIndex((c) => c.name === name);
+const ID_COLUMN = Object.fromEntries(WRITTEN.map((s) => [s, columnOf(s, department(s).idColumn)])) as Record<CitySource, number>;
+const NAME_COLUMN = Object.fromEntries(WRITTEN.map((s) => [s, columnOf(s, 'name')])) as Record<CitySource, number>;
 
 interface OpenFile {
   source: CitySource;
@@ -227,7 +248,7 @@ export async function generateCity(opts: CityOptions): Promise<CityStats> {
     files.push(
       CITY_SOURCES.map((source, s) => {
         const style = fileStyle(k, s);
-        const header = HEADERS[style.lang][source];
+        const header = headersOf(source, style.lang);
         const [yes, no] = style.lang === 'zh' ? ['是', '否'] : BOOLEANS[(k + s) % BOOLEANS.length]!;
         return {
           source,
@@ -371,6 +392,11 @@ export async function generateCity(opts: CityOptions): Promise<CityStats> {
       case 'huge':
         fields[5] = '1234567890123.00';
         break;
+      case 'says_nothing':
+        fields[2] = f.no;
+        fields[3] = '';
+        fields[4] = '';
+        break;
       default:
         break;
     }
@@ -393,6 +419,11 @@ export async function generateCity(opts: CityOptions): Promise<CityStats> {
     const p: Person = {
       validId, name: nameOf(surname), relation, born, birthYear: Number(validId.slice(6, 10)), employment, from, to: P,
       disability: null, diagnoses: [], claimRate: 0, onRoster: false, validOtherRow: false, lastLoadedClaim: -1,
+      // most of the elderly draw a pension: small for the needy (residents' scheme), an employee's for the others
+      pension: rng.chance(0.85) ? (kind === 'needy' || kind === 'covered' ? rng.int(150, 1200) : rng.int(1500, 5500)) : null,
+      // about half of the unemployed register
+      registers: rng.chance(0.5),
+      registeredOn: null,
     };
     // what the disability federation and the health commission know, and how often the person sees a doctor
     const needy = kind === 'needy' || kind === 'covered';
@@ -575,6 +606,16 @@ export async function generateCity(opts: CityOptions): Promise<CityStats> {
         const f = fileOf(k, 'health');
         const category = f.lang === 'zh' ? CATEGORY_ZH[d.category]! : d.category;
         if (emit(f, k, p, ['', p.name, d.code, category, rng.chance(0.03) ? '' : dateAsSent(d.recorded)]).loaded) p.validOtherRow = true;
+      }
+      // human resources: a pension from 60, a registration while unemployed of working age; not a
+      // sighting that makes an outsider a household
+      const age = ageAt(p, k);
+      const pension = age >= 60 ? p.pension : null;
+      const registered = p.employment === 'unemployed' && p.registers && age >= 16 && age < 60;
+      if (pension !== null || registered) {
+        const f = fileOf(k, 'human-resources');
+        if (registered && p.registeredOn === null) p.registeredOn = rng.int(Math.max(starts[0]! - 700, p.born + 16 * 366), ends[k]!);
+        emit(f, k, p, ['', p.name, registered ? f.yes : f.no, registered ? dateAsSent(p.registeredOn!) : '', pension ?? '']);
       }
       // the first period carries a year of claims, later ones their month
       if (k === 0) claims(hh, p, 0, rng.poisson(p.claimRate), windowStarts[0]!, ends[0]!);

@@ -139,8 +139,8 @@ export interface RescueDecision {
 
 /** A single-digit slip and a swap are both caught by the check digit; a swap of neighbours is the likelier slip. */
 const CONFIDENCE: Record<IdDifference, number> = { transposition: 0.95, substitution: 0.9 };
-const DIFF_EN: Record<IdDifference, string> = { substitution: 'one wrong digit', transposition: 'two adjacent digits swapped' };
-const DIFF_ZH: Record<IdDifference, string> = { substitution: '一位数字错误', transposition: '相邻两位数字颠倒' };
+export const DIFF_EN: Record<IdDifference, string> = { substitution: 'one wrong digit', transposition: 'two adjacent digits swapped' };
+export const DIFF_ZH: Record<IdDifference, string> = { substitution: '一位数字错误', transposition: '相邻两位数字颠倒' };
 
 const day = (d: Date | string) => (typeof d === 'string' ? d : d.toISOString()).slice(0, 10);
 

@@ -13,7 +13,8 @@ import { makeScratch } from '../scratch.js';
 import { compileFastRow } from './fast-row.js';
 import { openExtract, type ExtractEncoding } from './read-extract.js';
 import { quote } from './values.js';
-import type { ColumnSpec, SourceDefinition } from './source.js';
+import type { ParsedIdNumber } from '../identity/id-number.js';
+import { columnsWith, headerKey, type ColumnSpec, type Department, type DepartmentSettings } from './department.js';
 
 export interface SourceCounts {
   rows_read: number;
@@ -34,11 +35,12 @@ export interface IngestOptions {
   asOf?: Date;
   /** SAFETYNET_HOME: refused rows spill to its tmp/ folder while the valid ones are copied */
   home?: string;
+  /** the bureau's header aliases and value maps for this department (config `departments.<id>`) */
+  settings?: DepartmentSettings;
   log: Logger;
 }
 
-/** Headers are matched after NFKC, trimming and case-folding. */
-export const headerKey = (h: string): string => h.normalize('NFKC').replace(/^\uFEFF/, '').trim().toLowerCase();
+export { headerKey };
 
 export interface HeaderMap {
   /** field position → contract column name */
@@ -46,7 +48,14 @@ export interface HeaderMap {
   unknown: string[];
 }
 
-export function mapHeader(header: string[], columns: ColumnSpec[], file: string): HeaderMap {
+/** headers a refusal lists: a data row taken for a header can be very wide */
+const HEADERS_SHOWN = 30;
+
+/**
+ * Positions the file's header on the columns. `department` names the config section where a
+ * bureau adds its own header names, for the message of a file whose header matches too little.
+ */
+export function mapHeader(header: string[], columns: ColumnSpec[], file: string, department?: string): HeaderMap {
   const byKey = new Map<string, ColumnSpec>();
   for (const c of columns) for (const h of [c.name, ...c.headers]) byKey.set(headerKey(h), c);
   const positions: HeaderMap['positions'] = [];
@@ -67,9 +76,21 @@ export function mapHeader(header: string[], columns: ColumnSpec[], file: string)
   });
   const missing = columns.filter((c) => c.required && !seen.has(c.name));
   if (missing.length > 0) {
+    // what was seen and what would have matched: enough to tell a renamed column from a wrong file.
+    // A line 1 that names no column at all is most likely a data row (the header left out): its
+    // cells are a person's, and a refusal is logged and kept in the run ledger, so they are not shown
+    const cells = header.map((h) => h.trim()).filter((h) => h !== '');
+    const saw = cells.slice(0, HEADERS_SHOWN).map(quote);
+    if (cells.length > saw.length) saw.push(`and ${cells.length - saw.length} more`);
+    const seenHeaders = positions.length === 0
+      ? 'line 1 names none of the columns (is the header row missing?)'
+      : `the header has ${saw.join(', ')}`;
+    const accepted = missing.map((c) => `${c.name} as ${[c.name, ...c.headers].map((h) => `"${h}"`).join(', ')}`).join('; ');
+    const where = department ? ` (a bureau adds its own names in config: departments.${department}.columns.<column>.aliases)` : '';
     throw new ExtractRejected(
       { file, line: 1 },
-      `missing required column(s) ${missing.map((c) => `${c.name} (${c.headers[0]})`).join(', ')}; the file was refused whole`,
+      `missing required column(s) ${missing.map((c) => `${c.name} (${c.headers[0]})`).join(', ')}; ` +
+        `${seenHeaders}; accepted: ${accepted}${where}; the file was refused whole`,
     );
   }
   return { positions, unknown };
@@ -93,6 +114,31 @@ export function describeIssues(issues: readonly { path: PropertyKey[]; message: 
   return { columns: problems.map((p) => p.column).join(', ') || null, reason: problems.map((p) => `${p.column}: ${p.message}`).join('; ') };
 }
 
+/** The key a value map matches a raw field on: as headers are matched (NFKC, trimmed, case-folded). */
+const codeKey = headerKey;
+
+/**
+ * The header's value maps as one function over a record's fields, null when no column has one:
+ * a mapped field is replaced by the value its code stands for, any other is left as sent.
+ */
+export function valueMaps(header: HeaderMap): ((fields: readonly string[]) => string[]) | null {
+  const maps = header.positions
+    .filter((p) => p.column.values && Object.keys(p.column.values).length > 0)
+    .map((p) => ({ index: p.index, codes: new Map(Object.entries(p.column.values!).map(([code, value]) => [codeKey(code), value])) }));
+  if (maps.length === 0) return null;
+  return (fields) => {
+    const out = fields.slice();
+    for (const { index, codes } of maps) {
+      const value = codes.get(codeKey(out[index] ?? ''));
+      if (value !== undefined) out[index] = value;
+    }
+    return out;
+  };
+}
+
+const NUMERIC_ID_REASON =
+  "ID number stored as a number in the workbook: Excel keeps only 15 significant digits, so it may be another person's number; store the column as text";
+
 const REJECT_COLUMNS = ['period', 'source', 'line', 'column_name', 'reason', 'raw'] as const;
 const ISSUE_COLUMNS = ['period', 'source', 'line', 'kind', 'detail'] as const;
 
@@ -101,8 +147,9 @@ const ISSUE_COLUMNS = ['period', 'source', 'line', 'kind', 'detail'] as const;
  * source's zod schema, COPY the valid rows into a staging table and keep every refused row with
  * its line, column and reason. Runs inside the period's transaction.
  */
-export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: IngestOptions): Promise<SourceCounts> {
+export async function ingestSource(tx: Tx, def: Department, opts: IngestOptions): Promise<SourceCounts> {
   const { period, file } = opts;
+  const columns = columnsWith(def, opts.settings);
   const schema = def.rowSchema(opts.asOf ?? periodEnd(period));
   const stage = `stage_${def.table}`;
   await sql`create temp table ${sql.table(stage)} (like ${sql.table(def.table)}) on commit drop`.execute(tx.db);
@@ -119,7 +166,7 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
         `the header row does not read as ${encodingSaid}: the file is in another encoding; the file was refused whole`,
       );
     }
-    header = mapHeader(extract.header, def.columns, file);
+    header = mapHeader(extract.header, columns, file, def.id);
   } catch (err) {
     extract.close();
     throw err;
@@ -148,6 +195,8 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
   // a person watching a city-sized file sees it move: a line every few seconds
   let lastProgress = performance.now();
   const fastRow = compileFastRow(schema, header.positions);
+  const coded = valueMaps(header);
+  const idField = header.positions.find((p) => p.column.name === def.idColumn);
   const reject = (line: number, fields: string[], column: string | null, reason: string) => {
     refused++;
     // the row as sent, keyed by its own headers, kept for whoever fixes it at the source
@@ -164,10 +213,15 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
     let chunk = '';
     for await (const batch of extract.batches) {
       for (let b = 0; b < batch.length; b++) {
-        const { line, fields } = batch[b]!;
+        const { line, fields, numericCells } = batch[b]!;
         read++;
         if (fields.length !== width) {
           reject(line, fields, null, `row has ${fields.length} fields, the header has ${width}`);
+          continue;
+        }
+        // a workbook's number has lost what Excel could not keep: never rounded into a person
+        if (numericCells !== undefined && idField !== undefined && numericCells.includes(idField.index)) {
+          reject(line, fields, idField.header, `${idField.header}: ${NUMERIC_ID_REASON}`);
           continue;
         }
         // U+FFFD: bytes the encoding could not decode; NUL: never text, and PostgreSQL refuses it
@@ -189,11 +243,13 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
           );
           continue;
         }
-        let row = fastRow(fields);
+        // the department's own codes, read as the values they stand for; a refused row keeps what was sent
+        const values = coded ? coded(fields) : fields;
+        let row = fastRow(values);
         if (row === null) {
           // zod has the last word: it accepts what the fast path would not vouch for, or says why not
           const input: Record<string, string> = {};
-          for (const p of header.positions) input[p.column.name] = fields[p.index]!;
+          for (const p of header.positions) input[p.column.name] = values[p.index]!;
           const parsed = schema.safeParse(input);
           if (!parsed.success) {
             const problem = describeIssues(parsed.error.issues, header);
@@ -202,10 +258,11 @@ export async function ingestSource(tx: Tx, def: SourceDefinition<any>, opts: Ing
           }
           row = parsed.data;
         }
-        if (row.id_number.warning === 'region_unknown') {
-          const seen = unknownRegions.get(row.id_number.regionCode);
+        const id = row[def.idColumn] as ParsedIdNumber;
+        if (id.warning === 'region_unknown') {
+          const seen = unknownRegions.get(id.regionCode);
           if (seen) seen.rows++;
-          else unknownRegions.set(row.id_number.regionCode, { rows: 1, firstLine: line });
+          else unknownRegions.set(id.regionCode, { rows: 1, firstLine: line });
         }
         chunk += copyLine(def.toColumns(row, { period, line }));
       }

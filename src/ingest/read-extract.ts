@@ -4,28 +4,39 @@ import { open } from 'node:fs/promises';
 import iconv from 'iconv-lite';
 import { ExtractRejected } from '../errors.js';
 import { CsvRecords, QuoteNotClosed } from './csv-records.js';
+import { openSheetRows, type SheetRow, type XlsxLimits } from './xlsx-records.js';
 
 /**
- * Opens one department's CSV as a stream of records: detects the encoding (UTF-8 with or
- * without BOM, else GB18030, which is a superset of GBK and GB2312), decodes it, and parses
- * RFC 4180 with the line each record starts on. Never holds the file in memory.
+ * Opens one department's extract as a stream of records, by its extension: an .xlsx as the
+ * first worksheet of the workbook (xlsx-records.ts), anything else as CSV: detects the encoding
+ * (UTF-8 with or without BOM, else GB18030, which is a superset of GBK and GB2312), decodes it,
+ * and parses RFC 4180 with the line each record starts on. Never holds the file in memory.
  */
 
+/** the text encodings a CSV extract may be in (and a manifest may declare) */
 export type ExtractEncoding = 'utf-8' | 'gb18030';
+export type ExtractFormat = 'csv' | 'xlsx';
 
 export interface ExtractRecord {
-  /** 1-based line of the file where the record starts (the header is line 1) */
+  /** 1-based line of the file where the record starts (the header is line 1); a workbook's row number */
   line: number;
   fields: string[];
+  /**
+   * Workbooks only: the fields whose cell is stored as a number (not a date). Excel keeps 15
+   * significant digits of a number, so such a cell's text may not be what was typed.
+   */
+  numericCells?: number[];
 }
 
 export interface OpenedExtract {
-  encoding: ExtractEncoding;
+  format: ExtractFormat;
+  /** what the text was read as, for messages and the load's record: a workbook's XML declares its own ('xlsx') */
+  encoding: ExtractEncoding | 'xlsx';
   header: string[];
   /** the records after the header, one by one; or, for the hot loop, as they come, a batch per chunk read (use one or the other) */
   records: AsyncIterable<ExtractRecord>;
   batches: AsyncIterable<ExtractRecord[]>;
-  /** sha256 of the bytes read, complete once `records` is exhausted */
+  /** sha256 of the file's bytes, complete once `records` is exhausted */
   sha256(): string;
   /** stops reading (idempotent): for callers that give up before the end */
   close(): void;
@@ -124,6 +135,8 @@ function decoderFor(encoding: ExtractEncoding): { decode(chunk?: Buffer, opts?: 
 }
 
 export async function openExtract(path: string, file: string, declared?: ExtractEncoding): Promise<OpenedExtract> {
+  // a declared encoding means nothing to a workbook: its parts are XML that says its own
+  if (isWorkbook(path)) return openWorkbookExtract(path, file);
   const sample = await readSample(path);
   const contradicted = contradiction(sample, declared);
   if (contradicted) throw new ExtractRejected({ file, line: 1 }, `${contradicted}; the file was refused whole`);
@@ -191,8 +204,85 @@ export async function openExtract(path: string, file: string, declared?: Extract
   }
   let digest: string | undefined;
   return {
+    format: 'csv',
     encoding,
     header: first[0]!.fields,
+    batches: all,
+    records: records(),
+    sha256: () => (digest ??= hash.digest('hex')),
+    close,
+  };
+}
+
+export const isWorkbook = (path: string): boolean => /\.xlsx$/i.test(path);
+
+/** A row with no text in any cell: formatting Excel keeps, not a record (as a CSV's empty line is not). */
+const blankRow = (r: SheetRow) => r.fields.every((f) => f.trim() === '');
+
+/**
+ * The first worksheet as an extract: the first row with any text is the header (rows above it
+ * are blank), blank rows are skipped, and each record is as wide as its row's last cell with
+ * text, and never narrower than the header, so that a value beside the table makes its row
+ * one field too many, as a stray comma does in a CSV.
+ */
+export async function openWorkbookExtract(path: string, file: string, limits?: XlsxLimits): Promise<OpenedExtract> {
+  const sheet = await openSheetRows(path, file, limits);
+  const close = () => void sheet.return(undefined);
+  let header: string[] | undefined;
+  let rest: SheetRow[] = [];
+  try {
+    while (header === undefined) {
+      const next = await sheet.next();
+      if (next.done) break;
+      const at = next.value.findIndex((r) => !blankRow(r));
+      if (at < 0) continue;
+      header = next.value[at]!.fields;
+      rest = next.value.slice(at + 1);
+    }
+  } catch (err) {
+    close();
+    throw err;
+  }
+  if (header === undefined) {
+    close();
+    throw new ExtractRejected({ file, line: 1 }, "the workbook's first worksheet is empty: no header row");
+  }
+  while (header.length > 0 && header.at(-1)!.trim() === '') header.pop();
+  const width = header.length;
+  const record = (r: SheetRow): ExtractRecord => {
+    const fields = r.fields;
+    while (fields.length > width && fields.at(-1)!.trim() === '') fields.pop();
+    while (fields.length < width) fields.push('');
+    return r.numericCells.length > 0 ? { line: r.line, fields, numericCells: r.numericCells } : { line: r.line, fields };
+  };
+  const hash = createHash('sha256');
+  async function* batches(): AsyncGenerator<ExtractRecord[]> {
+    let batch = rest;
+    try {
+      for (;;) {
+        const records = batch.filter((r) => !blankRow(r)).map(record);
+        if (records.length > 0) yield records;
+        const next = await sheet.next();
+        if (next.done) break;
+        batch = next.value;
+      }
+    } finally {
+      // a reader that stops early (a refused period, a failed COPY) closes the part being inflated
+      await sheet.return(undefined);
+    }
+    // the parts were read where the zip directory says, not in order: the hash is of the whole
+    // file read once the sheet is, so a file changed since the inbox hashed it is still caught
+    for await (const chunk of createReadStream(path, { highWaterMark: READ_BYTES })) hash.update(chunk as Buffer);
+  }
+  const all = batches();
+  async function* records(): AsyncGenerator<ExtractRecord> {
+    for await (const batch of all) yield* batch;
+  }
+  let digest: string | undefined;
+  return {
+    format: 'xlsx',
+    encoding: 'xlsx',
+    header,
     batches: all,
     records: records(),
     sha256: () => (digest ??= hash.digest('hex')),

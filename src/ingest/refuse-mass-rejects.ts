@@ -4,18 +4,18 @@ import type { Tx } from '../db/transaction.js';
 import { TooManyRejects } from '../errors.js';
 import type { SourceCounts } from './ingest-source.js';
 import { commonestReasons } from './reject-reasons.js';
-import type { SourceId } from './source.js';
-import { sources } from './sources.js';
+import type { DepartmentId } from './department.js';
+import { department } from './departments.js';
 
 export interface LoadedExtract {
-  source: SourceId;
+  source: DepartmentId;
   /** how the file is named in messages */
   file: string;
   counts: SourceCounts;
 }
 
 export interface RejectVerdict {
-  source: SourceId;
+  source: DepartmentId;
   rate: number;
   /** the median rate of the department's last loaded months, null without any */
   usual: number | null;
@@ -28,7 +28,7 @@ const percent = (r: number) => `${Math.round(r * 1000) / 10}%`;
 /**
  * Refuses the period when a department's file is mostly refused rows (docs/decisions.md): its
  * reject rate is over max(its limit, usualRateMultiple x its usual rate) with at least
- * minRejectedRows rejected, or a department that must load rows (the roster) loaded none. Runs inside the period's transaction after the
+ * minRejectedRows rejected, or the department that defines households (the roster) loaded none. Runs inside the period's transaction after the
  * ingest, so a refusal rolls everything back; the message names each department, its rate
  * and its three commonest reasons with their counts.
  */
@@ -56,7 +56,7 @@ export async function refuseMassRejects(tx: Tx, period: string, loaded: LoadedEx
     const limit = Math.max(limits.maxRejectRateBySource[source] ?? limits.maxRejectRate, limits.usualRateMultiple * (usual ?? 0));
     // a small file all of whose rows are rejected is left to the rate rule's minimum: its rows
     // may still be linked by the identity rescue, and it holds few people
-    const noRow = kept === 0 && sources[source].mustLoadRows === true;
+    const noRow = kept === 0 && department(source).definesHouseholds === true;
     const overLimit = rate > limit && rejected >= limits.minRejectedRows;
     verdicts.push({ source, rate, usual, limit, refused: noRow || overLimit });
     if (!noRow && !overLimit) continue;

@@ -28,3 +28,29 @@ export async function commonestReasons(db: Kysely<Database>, period: string, sou
   `.execute(db);
   return rows;
 }
+
+/**
+ * A rejected row's reason in Chinese, for the zh report and data-quality file: the class in the
+ * words a department's clerk uses, then the reason as written (it names the column and the rule).
+ * The ingest words its reasons in English once; they are translated here, where people read them.
+ */
+const REASONS_ZH: [RegExp, string][] = [
+  [/invalid ID number/, '身份证号无效'],
+  [/not an amount in yuan/, '金额格式错误'],
+  [/is not a date/, '日期格式错误'],
+  [/after the end of the period/, '日期晚于本期期末'],
+  [/is not a yes\/no value/, '是/否取值错误'],
+  [/is not a known /, '取值不在允许范围内'],
+  [/^row has \S+ fields/, '字段数与表头不符'],
+  [/characters that are not valid/, '编码错误（乱码）'],
+  [/^required$|value is missing/i, '必填项为空'],
+  // a visit report's own
+  [/is after today/, '日期晚于今天'],
+  [/is not in any period Safetynet has run/, '户编号不在任何已运行期次中'],
+  [/a formula, not a value/, '单元格为公式而非数值'],
+];
+
+export function reasonZh(reason: string): string {
+  const hit = REASONS_ZH.find(([re]) => re.test(reason));
+  return hit ? `${hit[1]}（${reason}）` : reason;
+}

@@ -1,6 +1,9 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Tx } from '../db/transaction.js';
 import { windowClaims } from '../db/latest-claims.js';
+import { periodColumnOf } from '../ingest/department.js';
+import { departments } from '../ingest/departments.js';
+import { rowsPeriod, type PeriodWindow } from '../period.js';
 
 export interface LinkCounts {
   households: number;
@@ -14,7 +17,8 @@ export interface LinkCounts {
  * `claims` are the claims of the period's 12-month window (`windowClaims`, or the temp table
  * `buildWindowClaims` made of it).
  */
-export async function linkHouseholds(tx: Tx, period: string, claims: RawBuilder<unknown> = windowClaims(period)): Promise<LinkCounts> {
+export async function linkHouseholds(tx: Tx, window: PeriodWindow, claims: RawBuilder<unknown> = windowClaims(window)): Promise<LinkCounts> {
+  const { period } = window;
   await sql`
     insert into household (period, household_id, on_roster, region_code, hukou_type, assistance, monthly_income,
                            head_id18, head_name, members, address, phone)
@@ -61,13 +65,20 @@ export async function linkHouseholds(tx: Tx, period: string, claims: RawBuilder<
   // on the roster. Their household id is derived from the ID number without revealing it. The
   // ID's region is where they were born, not where they live: they are placed in the roster's
   // main county with an unknown street (000000), hukou unknown (the urban standard applies).
+  // every department that declares it: its sightings, ranked by its preference for name and birth date
+  const sightings = departments()
+    .filter((d) => d.notOnRoster)
+    .map((d) => {
+      // an optional department that has not delivered is seen in its latest extract
+      const rows = rowsPeriod(window, d.id);
+      const people = d.notOnRoster!.people?.({ period, rowsPeriod: rows, windowClaims: claims })
+        ?? sql`select id18, name, birth_date, sex, line from ${sql.table(d.table)} where ${sql.ref(periodColumnOf(d))} = ${rows}::text`;
+      return sql`select id18, name, birth_date, sex, ${sql.lit(d.notOnRoster!.preference)} as pref, line from (${people}) as ${sql.ref(`seen_${d.table}`)}`;
+    });
+  if (sightings.length === 0) sightings.push(sql`select null::text as id18, null::text as name, null::date as birth_date, null::text as sex, 0 as pref, 0 as line where false`);
   const outsiders = await sql<{ n: number }>`
     with seen as (
-      select id18, name, birth_date, sex, 1 as pref, line from disability where period = ${period}
-      union all
-      select id18, name, birth_date, sex, 2, line from diagnosis where period = ${period}
-      union all
-      select id18, name, birth_date, sex, 3, line from ${claims} window_claim
+      ${sql.join(sightings, sql` union all `)}
     ), person as (
       select distinct on (id18) id18, name, birth_date, sex
       from seen

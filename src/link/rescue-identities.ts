@@ -4,9 +4,9 @@ import { copyRows, type CopyValue } from '../db/copy.js';
 import type { Tx } from '../db/transaction.js';
 import { parseIdNumber } from '../identity/id-number.js';
 import { comparableNumber, birthDateOf, decideRescue, nearNumbers, type RememberedDecision, type RosterPerson, type SentRow } from '../identity/id-rescue.js';
-import { headerKey, mapHeader } from '../ingest/ingest-source.js';
-import type { SourceDefinition, SourceId } from '../ingest/source.js';
-import { sources } from '../ingest/sources.js';
+import { columnsWith, headerKey, type DepartmentId, type DepartmentSettings } from '../ingest/department.js';
+import { department, departments } from '../ingest/departments.js';
+import { mapHeader, valueMaps } from '../ingest/ingest-source.js';
 import { clean, parseDate } from '../ingest/values.js';
 import { periodEnd } from '../period.js';
 
@@ -16,13 +16,11 @@ export interface RescueCounts {
   rejected: number;
 }
 
-/** Departments whose rows point at roster people; the roster itself defines them and is not rescued. */
-const RESCUABLE: SourceId[] = ['disability', 'medical-insurance', 'health'];
 const BATCH = 2000;
 const BIRTH_HEADERS = new Set(['birth_date', '出生日期'].map(headerKey));
 
 interface Pending {
-  source: SourceId;
+  source: DepartmentId;
   line: number;
   sent: SentRow;
   /** the row's fields by contract column, to validate again with the corrected number */
@@ -35,16 +33,24 @@ interface Pending {
  * the roster's number and loaded into its department's table; the rest is recorded for the
  * review list or stays rejected. The rejected_row record stays: it is what the file sent.
  */
-export async function rescueIdentities(tx: Tx, period: string, log: Logger): Promise<Record<SourceId, RescueCounts>> {
+export async function rescueIdentities(
+  tx: Tx,
+  period: string,
+  log: Logger,
+  /** the config's departments: a bureau's header names and codes, as the ingest read the file with them */
+  settings: Readonly<Record<string, DepartmentSettings>> = {},
+): Promise<Record<DepartmentId, RescueCounts>> {
   const asOf = periodEnd(period);
-  const counts = Object.fromEntries(RESCUABLE.map((s) => [s, { rescued: 0, review: 0, rejected: 0 }])) as Record<SourceId, RescueCounts>;
-  const staged = new Map<SourceId, CopyValue[][]>();
+  // the departments whose rows point at roster people; the roster itself defines them
+  const rescuable = departments().filter((d) => d.rescuable).map((d) => d.id);
+  const counts: Record<DepartmentId, RescueCounts> = Object.fromEntries(rescuable.map((s) => [s, { rescued: 0, review: 0, rejected: 0 }]));
+  const staged = new Map<DepartmentId, CopyValue[][]>();
 
   let after: { source: string; line: number } = { source: '', line: 0 };
   for (;;) {
-    const { rows } = await sql<{ source: SourceId; line: number; raw: Record<string, string> }>`
+    const { rows } = await sql<{ source: DepartmentId; line: number; raw: Record<string, string> }>`
       select source, line, raw from rejected_row
-      where period = ${period} and source = any(${RESCUABLE}::text[]) and (source, line) > (${after.source}, ${after.line})
+      where period = ${period} and source = any(${rescuable}::text[]) and (source, line) > (${after.source}, ${after.line})
       order by source, line limit ${BATCH}
     `.execute(tx.db);
     if (rows.length === 0) break;
@@ -52,17 +58,19 @@ export async function rescueIdentities(tx: Tx, period: string, log: Logger): Pro
 
     const pending: Pending[] = [];
     for (const r of rows) {
-      const def = sources[r.source];
+      const def = department(r.source);
       const keys = Object.keys(r.raw);
       let header;
       try {
-        header = mapHeader(keys, def.columns, def.fileName);
+        header = mapHeader(keys, columnsWith(def, settings[def.id]), def.file);
       } catch {
         continue; // cannot happen for a file that loaded; nothing to rescue from
       }
+      const sent = keys.map((k) => r.raw[k] ?? '');
+      const fields = valueMaps(header)?.(sent) ?? sent;
       const input: Record<string, string> = {};
-      for (const p of header.positions) input[p.column.name] = r.raw[keys[p.index]!] ?? '';
-      const number = input.id_number ?? '';
+      for (const p of header.positions) input[p.column.name] = fields[p.index]!;
+      const number = input[def.idColumn] ?? '';
       const parsed = parseIdNumber(number, asOf);
       // a valid number was rejected for another column; an empty one has nothing to match on
       if (parsed.ok || parsed.reason === 'empty') continue;
@@ -110,14 +118,14 @@ export async function rescueIdentities(tx: Tx, period: string, log: Logger): Pro
       const decision = decideRescue(p.sent, candidatesOf.get(i) ?? [], remembered.get(`${number}\u0000${name}`));
       if (decision.outcome === 'rescued') {
         // the rest of the row must still hold: only the number is forgiven
-        const def: SourceDefinition<any> = sources[p.source];
-        const again = def.rowSchema(asOf).safeParse({ ...p.input, id_number: decision.id18! });
+        const def = department(p.source);
+        const again = def.rowSchema(asOf).safeParse({ ...p.input, [def.idColumn]: decision.id18! });
         if (again.success) {
           let rows = staged.get(p.source);
           if (!rows) staged.set(p.source, (rows = []));
           rows.push(def.toColumns(again.data, { period, line: p.line }) as CopyValue[]);
         } else {
-          const problems = again.error.issues.map((x) => `${String(x.path[0] ?? '')}: ${x.message}`).join('; ');
+          const problems = again.error.issues.map((x: { path: PropertyKey[]; message: string }) => `${String(x.path[0] ?? '')}: ${x.message}`).join('; ');
           decision.outcome = 'rejected';
           decision.reason = `the number would link to a roster person, but the row is invalid for another reason (${problems})`;
           decision.reason_zh = `号码可关联名册人员，但该行另有错误（${problems}）`;
@@ -135,7 +143,7 @@ export async function rescueIdentities(tx: Tx, period: string, log: Logger): Pro
   }
 
   for (const [source, rows] of staged) {
-    const def = sources[source];
+    const def = department(source);
     const stage = `rescue_${def.table}`;
     await sql`create temp table ${sql.table(stage)} (like ${sql.table(def.table)}) on commit drop`.execute(tx.db);
     await copyRows(tx.client, stage, def.tableColumns, rows);
@@ -157,11 +165,13 @@ export async function rescueIdentities(tx: Tx, period: string, log: Logger): Pro
       counts[source]!.rejected += superseded.length;
     }
   }
-  for (const source of RESCUABLE) {
+  for (const source of rescuable) {
     const c = counts[source]!;
     if (c.rescued + c.review + c.rejected === 0) continue;
     await tx.db.updateTable('source_load').set({ rows_rescued: c.rescued }).where('period', '=', period).where('source', '=', source).execute();
     log.info({ source, ...c }, 'identity rescue');
   }
-  return counts;
+  // the figures of the departments that delivered this month: one that did not has no rows to rescue
+  const delivered = new Set((await tx.db.selectFrom('source_load').select('source').where('period', '=', period).execute()).map((r) => r.source));
+  return Object.fromEntries(Object.entries(counts).filter(([source]) => delivered.has(source)));
 }

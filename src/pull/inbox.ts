@@ -6,18 +6,21 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { ExtractRejected, ExtractsMissing, ManifestMismatch } from '../errors.js';
 import { normaliseEncodingName, type ExtractEncoding } from '../ingest/read-extract.js';
-import { sourceIds, type SourceId } from '../ingest/source.js';
+import { isRequired, type DepartmentId, type DepartmentSettings } from '../ingest/department.js';
+import { departments } from '../ingest/departments.js';
 import { quote } from '../ingest/values.js';
-import { sources } from '../ingest/sources.js';
 import { fileKind, notRegular } from './file-kind.js';
 
 /**
- * The inbox layout of the contract: `<inbox>/<period>/<source>.csv` and an optional
- * `manifest.json`. Pulling from URLs (issue 3) lands files in this same layout.
+ * The inbox layout of the contract: `<inbox>/<period>/<file>.csv` (or `.xlsx`) per department
+ * and an optional `manifest.json`. Pulling from URLs lands files in this same layout.
  */
 
+/** The forms an extract may come in, by file extension: a department sends one of them a month. */
+export const EXTRACT_EXTENSIONS = ['.csv', '.xlsx'] as const;
+
 export interface LocatedExtract {
-  source: SourceId;
+  source: DepartmentId;
   path: string;
   /** as messages name it: `2026-10/civil-affairs.csv` */
   file: string;
@@ -57,7 +60,7 @@ function unloadedEntries(manifest: Manifest, names: string[], period: string, in
   // rest would publish a list without it, silently.
   return new ExtractRejected(
     { file: `${period}/manifest.json` },
-    `lists ${shown}, which the run does not load: a period's files are ${names.join(', ')}. ` +
+    `lists ${shown}, which the run does not load: a period's files are ${departments().map((d) => `${d.file}.csv`).join(', ')} (each may come as .xlsx instead). ` +
       'Ask the department what the extra file is (a file under another name, or a manifest to correct); the period was refused whole',
   );
 }
@@ -69,17 +72,37 @@ export async function sha256File(path: string): Promise<string> {
 }
 
 /**
- * Finds the period's four extracts and checks them against the manifest when there is one.
- * Throws ExtractsMissing when any is absent, ExtractRejected when something other than a regular
- * file stands in an extract's place or the manifest lists a file the run does not load, and
+ * Finds the period's extracts, one per registered department (as CSV or XLSX), and checks them
+ * against the manifest when there is one. An optional department that has not delivered is
+ * left out. Throws ExtractsMissing when a required one is absent, ExtractRejected when
+ * something other than a regular file stands in an extract's place, when a department's file
+ * is there as both CSV and XLSX, or when the manifest lists a file the run does not load, and
  * ManifestMismatch when a hash differs, before anything is loaded. Row counts are checked while
- * loading (they need a CSV parse).
+ * loading (they need a parse). `settings` are the config's departments (which are required).
  */
-export async function locateExtracts(inbox: string, period: string): Promise<LocatedExtract[]> {
+export async function locateExtracts(inbox: string, period: string, settings: Readonly<Record<string, DepartmentSettings>> = {}): Promise<LocatedExtract[]> {
   const dir = join(inbox, period);
-  const names = sourceIds.map((id) => sources[id].fileName);
+  const names = departments().flatMap((d) => EXTRACT_EXTENSIONS.map((ext) => `${d.file}${ext}`));
   const missing: string[] = [];
-  for (const name of names) if (!(await present(join(dir, name), `${period}/${name}`))) missing.push(name);
+  const delivered: { source: DepartmentId; fileName: string }[] = [];
+  for (const d of departments()) {
+    const found: string[] = [];
+    for (const ext of EXTRACT_EXTENSIONS) {
+      const name = `${d.file}${ext}`;
+      if (await present(join(dir, name), `${period}/${name}`)) found.push(name);
+    }
+    if (found.length > 1) {
+      // two forms of one extract may differ; loading either one would be a guess
+      throw new ExtractRejected(
+        { file: `${period}/${found[0]}` },
+        `the ${d.id} extract is in the folder twice, as ${found.join(' and ')}: remove the one the department did not mean ` +
+          '(the manifest, when there is one, names the file delivered); the period was refused whole',
+      );
+    }
+    if (found.length === 1) delivered.push({ source: d.id, fileName: found[0]! });
+    // a required department's file is named as the contract names it; an optional one is not waited for
+    else if (isRequired(d, settings[d.id])) missing.push(`${d.file}.csv`);
+  }
 
   const manifestPath = join(dir, 'manifest.json');
   let manifest: Manifest | undefined;
@@ -104,6 +127,11 @@ export async function locateExtracts(inbox: string, period: string): Promise<Loc
     // checked before waiting for missing files: a listed file the run never loads will not come
     const extra = unloadedEntries(manifest, names, period, new Set(await readdir(dir)));
     if (extra) throw extra;
+    // a file the manifest lists is one the department sent: an optional department's too is waited for
+    for (const d of departments()) {
+      const listed = EXTRACT_EXTENSIONS.map((ext) => `${d.file}${ext}`).find((name) => name in manifest!.files);
+      if (listed && !delivered.some((x) => x.source === d.id) && !missing.includes(`${d.file}.csv`)) missing.push(listed);
+    }
   }
   if (missing.length > 0) throw new ExtractsMissing(period, missing);
   if (unreadable) throw unreadable;
@@ -118,8 +146,7 @@ export async function locateExtracts(inbox: string, period: string): Promise<Loc
   }
 
   const located: LocatedExtract[] = [];
-  for (const id of sourceIds) {
-    const fileName = sources[id].fileName;
+  for (const { source: id, fileName } of delivered) {
     const path = join(dir, fileName);
     const file = `${period}/${fileName}`;
     const sha256 = await sha256File(path);

@@ -1,8 +1,14 @@
 import { createRequire } from 'node:module';
 import type * as Echarts from 'echarts/types/dist/echarts';
 import { parseConfig } from '../config/load-config.js';
+import { findDepartment } from '../ingest/departments.js';
+import { notDeliveredNote, periodWindow } from '../period.js';
+import { reasonZh } from '../ingest/reject-reasons.js';
+import { regionWithName } from '../export/region-label.js';
+import { DEFAULT_TIME_ZONE, shownTime } from '../shown-time.js';
 import type { ReportData, SourceQuality } from './report-data.js';
 import { ROUTE_ZH } from '../../scoring/route.js';
+import { DIMENSIONS } from '../../scoring/dimensions.js';
 
 /**
  * The monthly report as one self-contained HTML document: inline CSS, charts drawn server-side
@@ -44,14 +50,9 @@ const TEXT = {
     hh: 'households',
     threshold: 'warning threshold',
     score: 'score',
-    unknownStreet: 'unknown',
     changeKeys: { new: 'new', up: 'up', down: 'down', same: 'same', resolved: 'resolved' },
     tierNames: { red: 'red', orange: 'orange', yellow: 'yellow' } as Record<string, string>,
-    dimNames: {
-      age_structure: 'age structure', economic: 'economic', health: 'health', disability: 'disability',
-      medical_burden: 'medical burden', labour_capacity: 'labour capacity',
-    } as Record<string, string>,
-    sources: { 'civil-affairs': 'Civil affairs (roster)', disability: 'Disability federation', 'medical-insurance': 'Medical insurance', health: 'Health' } as Record<string, string>,
+    dimNames: Object.fromEntries(DIMENSIONS.map((d) => [d.id, d.labels.en])),
     q: {
       rowsRead: 'rows read', rowsLoaded: 'rows loaded', rowsRejected: 'rows rejected', previous: (p: string | null) => `rows read in ${p ?? 'the previous period'}`,
       delta: 'change', people: 'people', linked: 'on the roster', linkRate: 'link rate to the roster', rejects: 'rejected rows by reason',
@@ -88,14 +89,9 @@ const TEXT = {
     hh: '户数',
     threshold: '预警线',
     score: '总分',
-    unknownStreet: '未知街道',
     changeKeys: { new: '新增', up: '上升', down: '下降', same: '持平', resolved: '已退出' },
     tierNames: { red: '红色', orange: '橙色', yellow: '黄色' } as Record<string, string>,
-    dimNames: {
-      age_structure: '年龄结构', economic: '经济状况', health: '健康状况', disability: '残疾状况',
-      medical_burden: '医疗支出负担', labour_capacity: '劳动能力',
-    } as Record<string, string>,
-    sources: { 'civil-affairs': '民政（名册）', disability: '残联', 'medical-insurance': '医保', health: '卫健' } as Record<string, string>,
+    dimNames: Object.fromEntries(DIMENSIONS.map((d) => [d.id, d.labels.zh])),
     q: {
       rowsRead: '读取行数', rowsLoaded: '入库行数', rowsRejected: '拒收行数', previous: (p: string | null) => `${p ?? '上期'}读取行数`,
       delta: '变化', people: '人数', linked: '在名册中', linkRate: '与名册匹配率', rejects: '拒收原因',
@@ -133,7 +129,7 @@ function svgChart(option: EChartsOption, height: number): string {
 const fmt = (n: number) => n.toLocaleString('en-US');
 const pct = (r: number | null, na: string) => (r === null ? na : `${(r * 100).toFixed(1)}%`);
 
-export function renderReport(data: ReportData, opts: { lang?: Lang } = {}): string {
+export function renderReport(data: ReportData, opts: { lang?: Lang; timeZone?: string } = {}): string {
   const lang: Lang = opts.lang === 'zh' ? 'zh' : 'en';
   const t = TEXT[lang];
   const threshold = data.warningThreshold ?? parseConfig(undefined).config.warningThreshold;
@@ -155,7 +151,9 @@ export function renderReport(data: ReportData, opts: { lang?: Lang } = {}): stri
 
   // streets as horizontal bars, one row each, so that codes never overlap however many there are
   const streets = [...data.streets].reverse();
-  const streetLabel = (s: string) => (s.endsWith('000') ? `${s} (${t.unknownStreet})` : s);
+  // name beside code; the not-on-roster bucket says what it is (region-label.ts)
+  const names = new Map(Object.entries(data.regionNames ?? {}));
+  const streetLabel = (s: string) => regionWithName(s, names, lang);
   const streetsChart = svgChart(
     {
       legend: { ...legend, data: [t.uncovered, t.covered] },
@@ -295,7 +293,7 @@ footer { color: #777; font-size: 12px; text-align: center; }
 <body>
 <main>
 <h1>${escapeHtml(t.title(data.period))}</h1>
-<p class="sub">${escapeHtml(t.subtitle(data.previousPeriod))}${data.runFinishedAt ? ` · ${escapeHtml(t.finished)} ${escapeHtml(data.runFinishedAt.slice(0, 16).replace('T', ' '))} UTC` : ''}</p>
+<p class="sub">${escapeHtml(t.subtitle(data.previousPeriod))}${data.runFinishedAt ? ` · ${escapeHtml(t.finished)} ${escapeHtml(shownTime(new Date(data.runFinishedAt), opts.timeZone ?? DEFAULT_TIME_ZONE).slice(0, 16))} ${escapeHtml(opts.timeZone ?? DEFAULT_TIME_ZONE)}` : ''}</p>
 <section class="cards-wrap"><div class="cards">${cards.map(([label, n]) => `<div class="card"><b>${fmt(n)}</b><span>${escapeHtml(label)}</span></div>`).join('')}</div></section>
 ${section(t.tiers, figure(tiersChart))}
 ${section(t.streets, figure(streetsChart))}
@@ -303,8 +301,13 @@ ${section(t.dimensions, figure(dimensionsChart))}
 ${section(t.histogram, figure(histogramChart))}
 ${section(t.change(data.previousPeriod), figure(changeChart))}
 ${section(t.routes, routesTable(data.routes, lang))}
-${data.precision ? section(t.precision(data.precision.period), precisionTable(data.precision.rows, lang)) : ''}
-${section(t.quality, data.quality.map((q) => qualityTable(q, data.previousPeriod, lang)).join('\n'))}
+${data.precision ? section(t.precision(data.precision.period), precisionTable(data.precision.rows, lang, data.regionNames ?? {})) : ''}
+${section(
+  t.quality,
+  // a department that has not delivered has no table this month: say which month its facts are of
+  Object.keys(data.notDelivered ?? {}).map((id) => `<p>${escapeHtml(notDeliveredNote(periodWindow(data.period, null, data.notDelivered), id, lang)!)}</p>`).join('\n') +
+    data.quality.map((q) => qualityTable(q, data.previousPeriod, lang)).join('\n'),
+)}
 <footer>${escapeHtml(t.footer)}</footer>
 </main>
 </body>
@@ -312,23 +315,7 @@ ${section(t.quality, data.quality.map((q) => qualityTable(q, data.previousPeriod
 `;
 }
 
-/** Reject classes the ingest writes in English, in Chinese for the zh report; others stay as they are. */
-const REASONS_ZH: [RegExp, string][] = [
-  [/^invalid ID number$/, '身份证号无效'],
-  [/^not an amount in yuan/, '金额格式错误'],
-  [/is not a date$/, '日期格式错误'],
-  [/is not a yes\/no value$/, '是/否取值错误'],
-  [/is not a known /, '取值不在允许范围内'],
-  [/^row has N fields/, '字段数与表头不符'],
-  [/^characters that are not valid/, '编码错误（乱码）'],
-  [/^required$/i, '必填项为空'],
-];
-function reasonZh(reason: string): string {
-  const hit = REASONS_ZH.find(([re]) => re.test(reason));
-  return hit ? `${hit[1]}（${reason}）` : reason;
-}
-
-function precisionTable(rows: NonNullable<ReportData['precision']>['rows'], lang: Lang): string {
+function precisionTable(rows: NonNullable<ReportData['precision']>['rows'], lang: Lang, regionNames: Record<string, string>): string {
   const t = TEXT[lang];
   const e = escapeHtml;
   if (!rows.some((r) => r.visited > 0)) return `<p>${e(t.noVisits)}</p>`;
@@ -338,7 +325,7 @@ function precisionTable(rows: NonNullable<ReportData['precision']>['rows'], lang
       : r.group === 'tier'
         ? (t.tierNames[r.key] ?? r.key)
         : r.group === 'street'
-          ? `${lang === 'zh' ? '街道' : 'street'} ${r.key}`
+          ? `${lang === 'zh' ? '街道' : 'street'} ${regionWithName(r.key, new Map(Object.entries(regionNames)), lang)}`
           : (t.dimNames[r.key] ?? r.key);
   return `<table><thead><tr>${t.precisionHead.map((h, i) => `<th${i ? ' class="n"' : ''}>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map(
@@ -375,7 +362,7 @@ function qualityTable(q: SourceQuality, previousPeriod: string | null, lang: Lan
       : `<table><thead><tr><th>${e(t.q.reason)}</th><th class="n">${e(t.q.rows)}</th></tr></thead><tbody>${q.rejects
           .map((r) => `<tr><td>${e(lang === 'zh' ? reasonZh(r.reason) : r.reason)}</td><td class="n">${fmt(r.rows)}</td></tr>`)
           .join('')}</tbody></table>`;
-  return `<div class="dept"><h3>${e(t.sources[q.source] ?? q.source)}</h3>
+  return `<div class="dept"><h3>${e(findDepartment(q.source)?.labels[lang] ?? q.source)}</h3>
 <table class="summary"><tbody>
 ${row(t.q.rowsRead, fmt(q.rowsRead))}
 ${row(t.q.rowsLoaded, fmt(q.rowsLoaded))}

@@ -1,7 +1,10 @@
 import { sql, type Kysely } from 'kysely';
-import type { DimensionId } from '../config/schema.js';
-import { previousSucceededPeriod, requireSucceededRun } from '../db/runs.js';
+import { readRegionNames } from '../export/region-label.js';
+import { DIMENSIONS, type DimensionId } from '../../scoring/dimensions.js';
+import { requireSucceededRun, windowOfRun } from '../db/runs.js';
 import type { Database } from '../db/schema.js';
+import { periodColumnOf } from '../ingest/department.js';
+import { departments, findDepartment } from '../ingest/departments.js';
 import { reasonClass } from '../ingest/reject-reasons.js';
 import { addMonths, assertPeriod } from '../period.js';
 import { listPrecision, type PrecisionRow } from '../visits/list-precision.js';
@@ -17,6 +20,8 @@ export interface ReportData {
   previousPeriod: string | null;
   /** when the period's run finished (ISO 8601) */
   runFinishedAt: string | null;
+  /** departments without this period's extract, and the period whose rows stood in (null: none yet), as the run recorded them */
+  notDelivered?: Readonly<Record<string, string | null>>;
   /** the warning threshold the report's histogram marks; set by the caller when known */
   warningThreshold?: number;
   totals: {
@@ -35,6 +40,8 @@ export interface ReportData {
   tiers: { tier: string; uncovered: number; covered: number }[];
   /** households on the list per street (9-digit prefix of the region code), most warnings first */
   streets: { street: string; uncovered: number; covered: number }[];
+  /** street and community names by code, as the run stored them (src/pull/region-names.ts) */
+  regionNames: Record<string, string>;
   /** what the weighted points of the households on the list come from, biggest first */
   dimensions: { dimension: DimensionId; households: number; points: number; avgPoints: number }[];
   /** every scored household's total in 5-point bins [from, to), from 0 up to the highest bin used */
@@ -68,8 +75,6 @@ export interface SourceQuality {
 }
 
 export const TIERS = ['red', 'orange', 'yellow'] as const;
-export const DIMENSIONS: DimensionId[] = ['economic', 'medical_burden', 'health', 'disability', 'labour_capacity', 'age_structure'];
-export const SOURCES = ['civil-affairs', 'disability', 'medical-insurance', 'health'] as const;
 const BIN = 5;
 
 const num = (v: unknown): number => Number(v ?? 0);
@@ -77,7 +82,9 @@ const num = (v: unknown): number => Number(v ?? 0);
 export async function reportData(db: Kysely<Database>, period: string, opts: { warningThreshold?: number; precisionLagMonths?: number } = {}): Promise<ReportData> {
   assertPeriod(period);
   const run = await requireSucceededRun(db, period);
-  const previousPeriod = await previousSucceededPeriod(db, period);
+  // what the run's change was measured against, as it recorded it
+  const window = windowOfRun(run);
+  const previousPeriod = window.previous;
 
   const totals = (
     await sql<Record<string, number>>`
@@ -126,7 +133,7 @@ export async function reportData(db: Kysely<Database>, period: string, opts: { w
       group by 1
     `.execute(db)
   ).rows;
-  const dimensions = DIMENSIONS.map((dimension) => {
+  const dimensions = DIMENSIONS.map(({ id: dimension }) => {
     const r = dimRows.find((x) => x.dimension === dimension);
     return { dimension, households: num(r?.households), points: num(r?.points), avgPoints: num(r?.avg_points) };
   }).sort((a, b) => b.points - a.points);
@@ -163,6 +170,7 @@ export async function reportData(db: Kysely<Database>, period: string, opts: { w
   return {
     period,
     previousPeriod,
+    notDelivered: window.notDelivered,
     runFinishedAt: run.finished_at ? new Date(run.finished_at).toISOString() : null,
     ...(opts.warningThreshold !== undefined ? { warningThreshold: opts.warningThreshold } : {}),
     totals: {
@@ -175,6 +183,7 @@ export async function reportData(db: Kysely<Database>, period: string, opts: { w
     },
     tiers,
     streets,
+    regionNames: Object.fromEntries(await readRegionNames(db)),
     dimensions,
     histogram,
     change,
@@ -227,14 +236,14 @@ async function quality(db: Kysely<Database>, period: string, previousPeriod: str
 
   // People of the period in the other departments' extracts, and how many of them the roster
   // holds: a person not on the roster became a one-person household with on_roster = false.
-  const links = (
+  const others = departments().filter((d) => !d.definesHouseholds);
+  const seen = others.map(
+    (d) => sql`select distinct ${d.id}::text as source, id18 from ${sql.table(d.table)} where ${sql.ref(periodColumnOf(d))} = ${period}`,
+  );
+  const links = seen.length === 0 ? [] : (
     await sql<{ source: string; people: number; linked: number }>`
       with seen as (
-        select distinct 'disability' as source, id18 from disability where period = ${period}
-        union
-        select distinct 'health', id18 from diagnosis where period = ${period}
-        union
-        select distinct 'medical-insurance', id18 from claim where received_period = ${period}
+        ${sql.join(seen, sql` union `)}
       )
       select seen.source, count(*)::int as people,
              count(*) filter (where exists (
@@ -252,13 +261,16 @@ async function quality(db: Kysely<Database>, period: string, previousPeriod: str
     `.execute(db)
   ).rows;
 
+  // the registry's order; a department loaded then and not registered now (taken out since) last
   const known = new Set(loads.map((l) => l.source));
-  const order = [...SOURCES.filter((s) => known.has(s)), ...[...known].filter((s) => !(SOURCES as readonly string[]).includes(s)).sort()];
+  const registered = departments().map((d) => d.id);
+  const order = [...registered.filter((s) => known.has(s)), ...[...known].filter((s) => !registered.includes(s)).sort()];
   return order.map((source) => {
     const l = loads.find((x) => x.source === source)!;
     const link = links.find((x) => x.source === source);
-    const people = source === 'civil-affairs' ? null : num(link?.people);
-    const linked = source === 'civil-affairs' ? null : num(link?.linked);
+    const roster = findDepartment(source)?.definesHouseholds === true;
+    const people = roster ? null : num(link?.people);
+    const linked = roster ? null : num(link?.linked);
     return {
       source,
       rowsRead: num(l.rows_read),
@@ -269,7 +281,7 @@ async function quality(db: Kysely<Database>, period: string, previousPeriod: str
       people,
       linked,
       linkRate: people ? linked! / people : null,
-      rescue: source === 'civil-affairs' ? null : rescueOf(rescue.find((r) => r.source === source)),
+      rescue: roster ? null : rescueOf(rescue.find((r) => r.source === source)),
     };
   });
 }

@@ -12,6 +12,8 @@ export interface ReportOptions {
   warningThreshold?: number;
   /** how many months back the list whose visit outcomes the report shows was (config visits.precisionLagMonths) */
   precisionLagMonths?: number;
+  /** the bureau's clock (operation.timezone) for the run's finishing time */
+  timeZone?: string;
 }
 
 /**
@@ -23,7 +25,7 @@ export async function writeReport(db: Kysely<Database>, opts: ReportOptions, out
     ...(opts.warningThreshold !== undefined ? { warningThreshold: opts.warningThreshold } : {}),
     ...(opts.precisionLagMonths !== undefined ? { precisionLagMonths: opts.precisionLagMonths } : {}),
   });
-  const html = renderReport(data, opts.lang ? { lang: opts.lang } : {});
+  const html = renderReport(data, { ...(opts.lang ? { lang: opts.lang } : {}), ...(opts.timeZone ? { timeZone: opts.timeZone } : {}) });
   const done = finished(out);
   out.end(html, 'utf8');
   await done;

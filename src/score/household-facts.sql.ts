@@ -2,7 +2,8 @@ import { sql, type RawBuilder } from 'kysely';
 import type { SafetynetConfig } from '../config/schema.js';
 import type { Tx } from '../db/transaction.js';
 import { windowClaims } from '../db/latest-claims.js';
-import { addMonths, claimsWindowStart, isoDate, periodEnd } from '../period.js';
+import { deltaDepartmentIds, departments } from '../ingest/departments.js';
+import { addMonths, claimsWindowStart, rowsPeriod, type PeriodWindow } from '../period.js';
 
 /**
  * Aggregates everything the six dimensions need into one row per household of the period, in
@@ -21,41 +22,51 @@ export interface FactsWindow {
 
 export async function buildHouseholdFacts(
   tx: Tx,
-  period: string,
-  previous: string | null,
+  /** the month's window, as its run began */
+  month: PeriodWindow,
   cfg: SafetynetConfig,
   window?: FactsWindow,
   /** the period's window claims already kept by the run (`buildWindowClaims`); a night's window brings its own */
   periodClaims?: RawBuilder<unknown>,
 ): Promise<void> {
-  const end = window?.asOf ?? isoDate(periodEnd(period));
-  const windowStart = claimsWindowStart(end.slice(0, 7));
+  const { period, previous } = month;
+  const end = window?.asOf ?? month.endDay;
+  // a night measures 12 months back from its own day, not from the end of the period it extends
+  const windowStart = window ? claimsWindowStart(end.slice(0, 7)) : month.claimsFrom;
   const only = window ? sql`and household_id in (select household_id from ${sql.table(window.households)})` : sql``;
   const { adultFrom, elderlyFrom, oldOldFrom } = cfg.ages;
   const { singlePersonMaxGrade, temporaryMonths, exitWatchMonths } = cfg.routes;
   // the first day of the month temporaryMonths-1 months back: 3 months = this one and the two before
   const recentStart = `${addMonths(end.slice(0, 7), 1 - temporaryMonths)}-01`;
   const exitFrom = addMonths(period, -exitWatchMonths);
-  const rescueFrom = claimsWindowStart(period).slice(0, 7);
+  const rescueFrom = month.claimsFromPeriod;
   // an assisted visit covers the household for rosterLagMonths months (the visit month counts)
   const assistedFrom = `${addMonths(period, -Math.max(0, cfg.visits.rosterLagMonths - 1))}-01`;
+  // every department's own household facts, from the rows the month uses of it
+  const contributions = departments()
+    .filter((d) => d.householdFacts)
+    .map((d) => ({
+      cte: `facts_${d.table}`,
+      people: d.householdFacts!.people({ rowsPeriod: rowsPeriod(month, d.id), asOf: end }),
+      columns: d.householdFacts!.columns,
+    }));
   await sql`
     create temp table household_facts on commit drop as
     with person_disability as (
       select id18, min(disability_grade) as grade,
              bool_or(disability_type in ('intellectual', 'mental')) as intellectual_or_mental,
              max(certified_on) filter (where disability_grade <= ${singlePersonMaxGrade}) as severe_certified_on
-      from disability where period = ${period} group by id18
+      from disability where period = ${rowsPeriod(month, 'disability')}::text group by id18
     ), person_diagnosis as (
       select id18, bool_or(category = 'severe') as severe, bool_or(category = 'mental') as mental,
              bool_or(category = 'chronic') as chronic,
              max(recorded_on) filter (where category in ('severe', 'mental')) as severe_recorded_on
-      from diagnosis where period = ${period} group by id18
+      from diagnosis where period = ${rowsPeriod(month, 'health')}::text group by id18
     ), person_claims as (
       select id18, count(*) filter (where inpatient)::int as stays, sum(out_of_pocket) as oop,
              coalesce(sum(out_of_pocket) filter (where settled_on >= ${recentStart}::date), 0) as recent_oop,
              max(settled_on) filter (where inpatient) as last_inpatient_on
-      from ${window?.claims ?? periodClaims ?? windowClaims(period)} latest_claim
+      from ${window?.claims ?? periodClaims ?? windowClaims(month)} latest_claim
       where settled_on >= ${windowStart}::date and settled_on <= ${end}::date
       group by id18
     ), person as (
@@ -71,7 +82,18 @@ export async function buildHouseholdFacts(
       left join person_diagnosis x on x.id18 = m.id18
       left join person_claims c on c.id18 = m.id18
       where m.period = ${period} ${only}
-    ), per_household as (
+    ), person_role as (
+      -- what a department's household facts may ask of a member besides its own rows
+      select household_id, id18, age, employment,
+             (age >= ${adultFrom} and age < ${elderlyFrom}) as working_age,
+             (age >= ${adultFrom} and age < ${elderlyFrom} and coalesce(employment, '') not in ('student', 'unable')
+              and coalesce(grade, 9) > 2 and not severe and not mental) as able
+      from person
+    )${sql.join(contributions.map((c) => sql`, ${sql.ref(c.cte)} as (
+      select p.household_id, ${sql.join(c.columns.map((col) => sql`${col.aggregate} as ${sql.ref(col.name)}`))}
+      from person_role p join (${c.people}) f on f.id18 = p.id18
+      group by p.household_id
+    )`), sql``)}, per_household as (
       select household_id,
         count(*) filter (where age < ${adultFrom})::int as minors,
         count(*) filter (where age >= ${adultFrom} and age < ${elderlyFrom})::int as working_age,
@@ -130,7 +152,7 @@ export async function buildHouseholdFacts(
       from identity_rescue r
       join member m on m.period = ${period} and m.id18 = r.id18
       where r.outcome = 'rescued'
-        and (r.period = ${period} or (r.source = 'medical-insurance' and r.period >= ${rescueFrom} and r.period < ${period}))
+        and (r.period = ${period} or (r.source = any(${deltaDepartmentIds()}::text[]) and r.period >= ${rescueFrom} and r.period < ${period}))
       group by m.household_id
     )
     select h.members, h.assistance, h.on_roster, h.monthly_income,
@@ -149,9 +171,11 @@ export async function buildHouseholdFacts(
               and s.period <= to_char(lv.visited_on, 'YYYY-MM') and s.period < ${period}
             order by s.period desc limit 1) as last_visit_total,
            to_char(av.visited_on, 'YYYY-MM-DD') as assisted_visit_on, av.outcome as assisted_visit_outcome,
+           ${sql.join(contributions.flatMap((c) => c.columns.map((col) => sql`coalesce(${sql.ref(`${c.cte}.${col.name}`)}, ${col.none}) as ${sql.ref(col.name)}`)))}${contributions.length > 0 ? sql`,` : sql``}
            p.*
     from household h
-    join per_household p using (household_id)
+    join per_household p using (household_id)${sql.join(contributions.map((c) => sql`
+    left join ${sql.ref(c.cte)} on ${sql.ref(`${c.cte}.household_id`)} = h.household_id`), sql``)}
     left join household prev on prev.period = ${previous}::text and prev.household_id = h.household_id
     left join severe_change sc on sc.household_id = h.household_id
     left join left_assistance la on la.household_id = h.household_id and h.assistance not in ('dibao', 'tekun')

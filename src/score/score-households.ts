@@ -1,12 +1,11 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { SafetynetConfig } from '../config/schema.js';
 import { copyRows } from '../db/copy.js';
-import { previousSucceededPeriod } from '../db/runs.js';
+import type { PeriodWindow } from '../period.js';
 import type { Tx } from '../db/transaction.js';
-import { scoreHousehold } from '../../scoring/combine.js';
-import { isCovered, reviewReasons, suggestRoute } from '../../scoring/route.js';
-import { applyVisits } from '../../scoring/visit-outcome.js';
+import { assessHousehold } from '../../scoring/assess-household.js';
 import type { HouseholdFacts } from '../../scoring/household-facts.js';
+import type { VisitOutcome } from '../visits/outcomes.js';
 import { buildHouseholdFacts } from './household-facts.sql.js';
 
 export interface ScoreCounts {
@@ -21,14 +20,17 @@ const BATCH = 5000;
 
 /** the temp table `scored`, in the order of its columns */
 const SCORED_COLUMNS = [
-  'household_id', 'total', 'tier', 'on_list', 'covered', 'age_structure', 'economic', 'health', 'disability',
-  'medical_burden', 'labour_capacity', 'reasons', 'route', 'route_rule', 'route_rule_zh', 'review_reasons',
+  'household_id', 'total', 'tier', 'on_list', 'covered', 'dimensions', 'reasons', 'route', 'route_rule', 'route_rule_zh', 'review_reasons',
   'rescued_links', 'covered_by_visit', 'visit_notes', 'cooled_down',
 ];
 
 
+/** A row of `household_facts` as pg returns it (numeric parsed to number by src/db/connect.ts, dates as text). */
 export interface FactsRow {
   household_id: string;
+  on_roster: boolean;
+  /** no dibao standard of the region in dibao-standards.csv: the config's default applied */
+  default_standard: boolean;
   members: number;
   assistance: string;
   monthly_income: number | null;
@@ -55,17 +57,26 @@ export interface FactsRow {
   severe_members_recovered: number;
   severe_members_gone: number;
   left_assistance_period: string | null;
-  left_assistance_programme: string | null;
+  left_assistance_programme: 'dibao' | 'tekun' | null;
   left_assistance_total: number | null;
   rescued_links: number;
   last_visit_on: string | null;
-  last_visit_outcome: string | null;
+  /** the visit that settled the case: assisted or not eligible */
+  last_visit_outcome: VisitOutcome | null;
   last_visit_total: number | null;
   assisted_visit_on: string | null;
-  assisted_visit_outcome: string | null;
+  assisted_visit_outcome: 'assisted_dibao' | 'assisted_tekun' | null;
   last_inpatient_on: string | null;
   severe_recorded_on: string | null;
   severe_certified_on: string | null;
+  // human-resources (src/ingest/human-resources): its householdFacts columns
+  registered_unemployed: number;
+  registered_unemployed_beyond_roster: number;
+  registered_unemployed_able: number;
+  registered_unemployed_since: string | null;
+  registered_unemployed_latest: string | null;
+  pensions_monthly: number | null;
+  pensioners: number;
 }
 
 export function toFacts(r: FactsRow): HouseholdFacts {
@@ -100,36 +111,37 @@ export function toFacts(r: FactsRow): HouseholdFacts {
     previousPeriod: r.previous_period,
     severeMembersRecovered: r.severe_members_recovered,
     severeMembersGone: r.severe_members_gone,
-    lastVisit: r.last_visit_on === null ? null : { on: r.last_visit_on, outcome: r.last_visit_outcome!, totalThen: r.last_visit_total },
+    lastVisit:
+      r.last_visit_on === null || r.last_visit_outcome === null ? null : { on: r.last_visit_on, outcome: r.last_visit_outcome, totalThen: r.last_visit_total },
     assistedVisit:
       r.assisted_visit_on === null ? null : { on: r.assisted_visit_on, programme: r.assisted_visit_outcome === 'assisted_tekun' ? 'tekun' : 'dibao' },
     latestSevere: { inpatient: r.last_inpatient_on, diagnosis: r.severe_recorded_on, disability: r.severe_certified_on },
+    pensions: r.pensions_monthly === null ? null : { monthly: r.pensions_monthly, members: r.pensioners },
+    registeredUnemployed: {
+      members: r.registered_unemployed,
+      notUnemployedOnRoster: r.registered_unemployed_beyond_roster,
+      ableOnRoster: r.registered_unemployed_able,
+      since: r.registered_unemployed_since,
+      latest: r.registered_unemployed_latest,
+    },
   };
 }
 
 /**
- * Scores every household of the period: facts aggregated in SQL, the six dimensions computed by
+ * Scores every household of the period: facts aggregated in SQL, the dimensions computed by
  * the pure modules in `scoring/`, written back in batches; then ranked and compared with the
  * previous period in SQL.
  */
-function routeAndReview(facts: HouseholdFacts, total: number, onList: boolean, cooledDown: boolean, cfg: SafetynetConfig) {
-  // a household the visit found not eligible is not brought back by a review flag during its cool-down
-  const review = cooledDown && !isCovered(facts.assistance) ? [] : reviewReasons(facts, total, cfg);
-  const route = onList || review.length > 0 ? suggestRoute(facts, total, cfg) : null;
-  return { route, review };
-}
-
-export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConfig, claims?: RawBuilder<unknown>): Promise<ScoreCounts> {
-  const previous = await previousSucceededPeriod(tx.db, period);
-  await buildHouseholdFacts(tx, period, previous, cfg, undefined, claims);
+export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: SafetynetConfig, claims?: RawBuilder<unknown>): Promise<ScoreCounts> {
+  const { period, previous } = window;
+  await buildHouseholdFacts(tx, window, cfg, undefined, claims);
 
   // scores land in a temp table first, so that household_score is written once, ranked and
   // compared with the previous period in one statement (no updates over a whole city)
   await sql`
     create temp table scored (
       household_id text primary key, total numeric(5, 1), tier text, on_list boolean, covered boolean,
-      age_structure numeric(5, 1), economic numeric(5, 1), health numeric(5, 1), disability numeric(5, 1),
-      medical_burden numeric(5, 1), labour_capacity numeric(5, 1), reasons jsonb,
+      dimensions jsonb, reasons jsonb,
       route text, route_rule text, route_rule_zh text, review_reasons jsonb, rescued_links integer,
       covered_by_visit text, visit_notes jsonb, cooled_down boolean
     ) on commit drop
@@ -142,19 +154,8 @@ export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConf
     `.execute(tx.db);
     if (rows.length === 0) break;
     const scores = rows.map((r) => {
-      const facts = toFacts(r);
-      const score = scoreHousehold(facts, cfg);
-      const visit = applyVisits(facts, period, score.total, score.onList, isCovered(r.assistance), cfg);
-      // a programme granted at the door counts as the roster's own would
-      const effective = visit.coveredByVisit ? { ...facts, assistance: visit.coveredByVisit } : facts;
-      return {
-        row: r,
-        score: { ...score, onList: visit.onList },
-        visit,
-        covered: isCovered(effective.assistance),
-        // a route only where someone will knock: warned or flagged households (a city has a million others)
-        ...routeAndReview(effective, score.total, visit.onList, visit.cooledDown, cfg),
-      };
+      const assessed = assessHousehold(toFacts(r), period, cfg);
+      return { row: r, score: assessed, visit: assessed.visit, covered: assessed.covered, route: assessed.route, review: assessed.review };
     });
     // COPY, not unnest arrays: the arrays' literals (jsonb in text[] quoting) cost more to
     // build in Node and to parse in the server than the scoring itself (measured at 100k
@@ -165,9 +166,8 @@ export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConf
       SCORED_COLUMNS,
       scores.map((s) => [
         s.row.household_id, s.score.total, s.score.tier, s.score.onList, s.covered,
-        s.score.dimensions.age_structure, s.score.dimensions.economic, s.score.dimensions.health,
-        s.score.dimensions.disability, s.score.dimensions.medical_burden, s.score.dimensions.labour_capacity,
-        JSON.stringify(s.score.reasons), s.route?.route ?? null, s.route?.rule ?? null, s.route?.ruleZh ?? null,
+        // every registered dimension's score by id: a new dimension needs no new column
+        JSON.stringify(s.score.dimensions), JSON.stringify(s.score.reasons), s.route?.route ?? null, s.route?.rule ?? null, s.route?.ruleZh ?? null,
         JSON.stringify(s.review), s.row.rescued_links, s.visit.coveredByVisit, JSON.stringify(s.visit.notes), s.visit.cooledDown,
       ]),
     );
@@ -192,7 +192,7 @@ export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConf
       select c.*, c.review_by_score or jsonb_array_length(c.review_reasons) > 0 as review from compared c
     )
     insert into household_score (period, household_id, rank, total, tier, on_list, covered, change, previous_total, review,
-                                 age_structure, economic, health, disability, medical_burden, labour_capacity, reasons,
+                                 dimensions, reasons,
                                  route, route_rule, route_rule_zh, review_reasons, rescued_links,
                                  covered_by_visit, visit_notes, cooled_down, review_by_score)
     select ${period}, f.household_id,
@@ -203,7 +203,7 @@ export async function scoreHouseholds(tx: Tx, period: string, cfg: SafetynetConf
                 when f.total - f.previous_total >= 1 then 'up'
                 when f.previous_total - f.total >= 1 then 'down' else 'same' end,
            f.previous_total, f.review,
-           f.age_structure, f.economic, f.health, f.disability, f.medical_burden, f.labour_capacity, f.reasons,
+           f.dimensions, f.reasons,
            f.route, f.route_rule, f.route_rule_zh, f.review_reasons, f.rescued_links,
            f.covered_by_visit, f.visit_notes, f.cooled_down, f.review_by_score
     from flagged f

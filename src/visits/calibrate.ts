@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DimensionId } from '../config/schema.js';
 import { dimensionIds } from '../config/schema.js';
-import type { Database } from '../db/schema.js';
+import type { Database, HouseholdScoreRow } from '../db/schema.js';
 import { UsageError } from '../errors.js';
 
 /**
@@ -265,13 +265,13 @@ export function proposeWeights(
  * dimension scores of the last period it was scored in up to the visit's month.
  */
 export async function outcomeSamples(db: Kysely<Database>): Promise<Sample[]> {
-  const { rows } = await sql<Record<DimensionId, number> & { assisted: boolean }>`
+  const { rows } = await sql<{ assisted: boolean; dimensions: HouseholdScoreRow['dimensions'] }>`
     with settled as (
       select distinct on (household_id) household_id, visited_on, outcome like 'assisted%' as assisted
       from visit where outcome like 'assisted%' or outcome = 'not_eligible'
       order by household_id, visited_on desc, visit_id desc
     )
-    select v.assisted, s.age_structure, s.economic, s.health, s.disability, s.medical_burden, s.labour_capacity
+    select v.assisted, s.dimensions
     from settled v
     join lateral (
       select * from household_score s
@@ -280,5 +280,9 @@ export async function outcomeSamples(db: Kysely<Database>): Promise<Sample[]> {
     ) s on true
     order by v.household_id
   `.execute(db);
-  return rows.map((r) => ({ x: dimensionIds.map((d) => Number(r[d]) / 100), y: r.assisted ? 1 : 0 }));
+  // a household scored before a dimension existed says nothing about that dimension's weight: left out
+  return rows.flatMap((r) => {
+    const x = dimensionIds.map((d) => r.dimensions[d]);
+    return x.every((v) => v !== undefined) ? [{ x: x.map((v) => v / 100), y: r.assisted ? 1 : 0 }] : [];
+  });
 }

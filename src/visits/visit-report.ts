@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { z } from 'zod';
-import type { ColumnSpec } from '../ingest/source.js';
+import type { ColumnSpec } from '../ingest/department.js';
 import { openExtract, type ExtractRecord } from '../ingest/read-extract.js';
 import { clean, codeList, optionalMoney, optionalText, parseDate, requiredText } from '../ingest/values.js';
 import { defaultConfig } from '../config/defaults.js';

@@ -128,10 +128,10 @@ describe('report data', () => {
   });
 
   it('reports rows, rejects by reason, link rate and row-count change per department', async () => {
-    expect(data.quality.map((x) => x.source)).toEqual(['civil-affairs', 'disability', 'medical-insurance', 'health']);
+    expect(data.quality.map((x) => x.source)).toEqual(['civil-affairs', 'disability', 'medical-insurance', 'health', 'human-resources']);
     const previous = await q(sql<{ source: string; rows_read: number }>`select source, rows_read from source_load where period = '2026-09'`);
     for (const x of data.quality) {
-      const counts = summary.sources[x.source as keyof RunSummary['sources']];
+      const counts = summary.sources[x.source]!;
       expect({ read: x.rowsRead, loaded: x.rowsLoaded, rejected: x.rowsRejected }).toEqual({
         read: counts.rows_read,
         loaded: counts.rows_loaded,

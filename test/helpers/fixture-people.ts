@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
 import { normaliseIdNumber, parseIdNumber } from '../../src/identity/id-number.js';
 import { headerKey } from '../../src/ingest/ingest-source.js';
-import { sources } from '../../src/ingest/sources.js';
+import { departments } from '../../src/ingest/departments.js';
 
 /**
  * Everything personal in an inbox, read straight from its CSV files (GB18030 or UTF-8, Chinese
@@ -33,8 +33,11 @@ export async function fixturePeople(inbox: string): Promise<FixturePeople> {
   const people: FixturePeople = { ids: new Set(), names: new Set(), addresses: new Set(), phones: new Set() };
   const periods = (await readdir(inbox)).filter((d) => /^\d{4}-\d{2}$/.test(d));
   for (const period of periods) {
-    for (const def of Object.values(sources)) {
-      const text = decode(await readFile(join(inbox, period, def.fileName)));
+    for (const def of departments()) {
+      // an optional department's month may not have come
+      const bytes = await readFile(join(inbox, period, `${def.file}.csv`)).catch(() => null);
+      if (bytes === null) continue;
+      const text = decode(bytes);
       const [header, ...records] = parse(text, { relax_column_count: true, skip_empty_lines: true }) as string[][];
       header!.forEach((h, index) => {
         const column = def.columns.find((c) => [c.name, ...c.headers].some((alias) => headerKey(alias) === headerKey(h)));

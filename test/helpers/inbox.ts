@@ -39,14 +39,17 @@ export const ROSTER_HEADER = ['household_id', 'id_number', 'name', 'relation', '
 export const DISABILITY_HEADER = ['id_number', 'name', 'disability_type', 'disability_grade', 'certified_on'];
 export const CLAIMS_HEADER = ['claim_id', 'id_number', 'name', 'settled_on', 'inpatient', 'total_cost', 'fund_paid', 'assistance_paid', 'out_of_pocket'];
 export const HEALTH_HEADER = ['id_number', 'name', 'diagnosis_code', 'category', 'recorded_on'];
+export const HUMAN_RESOURCES_HEADER = ['身份证号', '姓名', '登记失业', '失业登记日期', '养老金月领取额'];
 
 export interface PeriodSpec {
   roster: Table;
   disability?: Table;
   claims?: Table;
   health?: Table;
-  /** override whole files (encoding, headers) */
-  files?: Partial<Record<'civil-affairs.csv' | 'disability.csv' | 'medical-insurance.csv' | 'health.csv', FileSpec>>;
+  /** the optional human-resources extract: written only when given */
+  humanResources?: Table;
+  /** override whole files (encoding, headers); null leaves the file out */
+  files?: Partial<Record<'civil-affairs.csv' | 'disability.csv' | 'medical-insurance.csv' | 'health.csv' | 'human-resources.csv', FileSpec | null>>;
   /** write a manifest.json with correct hashes and row counts; a function may tamper with it */
   manifest?: boolean | ((m: { files: Record<string, { sha256: string; rows: number; encoding?: string }> }) => void);
 }
@@ -54,15 +57,17 @@ export interface PeriodSpec {
 export async function writePeriod(inbox: string, period: string, spec: PeriodSpec): Promise<void> {
   const dir = join(inbox, period);
   await mkdir(dir, { recursive: true });
-  const files: Record<string, FileSpec> = {
+  const files: Record<string, FileSpec | null | undefined> = {
     'civil-affairs.csv': { rows: [ROSTER_HEADER, ...spec.roster] },
     'disability.csv': { rows: [DISABILITY_HEADER, ...(spec.disability ?? [])] },
     'medical-insurance.csv': { rows: [CLAIMS_HEADER, ...(spec.claims ?? [])] },
     'health.csv': { rows: [HEALTH_HEADER, ...(spec.health ?? [])] },
+    ...(spec.humanResources ? { 'human-resources.csv': { rows: [HUMAN_RESOURCES_HEADER, ...spec.humanResources] } } : {}),
     ...spec.files,
   };
   const manifest: { files: Record<string, { sha256: string; rows: number; encoding?: string }> } = { files: {} };
   for (const [name, file] of Object.entries(files)) {
+    if (!file) continue;
     const bytes = encode(file);
     await writeFile(join(dir, name), bytes);
     manifest.files[name] = { sha256: createHash('sha256').update(bytes).digest('hex'), rows: file.rows.length - 1 };

@@ -22,8 +22,7 @@ import { neutraliseFormula, writeWarningList, type ExportOptions } from '../../s
 import { writeWarningListXlsx } from '../../src/export/warning-list-xlsx.js';
 import { checkDigit, maskName, normaliseIdNumber } from '../../src/identity/id-number.js';
 import { normaliseEncodingName, openExtract } from '../../src/ingest/read-extract.js';
-import { sourceIds, type SourceId } from '../../src/ingest/source.js';
-import { sources } from '../../src/ingest/sources.js';
+import { findDepartment } from '../../src/ingest/departments.js';
 import { importVisits } from '../../src/visits/import-visits.js';
 import type { ReportLimits } from '../../src/visits/visit-report.js';
 import { cli } from '../helpers/cli.js';
@@ -103,8 +102,10 @@ afterAll(() => {
 // ---------------------------------------------------------------------------------------------
 // inboxes and runs
 
-type FileName = 'civil-affairs.csv' | 'disability.csv' | 'medical-insurance.csv' | 'health.csv';
-const FILES: FileName[] = sourceIds.map((id) => sources[id].fileName as FileName);
+/** the corpus covers the four departments of the contract */
+type SourceId = 'civil-affairs' | 'disability' | 'medical-insurance' | 'health';
+type FileName = `${SourceId}.csv`;
+const FILES: FileName[] = (['civil-affairs', 'disability', 'medical-insurance', 'health'] as const).map((id) => `${findDepartment(id)!.file}.csv` as FileName);
 
 interface InboxOptions {
   period?: string;
@@ -180,7 +181,7 @@ async function snapshot(db: DatabaseHandle, period: string): Promise<string> {
 async function reconcile(db: DatabaseHandle, period: string, summary: RunSummary): Promise<string[]> {
   const problems: string[] = [];
   const loads = await db.db.selectFrom('source_load').selectAll().where('period', '=', period).execute();
-  if (loads.length !== sourceIds.length) problems.push(`source_load has ${loads.length} rows for ${period}`);
+  if (loads.length !== FILES.length) problems.push(`source_load has ${loads.length} rows for ${period}`);
   const rescue = (summary as { identity_rescue?: Partial<Record<string, { rescued?: number }>> }).identity_rescue;
   for (const l of loads) {
     const source = l.source as SourceId;
@@ -277,7 +278,7 @@ async function judge(e: Loads | Refused, o: Observed, period = PERIOD): Promise<
   let ok = o.problems.length === 0;
   const parts: string[] = [];
   for (const [source, [read, loaded, rejects]] of Object.entries(e.loads)) {
-    const s = o.summary!.sources[source as SourceId];
+    const s = o.summary!.sources[source]!;
     const got = await rejectsOf(period, source);
     const matched = got.length === rejects.length && rejects.every(([line, says], i) => got[i]!.line === line && got[i]!.reason.includes(says));
     ok &&= s.rows_read === read && s.rows_loaded === loaded && matched;
@@ -397,7 +398,8 @@ const FILE_CASES: FileCase[] = [
   {
     folder: 'no-header',
     input: 'roster without its header row (data from line 1)',
-    expect: refused('civil-affairs.csv, line 1: missing required column(s) household_id (户编号), id_number (身份证号), name (姓名)'),
+    // line 1 is a person's row: the refusal does not repeat it
+    expect: refused('civil-affairs.csv, line 1: missing required column(s) household_id (户编号), id_number (身份证号), name (姓名), relation (与户主关系), region_code (区划代码), hukou_type (户籍性质), assistance (救助类型), monthly_income (家庭月收入); line 1 names none of the columns (is the header row missing?)'),
   },
   {
     folder: 'extra-columns',
@@ -419,7 +421,10 @@ const FILE_CASES: FileCase[] = [
   {
     folder: 'missing-required-column',
     input: 'disability without its disability_grade column',
-    expect: refused('disability.csv, line 1: missing required column(s) disability_grade (残疾等级); the file was refused whole'),
+    expect: refused(
+      'disability.csv, line 1: missing required column(s) disability_grade (残疾等级); the header has "id_number", "name", "disability_type", "certified_on"; ' +
+        'accepted: disability_grade as "disability_grade", "残疾等级"',
+    ),
   },
   { folder: 'column-twice', input: 'disability giving name twice (name and 姓名)', expect: refused('columns "name" and "姓名" are both name') },
   { folder: 'same-header-twice', input: 'health with the header id_number twice', expect: refused('columns "id_number" and "id_number" are both id_number') },
@@ -670,7 +675,7 @@ describe('deliveries', () => {
       'delivery',
       'the same files run twice for 2026-10',
       'both exit 0; civil-affairs 4 read = 3 loaded + 1 rejected each time; 1 rejected row kept, not 2; the same list',
-      `both exit ${first.exit === second.exit ? first.exit : `${first.exit}/${second.exit}`}; civil-affairs ${second.summary?.sources['civil-affairs'].rows_read} read = ${second.summary?.sources['civil-affairs'].rows_loaded} loaded + ${second.summary?.sources['civil-affairs'].rows_rejected} rejected ${
+      `both exit ${first.exit === second.exit ? first.exit : `${first.exit}/${second.exit}`}; civil-affairs ${second.summary?.sources['civil-affairs']?.rows_read} read = ${second.summary?.sources['civil-affairs']?.rows_loaded} loaded + ${second.summary?.sources['civil-affairs']?.rows_rejected} rejected ${
         JSON.stringify(first.summary?.sources) === JSON.stringify(second.summary?.sources) ? 'each time' : 'then different counts'
       }; ${rejected} rejected row${rejected === 1 ? '' : 's'} kept, not 2; ${same ? 'the same list' : 'a different list'}${[...first.problems, ...second.problems].map((p) => ` — ${p}`).join('')}`,
     );
@@ -724,7 +729,11 @@ describe('deliveries', () => {
     async function fixtureOctober(times: number): Promise<string> {
       const inbox = await mkdtemp(join(tmpdir(), 'safetynet-tenfold-'));
       const dir = join(inbox, PERIOD);
-      await cp(join(FIXTURE_INBOX, PERIOD), dir, { recursive: true, filter: (src) => !src.endsWith('manifest.json') });
+      // the corpus's four departments: the fixture's optional human-resources extract stays out
+      await cp(join(FIXTURE_INBOX, PERIOD), dir, {
+        recursive: true,
+        filter: (src) => !src.endsWith('manifest.json') && (!src.endsWith('.csv') || FILES.some((f) => src.endsWith(`/${f}`))),
+      });
       await copyFile(join(FIXTURE_INBOX, 'dibao-standards.csv'), join(inbox, 'dibao-standards.csv'));
       for (const name of FILES) {
         const text = await readFile(join(dir, name), 'utf8');
@@ -744,7 +753,7 @@ describe('deliveries', () => {
       // this district raises it to see the repeats handled
       const tenfold = await observe(await fixtureOctober(10), PERIOD, db, parseConfig({ ingest: { maxRejectRate: 1 } }));
       const listTenfold = await exportCsv(db, { period: PERIOD, all: true });
-      const r1 = once.summary!.sources['civil-affairs'];
+      const r1 = once.summary!.sources['civil-affairs']!;
       const r10 = tenfold.summary?.sources['civil-affairs'];
       const duplicates = (
         await db.db.selectFrom('rejected_row').select('reason').where('period', '=', PERIOD).where('source', '=', 'civil-affairs').execute()

@@ -24,6 +24,7 @@ import {
 } from '../helpers/faults.js';
 import { serveFolder, type LoopbackServer } from '../helpers/http-server.js';
 import { startPgProxy, type PgProxy } from '../helpers/pg-proxy.js';
+import { departments } from '../../src/ingest/departments.js';
 
 /**
  * A run killed with SIGKILL at any point leaves no half-written period: the previous results
@@ -164,10 +165,7 @@ describe('SIGKILL while pulling and while writing the list, on DATABASE_URL', ()
     const config = join(home, 'config.json');
     const at = (file: string) => ({ location: `${server.url}/{period}/${file}` });
     const sources = {
-      'civil-affairs': at('civil-affairs.csv'),
-      disability: at('disability.csv'),
-      'medical-insurance': at('medical-insurance.csv'),
-      health: at('health.csv'),
+      ...Object.fromEntries(departments().map((d) => [d.id, at(`${d.file}.csv`)])),
       manifest: at('manifest.json'),
       'dibao-standards': { location: `${server.url}/dibao-standards.csv` },
     };

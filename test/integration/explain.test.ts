@@ -27,7 +27,7 @@ describe('safetynet explain', () => {
     expect(card.members).toHaveLength(3);
     expect(card.members[0]).toMatchObject({ name: '吴*', id_number: expect.stringMatching(/^420106\*{8}\d{3}[\dX]$/), relation: 'head' });
     expect(card.members[0]!.diagnoses).toEqual(['chronic', 'severe']); // categories, not codes
-    expect(card.dimensions[0]).toMatchObject({ dimension: 'economic', sources: ['civil-affairs 2026-10', 'dibao-standards', 'medical-insurance 2025-11..2026-10'] });
+    expect(card.dimensions[0]).toMatchObject({ dimension: 'economic', sources: ['civil-affairs 2026-10', 'dibao-standards', 'medical-insurance 2025-11..2026-10', 'human-resources 2026-10 (pensions, unemployment registrations)'] });
     expect(card.dimensions.find((d) => d.dimension === 'medical_burden')!.facts).toBe('out-of-pocket medical 15,200 yuan in 12 months, 0.7x household yearly income');
     expect(card.history.map((h) => h.period)).toEqual(['2026-09', '2026-10']);
     expect(card.since_last_period).toEqual(['score 38.7 in 2026-09 → 64.2', 'tier yellow → red']);

@@ -24,6 +24,7 @@ import {
 } from '../helpers/faults.js';
 import { serveFolder } from '../helpers/http-server.js';
 import { startPgProxy, type PgProxy } from '../helpers/pg-proxy.js';
+import { departments } from '../../src/ingest/departments.js';
 import { fill, mountTmpfs, removeFiller, tmpfsUnavailable, unmount } from '../helpers/tmpfs.js';
 
 /**
@@ -283,10 +284,7 @@ describe('the disk is full', () => {
     const config = join(await scratch('faults-config'), 'config.json');
     const at = (file: string) => ({ location: `${server.url}/{period}/${file}` });
     const sources = {
-      'civil-affairs': at('civil-affairs.csv'),
-      disability: at('disability.csv'),
-      'medical-insurance': at('medical-insurance.csv'),
-      health: at('health.csv'),
+      ...Object.fromEntries(departments().map((d) => [d.id, at(`${d.file}.csv`)])),
       manifest: at('manifest.json'),
       'dibao-standards': { location: `${server.url}/dibao-standards.csv` },
     };

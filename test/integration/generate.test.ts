@@ -50,7 +50,7 @@ describe('safetynet generate', () => {
     expect(city.periods).toEqual(['2026-09', '2026-10', '2026-11']);
     const files = await filesUnder(join(dir, 'a'));
     expect(files).toEqual([
-      ...city.periods.flatMap((p) => ['civil-affairs.csv', 'disability.csv', 'health.csv', 'manifest.json', 'medical-insurance.csv'].map((f) => join(p, f))),
+      ...city.periods.flatMap((p) => ['civil-affairs.csv', 'disability.csv', 'health.csv', 'human-resources.csv', 'manifest.json', 'medical-insurance.csv'].map((f) => join(p, f))),
       'city.json',
       'dibao-standards.csv',
     ].sort());
@@ -121,7 +121,7 @@ describe('safetynet generate', () => {
       const s = summaries[period]!;
       const expected = city.period[period]!;
       for (const source of CITY_SOURCES) {
-        const got = s.sources[source];
+        const got = s.sources[source]!;
         const want = expected.files[source];
         table.push(`${period} ${source.padEnd(17)} read ${got.rows_read}/${want.rows} rejected ${got.rows_rejected}/${want.rejects}`);
         expect(got.rows_read, `${period} ${source} rows read`).toBe(want.rows);
@@ -148,7 +148,7 @@ describe('safetynet generate', () => {
       const s = summaries[period]!;
       const rescued = s.identity_rescue['medical-insurance']?.rescued ?? 0;
       // a claim sent twice in one file is kept once; rescued rows are loaded on top of the valid ones
-      expect(got.n, period).toBe(s.sources['medical-insurance'].rows_loaded - city.period[period]!.claimsResentInFile + rescued);
+      expect(got.n, period).toBe(s.sources['medical-insurance']!.rows_loaded - city.period[period]!.claimsResentInFile + rescued);
       if (i === 0) {
         expect(got.months).toBe(12);
         expect(got.first >= claimsWindowStart(period)).toBe(true);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { maskIdNumber } from '../../src/identity/id-number.js';
-import { sourceIds } from '../../src/ingest/source.js';
+import { departmentIds } from '../../src/ingest/departments.js';
 import { cli, ROOT } from '../helpers/cli.js';
 import { useScratchDatabase } from '../helpers/database.js';
 import { useScratchDirs } from '../helpers/faults.js';
@@ -58,8 +58,10 @@ describe('a full run of the fixture district', () => {
     // the logs searched are the whole of them: the server's own lines, every stage's summary
     expect(r.stderr).toContain('initialising the embedded PostgreSQL');
     expect(r.stderr).toMatch(/"msg":"postgres"/);
-    expect(r.stderr.match(/"msg":"ingested"/g)).toHaveLength(8);
+    // four extracts in 2026-09, five in 2026-10 (human-resources first delivered then)
+    expect(r.stderr.match(/"msg":"ingested"/g)).toHaveLength(9);
     expect(r.stdout).toMatch(/2026-10: \d+ households scored/);
+    expect(r.stdout).toContain('  human-resources: not delivered; no 2026-09 extract and none before it\n');
     expect(leaks(r.stdout + r.stderr)).toEqual([]);
   });
 
@@ -87,7 +89,7 @@ describe('a full run of the fixture district', () => {
       for (const row of rows.filter((r) => r.status === 'rejected')) {
         refused++;
         // the source names the file: <inbox>/<period>/<source>.csv
-        expect(sourceIds).toContain(row.source);
+        expect(departmentIds()).toContain(row.source);
         const file = await readFile(join(INBOX, period, `${row.source}.csv`));
         const lines = file.toString('latin1').split('\n').length;
         const line = Number(row.line);

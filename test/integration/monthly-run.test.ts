@@ -320,7 +320,7 @@ describe('the list in Chinese', () => {
     expect(csv.startsWith('\uFEFF排名,户编号,区划代码,户主姓名,户主身份证号,家庭人口,预警总分,预警等级,')).toBe(true);
     const h1 = csv.split('\r\n').find((l) => l.includes(',H1,'))!;
     expect(h1).toContain('人均月收入1,000元，低于当地低保标准1,200元');
-    expect(h1).toContain('12个月自付医疗费26,000元');
+    expect(h1).toContain('近12个月个人自付医疗费26,000元');
     const h4 = csv.split('\r\n').find((l) => l.includes(',H4,'))!;
     expect(h4).toMatch(/,低保,上升,"已享受低保；比2026-09上升[\d.]+分：请复核救助；/);
   });
@@ -360,7 +360,11 @@ describe('reruns and refusals', () => {
     });
     const err = await run(broken, '2026-10').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ExtractRejected);
-    expect((err as Error).message).toBe('2026-10/disability.csv, line 1: missing required column(s) disability_grade (残疾等级); the file was refused whole');
+    expect((err as Error).message).toBe(
+      '2026-10/disability.csv, line 1: missing required column(s) disability_grade (残疾等级); the header has "id_number", "name", "disability_type"; ' +
+        'accepted: disability_grade as "disability_grade", "残疾等级" (a bureau adds its own names in config: departments.disability.columns.<column>.aliases); ' +
+        'the file was refused whole',
+    );
     expect(await exportList('2026-10', { all: true })).toBe(before);
   });
 

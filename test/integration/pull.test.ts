@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPeriod } from '../../jobs/run-period.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { OperationConfig } from '../../src/config/schema.js';
-import { ExtractRejected, ManifestMismatch, PullFailed } from '../../src/errors.js';
+import { ExtractRejected, ManifestMismatch, PullFailed, UsageError } from '../../src/errors.js';
 import { pullPeriod } from '../../src/pull/pull-period.js';
 import { ROOT } from '../helpers/cli.js';
 import { silentLog, useTestDatabase } from '../helpers/database.js';
@@ -36,6 +36,7 @@ function operation(overrides: Partial<OperationConfig> = {}): OperationConfig {
         disability: { location: `${server.url}/{period}/disability.csv` },
         'medical-insurance': { location: `${server.url}/{period}/medical-insurance.csv` },
         health: { location: `${server.url}/{period}/health.csv` },
+        'human-resources': { location: `${server.url}/{period}/human-resources.csv` },
         manifest: { location: `${server.url}/{period}/manifest.json` },
         'dibao-standards': { location: `${server.url}/dibao-standards.csv` },
       },
@@ -67,6 +68,21 @@ describe('pulling a period over HTTP', () => {
     server.behaviours.set('/2026-10/health.csv', { kind: 'missing' });
     const pulled = await pullPeriod(operation(), await home(), '2026-10', silentLog);
     expect(pulled.missing).toEqual(['health.csv']);
+  });
+
+  it('refuses, as a gap in the config, a manifest listing an optional department the config does not fetch', async () => {
+    server.behaviours.clear();
+    const op = operation();
+    const { 'human-resources': _notFetched, ...sources } = op.sources!;
+    // 2026-09 has no human-resources file: the optional department is simply not pulled
+    expect((await pullPeriod({ ...op, sources }, await home(), '2026-09', silentLog)).missing).toEqual([]);
+    // 2026-10's manifest lists one: waiting for it would wait forever
+    const err = await pullPeriod({ ...op, sources }, await home(), '2026-10', silentLog).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toBe(
+      'the manifest of 2026-10 lists human-resources.csv, but operation.sources has no location for human-resources: ' +
+        'add operation.sources.human-resources to the config (the month would otherwise wait for a file that is never fetched)',
+    );
   });
 
   it('waits for the manifest: without it nothing else is fetched', async () => {
@@ -209,7 +225,8 @@ describe('pulling a period over HTTP', () => {
     expect(err).toBeInstanceOf(PullFailed);
     expect((err as Error).message).toBe(`could not fetch health: ${folder}: not a regular file: a folder stands where the file should be`);
     const local = join(FIXTURE_INBOX, '{period}', 'civil-affairs.csv');
-    const big = { ...op, maxFileBytes: 100, sources: { ...op.sources!, manifest: undefined, 'civil-affairs': { location: local, headers: {} } } };
+    const { manifest: _manifest, ...departmentsOnly } = op.sources!;
+    const big = { ...op, maxFileBytes: 100, sources: { ...departmentsOnly, 'civil-affairs': { location: local, headers: {} } } };
     const tooBig = await pullPeriod(big, await home(), '2026-10', silentLog).catch((e: unknown) => e);
     expect((tooBig as Error).message).toContain(
       `could not fetch civil-affairs: ${join(FIXTURE_INBOX, '2026-10', 'civil-affairs.csv')}: larger than the 100 bytes a file may have (operation.maxFileBytes): it has `,

@@ -10,6 +10,7 @@ import { runPeriod } from '../../jobs/run-period.js';
 import * as m0003 from '../../migrations/0003-roles-and-row-security.js';
 import * as m0004 from '../../migrations/0004-visits-and-urgent-warnings.js';
 import * as m0006 from '../../migrations/0006-export-scope-and-masked-views.js';
+import * as m0008 from '../../migrations/0008-human-resources.js';
 import { migrations } from '../../migrations/index.js';
 import { explainCommand } from '../../src/commands/explain.js';
 import { parseConfig } from '../../src/config/load-config.js';
@@ -486,7 +487,7 @@ describe('an exporter login of its own (one person, one street)', () => {
   });
 });
 
-describe('migrations 0003, 0004 and 0006', () => {
+describe('migrations 0003, 0004, 0006 and 0008', () => {
   it('goes down and up again to the same policies, functions and view', async () => {
     const scratch = await createDatabase('rls_roundtrip');
     const database = await openDatabase({ databaseUrl: scratch.url, home: '', log: silentLog });
@@ -497,10 +498,11 @@ describe('migrations 0003, 0004 and 0006', () => {
     });
     try {
       const before = await snapshot();
-      // 0004 puts urgent_warning under the same policies, with 0003's functions
-      expect(before.forced).toEqual(['diagnosis', 'disability', 'export_scope', 'household', 'household_score', 'member', 'urgent_warning']);
-      expect(before.policies).toHaveLength(13);
-      // 0006's views and scope table stand on 0003's functions: down in reverse, up in order
+      // 0004 puts urgent_warning, 0008 human_resources under the same policies, with 0003's functions
+      expect(before.forced).toEqual(['diagnosis', 'disability', 'export_scope', 'household', 'household_score', 'human_resources', 'member', 'urgent_warning']);
+      expect(before.policies).toHaveLength(15);
+      // 0006's views and scope table and 0008's policies stand on 0003's functions: down in reverse, up in order
+      await m0008.down(database.db as Kysely<any>);
       await m0006.down(database.db as Kysely<any>);
       await m0004.down(database.db as Kysely<any>);
       await m0003.down(database.db as Kysely<any>);
@@ -508,6 +510,7 @@ describe('migrations 0003, 0004 and 0006', () => {
       await m0003.up(database.db as Kysely<any>);
       await m0004.up(database.db as Kysely<any>);
       await m0006.up(database.db as Kysely<any>);
+      await m0008.up(database.db as Kysely<any>);
       expect(await snapshot()).toEqual(before);
     } finally {
       await database.close();

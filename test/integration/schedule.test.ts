@@ -10,6 +10,7 @@ import { parseConfig } from '../../src/config/load-config.js';
 import { cli, ROOT, spawnCli } from '../helpers/cli.js';
 import { silentLog, useScratchDatabase, useTestDatabase } from '../helpers/database.js';
 import { serveFolder, type LoopbackServer } from '../helpers/http-server.js';
+import { departmentIds } from '../../src/ingest/departments.js';
 import { CLAIMS_HEADER } from '../helpers/inbox.js';
 
 /** Unattended operation: the ledger decides what is due; late, failing and recovering sources. */
@@ -30,7 +31,7 @@ const operationOverride = (extra: Record<string, unknown> = {}) => ({
     retryDelayMs: 10,
     timeoutMs: 2000,
     sources: Object.fromEntries(
-      ['civil-affairs', 'disability', 'medical-insurance', 'health'].map((s) => [s, { location: `${server.url}/{period}/${s}.csv` }]).concat([
+      departmentIds().map((s) => [s, { location: `${server.url}/{period}/${s}.csv` }]).concat([
         ['manifest', { location: `${server.url}/{period}/manifest.json` }],
         ['dibao-standards', { location: `${server.url}/dibao-standards.csv` }],
       ]),

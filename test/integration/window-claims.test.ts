@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildWindowClaims, latestClaims, windowClaims } from '../../src/db/latest-claims.js';
 import { withTransaction } from '../../src/db/transaction.js';
-import { claimsWindowStart, isoDate, periodEnd } from '../../src/period.js';
+import { claimsWindowStart, isoDate, periodEnd, periodWindow } from '../../src/period.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { makeId } from '../helpers/inbox.js';
 
@@ -71,7 +71,7 @@ async function both(period: string): Promise<{ expected: string[]; actual: strin
     where settled_on >= ${claimsWindowStart(period)}::date and settled_on <= ${isoDate(periodEnd(period))}::date
   `.execute(test.handle.db);
   const { rows: actual } = await sql<Row>`
-    select id18, to_char(settled_on, 'YYYY-MM-DD') as settled_on, inpatient, out_of_pocket from ${windowClaims(period)} w
+    select id18, to_char(settled_on, 'YYYY-MM-DD') as settled_on, inpatient, out_of_pocket from ${windowClaims(periodWindow(period, null))} w
   `.execute(test.handle.db);
   return { expected: sorted(expected), actual: sorted(actual) };
 }
@@ -100,7 +100,7 @@ describe('the claims of a period window', () => {
 
   it('are kept once in the run transaction for the link and the facts', async () => {
     const rows = await withTransaction(test.handle.pool, async (tx) => {
-      const table = await buildWindowClaims(tx, '2026-10');
+      const table = await buildWindowClaims(tx, periodWindow('2026-10', null));
       return (await sql<Row>`select id18, to_char(settled_on, 'YYYY-MM-DD') as settled_on, inpatient, out_of_pocket from ${table} t`.execute(tx.db)).rows;
     });
     expect(sorted(rows)).toEqual((await both('2026-10')).expected);

@@ -68,6 +68,8 @@ function sheetRecords(ws: ExcelJS.Worksheet): string[][] {
 const HEADER_EN = COLUMNS.map(([en]) => en);
 const HEADER_ZH = COLUMNS.map(([, cn]) => cn);
 const col = (key: string) => COLUMNS.findIndex(([k]) => k === key) + 1;
+/** A street's sheet: its code (no names in this inbox); people not on the roster (street 000) say so. */
+const sheetOf = (street: string) => (street.endsWith('000') ? `${street} not on roster` : street);
 
 describe('export --format xlsx', () => {
   it('holds a summary sheet, then one sheet per street with the CSV rows of that street in rank order', async () => {
@@ -80,10 +82,10 @@ describe('export --format xlsx', () => {
     const streets = [...new Set(csv.map((r) => r[col('region_code') - 1]!.slice(0, 9)))].sort();
     expect(streets.length).toBeGreaterThan(1);
     const wb = await readWorkbook(file);
-    expect(wb.worksheets.map((w) => w.name)).toEqual(['Summary', ...streets]);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['Summary', ...streets.map(sheetOf)]);
 
     for (const street of streets) {
-      const ws = wb.getWorksheet(street)!;
+      const ws = wb.getWorksheet(sheetOf(street))!;
       const [sheetHeader, ...sheetRows] = sheetRecords(ws);
       expect(sheetHeader).toEqual(HEADER_EN);
       expect(sheetRows).toEqual(csv.filter((r) => r[col('region_code') - 1]!.startsWith(street)));
@@ -118,9 +120,9 @@ describe('export --format xlsx', () => {
     const fills = new Map<string, string>();
     for (const ws of wb.worksheets.slice(1)) {
       expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
-      // every column of the list, from rank to phone (A..X)
-      expect(COLUMNS.length).toBe(24);
-      expect(ws.autoFilter).toBe(`A1:X1`);
+      // every column of the list, from rank to region_name (A..Y)
+      expect(COLUMNS.length).toBe(25);
+      expect(ws.autoFilter).toBe(`A1:Y1`);
       COLUMNS.forEach(([en], i) => expect(ws.getColumn(i + 1).width).toBeGreaterThanOrEqual(en.length));
       expect(ws.getColumn(col('head_id_number')).width).toBeGreaterThanOrEqual(18);
       ws.eachRow((row, n) => {
@@ -148,7 +150,8 @@ describe('export --format xlsx', () => {
     expect(head).toBeGreaterThan(0);
     const tiers = cells[head]!.slice(2) as string[];
     for (const r of cells.slice(head + 1, -1)) {
-      const street = r[0] as string;
+      // the street's code, then its name or the not-on-roster label
+      const street = (r[0] as string).slice(0, 9);
       const mine = csv.filter((c) => c[col('region_code') - 1]!.startsWith(street));
       expect(r[1]).toBe(mine.length);
       tiers.forEach((t, i) => expect(r[i + 2]).toBe(mine.filter((c) => c[col('tier') - 1] === t).length));
@@ -165,7 +168,7 @@ describe('export --format xlsx', () => {
     for (const ws of wb.worksheets.slice(1)) {
       const [header, ...rows] = sheetRecords(ws);
       expect(header).toEqual(HEADER_ZH);
-      expect(rows).toEqual(csv.filter((r) => r[col('region_code') - 1]!.startsWith(ws.name)));
+      expect(rows).toEqual(csv.filter((r) => r[col('region_code') - 1]!.startsWith(ws.name.slice(0, 9))));
       ws.eachRow((row, n) => {
         const tier = row.getCell(col('tier'));
         if (n > 1 && tier.value === '红色') {
@@ -269,7 +272,7 @@ describe('the list against last month', () => {
     expect(rows.find((r) => r.household_id === 'WC060')).toMatchObject({ change: 'new', previous_rank: null, previous_score: null });
     expect(rows.find((r) => r.household_id === 'WC001')).toMatchObject({ change: 'same', previous_rank: 1, previous_score: 72 });
     const [header] = await csvRecords({ lang: 'zh' });
-    expect(header!.slice(-4)).toEqual(['上月得分', '上月排名', '住址', '联系电话']);
+    expect(header!.slice(-5)).toEqual(['上月得分', '上月排名', '住址', '联系电话', '区划名称']);
   });
 });
 

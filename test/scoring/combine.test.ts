@@ -295,6 +295,14 @@ describe('bounds', () => {
       lastVisit: pick([null, { on: '2026-08-01', outcome: 'not_eligible', totalThen: 40 }]),
       assistedVisit: pick([null, { on: '2026-08-01', programme: 'dibao' as const }]),
       latestSevere: { inpatient: pick([null, '2026-09-01']), diagnosis: null, disability: null },
+      pensions: pick([null, { monthly: 0.01, members: 1 }, { monthly: 2_400, members: 2 }, { monthly: 1e7, members: 1 }]),
+      registeredUnemployed: ((registered) => ({
+        members: registered,
+        notUnemployedOnRoster: int(registered),
+        ableOnRoster: Math.min(int(registered), ableEarners),
+        since: registered > 0 ? '2026-05-12' : null,
+        latest: registered > 0 ? '2026-08-01' : null,
+      }))(int(workingAge)),
     };
   }
 
@@ -388,6 +396,6 @@ describe('reasons in Chinese', () => {
       facts({ members: 1, workingAge: 0, elderly: 1, oldOld: 1, oldestAge: 82, minors: 0, ableEarners: 0, monthlyIncome: 600, previousMonthlyIncome: 600 }),
       cfg,
     );
-    expect(s.reasons.map((r) => r.text_zh)).toEqual(['人均月收入600元，低于当地低保标准1,000元', '1名80岁以上成员，82岁独居', '无有劳动能力者']);
+    expect(s.reasons.map((r) => r.text_zh)).toEqual(['人均月收入600元，低于当地低保标准1,000元', '1名80岁以上成员，82岁独居', '无劳动能力']);
   });
 });

@@ -38,6 +38,8 @@ export const ordinaryHousehold: Readonly<HouseholdFacts> = Object.freeze({
   lastVisit: null,
   assistedVisit: null,
   latestSevere: { inpatient: null, diagnosis: null, disability: null },
+  pensions: null,
+  registeredUnemployed: { members: 0, notUnemployedOnRoster: 0, ableOnRoster: 0, since: null, latest: null },
 });
 
 /** The ordinary household with some facts changed. The caller keeps the counts consistent. */

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { copyLine } from '../../src/db/copy.js';
 import { compileFastRow } from '../../src/ingest/fast-row.js';
-import { sources } from '../../src/ingest/sources.js';
-import type { SourceDefinition } from '../../src/ingest/source.js';
+import type { Department } from '../../src/ingest/department.js';
+import { departments } from '../../src/ingest/departments.js';
 
 /**
  * Every source's fast path (the fields' twins in values.ts) held to its zod schema: a row the
@@ -26,8 +26,8 @@ const PATTERN = ['420114001012', '４２０１１４００１０１２', '420114
 const pools: Record<string, string[]> = {
   id_number: ID, name: TEXT, household_id: TEXT, address: TEXT, phone: TEXT, claim_id: TEXT,
   total_cost: MONEY, fund_paid: MONEY, assistance_paid: MONEY, out_of_pocket: MONEY, monthly_income: MONEY,
-  settled_on: DATE, certified_on: DATE, recorded_on: DATE,
-  inpatient: BOOL,
+  settled_on: DATE, certified_on: DATE, recorded_on: DATE, registered_on: DATE, pension_monthly: MONEY,
+  inpatient: BOOL, registered_unemployed: BOOL,
   relation: CODE, hukou_type: CODE, assistance: CODE, employment: CODE, disability_type: CODE, category: CODE,
   disability_grade: GRADE,
   region_code: PATTERN, diagnosis_code: PATTERN,
@@ -39,9 +39,10 @@ const usual: Record<string, string> = {
   disability_type: '视力', disability_grade: '四级', certified_on: '2019-12-22', diagnosis_code: 'N18.3', category: '慢性病',
   recorded_on: '2015-09-28', claim_id: 'YB20260523000000001', settled_on: '2026-05-23', inpatient: 'false', total_cost: '498.3',
   fund_paid: '239.18', assistance_paid: '', out_of_pocket: '259.12',
+  registered_unemployed: '是', registered_on: '2026-05-12', pension_monthly: '1200',
 };
 
-function check(def: SourceDefinition<any>, columns: string[], fields: string[]) {
+function check(def: Department, columns: string[], fields: string[]) {
   const positions = columns.map((name, index) => ({ index, column: { name } }));
   const schema = def.rowSchema(AS_OF);
   const fast = compileFastRow(schema, positions)(fields);
@@ -55,7 +56,7 @@ function check(def: SourceDefinition<any>, columns: string[], fields: string[]) 
   return { fast: fast !== null, zod: parsed.success };
 }
 
-describe.each(Object.values(sources).map((s) => [s.id, s] as const))('the fast path of %s', (_id, def) => {
+describe.each(departments().map((s) => [s.id, s] as const))('the fast path of %s', (_id, def) => {
   const names = def.columns.map((c) => c.name);
 
   it('accepts only rows zod accepts, and loads them identically', () => {

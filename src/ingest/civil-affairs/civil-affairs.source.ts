@@ -13,7 +13,7 @@ import {
   SLOW,
   withFast,
 } from '../values.js';
-import { personColumns, type SourceDefinition } from '../source.js';
+import { personColumns, type Department } from '../department.js';
 
 /** 民政 household roster: one row per person; it alone defines households. */
 
@@ -65,10 +65,17 @@ const rosterRow = (asOf: Date) =>
   });
 export type RosterRow = z.infer<ReturnType<typeof rosterRow>>;
 
-export const civilAffairs: SourceDefinition<RosterRow> = {
+export const civilAffairs: Department<RosterRow> = {
   id: 'civil-affairs',
-  fileName: 'civil-affairs.csv',
-  mustLoadRows: true,
+  labels: { en: 'Civil affairs (roster)', zh: '民政（名册）' },
+  file: 'civil-affairs',
+  idColumn: 'id_number',
+  definesHouseholds: true,
+  required: true,
+  delivery: 'snapshot',
+  // the roster is what a rescued number is matched against
+  rescuable: false,
+  periodTables: [{ table: 'roster_member', periodColumn: 'period' }],
   columns: [
     { name: 'household_id', headers: ['户编号'], required: true },
     { name: 'id_number', headers: ['身份证号', '身份证号码'], required: true },

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { personColumns, type SourceDefinition } from '../source.js';
+import { personColumns, type Department } from '../department.js';
 import {
   clean, codeList, idNumber, notAfter, optionalDate, optionalText, requiredCode, shown, SLOW, withFast, withRules,
 } from '../values.js';
@@ -45,9 +45,17 @@ const disabilityRow = (asOf: Date) =>
   );
 export type DisabilityRow = z.infer<ReturnType<typeof disabilityRow>>;
 
-export const disability: SourceDefinition<DisabilityRow> = {
+export const disability: Department<DisabilityRow> = {
   id: 'disability',
-  fileName: 'disability.csv',
+  labels: { en: 'Disability federation', zh: '残联' },
+  file: 'disability',
+  idColumn: 'id_number',
+  required: true,
+  delivery: 'snapshot',
+  rescuable: true,
+  // a certificate holder's name and birth date come from here first: the federation verifies them
+  notOnRoster: { preference: 1 },
+  periodTables: [{ table: 'disability', periodColumn: 'period' }],
   columns: [
     { name: 'id_number', headers: ['身份证号', '身份证号码'], required: true },
     { name: 'name', headers: ['姓名'], required: false },

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { personColumns, type SourceDefinition } from '../source.js';
+import { personColumns, type Department } from '../department.js';
 import { codeList, idNumber, notAfter, optionalDate, optionalText, requiredCode, requiredPattern, withRules } from '../values.js';
 
 /** 卫健 diagnoses on record: a full snapshot each month. */
@@ -28,9 +28,16 @@ const healthRow = (asOf: Date) =>
   );
 export type HealthRow = z.infer<ReturnType<typeof healthRow>>;
 
-export const health: SourceDefinition<HealthRow> = {
+export const health: Department<HealthRow> = {
   id: 'health',
-  fileName: 'health.csv',
+  labels: { en: 'Health commission', zh: '卫健' },
+  file: 'health',
+  idColumn: 'id_number',
+  required: true,
+  delivery: 'snapshot',
+  rescuable: true,
+  notOnRoster: { preference: 2 },
+  periodTables: [{ table: 'diagnosis', periodColumn: 'period' }],
   columns: [
     { name: 'id_number', headers: ['身份证号', '身份证号码'], required: true },
     { name: 'name', headers: ['姓名'], required: false },

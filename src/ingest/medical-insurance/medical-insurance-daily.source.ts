@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { SourceDefinition } from '../source.js';
+import type { Department } from '../department.js';
 import { flagClaimsInFile, latestInFile, medicalInsurance, type ClaimRow } from './medical-insurance.source.js';
 
 /**
@@ -7,9 +7,10 @@ import { flagClaimsInFile, latestInFile, medicalInsurance, type ClaimRow } from 
  * the monthly format and validation, kept in daily_claim by day. The "period" of a daily load
  * is the day itself (in source_load and rejected_row too).
  */
-export const medicalInsuranceDaily: SourceDefinition<ClaimRow> = {
+export const medicalInsuranceDaily: Department<ClaimRow> = {
   ...medicalInsurance,
   table: 'daily_claim',
+  periodTables: [{ table: 'daily_claim', periodColumn: 'day' }],
   tableColumns: ['day', ...medicalInsurance.tableColumns.slice(1)],
   async finalize({ db }, day, stage) {
     // the monthly file's checks, filed under the day

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { z } from 'zod';
-import { personColumns, type SourceDefinition } from '../source.js';
+import { personColumns, type Department } from '../department.js';
 import {
   idNumber, notAfter, optionalMoney, optionalText, requiredBoolean, requiredDate, requiredMoney, requiredText, withRules,
 } from '../values.js';
@@ -80,9 +80,20 @@ export const latestInFile = (stage: string, resent: ResentInFile) => sql`
   where resent.claim_id is null or s.line = resent.last_line
 `;
 
-export const medicalInsurance: SourceDefinition<ClaimRow> = {
+export const medicalInsurance: Department<ClaimRow> = {
   id: 'medical-insurance',
-  fileName: 'medical-insurance.csv',
+  labels: { en: 'Medical insurance', zh: '医保' },
+  file: 'medical-insurance',
+  idColumn: 'id_number',
+  required: true,
+  delivery: 'delta',
+  rescuable: true,
+  // anyone with a claim in the 12-month window, not only this month's: the window is what is scored
+  notOnRoster: {
+    preference: 3,
+    people: ({ windowClaims }) => sql`select id18, name, birth_date, sex, line from ${windowClaims} window_claim`,
+  },
+  periodTables: [{ table: 'claim', periodColumn: 'received_period' }],
   columns: [
     { name: 'claim_id', headers: ['结算单号'], required: true },
     { name: 'id_number', headers: ['身份证号', '身份证号码'], required: true },

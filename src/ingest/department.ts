@@ -1,0 +1,155 @@
+import type { RawBuilder } from 'kysely';
+import type { z } from 'zod';
+import type { CopyValue } from '../db/copy.js';
+import type { Tx } from '../db/transaction.js';
+import type { ParsedIdNumber } from '../identity/id-number.js';
+
+/** A department's id (`civil-affairs`, `health`, …): data, checked against the registry (departments.ts). */
+export type DepartmentId = string;
+
+export interface ColumnSpec {
+  /** the contract's English name, also the key of the parsed row */
+  name: string;
+  /** the Chinese header departments use, and any other spellings seen in the wild */
+  headers: string[];
+  required: boolean;
+  /**
+   * A department's own codes for values the column accepts (`特重` → `1`): replaced in the raw
+   * field before the row is validated. A bureau adds its own in config (`departments.<id>.columns`).
+   */
+  values?: Record<string, string>;
+}
+
+/** A table holding a department's rows by period, and the column that names the period. */
+export interface PeriodTable {
+  table: string;
+  periodColumn: string;
+}
+
+/** What the not-on-roster link reads from a department: one row per sighting of a person. */
+export interface PeopleContext {
+  period: string;
+  /** the period whose rows of the department the month uses (its own, or its latest extract's; null: none yet) */
+  rowsPeriod: string | null;
+  /** the claims of the period's 12-month window, as the run keeps them (`buildWindowClaims`) */
+  windowClaims: RawBuilder<unknown>;
+}
+
+/** What a department's household facts read: its rows of this period, or of the period that stands in for it. */
+export interface FactsContext {
+  /** the period whose rows the run uses (src/period.ts `rowsPeriod`); null: none delivered yet, so no rows */
+  rowsPeriod: string | null;
+  /** the day facts are taken at, YYYY-MM-DD */
+  asOf: string;
+}
+
+/** One household fact a department adds to `household_facts`. */
+export interface HouseholdFactColumn {
+  /** the column of household_facts (snake_case; src/score/score-households.ts maps it for the dimensions) */
+  name: string;
+  /**
+   * Its aggregate over a household's members: `p` is the member (household_id, id18, age,
+   * employment, working_age, able: a working-age member the roster counts as able to earn), `f`
+   * the member's row of `people`.
+   */
+  aggregate: RawBuilder<unknown>;
+  /** its value for a household none of whose members has a row */
+  none: RawBuilder<unknown>;
+}
+
+/**
+ * The facts a department gives about people, and how they add up per household: the facts
+ * statement (src/score/household-facts.sql.ts) joins every registered department's to the
+ * members, so a department's facts need no edit there.
+ */
+export interface HouseholdFactsOf {
+  /** one row per person: `id18` and the person's facts, from the rows of `rowsPeriod` */
+  people(ctx: FactsContext): RawBuilder<unknown>;
+  columns: HouseholdFactColumn[];
+}
+
+/**
+ * One department, declared once: everything the pipeline needs to find its file, read and check
+ * its rows, load them, clear and purge them, and use them to link people. The registry
+ * (departments.ts) holds the declarations; everything that lists departments iterates it.
+ */
+export interface Department<Row extends object = any> {
+  /** lower-case words joined by '-': the id in config, the run summary, source_load and the reports */
+  id: DepartmentId;
+  labels: { en: string; zh: string };
+  /** the file's base name: `<inbox>/<period>/<file>.csv` or `<file>.xlsx` */
+  file: string;
+  columns: ColumnSpec[];
+  /** the column holding the person's ID number: the row schema yields it as a ParsedIdNumber */
+  idColumn: string;
+  /**
+   * Only the roster: its people are the households. A period whose file loads no row is
+   * refused, since a month without it would turn every family into one-person "not on roster"
+   * entries; it cannot be made optional.
+   */
+  definesHouseholds?: boolean;
+  /** a month waits for a required department (exit 4); without an optional one it runs (config may override) */
+  required: boolean;
+  /** 'delta': each month sends its new rows (claims); 'snapshot': each month sends everything current */
+  delivery: 'delta' | 'snapshot';
+  /** rows refused for their ID number alone may be linked to a roster person by the identity rescue */
+  rescuable: boolean;
+  /**
+   * People found only in this department become one-person "not on roster" households; their
+   * name and birth date come from the department with the lowest preference that knows them.
+   * `people` reads the sightings (id18, name, birth_date, sex, line); by default the period's rows of `table`.
+   */
+  notOnRoster?: { preference: number; people?(ctx: PeopleContext): RawBuilder<unknown> };
+  /** the household facts its rows give (what the dimensions read of it is the scoring's) */
+  householdFacts?: HouseholdFactsOf;
+  /** the tables holding its rows by period: a rerun of the period clears them, purge deletes them, the run analyzes them */
+  periodTables: PeriodTable[];
+  /** `asOf` is the last day of the period: later birth or event dates are errors */
+  rowSchema(asOf: Date): z.ZodType<Row>;
+  /** the period table a valid row goes to (one of `periodTables`), and its values in that order */
+  table: string;
+  tableColumns: readonly string[];
+  toColumns(row: Row, ctx: { period: string; line: number }): CopyValue[];
+  /**
+   * Moves the staged rows (temp table `stage`) into the period table. Rows it refuses go to
+   * rejected_row; returns how many it refused.
+   */
+  finalize(tx: Tx, period: string, stage: string): Promise<number>;
+}
+
+/** Headers are matched after NFKC, trimming and case-folding. */
+export const headerKey = (h: string): string => h.normalize('NFKC').replace(/^\uFEFF/, '').trim().toLowerCase();
+
+export const personColumns = (id: ParsedIdNumber): CopyValue[] => [id.birthDate, id.sex];
+
+/** The column of `table` that names the period of its rows. */
+export function periodColumnOf(def: Department, table = def.table): string {
+  const found = def.periodTables.find((t) => t.table === table);
+  if (!found) throw new Error(`department ${def.id}: table ${table} is not among its periodTables`);
+  return found.periodColumn;
+}
+
+/** A bureau's settings for one department (config `departments.<id>`). */
+export interface DepartmentSettings {
+  /** overrides the declaration's `required` */
+  required?: boolean;
+  /** per contract column: more header names, and the bureau's codes for the column's values */
+  columns?: Record<string, { aliases?: string[]; values?: Record<string, string> }>;
+}
+
+/** Whether a month waits for the department, after the bureau's settings. */
+export const isRequired = (def: Department, settings?: DepartmentSettings): boolean => settings?.required ?? def.required;
+
+/** The department's columns with the bureau's aliases and value maps added to the declared ones. */
+export function columnsWith(def: Department, settings?: DepartmentSettings): ColumnSpec[] {
+  if (!settings?.columns) return def.columns;
+  return def.columns.map((c) => {
+    const own = settings.columns?.[c.name];
+    if (!own) return c;
+    return {
+      ...c,
+      headers: [...c.headers, ...(own.aliases ?? []).filter((a) => !c.headers.includes(a))],
+      values: own.values || c.values ? { ...c.values, ...own.values } : undefined,
+    };
+  });
+}

@@ -416,7 +416,8 @@ async function psqlCopies(psql: string, connectionString: string, inbox: string,
   url.password = '';
   const results: CopyResult[] = [];
   for (const period of periodsToCompare) {
-    for (const source of CITY_SOURCES) {
+    // a city generated before a department was added has no file of it
+    for (const source of CITY_SOURCES.filter((s) => city.period[period]!.files[s])) {
       const file = join(inbox, period, `${source}.csv`);
       const encoding = city.period[period]!.files[source].encoding;
       const table = `bench_raw_${source.replace('-', '_')}`;

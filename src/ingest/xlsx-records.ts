@@ -43,13 +43,13 @@ export interface SheetRow {
 }
 
 // Excel's own limits: a reference past them is not a sheet Excel wrote or could open
-const MAX_SHEET_ROWS = 1_048_576;
-const MAX_SHEET_COLUMNS = 16_384;
+export const MAX_SHEET_ROWS = 1_048_576;
+export const MAX_SHEET_COLUMNS = 16_384;
 /** what a cell can hold; a longer shared string is a crafted file */
 const MAX_CELL_CHARS = 32_767;
 // built-in number formats that show a date or a time (ECMA-376 18.8.30, with the East Asian
 // ids 27-36 and 50-58 that Chinese Excel gives 2026年10月5日 and the like)
-const DATE_FORMAT_IDS = new Set([14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 45, 46, 47, 50, 51, 52, 53, 54, 55, 56, 57, 58]);
+export const DATE_FORMAT_IDS = new Set([14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 45, 46, 47, 50, 51, 52, 53, 54, 55, 56, 57, 58]);
 // the last day Excel can show (9999-12-31); a larger "date" is a number in a date-formatted cell
 const LAST_SERIAL = 2_958_465;
 
@@ -94,7 +94,7 @@ const decodeEscapes = (s: string): string =>
   s.includes('_x') ? s.replace(/_x([0-9A-Fa-f]{4})_/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : s;
 
 /** Column letters (A, Z, AA, XFD) to a 0-based index; -1 if the reference is not a cell's. */
-function columnIndex(ref: string): number {
+export function columnIndex(ref: string): number {
   let n = 0;
   let i = 0;
   for (; i < ref.length && i < 4; i++) {

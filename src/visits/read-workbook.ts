@@ -5,6 +5,8 @@ import { StringDecoder } from 'node:string_decoder';
 import { createInflateRaw } from 'node:zlib';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { ExtractRejected } from '../errors.js';
+import { columnIndex, DATE_FORMAT_IDS, isDateFormat, MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, serialToDate } from '../ingest/xlsx-records.js';
+import { localName, MiB } from '../ingest/zip-parts.js';
 
 /**
  * The first sheet of an XLSX workbook as rows of text, read straight from the zip: each part is
@@ -54,15 +56,8 @@ interface ZipEntry {
   localOffset: number;
 }
 
-// Excel's own limits: a reference past them is not a sheet Excel wrote or could open
-const MAX_SHEET_ROWS = 1_048_576;
-const MAX_SHEET_COLUMNS = 16_384;
 // a visit report workbook has a dozen parts; thousands are a crafted file
 const MAX_ZIP_ENTRIES = 1_000;
-// built-in number formats that show a date or a time (ECMA-376 18.8.30, with the East Asian ids)
-const DATE_FORMAT_IDS = new Set([14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 45, 46, 47, 50, 51, 52, 53, 54, 55, 56, 57, 58]);
-
-const MiB = (n: number) => `${Math.round((n / 2 ** 20) * 10) / 10} MiB`;
 
 /** The entries of a zip's central directory; what cannot be a visit report is refused here. */
 async function readDirectory(path: string, file: string): Promise<Map<string, ZipEntry>> {
@@ -222,10 +217,6 @@ interface SaxHandlers {
 }
 
 /** Some writers prefix SpreadsheetML elements (`<x:row>`): the local name is what counts. */
-function localName(name: string): string {
-  return name.slice(name.indexOf(':') + 1);
-}
-
 /** The relationship targets of a part's `.rels`, by id and by type, resolved to part names. */
 async function relationships(book: Workbook, part: string): Promise<{ byId: Map<string, string>; byType: Map<string, string> }> {
   const dir = posix.dirname(part);
@@ -243,25 +234,6 @@ async function relationships(book: Workbook, part: string): Promise<{ byId: Map<
     },
   });
   return { byId, byType };
-}
-
-/** Excel's day count to a calendar date (the 1900 system counts from 1899-12-30 after its leap-year bug). */
-function serialToDate(serial: number, date1904: boolean): string {
-  return new Date(Math.round((serial - (date1904 ? -1462 : 25569)) * 86_400_000)).toISOString().slice(0, 10);
-}
-
-/** A custom number format shows a date when it has date or time letters outside quotes and brackets. */
-function isDateFormat(code: string): boolean {
-  return /[ymdhs]/i.test(code.replace(/\[[^\]]*]/g, '').replace(/"[^"]*"/g, '').replace(/\\./g, ''));
-}
-
-/** Column letters (A, Z, AA, XFD) to a 0-based index; -1 if the reference is not a cell's. */
-function columnIndex(ref: string): number {
-  const m = /^([A-Za-z]{1,3})\d*$/.exec(ref);
-  if (!m) return -1;
-  let n = 0;
-  for (const ch of m[1]!.toUpperCase()) n = n * 26 + (ch.charCodeAt(0) - 64);
-  return n - 1;
 }
 
 /**

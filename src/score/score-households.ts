@@ -140,7 +140,7 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
   // compared with the previous period in one statement (no updates over a whole city)
   await sql`
     create temp table scored (
-      household_id text primary key, total numeric(5, 1), tier text, on_list boolean, covered boolean,
+      household_id text, total numeric(5, 1), tier text, on_list boolean, covered boolean,
       dimensions jsonb, reasons jsonb,
       route text, route_rule text, route_rule_zh text, review_reasons jsonb, rescued_links integer,
       covered_by_visit text, visit_notes jsonb, cooled_down boolean

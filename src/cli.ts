@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { Logger } from 'pino';
 import type { GlobalOptions } from './context.js';
 import { ExitCode, exitCodeFor, exitCodeHelp, NotPermitted, PeriodNotRun, ReplayDiffers, SafetynetError, UsageError } from './errors.js';
+import { exportFormats } from './export/formats.js';
 import { createLogger } from './log.js';
 
 /**
@@ -72,8 +73,8 @@ ${exitCodeHelp}`)
     .option('--urgent', 'the urgent warnings of the night runs instead (with --since; csv or json)')
     .option('--since <YYYY-MM-DD>', 'with --urgent: the first day of warnings to list')
     .addOption(
-      new Option('--format <format>', 'csv; json (one object per household, reasons as structured facts); xlsx (a summary sheet, then one sheet per street)')
-        .choices(['csv', 'json', 'xlsx'])
+      new Option('--format <format>', exportFormats.map((f) => f.description).join('; '))
+        .choices(exportFormats.map((f) => f.id))
         .default('csv'),
     )
     .option('--out <file>', 'output file, or - for stdout', '-')

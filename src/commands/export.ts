@@ -5,9 +5,8 @@ import { UsageError } from '../errors.js';
 import { calendarDay } from '../period.js';
 import { auditedExport, type ListWriter } from '../export/audited-export.js';
 import { assertWritableTarget } from '../export/output-file.js';
-import { writeWarningList, writeWarningListJson, type ExportOptions } from '../export/warning-list.js';
-import { writeWarningListXlsx } from '../export/warning-list-xlsx.js';
-import { writeUrgentList, writeUrgentListJson } from '../export/urgent-list.js';
+import { exportFormat, exportFormats } from '../export/formats.js';
+import type { ExportOptions } from '../export/warning-list.js';
 
 export interface ExportCommandOptions extends GlobalOptions, ExportOptions {
   format: string;
@@ -16,17 +15,6 @@ export interface ExportCommandOptions extends GlobalOptions, ExportOptions {
   operator?: string;
   purpose?: string;
 }
-
-export const urgentWriters: Record<string, ListWriter> = {
-  csv: writeUrgentList,
-  json: writeUrgentListJson,
-};
-
-export const writers: Record<string, ListWriter> = {
-  csv: writeWarningList,
-  json: writeWarningListJson,
-  xlsx: writeWarningListXlsx,
-};
 
 /** `safetynet export`: the ranked warning list of a period that has been run, audited. */
 export async function exportCommand(opts: ExportCommandOptions, log: Logger, stdout: { isTTY?: boolean } = process.stdout): Promise<{ rows: number; file: string }> {
@@ -38,14 +26,18 @@ export async function exportCommand(opts: ExportCommandOptions, log: Logger, std
     // the audit log files urgent lists under the month they start in
     opts = { ...opts, period: opts.period ?? opts.since.slice(0, 7) };
   } else if (!opts.period) throw new UsageError('--period YYYY-MM is required (or --urgent --since YYYY-MM-DD)');
-  const table = opts.urgent ? urgentWriters : writers;
-  const writer = table[opts.format];
-  if (!writer) throw new UsageError(`--format ${opts.format} is not one of ${Object.keys(table).join(', ')}${opts.urgent ? ' for --urgent' : ''}`);
+  const format = exportFormat(opts.format);
+  const load = opts.urgent ? format?.urgent : format?.list;
+  if (!format || !load) {
+    const offered = exportFormats.filter((f) => !opts.urgent || f.urgent).map((f) => f.id);
+    throw new UsageError(`--format ${opts.format} is not one of ${offered.join(', ')}${opts.urgent ? ' for --urgent' : ''}`);
+  }
   const target = opts.out === '-' ? '-' : resolve(opts.out);
   // a workbook is a zip: on a terminal it is noise that can leave the terminal in a bad state
-  if (target === '-' && opts.format === 'xlsx' && stdout.isTTY) {
-    throw new UsageError('--format xlsx writes a binary workbook: give --out FILE.xlsx (or pipe stdout into a file)');
+  if (target === '-' && format.binary && stdout.isTTY) {
+    throw new UsageError(`--format ${format.id} writes a binary workbook: give --out FILE.${format.id} (or pipe stdout into a file)`);
   }
+  const writer: ListWriter = await load();
   // before the database is opened: nothing read, nothing audited for a file that cannot be written
   if (target !== '-') await assertWritableTarget(target);
   const fileAccessFor = await fileAccess(resolveConfig(opts));

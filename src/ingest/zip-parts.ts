@@ -20,6 +20,10 @@ export interface ZipLimits {
   ratioFrom: number;
   /** characters between two XML tags: a cell holds at most 32,767, a runaway text node would fill the heap */
   maxTextRun: number;
+  /** parts in the zip (default 10,000: a workbook has a dozen, a few more per sheet) */
+  maxEntries?: number;
+  /** what the file is, in the refusals' words: "over the 1 GiB <holder> may hold" (default "an extract") */
+  holder?: string;
 }
 
 export interface ZipEntry {
@@ -42,6 +46,7 @@ export interface SaxHandlers {
 
 // an XLSX has a dozen parts, a few per extra sheet; thousands are a crafted file
 const MAX_ZIP_ENTRIES = 10_000;
+const DEFAULT_HOLDER = 'an extract';
 // what an Excel workbook encrypted with a password is (and an Excel 97-2003 .xls): an OLE compound file
 const OLE_SIGNATURE = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
 
@@ -51,7 +56,7 @@ export const MiB = (n: number): string => `${Math.round((n / 2 ** 20) * 10) / 10
 export const localName = (name: string): string => name.slice(name.indexOf(':') + 1);
 
 /** The entries of a zip's central directory; what cannot be a workbook is refused here. */
-async function readDirectory(path: string, refuse: Refuse): Promise<Map<string, ZipEntry>> {
+async function readDirectory(path: string, refuse: Refuse, maxEntries: number): Promise<Map<string, ZipEntry>> {
   const fh = await open(path, 'r');
   try {
     const { size } = await fh.stat();
@@ -76,7 +81,7 @@ async function readDirectory(path: string, refuse: Refuse): Promise<Map<string, 
     const dirSize = tail.readUInt32LE(eocd + 12);
     const dirOffset = tail.readUInt32LE(eocd + 16);
     if (count === 0xffff || dirSize === 0xffffffff || dirOffset === 0xffffffff) throw refuse('a ZIP64 workbook (over 4 GB or 65,535 parts): more than a sheet Excel can hold; send it as CSV');
-    if (count > MAX_ZIP_ENTRIES) throw refuse(`the workbook has ${count} parts, a workbook of a few sheets a few dozen`);
+    if (count > maxEntries) throw refuse(`the workbook has ${count} parts, a workbook of a few sheets a few dozen`);
     if (dirOffset + dirSize > size) throw refuse('the zip directory points past the end of the file (damaged or cut short)');
     const dir = Buffer.alloc(dirSize);
     await fh.read(dir, 0, dirSize, dirOffset);
@@ -112,18 +117,22 @@ export class ZipParts {
   ) {}
 
   static async open(path: string, limits: ZipLimits, refuse: Refuse): Promise<ZipParts> {
-    return new ZipParts(path, await readDirectory(path, refuse), limits, refuse);
+    return new ZipParts(path, await readDirectory(path, refuse, limits.maxEntries ?? MAX_ZIP_ENTRIES), limits, refuse);
   }
 
   entry(name: string): ZipEntry | undefined {
     return this.entries.get(name.replace(/^\//, '').toLowerCase());
   }
 
+  private get holder(): string {
+    return this.limits.holder ?? DEFAULT_HOLDER;
+  }
+
   /** Checks what the zip declares for the parts to be read before inflating any of them. */
   checkDeclared(parts: (ZipEntry | undefined)[]): void {
     const total = parts.reduce((n, e) => n + (e?.size ?? 0), 0);
     if (total > this.limits.maxInflatedBytes) {
-      throw this.refuse(`the workbook inflates to ${MiB(total)}, over the ${MiB(this.limits.maxInflatedBytes)} an extract may hold (a zip bomb, or send it as CSV)`);
+      throw this.refuse(`the workbook inflates to ${MiB(total)}, over the ${MiB(this.limits.maxInflatedBytes)} ${this.holder} may hold (a zip bomb, or send it as CSV)`);
     }
     for (const e of parts) if (e) this.checkRatio(e, e.size);
   }
@@ -140,7 +149,7 @@ export class ZipParts {
   async *text(entry: ZipEntry, cap = Infinity): AsyncGenerator<string> {
     if (entry.flags & 1) throw this.refuse(`${entry.name} is encrypted: save the workbook without a password`);
     if (entry.method !== 0 && entry.method !== 8) throw this.refuse(`${entry.name} is compressed with method ${entry.method}, which Excel does not write`);
-    if (entry.size > cap) throw this.refuse(`${entry.name} inflates to ${MiB(entry.size)}, over the ${MiB(cap)} an extract may hold (send it as CSV)`);
+    if (entry.size > cap) throw this.refuse(`${entry.name} inflates to ${MiB(entry.size)}, over the ${MiB(cap)} ${this.holder} may hold (send it as CSV)`);
     const fh = await open(this.path, 'r');
     const local = Buffer.alloc(30);
     try {
@@ -165,8 +174,8 @@ export class ZipParts {
         this.inflated += chunk.length;
         // the zip's own word first: a part that inflates past its declared size is a crafted one
         if (part > entry.size) throw this.refuse(`${entry.name} inflates to more than the ${entry.size} bytes its zip header declares (a zip bomb)`);
-        if (part > cap) throw this.refuse(`${entry.name} inflates to more than ${MiB(cap)}, what an extract may hold (send it as CSV)`);
-        if (this.inflated > this.limits.maxInflatedBytes) throw this.refuse(`the workbook inflates to more than ${MiB(this.limits.maxInflatedBytes)}, what an extract may hold (a zip bomb, or send it as CSV)`);
+        if (part > cap) throw this.refuse(`${entry.name} inflates to more than ${MiB(cap)}, what ${this.holder} may hold (send it as CSV)`);
+        if (this.inflated > this.limits.maxInflatedBytes) throw this.refuse(`the workbook inflates to more than ${MiB(this.limits.maxInflatedBytes)}, what ${this.holder} may hold (a zip bomb, or send it as CSV)`);
         this.checkRatio(entry, part);
         yield decoder.write(chunk);
       }

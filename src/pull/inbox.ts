@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { ExtractRejected, ExtractsMissing, ManifestMismatch } from '../errors.js';
 import { normaliseEncodingName, type ExtractEncoding } from '../ingest/read-extract.js';
-import { isRequired, type DepartmentId, type DepartmentSettings } from '../ingest/department.js';
+import { isRequired, type Department, type DepartmentId, type DepartmentSettings } from '../ingest/department.js';
 import { departments } from '../ingest/departments.js';
 import { quote } from '../ingest/values.js';
 import { fileKind, notRegular } from './file-kind.js';
@@ -41,7 +41,30 @@ const manifestSchema = z.object({
     }),
   ),
 });
-type Manifest = z.infer<typeof manifestSchema>;
+export type Manifest = z.infer<typeof manifestSchema>;
+
+/**
+ * The period's manifest.json, checked against its schema: absent (both undefined), read, or
+ * unreadable (the reason, which refuses the period when the run comes to it).
+ */
+export async function readManifest(path: string, period: string): Promise<{ manifest?: Manifest; unreadable?: ExtractRejected }> {
+  if (!(await present(path, `${period}/manifest.json`))) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (cause) {
+    return { unreadable: new ExtractRejected({ file: `${period}/manifest.json` }, `not valid JSON: ${(cause as Error).message}`, { cause }) };
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (parsed.success) return { manifest: parsed.data };
+  return {
+    unreadable: new ExtractRejected({ file: `${period}/manifest.json` }, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')),
+  };
+}
+
+/** The name under which the manifest lists a department's file (CSV or XLSX), if it does. */
+export const listedFileOf = (manifest: Manifest, def: Department): string | undefined =>
+  EXTRACT_EXTENSIONS.map((ext) => `${def.file}${ext}`).find((name) => name in manifest.files);
 
 /** Present and a regular file; anything else in its place refuses the period (see file-kind.ts). */
 async function present(path: string, file: string): Promise<boolean> {
@@ -104,32 +127,14 @@ export async function locateExtracts(inbox: string, period: string, settings: Re
     else if (isRequired(d, settings[d.id])) missing.push(`${d.file}.csv`);
   }
 
-  const manifestPath = join(dir, 'manifest.json');
-  let manifest: Manifest | undefined;
-  let unreadable: ExtractRejected | undefined;
-  if (await present(manifestPath, `${period}/manifest.json`)) {
-    let json: unknown;
-    try {
-      json = JSON.parse(await readFile(manifestPath, 'utf8'));
-      const parsed = manifestSchema.safeParse(json);
-      if (parsed.success) manifest = parsed.data;
-      else {
-        unreadable = new ExtractRejected(
-          { file: `${period}/manifest.json` },
-          parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-        );
-      }
-    } catch (cause) {
-      unreadable = new ExtractRejected({ file: `${period}/manifest.json` }, `not valid JSON: ${(cause as Error).message}`, { cause });
-    }
-  }
+  const { manifest, unreadable } = await readManifest(join(dir, 'manifest.json'), period);
   if (manifest) {
     // checked before waiting for missing files: a listed file the run never loads will not come
     const extra = unloadedEntries(manifest, names, period, new Set(await readdir(dir)));
     if (extra) throw extra;
     // a file the manifest lists is one the department sent: an optional department's too is waited for
     for (const d of departments()) {
-      const listed = EXTRACT_EXTENSIONS.map((ext) => `${d.file}${ext}`).find((name) => name in manifest!.files);
+      const listed = listedFileOf(manifest, d);
       if (listed && !delivered.some((x) => x.source === d.id) && !missing.includes(`${d.file}.csv`)) missing.push(listed);
     }
   }

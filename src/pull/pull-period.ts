@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { OperationConfig } from '../config/schema.js';
@@ -7,6 +6,7 @@ import { departments } from '../ingest/departments.js';
 import { UsageError } from '../errors.js';
 import { DIBAO_FILE } from './dibao-standards.js';
 import { fetchFile } from './fetch-file.js';
+import { listedFileOf, readManifest } from './inbox.js';
 
 export interface PulledPeriod {
   /** an inbox in the contract's layout holding the period's files */
@@ -70,20 +70,14 @@ export async function pullPeriod(
 /**
  * A manifest listing an optional department's file that the config does not fetch would keep the
  * month waiting for a file that never comes: that is the config's gap, said as such. (A manifest
- * that is not JSON is left to the run, which refuses it with its own message.)
+ * that cannot be read is left to the run, which refuses it with its own message.)
  */
 async function refuseUnfetchedListed(manifestPath: string, period: string, sources: NonNullable<OperationConfig['sources']>): Promise<void> {
-  let listed: string[];
-  try {
-    const json: unknown = JSON.parse(await readFile(manifestPath, 'utf8'));
-    const files = (json as { files?: unknown } | null)?.files;
-    listed = files && typeof files === 'object' ? Object.keys(files) : [];
-  } catch {
-    return;
-  }
+  const { manifest } = await readManifest(manifestPath, period);
+  if (!manifest) return;
   for (const d of departments()) {
     if (sources[d.id]) continue;
-    const name = listed.find((n) => n === `${d.file}.csv` || n === `${d.file}.xlsx`);
+    const name = listedFileOf(manifest, d);
     if (name) {
       throw new UsageError(
         `the manifest of ${period} lists ${name}, but operation.sources has no location for ${d.id}: ` +

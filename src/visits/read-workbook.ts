@@ -1,12 +1,7 @@
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
-import { createInflateRaw } from 'node:zlib';
-import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { ExtractRejected } from '../errors.js';
 import { columnIndex, DATE_FORMAT_IDS, isDateFormat, MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, serialToDate } from '../ingest/xlsx-records.js';
-import { localName, MiB } from '../ingest/zip-parts.js';
+import { MiB, ZipParts, type SaxHandlers, type ZipLimits } from '../ingest/zip-parts.js';
 
 /**
  * The first sheet of an XLSX workbook as rows of text, read straight from the zip: each part is
@@ -15,13 +10,9 @@ import { localName, MiB } from '../ingest/zip-parts.js';
  * cached result is whatever the program that last saved the file wrote there.
  */
 
-export interface WorkbookLimits {
-  /** bytes inflated from all the parts read (workbook, relationships, styles, shared strings, the sheet) */
-  maxInflatedBytes: number;
+export interface WorkbookLimits extends ZipLimits {
   /** bytes of xl/sharedStrings.xml, the one part held in memory (cells refer to its strings by number) */
   maxSharedStringBytes: number;
-  /** characters between two XML tags: a cell holds at most 32,767, a runaway text node would fill the heap */
-  maxTextRun: number;
   /** characters of one row: what a rejected row's evidence can hold */
   maxRowChars: number;
 }
@@ -36,6 +27,12 @@ export const WORKBOOK_LIMITS: WorkbookLimits = {
   maxSharedStringBytes: 48 * 2 ** 20,
   maxTextRun: 2 ** 20,
   maxRowChars: 2 ** 20,
+  // sheet XML compresses 8-15 times; a zip bomb several hundred (as for extracts)
+  maxRatio: 100,
+  ratioFrom: 16 * 2 ** 20,
+  // a visit report workbook has a dozen parts; thousands are a crafted file
+  maxEntries: 1_000,
+  holder: 'a visit report',
 };
 
 export interface WorkbookRow {
@@ -47,178 +44,8 @@ export interface WorkbookRow {
   formulas: number[];
 }
 
-interface ZipEntry {
-  name: string;
-  method: number;
-  flags: number;
-  compressedSize: number;
-  size: number;
-  localOffset: number;
-}
-
-// a visit report workbook has a dozen parts; thousands are a crafted file
-const MAX_ZIP_ENTRIES = 1_000;
-
-/** The entries of a zip's central directory; what cannot be a visit report is refused here. */
-async function readDirectory(path: string, file: string): Promise<Map<string, ZipEntry>> {
-  const refuse = (problem: string) => new ExtractRejected({ file }, `${problem}; the file was refused whole, nothing was imported`);
-  const fh = await open(path, 'r');
-  try {
-    const { size } = await fh.stat();
-    // the end-of-directory record is the last 22 bytes, plus a comment of up to 64 KiB
-    const tailLength = Math.min(size, 22 + 0xffff);
-    const tail = Buffer.alloc(tailLength);
-    await fh.read(tail, 0, tailLength, size - tailLength);
-    let eocd = -1;
-    for (let i = tailLength - 22; i >= 0; i--) {
-      if (tail.readUInt32LE(i) === 0x06054b50) {
-        eocd = i;
-        break;
-      }
-    }
-    if (eocd < 0) throw refuse('not an XLSX workbook (no zip directory: damaged, cut short, or another format renamed .xlsx)');
-    const count = tail.readUInt16LE(eocd + 10);
-    const dirSize = tail.readUInt32LE(eocd + 12);
-    const dirOffset = tail.readUInt32LE(eocd + 16);
-    if (count === 0xffff || dirSize === 0xffffffff || dirOffset === 0xffffffff) throw refuse('a ZIP64 workbook (over 4 GB or 65,535 parts) is no visit report');
-    if (count > MAX_ZIP_ENTRIES) throw refuse(`the workbook has ${count} parts, a visit report a dozen`);
-    if (dirOffset + dirSize > size) throw refuse('the zip directory points past the end of the file (damaged or cut short)');
-    const dir = Buffer.alloc(dirSize);
-    await fh.read(dir, 0, dirSize, dirOffset);
-    const entries = new Map<string, ZipEntry>();
-    for (let p = 0, n = 0; n < count; n++) {
-      if (p + 46 > dirSize || dir.readUInt32LE(p) !== 0x02014b50) throw refuse('the zip directory is damaged');
-      const nameLength = dir.readUInt16LE(p + 28);
-      const entry: ZipEntry = {
-        flags: dir.readUInt16LE(p + 8),
-        method: dir.readUInt16LE(p + 10),
-        compressedSize: dir.readUInt32LE(p + 20),
-        size: dir.readUInt32LE(p + 24),
-        name: dir.toString('utf8', p + 46, p + 46 + nameLength),
-        localOffset: dir.readUInt32LE(p + 42),
-      };
-      // part names are case-insensitive (OPC)
-      entries.set(entry.name.toLowerCase(), entry);
-      p += 46 + nameLength + dir.readUInt16LE(p + 30) + dir.readUInt16LE(p + 32);
-    }
-    return entries;
-  } finally {
-    await fh.close();
-  }
-}
-
-class Workbook {
-  private inflated = 0;
-  constructor(
-    private readonly path: string,
-    private readonly file: string,
-    private readonly entries: Map<string, ZipEntry>,
-    readonly limits: WorkbookLimits,
-  ) {}
-
-  refuse(problem: string, loc: { line?: number; column?: string } = {}): ExtractRejected {
-    return new ExtractRejected({ file: this.file, ...loc }, `${problem}; the file was refused whole, nothing was imported`);
-  }
-
-  entry(name: string): ZipEntry | undefined {
-    return this.entries.get(name.replace(/^\//, '').toLowerCase());
-  }
-
-  /** Checks the sizes the zip declares for the parts to be read before inflating any of them. */
-  checkDeclared(parts: (ZipEntry | undefined)[], sharedStrings: ZipEntry | undefined): void {
-    const total = parts.reduce((n, e) => n + (e?.size ?? 0), 0);
-    if (total > this.limits.maxInflatedBytes) {
-      throw this.refuse(`the workbook inflates to ${MiB(total)}, over the ${MiB(this.limits.maxInflatedBytes)} a visit report may hold (a zip bomb, or send it as CSV)`);
-    }
-    if (sharedStrings && sharedStrings.size > this.limits.maxSharedStringBytes) {
-      throw this.refuse(`its shared strings inflate to ${MiB(sharedStrings.size)}, over the ${MiB(this.limits.maxSharedStringBytes)} a visit report may hold (send it as CSV)`);
-    }
-  }
-
-  /** One part inflated as a stream of text; stops as soon as it passes what the zip said or the caps. */
-  async *text(entry: ZipEntry, cap = Infinity): AsyncGenerator<string> {
-    if (entry.flags & 1) throw this.refuse(`${entry.name} is encrypted: save the workbook without a password`);
-    if (entry.method !== 0 && entry.method !== 8) throw this.refuse(`${entry.name} is compressed with method ${entry.method}, which Excel does not write`);
-    const fh = await open(this.path, 'r');
-    const local = Buffer.alloc(30);
-    try {
-      await fh.read(local, 0, 30, entry.localOffset);
-    } finally {
-      await fh.close();
-    }
-    if (local.readUInt32LE(0) !== 0x04034b50) throw this.refuse(`${entry.name} is damaged (no zip header where the directory says)`);
-    const start = entry.localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
-    const raw = createReadStream(this.path, { start, end: start + entry.compressedSize - 1, highWaterMark: 64 * 1024 });
-    const source = entry.method === 8 ? raw.pipe(createInflateRaw({ chunkSize: 64 * 1024 })) : raw;
-    raw.on('error', (err) => source.destroy(err));
-    const decoder = new StringDecoder('utf8');
-    let part = 0;
-    try {
-      for await (const chunk of source as AsyncIterable<Buffer>) {
-        part += chunk.length;
-        this.inflated += chunk.length;
-        // the zip's own word first: a part that inflates past its declared size is a crafted one
-        if (part > entry.size) throw this.refuse(`${entry.name} inflates to more than the ${entry.size} bytes its zip header declares (a zip bomb)`);
-        if (part > cap) throw this.refuse(`${entry.name} inflates to more than ${MiB(cap)}, what a visit report may hold`);
-        if (this.inflated > this.limits.maxInflatedBytes) throw this.refuse(`the workbook inflates to more than ${MiB(this.limits.maxInflatedBytes)}, what a visit report may hold (a zip bomb, or send it as CSV)`);
-        yield decoder.write(chunk);
-      }
-    } catch (err) {
-      if (err instanceof ExtractRejected) throw err;
-      throw this.refuse(`${entry.name} cannot be inflated (${(err as Error).message}): the workbook is damaged`);
-    } finally {
-      source.destroy();
-      raw.destroy();
-    }
-    yield decoder.end();
-  }
-
-  /**
-   * Feeds a part to a SAX parser; `each` runs after every chunk (the sheet yields its rows there).
-   * A run of text between two tags longer than a cell can hold is refused before the parser
-   * buffers it.
-   */
-  async *parse(entry: ZipEntry, handlers: Partial<SaxHandlers>, cap?: number): AsyncGenerator<void> {
-    const parser = new SaxesParser({ position: false, xmlns: false } as const);
-    let failure: Error | undefined;
-    parser.on('error', (err) => {
-      failure ??= err;
-    });
-    if (handlers.open) parser.on('opentag', (t) => handlers.open!(localName(t.name), t));
-    if (handlers.close) parser.on('closetag', (t) => handlers.close!(localName(t.name)));
-    if (handlers.text) {
-      parser.on('text', handlers.text);
-      parser.on('cdata', handlers.text);
-    }
-    let run = 0;
-    for await (const chunk of this.text(entry, cap)) {
-      const lastTag = Math.max(chunk.lastIndexOf('<'), chunk.lastIndexOf('>'));
-      run = lastTag < 0 ? run + chunk.length : chunk.length - lastTag - 1;
-      if (run > this.limits.maxTextRun) throw this.refuse(`${entry.name} holds a run of more than ${MiB(this.limits.maxTextRun)} of text in one place, more than any cell can`);
-      parser.write(chunk);
-      if (failure) throw this.refuse(`${entry.name} is not well-formed XML (${failure.message.split('\n')[0]})`);
-      yield;
-    }
-    parser.close();
-    if (failure) throw this.refuse(`${entry.name} is not well-formed XML (${failure.message.split('\n')[0]})`);
-    yield;
-  }
-
-  async consume(entry: ZipEntry | undefined, handlers: Partial<SaxHandlers>, cap?: number): Promise<void> {
-    if (!entry) return;
-    for await (const _ of this.parse(entry, handlers, cap));
-  }
-}
-
-interface SaxHandlers {
-  open(name: string, tag: SaxesTagPlain): void;
-  close(name: string): void;
-  text(text: string): void;
-}
-
-/** Some writers prefix SpreadsheetML elements (`<x:row>`): the local name is what counts. */
 /** The relationship targets of a part's `.rels`, by id and by type, resolved to part names. */
-async function relationships(book: Workbook, part: string): Promise<{ byId: Map<string, string>; byType: Map<string, string> }> {
+async function relationships(book: ZipParts, part: string): Promise<{ byId: Map<string, string>; byType: Map<string, string> }> {
   const dir = posix.dirname(part);
   const rels = book.entry(posix.join(dir, '_rels', `${posix.basename(part)}.rels`));
   const byId = new Map<string, string>();
@@ -242,7 +69,9 @@ async function relationships(book: Workbook, part: string): Promise<{ byId: Map<
  * trusted: not a zip, a zip bomb, a damaged part, rows out of order.
  */
 export async function openWorkbookRows(path: string, file: string, limits: WorkbookLimits = WORKBOOK_LIMITS): Promise<AsyncGenerator<WorkbookRow>> {
-  const book = new Workbook(path, file, await readDirectory(path, file), limits);
+  const book = await ZipParts.open(path, limits, (problem, loc = {}) =>
+    new ExtractRejected({ file, ...loc }, `${problem}; the file was refused whole, nothing was imported`),
+  );
 
   // the package says where the workbook is; the workbook, its sheets, strings and styles
   const root = await relationships(book, '');
@@ -264,7 +93,10 @@ export async function openWorkbookRows(path: string, file: string, limits: Workb
   if (!sheetEntry) throw book.refuse('the workbook has no sheet');
   const stringsEntry = book.entry(rels.byType.get('sharedStrings') ?? 'xl/sharedStrings.xml');
   const stylesEntry = book.entry(rels.byType.get('styles') ?? 'xl/styles.xml');
-  book.checkDeclared([workbookEntry, sheetEntry, stringsEntry, stylesEntry], stringsEntry);
+  book.checkDeclared([workbookEntry, sheetEntry, stringsEntry, stylesEntry]);
+  if (stringsEntry && stringsEntry.size > limits.maxSharedStringBytes) {
+    throw book.refuse(`its shared strings inflate to ${MiB(stringsEntry.size)}, over the ${MiB(limits.maxSharedStringBytes)} a visit report may hold (send it as CSV)`);
+  }
 
   // which cell styles show a date: Excel stores a date as a day count with a date format
   const customFormats = new Map<number, string>();

@@ -54,6 +54,25 @@ export async function createAnalyzeFunction(db: Kysely<unknown>, tables: readonl
   `.execute(db);
 }
 
+/** The tables safetynet_analyze allows now, read back from its own definition. */
+export async function analyzableTables(db: Kysely<unknown>): Promise<string[]> {
+  const { rows } = await sql<{ src: string }>`select prosrc as src from pg_proc where oid = 'safetynet_analyze(text[])'::regprocedure`.execute(db);
+  // the allowed list, not the `array[null]` the function coalesces a null argument to
+  const list = /= any \(array\[([^\]]*)\]::text\[\]\)/.exec(rows[0]?.src ?? '');
+  if (!list) throw new Error('safetynet_analyze (migration 0005) does not hold the array of its tables where createAnalyzeFunction writes it');
+  return [...list[1]!.matchAll(/'([a-z_0-9]+)'/g)].map((m) => m[1]!);
+}
+
+/**
+ * Adds a migration's period tables to those safetynet_analyze allows (`up`), or takes them out
+ * (`down`), whatever tables other migrations added: migrations written side by side need not
+ * know each other's lists.
+ */
+export async function allowAnalyze(db: Kysely<unknown>, tables: readonly string[], allow: boolean): Promise<void> {
+  const others = (await analyzableTables(db)).filter((t) => !tables.includes(t));
+  await createAnalyzeFunction(db, allow ? [...others, ...tables] : others);
+}
+
 export async function up(db: Kysely<unknown>): Promise<void> {
   await createAnalyzeFunction(db, ANALYZABLE);
   await sql`revoke execute on function safetynet_analyze(text[]) from public`.execute(db);

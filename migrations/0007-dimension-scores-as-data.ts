@@ -25,7 +25,7 @@ const AFTER_SIX = [
 const VIEW = sql.raw('safetynet_export.household_score');
 
 /** Drops the masked view, runs the change, makes the view again over the new columns, with its grants. */
-async function remakingMaskedView(db: Kysely<unknown>, change: () => Promise<void>): Promise<void> {
+export async function remakingMaskedView(db: Kysely<unknown>, change: () => Promise<void>): Promise<void> {
   const { rows: grants } = await sql<{ grantee: string | null; privilege: string; grantable: boolean }>`
     select case when a.grantee = 0 then null else pg_get_userbyid(a.grantee) end as grantee, a.privilege_type as privilege, a.is_grantable as grantable
     from pg_class c cross join lateral aclexplode(c.relacl) a

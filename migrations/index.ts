@@ -14,4 +14,10 @@ export const migrations: Record<string, Migration> = {
   '0007-dimension-scores-as-data': await import('./0007-dimension-scores-as-data.js'),
   '0008-human-resources': await import('./0008-human-resources.js'),
   '0009-region-names': await import('./0009-region-names.js'),
+  '0010-public-security': await import('./0010-public-security.js'),
+  '0011-housing': await import('./0011-housing.js'),
+  '0012-emergency': await import('./0012-emergency.js'),
+  '0013-education': await import('./0013-education.js'),
+  '0014-verification': await import('./0014-verification.js'),
+  '0015-household-signals': await import('./0015-household-signals.js'),
 };

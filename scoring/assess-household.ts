@@ -1,4 +1,5 @@
 import type { SafetynetConfig } from '../src/config/schema.js';
+import { assetCheck, type AssetCheck } from './asset-check.js';
 import { scoreHousehold, type HouseholdScore } from './combine.js';
 import type { HouseholdFacts } from './household-facts.js';
 import { isCovered, reviewReasons, suggestRoute, type ReviewReason, type RouteSuggestion } from './route.js';
@@ -20,11 +21,14 @@ export interface HouseholdAssessment extends HouseholdScore {
   route: RouteSuggestion | null;
   /** why the household should be reviewed, beyond a score change (which needs the previous period's score) */
   review: ReviewReason[];
+  /** what to check at the visit that the verification (核对) found: vehicles, businesses, property beyond the home; never a reason to drop it */
+  assetCheck: AssetCheck | null;
 }
 
 export function assessHousehold(facts: HouseholdFacts, period: string, cfg: SafetynetConfig): HouseholdAssessment {
   const score = scoreHousehold(facts, cfg);
-  const visit = applyVisits(facts, period, score.total, score.onList, isCovered(facts.assistance), cfg);
+  // a household all of whose members died or moved away (公安) has nobody to visit: not warned
+  const visit = applyVisits(facts, period, score.total, score.onList && !facts.membership.everyoneLeft, isCovered(facts.assistance), cfg);
   // a programme granted at the door counts as the roster's own would
   const effective = visit.coveredByVisit ? { ...facts, assistance: visit.coveredByVisit } : facts;
   const covered = isCovered(effective.assistance);
@@ -32,5 +36,5 @@ export function assessHousehold(facts: HouseholdFacts, period: string, cfg: Safe
   const review = visit.cooledDown && !covered ? [] : reviewReasons(effective, score.total, cfg);
   // a city has a million households nobody will visit: they need no route
   const route = visit.onList || review.length > 0 ? suggestRoute(effective, score.total, cfg) : null;
-  return { ...score, onList: visit.onList, covered, visit, route, review };
+  return { ...score, onList: visit.onList, covered, visit, route, review, assetCheck: assetCheck(facts) };
 }

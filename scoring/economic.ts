@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import type { SafetynetConfig } from '../src/config/schema.js';
 import { points, share, type Dimension } from './dimension.js';
-import { plural, Reasons, yuan, yuanZh, type DimensionScore, type HouseholdFacts } from './household-facts.js';
+import { incomeDeclaredWithMainEarner, mainEarnerDiedReason, plural, Reasons, yuan, yuanZh, type DimensionScore, type HouseholdFacts } from './household-facts.js';
+import { isCovered } from './route.js';
+import { disposablePerCapita, lowIncome, spendingMonthly, spendingNames } from './rigid-spending.js';
+import { verifiedIncome, verifiedIncomeReason } from './asset-check.js';
 
 const schema = z.strictObject({
   belowStandard: points,
@@ -12,12 +15,17 @@ const schema = z.strictObject({
   incomeFallShare: share,
   incomeFall: points,
   perUnemployedAdult: points,
+  mainEarnerDied: points,
+  dangerousHouseLowIncome: points,
+  housingFundRate: z.number().gt(0).max(1),
+  verifiedIncomeMultiple: z.number().min(1).max(20),
 });
 
 /**
- * Economic status: per-capita income against the local dibao standard (also after 12 months'
- * material out-of-pocket medical spending, the test of expenditure-type hardship), a sudden
- * fall in income, working-age unemployment.
+ * Economic status: per-capita income against the local dibao standard (also after a year's
+ * material rigid spending: out-of-pocket medical costs, school fees, disaster loss; the test of
+ * expenditure-type hardship, scoring/rigid-spending.ts), a sudden fall in income, working-age
+ * unemployment, a grade-D dangerous house in a low-income household; a recent disaster is named.
  */
 export function scoreEconomic(h: HouseholdFacts, cfg: SafetynetConfig): DimensionScore {
   const c = cfg.economic;
@@ -30,11 +38,29 @@ export function scoreEconomic(h: HouseholdFacts, cfg: SafetynetConfig): Dimensio
   // verified, current income: the higher of the two is the household's.
   const pensions = h.pensions?.monthly ?? 0;
   const byPensions = pensions > 0 && (h.monthlyIncome === null || pensions > h.monthlyIncome);
-  const income = byPensions ? pensions : h.monthlyIncome;
+  // the roster's income declared with a main earner who has died counts as unknown until a visit
+  // verifies it (public-security, 公安); the pensions of the members left are still theirs
+  const bereaved = h.membership.mainEarnerDied;
+  const declaredWithEarner = !byPensions && incomeDeclaredWithMainEarner(h);
+  const income = declaredWithEarner ? null : byPensions ? pensions : h.monthlyIncome;
+  // housing-fund wages far above the roster's figure (核对) are named, not scored: a verification
+  // never takes a household off the list (scoring/asset-check.ts)
+  const verified = verifiedIncome(h, cfg);
+  if (verified) {
+    const why = verifiedIncomeReason(verified, h, income === null ? 'unknown' : byPensions ? 'pensions' : 'roster', cfg);
+    r.add(why.en, why.zh);
+  }
 
   if (income === null) {
     points += c.incomeUnknown;
-    r.add('household income not on record (counted as the edge band until a visit verifies it)', '家庭收入无记录（核实前按低保边缘计）');
+    if (declaredWithEarner) {
+      r.add(
+        `household income unknown since the main earner died: the roster's ${yuan(h.monthlyIncome!)} a month was declared with them (counted as the edge band until a visit verifies it)`,
+        `主要劳动力去世后家庭收入不明：名册的月收入${yuanZh(h.monthlyIncome!)}为其在世时申报（核实前按低保边缘计）`,
+      );
+    } else {
+      r.add('household income not on record (counted as the edge band until a visit verifies it)', '家庭收入无记录（核实前按低保边缘计）');
+    }
   } else {
     if (byPensions) {
       const whose = h.pensions!.members === 1 ? "a member's pension" : "members' pensions";
@@ -44,35 +70,36 @@ export function scoreEconomic(h: HouseholdFacts, cfg: SafetynetConfig): Dimensio
       );
     }
     const perCapita = income / members;
-    // Medical spending only counts against income when it is material (over the medical-burden
+    // Rigid spending only counts against income when it is material (over the medical-burden
     // floor): a small bill must not tip a household sitting on the line.
-    const material = h.outOfPocket12m > 0 && h.outOfPocket12m >= cfg.medicalBurden.floorRatio * income * 12;
-    const afterMedical = material ? (income - h.outOfPocket12m / 12) / members : perCapita;
+    const disposable = disposablePerCapita(h, income, cfg);
+    const afterMedical = disposable.perCapita;
     const left = Math.max(0, afterMedical);
-    const medicalMonthly = h.outOfPocket12m / 12;
+    const spent = spendingNames(disposable.spending, cfg);
+    const spentMonthly = spendingMonthly(disposable.spending, cfg);
     if (perCapita < line) {
       // depth is measured on the lower figure, so more income never scores higher
       points += belowLine(Math.min(perCapita, afterMedical));
       const after = afterMedical < perCapita;
       r.add(
         `income ${yuan(perCapita)} per person a month, under the local dibao standard of ${yuan(line)}` +
-          (after ? ` (${yuan(left)} after out-of-pocket medical spending)` : ''),
-        `人均月收入${yuanZh(perCapita)}，低于当地低保标准${yuanZh(line)}` + (after ? `（扣除自付医疗费后${yuanZh(left)}）` : ''),
+          (after ? ` (${yuan(left)} after ${spent.en})` : ''),
+        `人均月收入${yuanZh(perCapita)}，低于当地低保标准${yuanZh(line)}` + (after ? `（扣除${spent.zh}后${yuanZh(left)}）` : ''),
       );
     } else if (afterMedical < line) {
       points += belowLine(afterMedical);
       r.add(
-        `after out-of-pocket medical spending (${yuan(medicalMonthly)} a month) income is ${yuan(left)} per person, under the local dibao standard of ${yuan(line)}`,
-        `扣除自付医疗费（每月${yuanZh(medicalMonthly)}）后人均月收入${yuanZh(left)}，低于当地低保标准${yuanZh(line)}`,
+        `after ${spentMonthly.en} income is ${yuan(left)} per person, under the local dibao standard of ${yuan(line)}`,
+        `扣除${spentMonthly.zh}后人均月收入${yuanZh(left)}，低于当地低保标准${yuanZh(line)}`,
       );
     } else if (afterMedical < line * c.edgeBandMultiple) {
       points += c.edgeBand;
       const after = afterMedical < perCapita;
       const shown = after ? afterMedical : perCapita;
       r.add(
-        (after ? `after out-of-pocket medical spending (${yuan(medicalMonthly)} a month) income is ` : 'income ') +
+        (after ? `after ${spentMonthly.en} income is ` : 'income ') +
           `${yuan(shown)} per person a month, ${(shown / line).toFixed(2)}x the dibao standard of ${yuan(line)} (edge band under ${c.edgeBandMultiple}x)`,
-        (after ? `扣除自付医疗费（每月${yuanZh(medicalMonthly)}）后` : '') +
+        (after ? `扣除${spentMonthly.zh}后` : '') +
           `人均月收入${yuanZh(shown)}，为低保标准${yuanZh(line)}的${(shown / line).toFixed(2)}倍（低保边缘：${c.edgeBandMultiple}倍以下）`,
       );
     }
@@ -92,6 +119,29 @@ export function scoreEconomic(h: HouseholdFacts, cfg: SafetynetConfig): Dimensio
       }
     }
   }
+  // A grade-D house (unsafe to live in: 住建) is a need of its own where the household cannot
+  // rebuild: covered, income unknown (counted as the edge band), or income after rigid spending
+  // under the edge band. A grade-C house is a repair, and a comfortable household's D its own affair.
+  const house = h.dangerousHouse;
+  if (house?.grade === 'D' && (isCovered(h.assistance) || lowIncome(h, income, cfg))) {
+    points += c.dangerousHouseLowIncome;
+    const on = house.appraisedOn ? ` on ${house.appraisedOn}` : '';
+    r.add(
+      `house appraised grade D (dangerous, 住建)${on} in a low-income household: housing assistance (住房救助)`,
+      `住房经鉴定为D级危房（住建）${house.appraisedOn ? `，鉴定日期${house.appraisedOn}` : ''}，低收入家庭：可申请住房救助`,
+    );
+  }
+  // the disaster's loss counts through rigid spending above; the event itself is named here
+  const disasters = h.disasters;
+  if (disasters.count > 0 && disasters.latest) {
+    const { event, on } = disasters.latest;
+    const damaged = disasters.houseDamaged ? ', house damaged' : '';
+    const more = disasters.count > 1 ? ` (${disasters.count} disasters in 12 months)` : '';
+    r.add(
+      `disaster (应急): ${event} on ${on}, loss ${yuan(disasters.loss)}${damaged}${more}`,
+      `受灾（应急）：${event}（${on}），损失${yuanZh(disasters.loss)}${disasters.houseDamaged ? '，房屋受损' : ''}${disasters.count > 1 ? `（12个月内受灾${disasters.count}次）` : ''}`,
+    );
+  }
   // registered unemployed with human resources counts as unemployed whatever the roster says
   // (its employment status is as old as its income), once where the roster says so too
   const registered = h.registeredUnemployed;
@@ -103,6 +153,12 @@ export function scoreEconomic(h: HouseholdFacts, cfg: SafetynetConfig): Dimensio
       `${plural(unemployed, 'working-age member')} unemployed` + (registered.members > 0 ? ` (${registered.members} registered unemployed${since} (人社))` : ''),
       `${unemployed}名劳动年龄成员失业` + (registered.members > 0 ? `（${registered.members}名人社登记失业${registered.since ? `，自${registered.since}起` : ''}）` : ''),
     );
+  }
+  // the loss of the household's income itself: a shock the roster cannot show yet
+  if (bereaved) {
+    points += c.mainEarnerDied;
+    const why = mainEarnerDiedReason(bereaved);
+    r.add(why.en, why.zh);
   }
   return r.result(points);
 }
@@ -130,13 +186,34 @@ export const economic: Dimension<'economic', 'economic', typeof schema> = {
     incomeFallShare: 0.3,
     incomeFall: 20,
     perUnemployedAdult: 15,
+    // The main earner's death (公安) within populationEvents.recentMonths: more than a fall in
+    // income (20), since the roster's figure still counts their earnings; with income unknown
+    // (45) it reaches the edge band's top (70 x 0.35 = 24.5), the warning line with labour capacity.
+    mainEarnerDied: 25,
+    // A grade-D house in a low-income household: unsafe shelter is hardship a household cannot
+    // pay its way out of. Enough to rank it above its income alone, not enough to list it alone
+    // (edge band 45 + 15 = 60 x 0.35 = 21): the visit, not the appraisal, decides.
+    dangerousHouseLowIncome: 15,
+    // A housing-fund contribution is 5-12% of the wage from the employee and as much from the
+    // employer (住房公积金管理条例); the wage is read at the 24% maximum, so never overstated.
+    housingFundRate: 0.24,
+    // Verified income twice the roster's is no rounding or a raise since: the visit checks it.
+    verifiedIncomeMultiple: 2,
   },
-  facts: ['monthlyIncome', 'previousMonthlyIncome', 'members', 'dibaoStandard', 'outOfPocket12m', 'unemployedAdults', 'pensions', 'registeredUnemployed'],
+  facts: [
+    'monthlyIncome', 'previousMonthlyIncome', 'members', 'dibaoStandard', 'outOfPocket12m', 'unemployedAdults', 'pensions', 'registeredUnemployed',
+    'dangerousHouse', 'disasters', 'students', 'verification', 'membership',
+  ],
   sources: [
     { from: 'civil-affairs', months: 'period' },
     { from: 'dibao-standards', months: 'reference' },
     { from: 'medical-insurance', months: 'claims-window' },
     { from: 'human-resources', months: 'period', note: 'pensions, unemployment registrations' },
+    { from: 'public-security', months: 'period', note: 'deaths, moves and births' },
+    { from: 'housing', months: 'period', note: 'dangerous-housing appraisals' },
+    { from: 'emergency', months: 'claims-window', note: 'disaster losses' },
+    { from: 'education', months: 'period', note: 'school fees' },
+    { from: 'verification', months: 'period', note: 'housing-fund contributions' },
   ],
   score: scoreEconomic,
 };

@@ -59,9 +59,78 @@ export interface HouseholdFacts {
    * the able earners; the earliest and latest registration date.
    */
   registeredUnemployed: { members: number; notUnemployedOnRoster: number; ableOnRoster: number; since: string | null; latest: string | null };
+  /**
+   * Who left or joined the household by the facts' day beyond what the roster says (公安): members
+   * who died or moved out of the jurisdiction (left out of every count above, unless everyone has
+   * left: then the counts are the roster's), the latest such date, the one who left (surname only,
+   * when one did); children born and not on the roster yet (counted in); the main earner's death
+   * within populationEvents.recentMonths.
+   */
+  membership: Membership;
   /** latest dates of the severe facts a visit may not have seen: an inpatient stay, a severe diagnosis recorded, a severe disability certified */
   latestSevere: { inpatient: string | null; diagnosis: string | null; disability: string | null };
+  /** what the information verification (核对) found on the members (scoring/asset-check.ts); null when no member was checked */
+  verification: VerificationFacts | null;
+  /** the worst dangerous-housing appraisal (住建) of a house a member owns, grade C or D, and its date; null when none is on record */
+  dangerousHouse: { grade: 'C' | 'D'; appraisedOn: string | null } | null;
+  /**
+   * Disasters (应急) dated in the 12 months ending with the period: the loss in yuan (each
+   * disaster once per household, at its larger row), how many, the latest's name and date, and
+   * whether any damaged the house.
+   */
+  disasters: { loss: number; count: number; latest: { event: string; on: string } | null; houseDamaged: boolean };
+  /** members in non-compulsory education (教育) and the tuition and fees paid for each this school year (starting in `schoolYear`) */
+  students: { stage: 'high_school' | 'secondary_vocational' | 'higher'; feesPaid: number }[];
+  schoolYear: number | null;
 }
+
+/** The verification centre's findings (核对) added up over the members it checked. */
+export interface VerificationFacts {
+  /** members with a row: checked */
+  members: number;
+  /** properties held beyond the household's home, and by how many members */
+  propertiesBeyondHome: number;
+  propertyHolders: number;
+  vehicles: number;
+  /** the value band of the dearest vehicle, when the centre sent one */
+  vehicleBand: 'under_50k' | '50k_to_150k' | 'over_150k' | null;
+  businesses: number;
+  /** of them, registrations naming a member only as legal representative, not as an owner */
+  businessesRepresentativeOnly: number;
+  /** housing-fund contributions, yuan a month added up, and how many members pay them; null when none */
+  housingFund: { monthly: number; members: number } | null;
+}
+
+/** See HouseholdFacts.membership. */
+export interface Membership {
+  died: number;
+  movedOut: number;
+  leftOn: string | null;
+  memberLeft: string | null;
+  everyoneLeft: boolean;
+  born: number;
+  bornOn: string | null;
+  mainEarnerDied: { name: string; on: string } | null;
+}
+
+/** The death of the main earner, as the reasons name it (public-security's events: 公安). */
+export function mainEarnerDiedReason(died: { name: string; on: string }): { en: string; zh: string } {
+  return { en: `the main earner ${died.name} died on ${died.on} (公安)`, zh: `主要劳动力${died.name}于${died.on}去世（公安）` };
+}
+
+/**
+ * The roster's income was declared with the main earner alive and was mostly theirs: once they
+ * have died it is no longer the household's, unless over the members left it is under the
+ * dibao line already (then it still says the household is poor).
+ */
+export function incomeDeclaredWithMainEarner(h: HouseholdFacts): boolean {
+  return h.membership.mainEarnerDied !== null && h.monthlyIncome !== null && h.monthlyIncome / Math.max(1, h.members) >= h.dibaoStandard;
+}
+
+/** Nobody left or joined beyond the roster. */
+export const NO_MEMBERSHIP_CHANGE: Membership = {
+  died: 0, movedOut: 0, leftOn: null, memberLeft: null, everyoneLeft: false, born: 0, bornOn: null, mainEarnerDied: null,
+};
 
 export interface DimensionScore {
   /** 0-100 */

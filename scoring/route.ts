@@ -1,5 +1,7 @@
 import type { SafetynetConfig } from '../src/config/schema.js';
-import { yuan, yuanZh, type HouseholdFacts } from './household-facts.js';
+import { incomeDeclaredWithMainEarner, yuan, yuanZh, type HouseholdFacts } from './household-facts.js';
+import { routeConfidence } from './asset-check.js';
+import { disposablePerCapita, lowIncome, spendingNames } from './rigid-spending.js';
 
 /**
  * From a score to a route: the programme a warned household most likely fits, with the rule that
@@ -8,14 +10,18 @@ import { yuan, yuanZh, type HouseholdFacts } from './household-facts.js';
  * in this order (the most specific and most protective programme first):
  *
  * 1. dibao: per-capita income under the local standard;
- * 2. expenditure-type hardship (支出型困难): income not under the standard, but 12 months of rigid
- *    (out-of-pocket medical) spending pushes disposable per-capita income under it;
+ * 2. expenditure-type hardship (支出型困难): income not under the standard, but a year's rigid
+ *    spending (out-of-pocket medical costs, school fees, disaster loss: scoring/rigid-spending.ts)
+ *    pushes disposable per-capita income under it;
  * 3. single-person coverage (单人户施保): income not under the standard, and a member with a severe
  *    disability or illness who may be covered alone;
  * 4. dibao edge (低保边缘): per-capita income under the edge multiple of the standard;
  * 5. temporary assistance: a large recent out-of-pocket bill without a lasting income problem;
  * 6. gradual-exit watch: left dibao or tekun in the last months and not out of hardship since;
  * 7. assess: warned, but no programme rule matched (or income is not on record): a visit decides.
+ *
+ * A grade-D house in a low-income household adds housing assistance (住房救助) to whichever rule
+ * matched, as a note on the rule: a second programme, not another route.
  */
 
 /** Grades 1 to max as a civil-affairs office writes them: 一、二 (级重度残疾). */
@@ -38,7 +44,16 @@ export interface RouteSuggestion {
   route: RouteId;
   rule: string;
   ruleZh: string;
+  /**
+   * 'low' when the information verification (核对) flagged assets or a verified income far above
+   * the roster's (scoring/asset-check.ts): the rule may rest on an income the household does not
+   * have; the visit checks before anyone applies. Never a reason to drop the household.
+   */
+  confidence: 'high' | 'low';
 }
+
+/** A route as the rules match it, before the verification weighs in. */
+type MatchedRoute = Omit<RouteSuggestion, 'confidence'>;
 
 export interface ReviewReason {
   text: string;
@@ -60,30 +75,43 @@ const times = (n: number) => `${n.toFixed(2)}x`;
 function exitNotImproved(h: HouseholdFacts, total: number, cfg: SafetynetConfig): boolean {
   if (h.leftAssistance === null) return false;
   if (total >= cfg.warningThreshold || h.monthlyIncome === null) return true;
-  return disposablePerCapita(h, h.monthlyIncome, cfg) < h.dibaoStandard * cfg.economic.edgeBandMultiple;
+  return disposablePerCapita(h, h.monthlyIncome, cfg).perCapita < h.dibaoStandard * cfg.economic.edgeBandMultiple;
 }
 
 /**
- * Per-capita income after 12 months' out-of-pocket medical spending, when that spending is
- * material (the medical-burden floor, as the economic dimension counts it): a small bill must not
- * turn a household into "expenditure-type hardship".
+ * The programme an uncovered household most likely fits; null for households already covered.
+ * With a grade-D house in a low-income household the rule carries the housing-assistance note;
+ * its confidence is what the information verification (核对) leaves of it.
  */
-function disposablePerCapita(h: HouseholdFacts, income: number, cfg: SafetynetConfig): number {
-  const material = h.outOfPocket12m > 0 && h.outOfPocket12m >= cfg.medicalBurden.floorRatio * income * 12;
-  return (material ? income - h.outOfPocket12m / 12 : income) / Math.max(1, h.members);
+export function suggestRoute(h: HouseholdFacts, total: number, cfg: SafetynetConfig): RouteSuggestion | null {
+  const route = routeWithHousing(h, total, cfg);
+  return route && { ...route, confidence: routeConfidence(h, cfg) };
 }
 
-/** The programme an uncovered household most likely fits; null for households already covered. */
-export function suggestRoute(h: HouseholdFacts, total: number, cfg: SafetynetConfig): RouteSuggestion | null {
+function routeWithHousing(h: HouseholdFacts, total: number, cfg: SafetynetConfig): MatchedRoute | null {
+  const route = programmeRoute(h, total, cfg);
+  if (route === null || h.dangerousHouse?.grade !== 'D') return route;
+  if (!lowIncome(h, h.monthlyIncome, cfg)) return route;
+  const on = h.dangerousHouse.appraisedOn;
+  return {
+    ...route,
+    rule: `${route.rule}; also housing assistance (住房救助): house appraised grade D (dangerous)${on ? ` on ${on}` : ''}`,
+    ruleZh: `${route.ruleZh}；另可申请住房救助：住房经鉴定为D级危房${on ? `（${on}）` : ''}`,
+  };
+}
+
+function programmeRoute(h: HouseholdFacts, total: number, cfg: SafetynetConfig): MatchedRoute | null {
   if (isCovered(h.assistance)) return null;
   const line = h.dibaoStandard;
   const members = Math.max(1, h.members);
   const edge = cfg.economic.edgeBandMultiple;
-  const income = h.monthlyIncome;
+  // declared with a main earner who has died (公安): not known until the visit, as economic counts it
+  const income = incomeDeclaredWithMainEarner(h) ? null : h.monthlyIncome;
 
   if (income !== null) {
     const perCapita = income / members;
-    const afterMedical = disposablePerCapita(h, income, cfg);
+    const disposable = disposablePerCapita(h, income, cfg);
+    const afterMedical = disposable.perCapita;
     if (perCapita < line) {
       return {
         route: 'dibao',
@@ -92,12 +120,19 @@ export function suggestRoute(h: HouseholdFacts, total: number, cfg: SafetynetCon
       };
     }
     if (afterMedical < line) {
+      const s = disposable.spending;
+      // medical costs alone keep the rule's words; otherwise each part is named
+      const medicalOnly = s.schoolFees === 0 && s.disaster === 0;
+      const spent = spendingNames(s, cfg);
       return {
         route: 'expenditure_hardship',
-        rule:
-          `per-capita income ${yuan(perCapita)} a month, but ${yuan(Math.max(0, afterMedical))} after out-of-pocket medical ` +
-          `spending (${yuan(h.outOfPocket12m)} in 12 months): under the dibao standard of ${yuan(line)}`,
-        ruleZh: `人均月收入${yuanZh(perCapita)}，扣除12个月自付医疗费${yuanZh(h.outOfPocket12m)}后为${yuanZh(Math.max(0, afterMedical))}，低于低保标准${yuanZh(line)}`,
+        rule: medicalOnly
+          ? `per-capita income ${yuan(perCapita)} a month, but ${yuan(Math.max(0, afterMedical))} after out-of-pocket medical ` +
+            `spending (${yuan(h.outOfPocket12m)} in 12 months): under the dibao standard of ${yuan(line)}`
+          : `per-capita income ${yuan(perCapita)} a month, but ${yuan(Math.max(0, afterMedical))} after ${spent.en}: under the dibao standard of ${yuan(line)}`,
+        ruleZh: medicalOnly
+          ? `人均月收入${yuanZh(perCapita)}，扣除12个月自付医疗费${yuanZh(h.outOfPocket12m)}后为${yuanZh(Math.max(0, afterMedical))}，低于低保标准${yuanZh(line)}`
+          : `人均月收入${yuanZh(perCapita)}，扣除${spent.zh}后为${yuanZh(Math.max(0, afterMedical))}，低于低保标准${yuanZh(line)}`,
       };
     }
     if (h.severeMembers > 0) {
@@ -180,6 +215,22 @@ export function reviewReasons(h: HouseholdFacts, total: number, cfg: SafetynetCo
       reasons.push({
         text: `covered by ${programme}; ${h.severeMembersGone === 1 ? 'a member' : `${h.severeMembersGone} members`} with a severe illness or disability in ${since} ${h.severeMembersGone === 1 ? 'is' : 'are'} no longer in the household's records (deceased or moved?): review`,
         text_zh: `已享受${programmeZh}；${h.severeMembersGone}名${since}有重病或重度残疾的成员已不在本户记录中（去世或迁出？）：请复核`,
+      });
+    }
+    // nobody left to support (公安): the payments must stop, or follow the household where it moved
+    const m = h.membership;
+    if (m.everyoneLeft) {
+      const gone = m.died + m.movedOut;
+      const one = gone === 1 && m.memberLeft !== null;
+      const what = m.movedOut === 0 ? 'died' : m.died === 0 ? 'moved out of the jurisdiction' : 'died or moved out of the jurisdiction';
+      const whatZh = m.movedOut === 0 ? '去世' : m.died === 0 ? '迁出本辖区' : '去世或迁出本辖区';
+      reasons.push({
+        text: one
+          ? `covered by ${programme}; its only member ${m.memberLeft} ${what} on ${m.leftOn} (公安): review (stop or transfer the assistance)`
+          : `covered by ${programme}; all ${gone} members ${what}, the last on ${m.leftOn} (公安): review (stop or transfer the assistance)`,
+        text_zh: one
+          ? `已享受${programmeZh}；唯一成员${m.memberLeft}已于${m.leftOn}${whatZh}（公安）：请复核（停发或转移救助）`
+          : `已享受${programmeZh}；全部${gone}名成员已${whatZh}，最近一人于${m.leftOn}（公安）：请复核（停发或转移救助）`,
       });
     }
   } else if (exitNotImproved(h, total, cfg)) {

@@ -1,16 +1,37 @@
 // Regenerates fixtures/district-a/inbox/: two monthly periods (2026-09, 2026-10) of the four
-// department extracts for a made-up slice of Wuchang District (420106), plus the dibao standards.
+// department extracts for a made-up slice of Wuchang District (420106), plus the dibao standards
+// and the optional extracts (public-security from 2026-09; human-resources, housing, emergency,
+// education and verification from 2026-10).
 // Every household is one clear case; fixtures/district-a/README.md says which and why.
 // Deterministic: no clock, no unseeded randomness, so a rerun gives byte-identical files.
 // Run: node scripts/make-fixtures.mjs            (add --print-ids to list the special ID cases)
+//      node scripts/make-fixtures.mjs --out DIR  (write the inbox to DIR instead, e.g. to compare
+//                                                 with `diff -r DIR fixtures/district-a/inbox`)
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import iconv from 'iconv-lite';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'district-a', 'inbox');
+const FIXTURE_INBOX = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'district-a', 'inbox');
 const PERIODS = ['2026-09', '2026-10'];
+
+/** --out DIR: where the inbox is written (default: the fixture's). DIR is replaced as a whole. */
+function outDir(argv) {
+  const at = argv.indexOf('--out');
+  if (at < 0) return FIXTURE_INBOX;
+  const dir = argv[at + 1];
+  if (!dir || dir.startsWith('--')) throw new Error('--out needs a directory');
+  const root = resolve(dir);
+  // it is deleted before writing: refuse a folder that holds anything but an inbox of ours
+  const ours = new Set(['dibao-standards.csv', ...PERIODS]);
+  if (existsSync(root) && readdirSync(root).some((name) => !ours.has(name))) {
+    throw new Error(`--out ${root} holds files that are not a fixture inbox: not replacing it`);
+  }
+  return root;
+}
+
+const ROOT = outDir(process.argv);
 
 // ---------------------------------------------------------------------------------------------
 // GB 11643 identity numbers
@@ -433,6 +454,154 @@ const HOUSEHOLDS = [
       m('吴佳乐', 'child', '20210202', 'M', 'student'),
     ],
   },
+  // ---- new in 2026-10, for the departments first delivered then ----
+  // Declared with their ID sequence (`seq`) and phone: they take no turn of the sequence picker
+  // nor of the phone generator, so every person declared before or after keeps the same number.
+  // Roster order as in the extract: the housing/emergency/education households, then the
+  // verification ones, then the public-security ones.
+  // ---- 住建 / 应急 / 教育 (housing, emergency, education) ----
+  {
+    // grade-D house (住建) under the dibao line: a reason and housing assistance on the route;
+    // its 2025-09 hailstorm (应急) is older than 12 months
+    id: 'WC121', region: '420106001001', hukou: 'urban', assistance: 'none', income: 1600, incomeOnAll: false,
+    periods: ['2026-10'],
+    address: '武汉市武昌区粮道街老街17号',
+    members: [
+      m('邓福生', 'head', '19540317', 'M', 'retired', { seq: 871, phone: '13871230417' }),
+      m('蒋桂兰', 'spouse', '19560922', 'F', 'retired', { seq: 882 }),
+    ],
+  },
+  {
+    // the 2026-08 flood (应急) registered for head and spouse: the loss counts once; a grade-C
+    // house (a repair, no need); the child's row in the education extract is last school year's
+    id: 'WC122', region: '420106001002', hukou: 'urban', assistance: 'none', income: 3600, incomeOnAll: false,
+    periods: ['2026-10'],
+    address: '武汉市武昌区白沙洲大道88号,2栋1单元302室',
+    members: [
+      m('汤志刚', 'head', '19760511', 'M', 'employed', { seq: 893, phone: '15927110386' }),
+      m('孔丽萍', 'spouse', '19780203', 'F', 'employed', { seq: 884 }),
+      m('汤小雨', 'child', '20120615', 'M', 'student', { seq: 875 }),
+    ],
+  },
+  {
+    // edge band (1,100 a person) tipped into expenditure-type hardship by the son's university
+    // fees (教育, 8,000); its housing row is dated after the period and its flood loss is "四万": both rejected
+    id: 'WC123', region: '420106001001', hukou: 'urban', assistance: 'none', income: 3300, incomeOnAll: false,
+    periods: ['2026-10'],
+    address: '武汉市武昌区徐家棚街和平村3组41号',
+    members: [
+      m('戴建军', 'head', '19800708', 'M', 'employed', { seq: 861, phone: '18607163524' }),
+      m('莫淑芬', 'spouse', '19820419', 'F', 'employed', { seq: 862 }),
+      m('戴宇航', 'child', '20070901', 'M', 'student', { seq: 853 }),
+    ],
+  },
+  // ---- 核对 (verification) ----
+  {
+    // under the dibao line, but two cars and a business (核对): listed, asset check, low confidence
+    id: 'WC141', region: '420106001002', hukou: 'urban', assistance: 'none', income: 1500, incomeOnAll: false,
+    periods: ['2026-10'],
+    address: '武汉市武昌区中山路318号,5栋2单元601室',
+    members: [
+      m('何志伟', 'head', '19810214', 'M', 'employed', { seq: 951, phone: '13986021574' }),
+      m('林小红', 'spouse', '19830506', 'F', 'unemployed', { seq: 962 }),
+      m('何子豪', 'child', '20120919', 'M', 'student', { seq: 973 }),
+    ],
+  },
+  {
+    // roster income 800, but a housing fund of 1,440 a month implies wages of about 6,000
+    id: 'WC142', region: '420106001001', hukou: 'urban', assistance: 'none', income: 800, incomeOnAll: false,
+    periods: ['2026-10'],
+    address: '武汉市武昌区紫阳路56号3栋1102室',
+    members: [
+      m('宋晓峰', 'head', '19880312', 'M', 'employed', { seq: 941, phone: '15172436608' }),
+      m('宋欣怡', 'child', '20190701', 'F', 'student', { seq: 952 }),
+    ],
+  },
+  {
+    // comfortable, not listed; a car and a property beyond the home: the note on its card
+    id: 'WC143', region: '420106001001', hukou: 'urban', assistance: 'none', income: 14000, incomeOnAll: false,
+    periods: ['2026-10'],
+    address: '武汉市武昌区民主路77号9栋501室',
+    members: [
+      m('罗永红', 'head', '19750823', 'M', 'employed', { seq: 931, phone: '18971553209' }),
+      m('高美玲', 'spouse', '19770115', 'F', 'employed', { seq: 942 }),
+    ],
+  },
+  // ---- 公安 (public-security): deaths, a birth, moves ----
+  {
+    // the main earner, the only able one, died (2026-10-03, sent first as 10-30): income unknown.
+    // Income on the two adults' rows, not the child's
+    id: 'WC101', region: '420106001001', hukou: 'urban', assistance: 'none', income: 4500, incomeOnAdults: true,
+    periods: ['2026-10'],
+    address: '武汉市武昌区中北路66号2栋301室',
+    members: [
+      m('陈志强', 'head', '19810314', 'M', 'employed', { seq: 83, phone: '13807165501' }),
+      m('李秀梅', 'spouse', '19830722', 'F', 'unable', { seq: 84 }),
+      m('陈小宇', 'child', '20140509', 'M', 'student', { seq: 87 }),
+    ],
+  },
+  {
+    // dibao, its only member died 2026-09-20: review, off the list
+    id: 'WC102', region: '420106001002', hukou: 'urban', assistance: 'dibao', income: 600, incomeOnAll: false,
+    periods: ['2026-10'],
+    address: '武汉市武昌区解放路88号1栋102室',
+    members: [m('赵桂兰', 'head', '19460211', 'F', 'retired', { seq: 88, phone: '13907165502' })],
+  },
+  {
+    // tekun, its only member moved out 2026-10-08: review, off the list. No phone on record
+    id: 'WC103', region: '420106001002', hukou: 'urban', assistance: 'tekun', income: 500, incomeOnAll: false,
+    periods: ['2026-10'],
+    address: '武汉市武昌区紫阳路12号4栋201室',
+    members: [m('孙德福', 'head', '19501130', 'M', 'unable', { seq: 91 })],
+  },
+  {
+    // a daughter born 2026-10-12, not yet on the roster, joins her mother's household: 3 members
+    id: 'WC104', region: '420106001001', hukou: 'urban', assistance: 'none', income: 3150, incomeOnAll: true,
+    periods: ['2026-10'],
+    address: '武汉市武昌区武珞路301号5栋1102室',
+    members: [
+      m('刘洋', 'head', '19950418', 'M', 'employed', { seq: 93, phone: '15827165504' }),
+      m('王丽', 'spouse', '19970902', 'F', 'employed', { seq: 94 }),
+    ],
+  },
+  {
+    // the grandmother died 2026-10-15, not the main earner: 2,400 for 2 members
+    id: 'WC105', region: '420106001002', hukou: 'urban', assistance: 'none', income: 2400, incomeOnAll: true,
+    periods: ['2026-10'],
+    address: '武汉市武昌区首义路20号3栋501室',
+    members: [
+      m('黄建华', 'head', '19800115', 'M', 'employed', { seq: 97, phone: '13607165505' }),
+      m('吴芳', 'spouse', '19820630', 'F', 'employed', { seq: 98 }),
+      m('黄秀英', 'parent', '19440303', 'F', 'retired', { seq: 100 }),
+    ],
+  },
+  {
+    // the daughter's move out of 2026-09 is withdrawn in 2026-10: still 2 members
+    id: 'WC106', region: '420106001001', hukou: 'urban', assistance: 'none', income: 2000, incomeOnAll: true,
+    periods: ['2026-10'],
+    address: '武汉市武昌区彭刘杨路45号2栋402室',
+    members: [
+      m('周明', 'head', '19751201', 'M', 'employed', { seq: 103, phone: '18607165506' }),
+      m('周婷', 'child', '20050819', 'F', 'student', { seq: 104 }),
+    ],
+  },
+  {
+    // dibao; moved out in 2026-09 and back in 2026-10: not flagged as left
+    id: 'WC107', region: '420106001002', hukou: 'urban', assistance: 'dibao', income: 800, incomeOnAll: false,
+    periods: ['2026-10'],
+    address: '武汉市武昌区粮道街17号1栋101室',
+    members: [m('郑伟', 'head', '19700214', 'M', 'unable', { seq: 107, phone: '13307165507' })],
+  },
+  {
+    // the spouse moved out in 2026-09 (received then): 1,400 for the one member left
+    id: 'WC108', region: '420106001002', hukou: 'urban', assistance: 'none', income: 1400, incomeOnAll: true,
+    periods: ['2026-10'],
+    address: '武汉市武昌区大成路9号2栋203室',
+    members: [
+      m('何建', 'head', '19680409', 'M', 'unable', { seq: 111, phone: '13507165508' }),
+      m('何丽', 'spouse', '19701221', 'F', 'unable', { seq: 112 }),
+    ],
+  },
 ];
 
 // A person the disability federation and health commission know, but civil affairs does not.
@@ -447,14 +616,16 @@ const ROADS = ['中北路', '武珞路', '中山路', '和平大道', '徐东大
 
 let k = 0;
 function buildPerson(key, p) {
-  k += 1;
   const region = p.idRegion ?? '420106';
-  const seq = pickSeq(region, p.birth, p.sex, k, p.wantCheck);
-  const id = makeId(region, p.birth, seq);
   const age = ageAt(p.birth, '20261031');
-  const hasPhone = p.rel === 'head' || (age >= 18 && rand() < 0.6);
-  let phone = '';
-  if (hasPhone) {
+  // a person declared with its `seq` (and phone, empty if not given) takes no turn of k nor of rand
+  const declared = p.seq !== undefined;
+  if (!declared) k += 1;
+  const seq = declared ? p.seq : pickSeq(region, p.birth, p.sex, k, p.wantCheck);
+  const id = makeId(region, p.birth, seq);
+  if ((Number(id[16]) % 2 === 1) !== (p.sex === 'M')) throw new Error(`${key} ${id}: sequence digit does not match sex ${p.sex}`);
+  let phone = declared ? (p.phone ?? '') : '';
+  if (!declared && (p.rel === 'head' || (age >= 18 && rand() < 0.6))) {
     phone = ['13', '15', '18'][Math.floor(rand() * 3)];
     for (let i = 0; i < 9; i++) phone += String(Math.floor(rand() * 10));
   }
@@ -585,6 +756,95 @@ function humanResourcesRows() {
   });
 }
 
+// People the departments below name who are on no roster (they make no household)
+const PS_NEWBORN = { id: makeId('420106', '20261012', 2), name: '刘一诺' }; // WC104's daughter
+const PS_NEWBORN_NO_PARENT = { id: makeId('420106', '20261020', 5), name: '' }; // a birth sent without name or parent
+const PS_DECEASED = { id: makeId('420106', '19390506', 109), name: '钱永福' }; // died on no roster
+const HOUSING_OWNER = { id: makeId('420106', '19650101', 845), name: '向东' }; // a grade-B house
+
+/** A roster person by key ("WC101.0"), or one of the off-roster people above as is. */
+const who = (w) => (typeof w === 'string' ? P(w) : w);
+
+// 公安 (public-security, optional): population events, a delta; first delivered in 2026-09.
+// Values are the bureau's words, written verbatim. `period` is the extract that carries the row.
+const ps = (period, w, event, on, extra = {}) => ({ period, who: w, event, on, ...extra });
+const PUBLIC_SECURITY = [
+  // three moves out in September: WC106's daughter (withdrawn in 2026-10), WC107's head (back in
+  // 2026-10), WC108's spouse (for good)
+  ps('2026-09', 'WC106.1', '迁出', '2026-09-12'),
+  ps('2026-09', 'WC107.0', '迁出', '2026-09-05'),
+  ps('2026-09', 'WC108.1', '迁出', '2026-09-25'),
+  // WC101's main earner, first with a wrong date; the same death again on the last line replaces it
+  ps('2026-10', 'WC101.0', '死亡', '2026-10-30'),
+  ps('2026-10', 'WC102.0', '死亡', '2026-09-20'),
+  ps('2026-10', 'WC103.0', '迁出', '2026-10-08'),
+  ps('2026-10', PS_NEWBORN, '出生', '2026-10-12', { parent: 'WC104.1' }),
+  ps('2026-10', 'WC105.2', '死亡', '2026-10-15'),
+  ps('2026-10', 'WC106.1', '迁出', '2026-09-12', { cancelled: true }),
+  ps('2026-10', 'WC107.0', '迁入', '2026-10-02'),
+  // a birth without a parent's ID number: rejected
+  ps('2026-10', PS_NEWBORN_NO_PARENT, '出生', '2026-10-20'),
+  ps('2026-10', PS_DECEASED, '死亡', '2026-10-11'),
+  ps('2026-10', 'WC101.0', '死亡', '2026-10-03'),
+];
+
+const PUBLIC_SECURITY_HEADER = ['公民身份号码', '姓名', '事件类型', '事件日期', '父母身份证号', '是否撤销'];
+
+function publicSecurityRows(period) {
+  return PUBLIC_SECURITY.filter((r) => r.period === period).map((r) => {
+    const p = who(r.who);
+    return [p.id, p.name, r.event, r.on, r.parent ? P(r.parent).id : '', r.cancelled ? '是' : ''];
+  });
+}
+
+// 住建 (housing, optional): dangerous-housing appraisals, a snapshot; first delivered in 2026-10.
+// Grades verbatim ('D级', 'D').
+const HOUSING = [
+  { who: 'WC121.0', grade: 'D级', on: '2026-08-14' },
+  // grade C: a repair, not yet a need
+  { who: 'WC122.0', grade: 'C级', on: '2025-12-02' },
+  // grade B is not dangerous housing: rejected
+  { who: HOUSING_OWNER, grade: 'B级', on: '2026-05-20' },
+  // appraised after the end of the period: rejected
+  { who: 'WC123.0', grade: 'D', on: '2026-11-05' },
+];
+
+// 应急 (emergency, optional): disaster-affected people, a delta; first delivered in 2026-10.
+// Loss verbatim ('四万' is not an amount: rejected).
+const FLOOD = '2026年8月暴雨洪涝';
+const EMERGENCY = [
+  // WC122's flood, registered for head and spouse: counted once for the household
+  { who: 'WC122.0', event: FLOOD, on: '2026-08-09', loss: '40000', damaged: true },
+  { who: 'WC122.1', event: FLOOD, on: '2026-08-09', loss: '40000', damaged: true },
+  // older than the 12 months
+  { who: 'WC121.0', event: '2025年9月风雹', on: '2025-09-12', loss: '3000', damaged: false },
+  { who: 'WC123.0', event: FLOOD, on: '2026-08-09', loss: '四万', damaged: true },
+];
+
+// 教育 (education, optional): students in non-compulsory education, a snapshot; first delivered in 2026-10
+const EDUCATION = [
+  // WC123's son at university: 8,000 of fees tips the household into expenditure-type hardship
+  { who: 'WC123.2', stage: '本科', year: '2026-2027', fees: 8000 },
+  // last school year's row: rejected
+  { who: 'WC122.2', stage: '普通高中', year: '2025-2026', fees: 1800 },
+];
+
+// 核对 (verification, optional): the centre's latest findings per person, a snapshot; first
+// delivered in 2026-10. Empty cells are written empty (= 0 / none).
+const v = (w, properties, beyondHome, vehicles, vehicleValue, businesses, role, housingFund) =>
+  ({ who: w, properties, beyondHome, vehicles, vehicleValue, businesses, role, housingFund });
+const VERIFICATION = [
+  // WC141's head on two rows (one per finding): kept once, 2 vehicles and a business
+  v('WC141.0', 1, 0, 1, '', 0, '', ''),
+  v('WC141.1', 0, 0, 0, '', 0, '', ''),
+  v('WC141.0', 0, 0, 1, '', 1, '投资人', ''),
+  // housing fund 1,440 a month: wages of about 6,000 against the roster's 800
+  v('WC142.0', 0, 0, 0, '', 0, '', 1440),
+  v('WC143.0', 2, 1, 1, '5万至15万元', 0, '', 2400),
+  // 2 properties beyond the home but 1 held: rejected
+  v('WC143.1', 1, 2, 0, '', 0, '', ''),
+];
+
 // ---------------------------------------------------------------------------------------------
 // Value vocabularies
 
@@ -643,7 +903,7 @@ function rosterRows(period) {
         region_code: h.region,
         hukou_type: h.hukou,
         assistance: h.assistance,
-        monthly_income: p.rel === 'head' || h.incomeOnAll ? String(income) : '',
+        monthly_income: p.rel === 'head' || h.incomeOnAll || (h.incomeOnAdults && p.age >= 18) ? String(income) : '',
         employment: emp,
         address: h.address,
         phone: p.phone,
@@ -728,6 +988,10 @@ const FILES = {
         return [header, rows];
       },
     },
+    'public-security.csv': {
+      encoding: 'utf-8', bom: false, eol: '\n', manifestEncoding: 'utf-8',
+      build: () => [PUBLIC_SECURITY_HEADER, publicSecurityRows('2026-09')],
+    },
   },
   '2026-10': {
     'civil-affairs.csv': {
@@ -772,6 +1036,40 @@ const FILES = {
     'human-resources.csv': {
       encoding: 'utf-8', bom: false, eol: '\n',
       build: () => [['身份证号', '姓名', '登记失业', '失业登记日期', '养老金月领取额'], humanResourcesRows()],
+    },
+    'housing.csv': {
+      encoding: 'utf-8', bom: false, eol: '\n',
+      build: () => [
+        ['身份证号', '姓名', '鉴定等级', '鉴定日期'],
+        HOUSING.map((r) => [who(r.who).id, who(r.who).name, r.grade, r.on]),
+      ],
+    },
+    'emergency.csv': {
+      encoding: 'utf-8', bom: false, eol: '\n', manifestEncoding: 'utf-8',
+      build: () => [
+        ['id_number', 'name', 'event', 'event_date', 'loss', 'house_damaged'],
+        EMERGENCY.map((r) => [P(r.who).id, P(r.who).name, r.event, r.on, r.loss, r.damaged ? '是' : '否']),
+      ],
+    },
+    'education.csv': {
+      encoding: 'utf-8', bom: false, eol: '\n',
+      build: () => [
+        ['身份证号', '姓名', '学段', '学年', '已缴学杂费'],
+        EDUCATION.map((r) => [P(r.who).id, P(r.who).name, r.stage, r.year, String(r.fees)]),
+      ],
+    },
+    'verification.csv': {
+      encoding: 'utf-8', bom: false, eol: '\n',
+      build: () => [
+        ['身份证号', '姓名', '房产套数', '住房以外房产套数', '机动车数量', '车辆价值区间', '工商登记数量', '工商登记身份', '住房公积金月缴存额'],
+        VERIFICATION.map((r) => [
+          P(r.who).id, P(r.who).name, r.properties, r.beyondHome, r.vehicles, r.vehicleValue, r.businesses, r.role, r.housingFund,
+        ].map(String)),
+      ],
+    },
+    'public-security.csv': {
+      encoding: 'utf-8', bom: false, eol: '\n', manifestEncoding: 'utf-8',
+      build: () => [PUBLIC_SECURITY_HEADER, publicSecurityRows('2026-10')],
     },
   },
 };
@@ -823,5 +1121,9 @@ if (process.argv.includes('--print-ids')) {
   console.log(['(off roster)', '', OFF_ROSTER.name, P('OFF1').id, P('OFF1').age, 'M'].join('\t'));
   console.log(['(bad date)', '', BADDATE_NAME, BADDATE_ID].join('\t'));
   console.log(['(human-resources only)', '', HR_PENSIONER_NAME, HR_PENSIONER_ID].join('\t'));
+  console.log(['(public-security only)', '', PS_NEWBORN.name, PS_NEWBORN.id].join('\t'));
+  console.log(['(public-security only)', '', '(no name)', PS_NEWBORN_NO_PARENT.id].join('\t'));
+  console.log(['(public-security only)', '', PS_DECEASED.name, PS_DECEASED.id].join('\t'));
+  console.log(['(housing only)', '', HOUSING_OWNER.name, HOUSING_OWNER.id].join('\t'));
 }
 console.log(`fixtures written to ${ROOT}`);

@@ -68,6 +68,12 @@ export const defaultConfig: SafetynetConfig = {
     // One inpatient bill out of pocket worth 3 months of the household's income is a crisis on its own.
     severeEventIncomeMultiple: 3,
   },
+  populationEvents: {
+    // The death of the household's main earner raises it for 6 months, this one included: the
+    // survivor's pension, a new job or dibao take about that long to settle, and by then the
+    // roster's income has been verified again. The overlap signal uses the same months.
+    recentMonths: 6,
+  },
   routes: {
     // Grade 1-2 disability is "severe" in the disability federation's scale and in every
     // province's single-person coverage (单人户施保) rules.
@@ -80,6 +86,13 @@ export const defaultConfig: SafetynetConfig = {
     temporaryIncomeMultiple: 2,
     // Gradual exit (渐退) from dibao typically lasts 3-6 months: watch the 6 months after leaving.
     exitWatchMonths: 6,
+  },
+  rigidSpending: {
+    // Public tuition and accommodation rarely pass 10,000 yuan a school year (a university's
+    // 5,000-8,000 and a dormitory's 1,200; high school and vocational school far less), and
+    // county rules name school costs "above 10,000 yuan a year" as the warning: what a household
+    // pays above it per student (a private college) is a choice, not a rigid cost.
+    schoolFeesCapPerStudent: 10000,
   },
   ingest: {
     // A month whose rejected rows are more than a fifth of a department's file is a format change

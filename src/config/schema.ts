@@ -153,12 +153,21 @@ export const configSchema = z
     urgent: z.strictObject({
       severeEventIncomeMultiple: z.number().positive(),
     }),
+    /** deaths and births (public-security): how long one counts as recent */
+    populationEvents: z.strictObject({
+      recentMonths: z.int().min(1).max(24),
+    }),
     routes: z.strictObject({
       singlePersonMaxGrade: z.int().min(1).max(4),
       temporaryMonths: z.int().min(1).max(12),
       temporaryMinimum: yuan,
       temporaryIncomeMultiple: z.number().positive(),
       exitWatchMonths: z.int().min(1).max(24),
+    }),
+    /** what counts as rigid spending (支出型困难) beside out-of-pocket medical costs and disaster loss (scoring/rigid-spending.ts) */
+    rigidSpending: z.strictObject({
+      /** tuition and fees counted per student per school year, at most */
+      schoolFeesCapPerStudent: yuan,
     }),
     /** when a month's extracts are refused whole for their rejected rows (docs/decisions.md) */
     ingest: z.strictObject({

@@ -99,6 +99,86 @@ export interface HumanResourcesTable {
   sex: string;
 }
 
+/** 住建 dangerous-housing appraisals per owner (migration 0011). */
+export interface DangerousHouseTable {
+  period: string;
+  line: number;
+  id18: string;
+  name: string | null;
+  grade: 'C' | 'D';
+  appraised_on: DateCol;
+  birth_date: DateCol;
+  sex: string;
+}
+
+/** 应急 disaster-affected people by the period received (migration 0012). */
+export interface DisasterEventTable {
+  received_period: string;
+  line: number;
+  id18: string;
+  name: string | null;
+  event: string;
+  event_date: DateCol;
+  loss: number;
+  house_damaged: boolean;
+  birth_date: DateCol;
+  sex: string;
+}
+
+/** 教育 students in non-compulsory education and this school year's fees (migration 0013). */
+export interface EnrolmentTable {
+  period: string;
+  line: number;
+  id18: string;
+  name: string | null;
+  stage: 'high_school' | 'secondary_vocational' | 'higher';
+  /** the year the school year starts in */
+  school_year: number;
+  fees_paid: number;
+  birth_date: DateCol;
+  sex: string;
+}
+
+/** The information verification centre's findings per person (核对, migration 0014): asset data, no export reads it. */
+export interface VerificationTable {
+  period: string;
+  line: number;
+  id18: string;
+  name: string | null;
+  properties: number;
+  properties_beyond_home: number;
+  vehicles: number;
+  vehicle_value: 'under_50k' | '50k_to_150k' | 'over_150k' | null;
+  businesses: number;
+  business_role: 'owner' | 'legal_representative' | 'both' | null;
+  housing_fund_monthly: number | null;
+  birth_date: DateCol;
+  sex: string;
+}
+
+/** The asset-check note of a household whose members' verification flagged assets (migration 0014); masked in the export view. */
+export interface HouseholdAssetCheckTable {
+  period: string;
+  household_id: string;
+  /** null through the export view unless the transaction is unmasked */
+  note: string | null;
+  note_zh: string | null;
+}
+
+/** 公安 population events by the period received (migration 0010). */
+export interface PublicSecurityTable {
+  received_period: string;
+  line: number;
+  id18: string;
+  name: string | null;
+  event: 'death' | 'birth' | 'move_out' | 'move_in';
+  event_date: DateCol;
+  parent_id18: string | null;
+  cancelled: boolean;
+  birth_date: DateCol;
+  sex: string;
+}
+
 export interface RejectedRowTable {
   period: string;
   source: string;
@@ -186,12 +266,16 @@ export interface HouseholdScoreTable {
   route: RouteId | null;
   route_rule: string | null;
   route_rule_zh: string | null;
+  /** 'low' when the verification (核对) flagged assets or a verified income far above the roster's (migration 0014); null: no route */
+  route_confidence: 'high' | 'low' | null;
   review_reasons: ColumnType<{ text: string; text_zh: string }[], string | undefined, string>;
   rescued_links: Generated<number>;
   covered_by_visit: 'dibao' | 'tekun' | null;
   visit_notes: ColumnType<{ text: string; text_zh: string }[], string | undefined, string>;
   cooled_down: Generated<boolean>;
   review_by_score: Generated<boolean>;
+  /** the departments whose data point at the household this month, ids in registry order (migration 0015) */
+  signal_departments: Generated<string[]>;
 }
 
 /** A reason as stored: rows scored before reasons had Chinese words lack `text_zh`. */
@@ -316,6 +400,12 @@ export interface Database {
   claim: ClaimTable;
   diagnosis: DiagnosisTable;
   human_resources: HumanResourcesTable;
+  dangerous_house: DangerousHouseTable;
+  disaster_event: DisasterEventTable;
+  enrolment: EnrolmentTable;
+  public_security: PublicSecurityTable;
+  verification: VerificationTable;
+  household_asset_check: HouseholdAssetCheckTable;
   rejected_row: RejectedRowTable;
   quality_issue: QualityIssueTable;
   source_load: SourceLoadTable;

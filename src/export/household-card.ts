@@ -6,9 +6,11 @@ import { UsageError } from '../errors.js';
 import { deltaDepartmentIds } from '../ingest/departments.js';
 import { maskAddress, maskIdNumber, maskName, maskPhone } from '../identity/id-number.js';
 import { ROUTE_ZH, type RouteId } from '../../scoring/route.js';
+import { ASSETS_FLAGGED } from '../../scoring/asset-check.js';
 import { listLength, listPlaces } from './list-rank.js';
 import { exportViews, VIEW } from './views.js';
 import { readRegionNames, regionName, type RegionNames } from './region-label.js';
+import { signalLabel, signalMeaning } from './signal-label.js';
 import { ZH } from './warning-list.js';
 import { assertPeriod, claimsWindowStart, notDeliveredNote, periodWindow, rowsPeriod, type PeriodWindow } from '../period.js';
 import { latestSucceededRun, windowOfRun } from '../db/runs.js';
@@ -61,13 +63,24 @@ export interface HouseholdCard {
   history: { period: string; score: number; tier: string; rank: number | null; on_list: boolean }[];
   since_last_period: string[];
   /** the programme the household most likely fits and the rule that matched (null when covered) */
-  route: { route: RouteId; name: string; rule: string } | null;
+  route: { route: RouteId; name: string; rule: string; confidence: 'high' | 'low' | null } | null;
+  /**
+   * What the information verification (核对) found to check at the visit: with its figures only
+   * when unmasked (asset data), otherwise that assets were flagged; null when it found nothing.
+   */
+  asset_check: string | null;
   /** why the household is flagged for review, besides a score change */
   review_reasons: string[];
   /** rows linked to a member by the identity rescue: check the ID at the visit */
   rescued_links: { source: string; period: string; line: number; difference: string | null; confidence: number | null; reason: string }[];
   /** departments without an extract this period, and the month whose rows stood in ("human-resources as of 2026-09: …") */
   not_delivered: string[];
+  /**
+   * The departments whose data point at the household this month, in registry order, with what
+   * each one's signal means (src/ingest/department.ts `signal`): the overlap for the analyst to
+   * weigh, not a score.
+   */
+  signals: { department: string; label: string; meaning: string }[];
 }
 
 export interface CardOptions {
@@ -200,6 +213,15 @@ export async function householdCard(raw: Kysely<Database>, period: string, house
     }
   }
 
+  // the masked view gives the figures to no exporter that has not opened an unmasked audit entry
+  const assets = await db
+    .selectFrom('household_asset_check')
+    .select(['note', 'note_zh'])
+    .where('period', '=', period)
+    .where('household_id', '=', householdId)
+    .executeTakeFirst();
+  const assetNote = assets ? ((opts.unmasked ? (zh ? assets.note_zh : assets.note) : null) ?? ASSETS_FLAGGED[zh ? 'zh' : 'en']) : null;
+
   const clearContacts = contactsInClear(opts);
   const route = row.route;
   return {
@@ -243,10 +265,16 @@ export async function householdCard(raw: Kysely<Database>, period: string, house
       on_list: places.has(h.period),
     })),
     since_last_period: since,
-    route: route ? { route, name: zh ? ROUTE_ZH[route] : route, rule: (zh ? row.route_rule_zh : row.route_rule) ?? '' } : null,
+    route: route ? { route, name: zh ? ROUTE_ZH[route] : route, rule: (zh ? row.route_rule_zh : row.route_rule) ?? '', confidence: row.route_confidence } : null,
+    asset_check: assetNote,
     review_reasons: (row.review_reasons ?? []).map((r) => (zh ? r.text_zh : r.text)),
     rescued_links: rescued.rows.map((r) => ({ ...r, confidence: r.confidence === null ? null : Number(r.confidence) })),
     not_delivered: Object.keys(window.notDelivered).map((id) => notDeliveredNote(window, id, zh ? 'zh' : 'en')!),
+    signals: row.signal_departments.map((id) => ({
+      department: id,
+      label: signalLabel(id, zh ? 'zh' : 'en'),
+      meaning: signalMeaning(id, zh ? 'zh' : 'en'),
+    })),
   };
 }
 
@@ -264,6 +292,9 @@ export const CARD_LABELS = {
     income: 'Monthly income', yuan: (n: number) => `${n} yuan`, notOnRecord: 'not on record',
     address: 'Address', phone: 'Phone', none: '—',
     route: 'Suggested route', review: 'Review', identity: 'Identity',
+    confidence: (c: 'high' | 'low' | null) => (c === 'low' ? ' (low confidence: the verification found assets or income to check)' : ''),
+    assets: 'Assets',
+    signals: (n: number) => (n === 0 ? 'No department points here' : `${n} ${n === 1 ? 'department points' : 'departments point'} here`),
     rescued: (r: HouseholdCard['rescued_links'][number]) =>
       `${r.source} ${r.period} line ${r.line} linked by the rescue (${r.difference}, confidence ${r.confidence ?? '—'}): ${r.reason}`,
     members: 'Members', disability: 'disability', diagnosis: 'diagnosis',
@@ -281,6 +312,9 @@ export const CARD_LABELS = {
     income: '家庭月收入', yuan: (n: number) => `${n}元`, notOnRecord: '无记录',
     address: '住址', phone: '联系电话', none: '—',
     route: '建议救助路径', review: '复核', identity: '身份核对',
+    confidence: (c: 'high' | 'low' | null) => (c === 'low' ? '（可信度低：核对发现财产或收入待核实）' : ''),
+    assets: '财产核查',
+    signals: (n: number) => (n === 0 ? '无部门数据指向本户' : `${n}个部门数据指向本户`),
     rescued: (r: HouseholdCard['rescued_links'][number]) =>
       `${r.source} ${r.period} 第${r.line}行经身份证号纠错关联（${r.difference}，置信度${r.confidence ?? '—'}）：${r.reason}`,
     members: '家庭成员', disability: '残疾', diagnosis: '疾病',
@@ -300,9 +334,11 @@ export function formatCard(c: HouseholdCard): string {
   lines.push(`${t.score} ${c.score}${t.paren(c.tier)}${t.sep}${t.rank(c)}${t.sep}${t.change}${t.colon}${c.change}${t.list}${t.coverage}${t.colon}${c.coverage}${c.review ? t.reviewAssistance : ''}`);
   lines.push(`${t.income}${t.colon}${c.monthly_income === null ? t.notOnRecord : t.yuan(c.monthly_income)}`);
   lines.push(`${t.address}${t.colon}${c.address ?? t.none}   ${t.phone}${t.colon}${c.phone ?? t.none}`);
-  if (c.route) lines.push(`${t.route}${t.colon}${c.route.name}${t.dash}${c.route.rule}`);
+  if (c.route) lines.push(`${t.route}${t.colon}${c.route.name}${t.confidence(c.route.confidence)}${t.dash}${c.route.rule}`);
+  if (c.asset_check) lines.push(`${t.assets}${t.colon}${c.asset_check}`);
   for (const r of c.review_reasons) lines.push(`${t.review}${t.colon}${r}`);
   for (const r of c.rescued_links) lines.push(`${t.identity}${t.colon}${t.rescued(r)}`);
+  lines.push(`${t.signals(c.signals.length)}${c.signals.length ? `${t.colon}${c.signals.map((s) => `${s.label}${s.meaning ? t.paren(s.meaning) : ''}`).join(t.list)}` : ''}`);
   lines.push('', `${t.members}${t.colon.trim()}`);
   for (const m of c.members) {
     const extra = [...m.disabilities.map((d) => `${t.disability}${t.colon}${d}`), ...m.diagnoses.map((d) => `${t.diagnosis}${t.colon}${d}`)];

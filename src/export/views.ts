@@ -20,4 +20,5 @@ export const VIEW = {
   diagnosis: `${EXPORT_SCHEMA}.diagnosis`,
   identity_rescue_link: `${EXPORT_SCHEMA}.identity_rescue_link`,
   urgent_warning: `${EXPORT_SCHEMA}.urgent_warning`,
+  household_asset_check: `${EXPORT_SCHEMA}.household_asset_check`,
 } as const;

@@ -154,6 +154,7 @@ function cardPage(c: HouseholdCard, meta: VisitCardsMeta): string {
   const notes = [
     ...c.review_reasons.map((r) => `<li class="warn"><b>${esc(l.review)}${t.colon}</b>${esc(r)}</li>`),
     ...c.rescued_links.map((r) => `<li class="warn"><b>${esc(l.identity)}${t.colon}</b>${esc(l.rescued(r))}</li>`),
+    ...(c.asset_check ? [`<li class="warn"><b>${esc(l.assets)}${t.colon}</b>${esc(c.asset_check)}</li>`] : []),
   ].join('');
   const outcomes = Object.values(OUTCOME_WORDS)
     .map((w) => `<div><span class="box"></span>${esc(w[meta.lang])}</div>`)
@@ -171,7 +172,7 @@ function cardPage(c: HouseholdCard, meta: VisitCardsMeta): string {
 <table><tr><th>${esc(t.name)}</th><th>${esc(t.id)}</th><th>${esc(t.relation)}</th><th>${esc(t.age)}</th><th>${esc(t.sex)}</th><th>${esc(t.employment)}</th><th>${esc(t.health)}</th></tr>${members}</table>
 <h2>${esc(t.why)}</h2>
 <table><tr><th>${esc(t.dimension)}</th><th>${esc(t.score)}</th><th>${esc(t.points)}</th><th>${esc(t.reasons)}</th></tr>${dimensions}</table>
-<h2>${esc(t.route)}${t.colon}${esc(c.route ? c.route.name : t.noRoute)}</h2>
+<h2>${esc(t.route)}${t.colon}${esc(c.route ? c.route.name : t.noRoute)}${esc(c.route ? l.confidence(c.route.confidence) : '')}</h2>
 ${c.route ? `<p class="rule">${esc(c.route.rule)}</p>` : ''}${notes ? `<ul>${notes}</ul>` : ''}
 <h2>${esc(t.verify)}</h2>
 <ul>${verify.map((v) => `<li><span class="box"></span>${esc(v)}</li>`).join('')}</ul>

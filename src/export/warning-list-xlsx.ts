@@ -21,7 +21,7 @@ import { COLUMNS, neutraliseFormula, warningListEntries, type ExportOptions, typ
 type Key = (typeof COLUMNS)[number][0];
 
 /** Written as text (numFmt '@', string values): IDs and codes must never become numbers and lose digits. */
-const TEXT_COLUMNS = new Set<Key>(['household_id', 'region_code', 'head_name', 'head_id_number', 'tier', 'coverage', 'change', 'reasons', 'route', 'route_rule', 'address', 'phone', 'region_name']);
+const TEXT_COLUMNS = new Set<Key>(['household_id', 'region_code', 'head_name', 'head_id_number', 'tier', 'coverage', 'change', 'reasons', 'route', 'route_rule', 'address', 'phone', 'region_name', 'asset_check', 'signal_departments']);
 
 /** Scores: one decimal, so that the column lines up (the value itself is stored unrounded). */
 const ONE_DECIMAL = new Set<Key>(['score', ...DIMENSIONS.map((d) => d.id), 'previous_score']);
@@ -44,6 +44,7 @@ const ALIGN: Partial<Record<Key, Partial<ExcelJS.Alignment>>> = {
   route_rule: { vertical: 'top', wrapText: true },
   previous_rank: { vertical: 'top', horizontal: 'center' },
   address: { vertical: 'top', wrapText: true },
+  asset_check: { vertical: 'top', wrapText: true },
 };
 
 const TIER_ZH: Record<string, string> = { red: '红色', orange: '橙色', yellow: '黄色', none: '无' };
@@ -350,6 +351,9 @@ export async function writeWarningListXlsx(db: Kysely<Database>, opts: ExportOpt
     address: ADDRESS_WIDTH,
     phone: 13,
     region_name: 24,
+    asset_check: zh ? 30 : 50,
+    signal_count: 4,
+    signal_departments: zh ? 16 : 30,
   };
 
   let sheet: ExcelJS.Worksheet | undefined;

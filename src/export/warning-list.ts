@@ -9,9 +9,11 @@ import { assertPeriod } from '../period.js';
 import { idNumberCell, streamCsv, streamJsonLines } from './stream-rows.js';
 import { visitContact } from './visit-contact.js';
 import { readRegionNames, regionName } from './region-label.js';
+import { signalLabels } from './signal-label.js';
 import { inRegion, listed, listRank } from './list-rank.js';
 import { exportViews, VIEW } from './views.js';
 import { ROUTE_ZH, type RouteId } from '../../scoring/route.js';
+import { ASSETS_FLAGGED } from '../../scoring/asset-check.js';
 import { DIMENSIONS, type DimensionId } from '../../scoring/dimensions.js';
 
 export interface ExportOptions {
@@ -56,6 +58,12 @@ export const COLUMNS = [
   // the street's and community's names beside region_code (which stays the code): last, so that
   // readers of the columns before keep working by position as well as by name
   ['region_name', '区划名称'],
+  // what the information verification (核对) found to check at the visit; masked: only that it found something
+  ['asset_check', '入户核查财产'],
+  // how many departments' data point at the household, and which (Zhongshan's "data overlap"):
+  // for the analyst to weigh, no score reads them
+  ['signal_count', '数据指向部门数'],
+  ['signal_departments', '数据指向部门'],
 ] as const;
 
 export const ZH: Record<string, string> = {
@@ -96,6 +104,12 @@ interface ListRow {
   address: string | null;
   phone: string | null;
   previous_rank: number | null;
+  signal_departments: string[];
+  route_confidence: 'high' | 'low' | null;
+  /** the household_asset_check row, as the masked view shows it (figures only to an unmasked reader) */
+  asset_flagged: boolean;
+  asset_note: string | null;
+  asset_note_zh: string | null;
 }
 
 const ASSISTANCE_ZH: Record<string, string> = { dibao: '低保', tekun: '特困' };
@@ -166,6 +180,18 @@ interface EntryFields {
   phone: string;
   /** street and community names (region-label.ts), '' when none is known; the not-on-roster label for people not on it */
   region_name: string;
+  /**
+   * What to check at the visit that the verification (核对) found ("check assets at the visit: 2
+   * vehicles registered, one business"); without figures unless the export is unmasked: they are
+   * asset data. '' when it found nothing.
+   */
+  asset_check: string;
+  /** how sure the route is: 'low' when the verification flagged assets or an income far above the roster's; null without a route */
+  route_confidence: 'high' | 'low' | null;
+  /** how many departments' data point at the household this month (src/ingest/department.ts `signal`) */
+  signal_count: number;
+  /** those departments by label, in registry order, joined with "; " (zh "、") */
+  signal_departments: string;
   /** roster, coverage and review notes */
   notes: string[];
   /** each scoring dimension's facts and weighted points, biggest first */
@@ -208,11 +234,13 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
     .selectFrom('household_score as s')
     .innerJoin('household as h', (j) => j.onRef('h.period', '=', 's.period').onRef('h.household_id', '=', 's.household_id'))
     .leftJoin(previousList.as('p'), 'p.household_id', 's.household_id')
+    .leftJoin('household_asset_check as a', (j) => j.onRef('a.period', '=', 's.period').onRef('a.household_id', '=', 's.household_id'))
     .select([
       's.household_id', 'h.region_code', 'h.head_name', 'h.head_id18', 'h.members', 's.total', 's.tier', 's.dimensions', 's.covered', 's.review',
       's.previous_total', 'h.assistance', 'h.on_roster', 's.change', 's.reasons', 's.route', 's.route_rule', 's.route_rule_zh',
       's.review_reasons', 's.rescued_links', 's.covered_by_visit', 's.visit_notes', 's.review_by_score',
-      'h.address', 'h.phone', 'p.previous_rank',
+      'h.address', 'h.phone', 'p.previous_rank', 's.signal_departments', 's.route_confidence',
+      'a.note as asset_note', 'a.note_zh as asset_note_zh', sql<boolean>`a.household_id is not null`.as('asset_flagged'),
       // the list's own numbering (list-rank.ts); with --all, among every scored household
       listRank('s').as('list_rank'),
     ])
@@ -249,10 +277,21 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
       previous_rank: r.previous_rank === null ? null : Number(r.previous_rank),
       ...contact(r.address, r.phone),
       region_name: regionName(r.region_code, names, zh ? 'zh' : 'en'),
+      asset_check: assetCheckText(r, !!opts.unmasked, zh),
+      route_confidence: r.route ? r.route_confidence : null,
+      signal_count: r.signal_departments.length,
+      signal_departments: signalLabels(r.signal_departments, zh ? 'zh' : 'en'),
       notes,
       facts,
     };
   }
+}
+
+/** The asset-check note: its figures only in an unmasked export (the view gives them to no other exporter); '' when none. */
+function assetCheckText(r: Pick<ListRow, 'asset_flagged' | 'asset_note' | 'asset_note_zh'>, unmasked: boolean, zh: boolean): string {
+  if (!r.asset_flagged) return '';
+  const note = zh ? r.asset_note_zh : r.asset_note;
+  return unmasked && note ? note : ASSETS_FLAGGED[zh ? 'zh' : 'en'];
 }
 
 /** The dimension columns of a row, in the registry's order (the order of the JSON's keys). */
@@ -263,7 +302,7 @@ function dimensionColumns(scores: Partial<Record<DimensionId, number>>): Dimensi
 }
 
 /** Text columns of an entry: these are escaped against formula injection, the rest are numbers. */
-const TEXT_COLUMNS = new Set(['household_id', 'region_code', 'head_name', 'head_id_number', 'tier', 'coverage', 'change', 'reasons', 'route', 'route_rule', 'address', 'phone', 'region_name']);
+const TEXT_COLUMNS = new Set(['household_id', 'region_code', 'head_name', 'head_id_number', 'tier', 'coverage', 'change', 'reasons', 'route', 'route_rule', 'address', 'phone', 'region_name', 'asset_check', 'signal_departments']);
 
 /** Streams the ranked warning list of a period as CSV (UTF-8 with BOM, so Excel reads Chinese). */
 export async function writeWarningList(db: Kysely<Database>, opts: ExportOptions, out: Writable, _log: Logger): Promise<number> {

@@ -60,6 +60,8 @@ export const ZH: Record<string, string> = {
   none: '无', dibao: '低保', tekun: '特困', dibao_edge: '低保边缘', temporary: '临时救助',
   // employment
   employed: '在业', unemployed: '失业', retired: '退休', student: '在校', unable: '无劳动能力',
+  // population events (public-security)
+  death: '死亡', birth: '出生', move_out: '迁出', move_in: '迁入',
   // disability type
   physical: '肢体', visual: '视力', hearing: '听力', speech: '言语', intellectual: '智力', mental: '精神', multiple: '多重',
   // diagnosis category

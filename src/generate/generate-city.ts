@@ -16,7 +16,7 @@ import { Rng } from './random.js';
  * fixtures and for the benchmark:
  *
  *     <out>/dibao-standards.csv
- *     <out>/<period>/{civil-affairs,disability,medical-insurance,health,human-resources}.csv, manifest.json
+ *     <out>/<period>/{civil-affairs,disability,medical-insurance,health,human-resources,housing,emergency,education,public-security}.csv, manifest.json
  *     <out>/city.json      what was generated, and what the pipeline must make of it
  *
  * Households of realistic sizes and ages across the city's districts, streets and communities;
@@ -37,7 +37,7 @@ import { Rng } from './random.js';
  */
 
 /** The departments the generator writes rows for (each needs its rows written below and its ways of getting them wrong). */
-const WRITTEN = ['civil-affairs', 'disability', 'medical-insurance', 'health', 'human-resources'] as const;
+const WRITTEN = ['civil-affairs', 'disability', 'medical-insurance', 'health', 'human-resources', 'housing', 'emergency', 'education', 'verification', 'public-security'] as const;
 export type CitySource = (typeof WRITTEN)[number];
 const written = (id: string): id is CitySource => (WRITTEN as readonly string[]).includes(id);
 /**
@@ -143,6 +143,19 @@ interface Person {
   /** registers with human resources while unemployed, and since when (set at the first registration) */
   registers: boolean;
   registeredOn: number | null;
+  /** tuition and fees a school year while in non-compulsory education (15-22 and a student); null: not enrolled */
+  fees: number | null;
+}
+
+/** one adult's findings in the verification (核对): properties, vehicles, businesses, housing fund */
+interface Holdings {
+  properties: number;
+  beyondHome: number;
+  vehicles: number;
+  band: 'under_50k' | '50k_to_150k' | 'over_150k' | null;
+  businesses: number;
+  role: 'owner' | 'legal_representative' | 'both' | null;
+  fund: number | null;
 }
 
 interface Household {
@@ -160,11 +173,15 @@ interface Household {
   onRoster: boolean;
   /** claims corrected and sent again in a later period */
   corrections: { k: number; p: Person; settledDay: number; fields: CsvField[] }[];
+  /** the head's house appraised dangerous (住建), and when; null for a sound one */
+  house: { grade: 'C' | 'D'; appraised: number } | null;
+  /** what the verification centre (核对) finds on each adult, drawn when first written; null: never checked */
+  verification?: Map<Person, Holdings> | null;
 }
 
 type Dirt =
   | 'id' | 'fields' | 'nul' | 'garbled' | 'hukou' | 'region' | 'nr_code' | 'grade' | 'type' | 'icd' | 'category' | 'future' | 'amount' | 'bool' | 'huge'
-  | 'says_nothing';
+  | 'says_nothing' | 'house_grade' | 'loss' | 'stage' | 'school_year' | 'beyond_held' | 'count' | 'event';
 
 /** how departments get rows wrong, each a reason the contract refuses a row */
 const DIRT: Record<CitySource, readonly (readonly [Dirt, number])[]> = {
@@ -174,10 +191,21 @@ const DIRT: Record<CitySource, readonly (readonly [Dirt, number])[]> = {
   health: [['id', 3], ['fields', 1], ['nul', 0.3], ['garbled', 0.5], ['icd', 1.5], ['category', 1]],
   // a registration after the period (future), a row with neither registration nor pension
   'human-resources': [['id', 3], ['fields', 1], ['nul', 0.3], ['garbled', 0.5], ['future', 1], ['says_nothing', 1]],
+  // an event after the period, an event the contract does not know (注销: a deregistration)
+  'public-security': [['id', 3], ['fields', 1], ['nul', 0.3], ['garbled', 0.5], ['future', 1], ['event', 1]],
+  // a sound house (grade B) on the dangerous list, an appraisal after the period
+  housing: [['id', 3], ['fields', 1], ['nul', 0.3], ['garbled', 0.5], ['future', 1], ['house_grade', 1]],
+  // a disaster after the period, a loss that is not an amount
+  emergency: [['id', 3], ['fields', 1], ['nul', 0.3], ['garbled', 0.5], ['future', 1], ['loss', 1]],
+  // a stage of compulsory education, last school year's row
+  education: [['id', 3], ['fields', 1], ['nul', 0.3], ['garbled', 0.5], ['stage', 1], ['school_year', 1]],
+  // more properties beyond the home than held, a count that is not a whole number
+  verification: [['id', 3], ['fields', 1], ['nul', 0.3], ['garbled', 0.5], ['beyond_held', 1], ['count', 1]],
 };
 /** a wrong value of each source, for cities whose every row must survive a plain COPY */
 const VALUE_DIRT: Record<CitySource, Dirt> = {
   'civil-affairs': 'hukou', disability: 'grade', 'medical-insurance': 'amount', health: 'icd', 'human-resources': 'says_nothing',
+  housing: 'house_grade', emergency: 'loss', education: 'stage', verification: 'beyond_held', 'public-security': 'event',
 };
 /** where a department's row holds the ID number and the name, as its declaration orders its columns */
 const columnOf = (source: CitySource, name: string): number => department(source).columns.findIndex((c) => c.name === name);
@@ -392,11 +420,34 @@ export async function generateCity(opts: CityOptions): Promise<CityStats> {
       case 'huge':
         fields[5] = '1234567890123.00';
         break;
+      case 'event':
+        fields[2] = f.lang === 'zh' ? '注销' : 'deregistered';
+        break;
       case 'says_nothing':
         fields[2] = f.no;
         fields[3] = '';
         fields[4] = '';
         break;
+      case 'house_grade':
+        fields[2] = f.lang === 'zh' ? 'B级' : 'B';
+        break;
+      case 'loss':
+        fields[4] = `约${Math.round(Number(fields[4]) / 10000)}万`;
+        break;
+      case 'stage':
+        fields[2] = f.lang === 'zh' ? '初中' : 'junior_high';
+        break;
+      case 'beyond_held':
+        fields[3] = Number(fields[2]) + 1;
+        break;
+      case 'count':
+        fields[4] = f.lang === 'zh' ? '两' : '1.5';
+        break;
+      case 'school_year': {
+        const y = Number(String(fields[3]).slice(0, 4)) - 1;
+        fields[3] = `${y}-${y + 1}`;
+        break;
+      }
       default:
         break;
     }
@@ -424,6 +475,8 @@ export async function generateCity(opts: CityOptions): Promise<CityStats> {
       // about half of the unemployed register
       registers: rng.chance(0.5),
       registeredOn: null,
+      // high school and vocational school (15-17), college and university (18-22): 2,000-5,000 and 5,000-15,000 a year
+      fees: employment === 'student' && age >= 15 && age <= 22 && rng.chance(age < 18 ? 0.9 : 1) ? (age < 18 ? rng.int(2000, 5000) : rng.int(5000, 15000)) : null,
     };
     // what the disability federation and the health commission know, and how often the person sees a doctor
     const needy = kind === 'needy' || kind === 'covered';
@@ -481,16 +534,31 @@ export async function generateCity(opts: CityOptions): Promise<CityStats> {
     const newline = rng.chance(0.001) ? '\n' : '';
     const address = `武汉市${rng.pick(ROADS)}${rng.int(1, 400)}号${rng.chance(0.2) ? ',' : ''}${newline}${rng.int(1, 30)}栋${rng.int(1, 6)}单元${rng.int(1, 30)}0${rng.int(1, 4)}室`;
     const phone = rng.chance(0.85) ? `1${rng.pick(['3', '5', '8', '9'])}${pad(rng.int(0, 999_999_999), 9)}` : '';
-    return { id: `H${pad(h + 1, 8)}`, region, hukou, kind, members, income, baseIncome: income, assistance, address, phone, onRoster: true, corrections: [] };
+    // dangerous housing: ~0.3% of households, mostly village houses; a third of them grade D
+    const house = rng.chance(street.villages ? 0.012 : 0.0012) ? { grade: rng.chance(1 / 3) ? ('D' as const) : ('C' as const), appraised: rng.int(firstEnd - 3 * 365, firstEnd - 1) } : null;
+    return { id: `H${pad(h + 1, 8)}`, region, hukou, kind, members, income, baseIncome: income, assistance, address, phone, onRoster: true, corrections: [], house };
   };
 
-  /** a month passes: deaths, births, jobs, incomes, programmes, new certificates and diagnoses */
+  /** the deaths, births and moves of the household being generated, for public security's file of their period */
+  let happened: { k: number; p: Person; event: 'death' | 'birth' | 'move_out' | 'move_in'; day: number; parent?: Person }[] = [];
+  const dayIn = (k: number) => rng.int(starts[k]!, ends[k]!);
+
+  /** a month passes: deaths, births, moves, jobs, incomes, programmes, new certificates and diagnoses */
   const evolve = (hh: Household, k: number) => {
     for (const p of hh.members) {
       if (p.from > k || p.to <= k) continue;
       const age = ageAt(p, k);
-      if (age >= 60 && rng.chance(age >= 80 ? 0.006 : 0.0015)) {
+      // ~0.6% of people a year (the city's people are older than most: needy and covered
+      // households are), most of them old: 4%/year from 80, 0.7% from 60, 0.06% before
+      if (rng.chance(age >= 80 ? 0.0034 : age >= 60 ? 0.0006 : 0.00005)) {
         p.to = k;
+        if (hh.onRoster) happened.push({ k, p, event: 'death', day: dayIn(k) });
+        continue;
+      }
+      // moves out of the jurisdiction: ~0.5% of people a year
+      if (hh.onRoster && age >= 18 && rng.chance(0.0004)) {
+        p.to = k;
+        happened.push({ k, p, event: 'move_out', day: dayIn(k) });
         continue;
       }
       if (p.employment === 'unemployed' && rng.chance(0.03)) p.employment = 'employed';
@@ -508,11 +576,21 @@ export async function generateCity(opts: CityOptions): Promise<CityStats> {
     }
     const present = hh.members.filter((p) => p.from <= k && p.to > k);
     if (present.length > 0 && !present.some((p) => p.relation === 'head')) present[0]!.relation = 'head';
-    // a birth in a young couple's household
-    if (hh.onRoster && present.some((p) => (p.relation === 'spouse' || p.relation === 'head') && ageAt(p, k) >= 22 && ageAt(p, k) <= 40) && rng.chance(0.002)) {
+    // a birth in a young couple's household: ~0.7% of people a year
+    const parent = present.find((p) => (p.relation === 'spouse' || p.relation === 'head') && ageAt(p, k) >= 22 && ageAt(p, k) <= 40);
+    if (hh.onRoster && parent && rng.chance(0.0055)) {
       const baby = newPerson('child', 0, hh.members[0]!.name[0], 'ordinary', k);
       hh.members.push(baby);
       stats.people++;
+      happened.push({ k, p: baby, event: 'birth', day: baby.born, parent });
+    }
+    // someone moves into the jurisdiction and joins the household: ~0.5% of people a year
+    if (hh.onRoster && present.length > 0 && rng.chance(0.0012)) {
+      const newcomer = newPerson('other', rng.int(18, 70), undefined, hh.kind);
+      newcomer.from = k;
+      hh.members.push(newcomer);
+      stats.people++;
+      happened.push({ k, p: newcomer, event: 'move_in', day: dayIn(k) });
     }
     if (hh.income !== null) {
       if (rng.chance(0.015)) hh.income = Math.round(hh.income * rng.money(0.3, 0.7)); // a lost job, an earner gone
@@ -520,6 +598,71 @@ export async function generateCity(opts: CityOptions): Promise<CityStats> {
     }
     if ((hh.assistance === 'dibao' || hh.assistance === 'tekun') && rng.chance(0.008)) hh.assistance = 'none';
     else if (hh.kind === 'needy' && hh.assistance === 'none' && rng.chance(0.015)) hh.assistance = 'dibao';
+  };
+
+  /**
+   * Disasters strike communities, not households: a community-month is hit now and then, and
+   * then a third of its households register a loss. ~3 households in 1,000 a year.
+   */
+  const DISASTER_KINDS = ['暴雨洪涝', '风雹', '台风', '山体滑坡', '地震'] as const;
+  const disasterOf = new Map<string, { event: string; day: number } | null>();
+  const disasterIn = (region: string, month: number) => {
+    const key = `${region}|${month}`;
+    if (!disasterOf.has(key)) {
+      const first = new Date(month * DAY);
+      const last = Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0) / DAY;
+      disasterOf.set(key, rng.chance(0.0008) ? { event: `${first.getUTCFullYear()}年${first.getUTCMonth() + 1}月${rng.pick(DISASTER_KINDS)}`, day: rng.int(month, last) } : null);
+    }
+    return disasterOf.get(key)!;
+  };
+  /** the first days of the months whose disasters period k's file sends: a year's with the first period, its month later */
+  const disasterMonths = (k: number): number[] => {
+    if (k > 0) return [starts[k]!];
+    const months: number[] = [];
+    for (let d = windowStarts[0]!; d <= ends[0]!; ) {
+      months.push(d);
+      const t = new Date(d * DAY);
+      d = Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 1) / DAY;
+    }
+    return months;
+  };
+  const schoolYearAt = (k: number) => {
+    const end = new Date(ends[k]! * DAY);
+    return end.getUTCMonth() >= 8 ? end.getUTCFullYear() : end.getUTCFullYear() - 1;
+  };
+
+  /**
+   * What the verification finds in a checked household (rates among checked households): a
+   * vehicle in ~20%, a business registration in ~8%, housing-fund contributions (200-3,000 yuan a
+   * month) in ~30%, property beyond the home in ~10%; most adults hold their home or nothing.
+   */
+  const CHECKED: Record<Kind, number> = { covered: 0.6, needy: 0.15, edge: 0.15, ordinary: 0.01 };
+  const BAND_ZH = { under_50k: '5万元以下', '50k_to_150k': '5万至15万元', over_150k: '15万元以上' } as const;
+  const ROLE_ZH = { owner: '投资人', legal_representative: '法定代表人', both: '投资人兼法定代表人' } as const;
+  const checkHoldings = (hh: Household): Map<Person, Holdings> => {
+    const adults = hh.members.filter((p) => p.from === 0 && ageAt(p, 0) >= 18);
+    const found = new Map<Person, Holdings>(
+      adults.map((p) => [p, { properties: p.relation === 'head' && rng.chance(0.6) ? 1 : 0, beyondHome: 0, vehicles: 0, band: null, businesses: 0, role: null, fund: null }]),
+    );
+    if (adults.length === 0) return found;
+    const someone = () => found.get(rng.pick(adults))!;
+    if (rng.chance(0.2)) {
+      const x = someone();
+      x.vehicles = rng.chance(0.8) ? 1 : 2;
+      x.band = rng.chance(0.15) ? null : rng.weighted([['under_50k', 55], ['50k_to_150k', 35], ['over_150k', 10]] as const);
+    }
+    if (rng.chance(0.08)) {
+      const x = someone();
+      x.businesses = 1;
+      x.role = rng.weighted([['owner', 70], ['legal_representative', 20], ['both', 10]] as const);
+    }
+    if (rng.chance(0.3)) someone().fund = rng.int(200, 3000);
+    if (rng.chance(0.1)) {
+      const x = someone();
+      x.properties += 1;
+      x.beyondHome = 1;
+    }
+    return found;
   };
 
   /** the claims a person settles in [from, to], in period k's file; corrections go to the next period's */
@@ -617,9 +760,48 @@ export async function generateCity(opts: CityOptions): Promise<CityStats> {
         if (registered && p.registeredOn === null) p.registeredOn = rng.int(Math.max(starts[0]! - 700, p.born + 16 * 366), ends[k]!);
         emit(f, k, p, ['', p.name, registered ? f.yes : f.no, registered ? dateAsSent(p.registeredOn!) : '', pension ?? '']);
       }
+      // education: a student's enrolment and fees, by the stage of their age this school year
+      if (p.fees !== null && age >= 15 && age <= 22) {
+        const f = fileOf(k, 'education');
+        const stage = age < 18 ? (p.fees < 3000 ? 'secondary_vocational' : 'high_school') : 'higher';
+        const y = schoolYearAt(k);
+        const word = f.lang === 'zh' ? { high_school: '普通高中', secondary_vocational: '中职', higher: '本科' }[stage] : stage;
+        emit(f, k, p, ['', p.name, word, `${y}-${y + 1}`, p.fees]);
+      }
       // the first period carries a year of claims, later ones their month
       if (k === 0) claims(hh, p, 0, rng.poisson(p.claimRate), windowStarts[0]!, ends[0]!);
       else claims(hh, p, k, rng.poisson(p.claimRate / 12), starts[k]!, ends[k]!);
+    }
+    const head = present.find((p) => p.relation === 'head');
+    if (head && hh.house) {
+      const f = fileOf(k, 'housing');
+      emit(f, k, head, ['', head.name, f.lang === 'zh' ? `${hh.house.grade}级` : hh.house.grade, dateAsSent(hh.house.appraised)]);
+    }
+    if (head) {
+      for (const month of disasterMonths(k)) {
+        const d = disasterIn(hh.region, month);
+        if (d === null || !rng.chance(1 / 3)) continue;
+        const f = fileOf(k, 'emergency');
+        emit(f, k, head, ['', head.name, d.event, dateAsSent(d.day), rng.int(2000, 80000), rng.chance(0.4) ? f.yes : f.no]);
+      }
+    }
+    // verification (核对): the centre checks applicants and listed households, not the city: most
+    // covered households, some needy ones, few others; every adult of a checked household has a row
+    if (hh.verification === undefined) hh.verification = hh.onRoster && rng.chance(CHECKED[hh.kind]) ? checkHoldings(hh) : null;
+    if (hh.verification) {
+      const f = fileOf(k, 'verification');
+      for (const [p, x] of hh.verification) {
+        if (!present.includes(p)) continue;
+        const band = x.band === null ? '' : f.lang === 'zh' ? BAND_ZH[x.band] : x.band;
+        const role = x.role === null ? '' : f.lang === 'zh' ? ROLE_ZH[x.role] : x.role;
+        emit(f, k, p, ['', p.name, x.properties, x.beyondHome, x.vehicles, band, x.businesses, role, x.fund ?? '']);
+      }
+    }
+    // public security: the month's deaths, births and moves (a birth names the parent)
+    for (const e of happened) {
+      if (e.k !== k || !hh.members.includes(e.p)) continue;
+      const f = fileOf(k, 'public-security');
+      emit(f, k, e.p, ['', e.p.name, word(f, e.event), dateAsSent(e.day), e.parent?.validId ?? '', '']);
     }
     for (const c of hh.corrections) {
       if (c.k !== k) continue;
@@ -636,6 +818,7 @@ export async function generateCity(opts: CityOptions): Promise<CityStats> {
   const all = files.flat();
   for (let h = 0; h < opts.households; h++) {
     const hh = newHousehold(h);
+    happened = [];
     stats.people += hh.members.length;
     // someone the other departments know but who is on no roster of this city (~0.4% of households)
     const outsider = rng.chance(0.004) ? { ...newHousehold(h), onRoster: false, corrections: [] } : null;

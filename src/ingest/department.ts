@@ -1,5 +1,6 @@
 import type { RawBuilder } from 'kysely';
 import type { z } from 'zod';
+import type { SafetynetConfig } from '../config/schema.js';
 import type { CopyValue } from '../db/copy.js';
 import type { Tx } from '../db/transaction.js';
 import type { ParsedIdNumber } from '../identity/id-number.js';
@@ -41,6 +42,14 @@ export interface FactsContext {
   rowsPeriod: string | null;
   /** the day facts are taken at, YYYY-MM-DD */
   asOf: string;
+  /** the month whose roster (member, household) the facts are of */
+  period: string;
+  /**
+   * The claims the facts statement counts: settled in the 12 months ending `asOf` (id18,
+   * inpatient, out_of_pocket, settled_on; a subquery for FROM).
+   */
+  claims: RawBuilder<unknown>;
+  cfg: SafetynetConfig;
 }
 
 /** One household fact a department adds to `household_facts`. */
@@ -102,6 +111,23 @@ export interface Department<Row extends object = any> {
   notOnRoster?: { preference: number; people?(ctx: PeopleContext): RawBuilder<unknown> };
   /** the household facts its rows give (what the dimensions read of it is the scoring's) */
   householdFacts?: HouseholdFactsOf;
+  /**
+   * Whether the department's data points at a household as in need this month: `people` yields
+   * rows with the `id18` of the people it points at (anyone else is ignored; a household with
+   * one of them among its members counts the department once). The list and the card show how
+   * many departments point at a household and which, for the analyst to weigh the overlap of
+   * sources ("data overlap intensity"); no dimension reads it. The roster declares none: it is
+   * what every other department is compared against.
+   */
+  signal?: { meaning: { en: string; zh: string }; people(ctx: FactsContext): RawBuilder<unknown> };
+  /**
+   * How its rows change who a household's members are at the facts' day (population events):
+   * `gone` yields roster members no longer counted (`id18`, `gone_on` date, `why`: 'died' or
+   * 'moved_out'); `joined` people the roster does not list yet who count in a member's household
+   * (`id18`, `birth_date`, `with_id18`: the member whose household they join, a newborn's parent).
+   * The facts statement (src/score/household-facts.sql.ts) takes every registered department's.
+   */
+  membership?: { gone(ctx: FactsContext): RawBuilder<unknown>; joined(ctx: FactsContext): RawBuilder<unknown> };
   /** the tables holding its rows by period: a rerun of the period clears them, purge deletes them, the run analyzes them */
   periodTables: PeriodTable[];
   /** `asOf` is the last day of the period: later birth or event dates are errors */

@@ -1,9 +1,14 @@
 import { civilAffairs } from './civil-affairs/civil-affairs.source.js';
 import type { Department, DepartmentId, PeriodTable } from './department.js';
 import { disability } from './disability/disability.source.js';
+import { education } from './education/education.source.js';
+import { emergency } from './emergency/emergency.source.js';
 import { health } from './health/health.source.js';
+import { housing } from './housing/housing.source.js';
 import { humanResources } from './human-resources/human-resources.source.js';
 import { medicalInsurance } from './medical-insurance/medical-insurance.source.js';
+import { publicSecurity } from './public-security/public-security.source.js';
+import { verification } from './verification/verification.source.js';
 
 /**
  * The registry of departments, in the order a run loads them (the roster first). Everything
@@ -97,3 +102,8 @@ registerDepartment(disability);
 registerDepartment(medicalInsurance);
 registerDepartment(health);
 registerDepartment(humanResources);
+registerDepartment(housing);
+registerDepartment(emergency);
+registerDepartment(education);
+registerDepartment(publicSecurity);
+registerDepartment(verification);

@@ -145,6 +145,14 @@ function money() {
 const fastMoney = (v: string): number | typeof SLOW => (MONEY.test(v) ? Number(v.includes(',') ? v.replaceAll(',', '') : v) : SLOW);
 export const [requiredMoney, optionalMoney] = requiredAndOptional(money, fastMoney);
 
+// a count of things a person holds (properties, vehicles, registrations): a whole number under 1,000
+const COUNT = /^\d{1,3}$/;
+const count = () =>
+  str()
+    .refine((s) => COUNT.test(s), { message: 'not a count (a whole number from 0 to 999)' })
+    .transform(Number);
+export const [requiredCount, optionalCount] = requiredAndOptional(count, (v) => (COUNT.test(v) ? Number(v) : SLOW));
+
 /** A calendar date as YYYY-MM-DD; YYYYMMDD and YYYY/MM/DD (a spreadsheet's habit) are accepted. */
 export function parseDate(s: string): string | null {
   const compact = /^(\d{4})(\d{2})(\d{2})$/.exec(s);
@@ -276,3 +284,24 @@ export function idNumber(asOf: Date) {
     return r.ok ? r : SLOW;
   });
 }
+
+/** An ID number that may be left empty (a second person a row names: a newborn's parent). */
+export function optionalIdNumber(asOf: Date) {
+  const required = idNumber(asOf);
+  const schema = z.preprocess(clean, required.optional());
+  return withFast(schema, (raw) => {
+    const v = clean(raw);
+    if (v === undefined) return undefined;
+    const r = parseIdNumber(v, asOf);
+    return r.ok ? r : SLOW;
+  });
+}
+
+/** A yes/no column that may be left empty: empty reads as no. */
+export const optionalBoolean = withFast(
+  z.preprocess(clean, requiredBoolean.optional()).transform((v) => v ?? false),
+  (raw) => {
+    const v = clean(raw)?.toLowerCase();
+    return v === undefined ? false : TRUE.has(v) ? true : FALSE.has(v) ? false : SLOW;
+  },
+);

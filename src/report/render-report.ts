@@ -41,6 +41,8 @@ const TEXT = {
       dibao_edge: 'dibao edge', temporary: 'temporary assistance', exit_watch: 'gradual-exit watch', assess: 'assess at the visit',
     } as Record<string, string>,
     noRoutes: 'no household to visit',
+    signals: 'How many departments point at each household (data overlap: information, not a score)',
+    signalHead: ['departments pointing at the household', 'households scored', 'on the list'],
     precision: (p: string) => `What the visits found for the list of ${p}`,
     precisionHead: ['', 'listed', 'visited', 'assisted', 'not eligible', 'unsettled', 'precision'],
     noVisits: 'no visit report imported for this list yet (safetynet visits import FILE)',
@@ -80,6 +82,8 @@ const TEXT = {
     routes: '待走访家庭的建议救助路径',
     routeNames: ROUTE_ZH as Record<string, string>,
     noRoutes: '无待走访家庭',
+    signals: '各户的数据指向部门数（数据交叉情况，仅供研判，不计分）',
+    signalHead: ['数据指向部门数', '评分户数', '预警名单户数'],
     precision: (p: string) => `${p}预警名单的走访结果`,
     precisionHead: ['', '名单户数', '已走访', '获得救助', '不符合条件', '未能核实', '准确率'],
     noVisits: '该名单尚无走访结果（safetynet visits import 导入）',
@@ -301,6 +305,7 @@ ${section(t.dimensions, figure(dimensionsChart))}
 ${section(t.histogram, figure(histogramChart))}
 ${section(t.change(data.previousPeriod), figure(changeChart))}
 ${section(t.routes, routesTable(data.routes, lang))}
+${section(t.signals, signalsTable(data.signals, lang))}
 ${data.precision ? section(t.precision(data.precision.period), precisionTable(data.precision.rows, lang, data.regionNames ?? {})) : ''}
 ${section(
   t.quality,
@@ -333,6 +338,13 @@ function precisionTable(rows: NonNullable<ReportData['precision']>['rows'], lang
         `<tr><td>${e(label(r))}</td>${[r.listed, r.visited, r.assisted, r.not_eligible, r.unsettled].map((n) => `<td class="n">${fmt(n)}</td>`).join('')}` +
         `<td class="n">${r.precision === null ? '—' : `${(r.precision * 100).toFixed(1)}%`}</td></tr>`,
     )
+    .join('')}</tbody></table>`;
+}
+
+function signalsTable(rows: ReportData['signals'], lang: Lang): string {
+  const t = TEXT[lang];
+  return `<table><thead><tr>${t.signalHead.map((h, i) => `<th${i ? ' class="n"' : ''}>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr><td class="n">${r.departments}</td><td class="n">${fmt(r.households)}</td><td class="n">${fmt(r.onList)}</td></tr>`)
     .join('')}</tbody></table>`;
 }
 

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { listed } from '../export/list-rank.js';
 import { readRegionNames } from '../export/region-label.js';
 import { DIMENSIONS, type DimensionId } from '../../scoring/dimensions.js';
 import { requireSucceededRun, windowOfRun } from '../db/runs.js';
@@ -54,6 +55,12 @@ export interface ReportData {
   routes: { route: string; households: number }[];
   /** what the visits found for the list of `precisionLagMonths` months ago; null when that period was not run */
   precision: { period: string; rows: PrecisionRow[] } | null;
+  /**
+   * Households by how many departments' data point at them (src/ingest/department.ts `signal`),
+   * from none up to the most any household has: every scored household, and those on the list.
+   * Information for the analyst, not a score.
+   */
+  signals: { departments: number; households: number; onList: number }[];
 }
 
 export interface SourceQuality {
@@ -89,9 +96,9 @@ export async function reportData(db: Kysely<Database>, period: string, opts: { w
   const totals = (
     await sql<Record<string, number>>`
       select count(*)::int as households,
-             count(*) filter (where s.on_list)::int as on_list,
-             count(*) filter (where s.on_list and not s.covered)::int as uncovered,
-             count(*) filter (where s.on_list and s.covered)::int as covered,
+             count(*) filter (where ${listed('s')})::int as on_list,
+             count(*) filter (where ${listed('s')} and not s.covered)::int as uncovered,
+             count(*) filter (where ${listed('s')} and s.covered)::int as covered,
              count(*) filter (where s.review)::int as review,
              count(*) filter (where not h.on_roster)::int as not_on_roster
       from household_score s
@@ -103,7 +110,7 @@ export async function reportData(db: Kysely<Database>, period: string, opts: { w
   const tierRows = (
     await sql<{ tier: string; uncovered: number; covered: number }>`
       select tier, count(*) filter (where not covered)::int as uncovered, count(*) filter (where covered)::int as covered
-      from household_score where period = ${period} and on_list
+      from household_score s where period = ${period} and ${listed('s')}
       group by tier
     `.execute(db)
   ).rows;
@@ -118,7 +125,7 @@ export async function reportData(db: Kysely<Database>, period: string, opts: { w
              count(*) filter (where not s.covered)::int as uncovered, count(*) filter (where s.covered)::int as covered
       from household_score s
       join household h on h.period = s.period and h.household_id = s.household_id
-      where s.period = ${period} and s.on_list
+      where s.period = ${period} and ${listed('s')}
       group by 1
       order by count(*) desc, 1
     `.execute(db)
@@ -129,7 +136,7 @@ export async function reportData(db: Kysely<Database>, period: string, opts: { w
       select r->>'dimension' as dimension, count(distinct s.household_id)::int as households,
              round(sum((r->>'points')::numeric), 1) as points, round(avg((r->>'points')::numeric), 1) as avg_points
       from household_score s cross join lateral jsonb_array_elements(s.reasons) r
-      where s.period = ${period} and s.on_list
+      where s.period = ${period} and ${listed('s')}
       group by 1
     `.execute(db)
   ).rows;
@@ -159,10 +166,10 @@ export async function reportData(db: Kysely<Database>, period: string, opts: { w
              count(*) filter (where change = 'down')::int as down,
              count(*) filter (where change = 'same')::int as same,
              (select count(*)::int from household_score p
-              where p.period = ${previousPeriod}::text and p.on_list
+              where p.period = ${previousPeriod}::text and ${listed('p')}
                 and not exists (select 1 from household_score c
-                                where c.period = ${period} and c.household_id = p.household_id and c.on_list)) as resolved
-      from household_score where period = ${period} and on_list
+                                where c.period = ${period} and c.household_id = p.household_id and ${listed('c')})) as resolved
+      from household_score s where period = ${period} and ${listed('s')}
     `.execute(db)
   ).rows[0]!;
   const change = { new: num(changeRow.new), up: num(changeRow.up), down: num(changeRow.down), same: num(changeRow.same), resolved: num(changeRow.resolved) };
@@ -190,7 +197,23 @@ export async function reportData(db: Kysely<Database>, period: string, opts: { w
     quality: await quality(db, period, previousPeriod),
     routes: await routes(db, period),
     precision: await precisionOf(db, period, opts.precisionLagMonths ?? 2),
+    signals: await signals(db, period),
   };
+}
+
+async function signals(db: Kysely<Database>, period: string): Promise<ReportData['signals']> {
+  const rows = (
+    await sql<{ departments: number; households: number; on_list: number }>`
+      select cardinality(signal_departments) as departments, count(*)::int as households, count(*) filter (where ${listed('s')})::int as on_list
+      from household_score s where period = ${period}
+      group by 1
+    `.execute(db)
+  ).rows;
+  const most = Math.max(0, ...rows.map((r) => num(r.departments)));
+  return Array.from({ length: most + 1 }, (_, n) => {
+    const r = rows.find((x) => num(x.departments) === n);
+    return { departments: n, households: num(r?.households), onList: num(r?.on_list) };
+  });
 }
 
 async function precisionOf(db: Kysely<Database>, period: string, lag: number): Promise<ReportData['precision']> {

@@ -2,7 +2,9 @@ import { sql, type RawBuilder } from 'kysely';
 import type { SafetynetConfig } from '../config/schema.js';
 import type { Tx } from '../db/transaction.js';
 import { windowClaims } from '../db/latest-claims.js';
+import type { FactsContext } from '../ingest/department.js';
 import { deltaDepartmentIds, departments } from '../ingest/departments.js';
+import { householdMembership } from './household-membership.sql.js';
 import { addMonths, claimsWindowStart, rowsPeriod, type PeriodWindow } from '../period.js';
 
 /**
@@ -42,14 +44,24 @@ export async function buildHouseholdFacts(
   const rescueFrom = month.claimsFromPeriod;
   // an assisted visit covers the household for rosterLagMonths months (the visit month counts)
   const assistedFrom = `${addMonths(period, -Math.max(0, cfg.visits.rosterLagMonths - 1))}-01`;
+  const claimSource = window?.claims ?? periodClaims ?? windowClaims(month);
+  // the claims the statement counts: the 12-month window ending at the facts' day
+  const claims = sql`(select * from ${claimSource} counted_claim where settled_on >= ${windowStart}::date and settled_on <= ${end}::date)`;
+  const context = (id: string): FactsContext => ({ rowsPeriod: rowsPeriod(month, id), asOf: end, period, claims, cfg });
   // every department's own household facts, from the rows the month uses of it
   const contributions = departments()
     .filter((d) => d.householdFacts)
     .map((d) => ({
       cte: `facts_${d.table}`,
-      people: d.householdFacts!.people({ rowsPeriod: rowsPeriod(month, d.id), asOf: end }),
+      people: d.householdFacts!.people(context(d.id)),
       columns: d.householdFacts!.columns,
     }));
+  // the members counted: the roster's, less the dead and moved away, with newborns (public-security)
+  const membership = householdMembership(departments(), context, { period, end, cfg, only });
+  // every department that points at people in need, in registry order (the list's order of them)
+  const signals = departments()
+    .filter((d) => d.signal)
+    .map((d, order) => sql`select ${d.id}::text as department, ${order}::int as ord, id18 from (${d.signal!.people(context(d.id))}) s`);
   await sql`
     create temp table household_facts on commit drop as
     with person_disability as (
@@ -66,10 +78,9 @@ export async function buildHouseholdFacts(
       select id18, count(*) filter (where inpatient)::int as stays, sum(out_of_pocket) as oop,
              coalesce(sum(out_of_pocket) filter (where settled_on >= ${recentStart}::date), 0) as recent_oop,
              max(settled_on) filter (where inpatient) as last_inpatient_on
-      from ${window?.claims ?? periodClaims ?? windowClaims(month)} latest_claim
-      where settled_on >= ${windowStart}::date and settled_on <= ${end}::date
+      from ${claims} latest_claim
       group by id18
-    ), person as (
+    )${membership.ctes}, person as (
       select m.household_id, m.id18, m.employment,
              extract(year from age(${end}::date, m.birth_date))::int as age,
              d.grade, coalesce(d.intellectual_or_mental, false) as intellectual_or_mental,
@@ -77,7 +88,7 @@ export async function buildHouseholdFacts(
              coalesce(c.stays, 0) as stays, coalesce(c.oop, 0) as oop, coalesce(c.recent_oop, 0) as recent_oop,
              (coalesce(d.grade, 9) <= ${singlePersonMaxGrade} or coalesce(x.severe, false) or coalesce(x.mental, false)) as is_severe,
              c.last_inpatient_on, x.severe_recorded_on, d.severe_certified_on
-      from member m
+      from member_now m
       left join person_disability d on d.id18 = m.id18
       left join person_diagnosis x on x.id18 = m.id18
       left join person_claims c on c.id18 = m.id18
@@ -89,12 +100,21 @@ export async function buildHouseholdFacts(
              (age >= ${adultFrom} and age < ${elderlyFrom} and coalesce(employment, '') not in ('student', 'unable')
               and coalesce(grade, 9) > 2 and not severe and not mental) as able
       from person
+    ), household_signal as (
+      -- a department counts once per household, however many of its members it points at
+      select household_id, array_agg(department order by ord) as departments
+      from (
+        select distinct p.household_id, s.department, s.ord
+        from person p join (${signals.length > 0 ? sql.join(signals, sql` union all `) : sql`select null::text as department, 0 as ord, null::text as id18 where false`}) s on s.id18 = p.id18
+      ) d
+      group by household_id
     )${sql.join(contributions.map((c) => sql`, ${sql.ref(c.cte)} as (
       select p.household_id, ${sql.join(c.columns.map((col) => sql`${col.aggregate} as ${sql.ref(col.name)}`))}
       from person_role p join (${c.people}) f on f.id18 = p.id18
       group by p.household_id
     )`), sql``)}, per_household as (
       select household_id,
+        count(*)::int as members,
         count(*) filter (where age < ${adultFrom})::int as minors,
         count(*) filter (where age >= ${adultFrom} and age < ${elderlyFrom})::int as working_age,
         count(*) filter (where age >= ${elderlyFrom})::int as elderly,
@@ -155,7 +175,7 @@ export async function buildHouseholdFacts(
         and (r.period = ${period} or (r.source = any(${deltaDepartmentIds()}::text[]) and r.period >= ${rescueFrom} and r.period < ${period}))
       group by m.household_id
     )
-    select h.members, h.assistance, h.on_roster, h.monthly_income,
+    select h.assistance, h.on_roster, h.monthly_income,
            prev.monthly_income as previous_monthly_income,
            coalesce(std.monthly_standard,
                     case when h.hukou_type = 'rural' then ${cfg.dibaoDefaults.rural}::numeric else ${cfg.dibaoDefaults.urban}::numeric end
@@ -171,7 +191,9 @@ export async function buildHouseholdFacts(
               and s.period <= to_char(lv.visited_on, 'YYYY-MM') and s.period < ${period}
             order by s.period desc limit 1) as last_visit_total,
            to_char(av.visited_on, 'YYYY-MM-DD') as assisted_visit_on, av.outcome as assisted_visit_outcome,
+           coalesce(sig.departments, '{}'::text[]) as signal_departments,
            ${sql.join(contributions.flatMap((c) => c.columns.map((col) => sql`coalesce(${sql.ref(`${c.cte}.${col.name}`)}, ${col.none}) as ${sql.ref(col.name)}`)))}${contributions.length > 0 ? sql`,` : sql``}
+           ${membership.columns},
            p.*
     from household h
     join per_household p using (household_id)${sql.join(contributions.map((c) => sql`
@@ -181,7 +203,8 @@ export async function buildHouseholdFacts(
     left join left_assistance la on la.household_id = h.household_id and h.assistance not in ('dibao', 'tekun')
     left join rescued rs on rs.household_id = h.household_id
     left join last_visit lv on lv.household_id = h.household_id
-    left join assisted_visit av on av.household_id = h.household_id
+    left join assisted_visit av on av.household_id = h.household_id${membership.join}
+    left join household_signal sig on sig.household_id = h.household_id
     left join lateral (
       -- the longest matching region prefix wins, then the latest standard in force
       select s.monthly_standard from dibao_standard s

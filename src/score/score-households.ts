@@ -7,6 +7,7 @@ import { assessHousehold } from '../../scoring/assess-household.js';
 import type { HouseholdFacts } from '../../scoring/household-facts.js';
 import type { VisitOutcome } from '../visits/outcomes.js';
 import { buildHouseholdFacts } from './household-facts.sql.js';
+import { VEHICLE_BANDS } from '../ingest/verification/verification.source.js';
 
 export interface ScoreCounts {
   households_scored: number;
@@ -21,7 +22,7 @@ const BATCH = 5000;
 /** the temp table `scored`, in the order of its columns */
 const SCORED_COLUMNS = [
   'household_id', 'total', 'tier', 'on_list', 'covered', 'dimensions', 'reasons', 'route', 'route_rule', 'route_rule_zh', 'review_reasons',
-  'rescued_links', 'covered_by_visit', 'visit_notes', 'cooled_down',
+  'rescued_links', 'covered_by_visit', 'visit_notes', 'cooled_down', 'route_confidence', 'asset_check', 'asset_check_zh',
 ];
 
 
@@ -77,6 +78,40 @@ export interface FactsRow {
   registered_unemployed_latest: string | null;
   pensions_monthly: number | null;
   pensioners: number;
+  // members who left or joined beyond the roster (src/score/household-membership.sql.ts)
+  members_died: number;
+  members_moved_out: number;
+  members_left_on: string | null;
+  member_left: string | null;
+  everyone_left: boolean;
+  members_born: number;
+  born_on: string | null;
+  main_earner_died_on: string | null;
+  main_earner: string | null;
+  // verification (src/ingest/verification): its householdFacts columns
+  verified_members: number;
+  verified_properties_beyond_home: number;
+  verified_property_holders: number;
+  verified_vehicles: number;
+  /** 1-3: VEHICLE_BANDS of the declaration */
+  verified_vehicle_band: number | null;
+  verified_businesses: number;
+  verified_businesses_representative_only: number;
+  verified_housing_fund: number | null;
+  verified_housing_fund_members: number;
+  // housing, emergency, education (src/ingest/<id>): their householdFacts columns
+  dangerous_house_grade: 'C' | 'D' | null;
+  dangerous_house_appraised_on: string | null;
+  disaster_loss: number;
+  disasters: number;
+  disaster_latest_on: string | null;
+  disaster_latest_event: string | null;
+  disaster_house_damaged: boolean;
+  /** jsonb: one entry per student, fees in yuan */
+  students: { stage: 'high_school' | 'secondary_vocational' | 'higher'; fees: number }[];
+  school_year: number | null;
+  /** the departments pointing at the household (src/ingest/department.ts `signal`), registry order */
+  signal_departments: string[];
 }
 
 export function toFacts(r: FactsRow): HouseholdFacts {
@@ -117,6 +152,38 @@ export function toFacts(r: FactsRow): HouseholdFacts {
       r.assisted_visit_on === null ? null : { on: r.assisted_visit_on, programme: r.assisted_visit_outcome === 'assisted_tekun' ? 'tekun' : 'dibao' },
     latestSevere: { inpatient: r.last_inpatient_on, diagnosis: r.severe_recorded_on, disability: r.severe_certified_on },
     pensions: r.pensions_monthly === null ? null : { monthly: r.pensions_monthly, members: r.pensioners },
+    verification:
+      r.verified_members === 0
+        ? null
+        : {
+            members: r.verified_members,
+            propertiesBeyondHome: r.verified_properties_beyond_home,
+            propertyHolders: r.verified_property_holders,
+            vehicles: r.verified_vehicles,
+            vehicleBand: r.verified_vehicle_band === null ? null : (VEHICLE_BANDS[r.verified_vehicle_band - 1] ?? null),
+            businesses: r.verified_businesses,
+            businessesRepresentativeOnly: r.verified_businesses_representative_only,
+            housingFund: r.verified_housing_fund === null ? null : { monthly: r.verified_housing_fund, members: r.verified_housing_fund_members },
+          },
+    dangerousHouse: r.dangerous_house_grade === null ? null : { grade: r.dangerous_house_grade, appraisedOn: r.dangerous_house_appraised_on },
+    disasters: {
+      loss: r.disaster_loss,
+      count: r.disasters,
+      latest: r.disaster_latest_on === null ? null : { event: r.disaster_latest_event ?? '', on: r.disaster_latest_on },
+      houseDamaged: r.disaster_house_damaged,
+    },
+    students: r.students.map((s) => ({ stage: s.stage, feesPaid: s.fees })),
+    schoolYear: r.school_year,
+    membership: {
+      died: r.members_died,
+      movedOut: r.members_moved_out,
+      leftOn: r.members_left_on,
+      memberLeft: r.member_left,
+      everyoneLeft: r.everyone_left,
+      born: r.members_born,
+      bornOn: r.born_on,
+      mainEarnerDied: r.main_earner_died_on === null ? null : { name: r.main_earner ?? '(name unknown)', on: r.main_earner_died_on },
+    },
     registeredUnemployed: {
       members: r.registered_unemployed,
       notUnemployedOnRoster: r.registered_unemployed_beyond_roster,
@@ -143,7 +210,8 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
       household_id text, total numeric(5, 1), tier text, on_list boolean, covered boolean,
       dimensions jsonb, reasons jsonb,
       route text, route_rule text, route_rule_zh text, review_reasons jsonb, rescued_links integer,
-      covered_by_visit text, visit_notes jsonb, cooled_down boolean
+      covered_by_visit text, visit_notes jsonb, cooled_down boolean,
+      route_confidence text, asset_check text, asset_check_zh text
     ) on commit drop
   `.execute(tx.db);
   let after = '';
@@ -169,6 +237,7 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
         // every registered dimension's score by id: a new dimension needs no new column
         JSON.stringify(s.score.dimensions), JSON.stringify(s.score.reasons), s.route?.route ?? null, s.route?.rule ?? null, s.route?.ruleZh ?? null,
         JSON.stringify(s.review), s.row.rescued_links, s.visit.coveredByVisit, JSON.stringify(s.visit.notes), s.visit.cooledDown,
+        s.route?.confidence ?? null, s.score.assetCheck?.en ?? null, s.score.assetCheck?.zh ?? null,
       ]),
     );
     scored += rows.length;
@@ -194,7 +263,8 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
     insert into household_score (period, household_id, rank, total, tier, on_list, covered, change, previous_total, review,
                                  dimensions, reasons,
                                  route, route_rule, route_rule_zh, review_reasons, rescued_links,
-                                 covered_by_visit, visit_notes, cooled_down, review_by_score)
+                                 covered_by_visit, visit_notes, cooled_down, review_by_score, signal_departments,
+                                 route_confidence)
     select ${period}, f.household_id,
            row_number() over (order by f.covered, f.total desc, f.household_id)::int,
            f.total, f.tier, f.on_list, f.covered,
@@ -205,8 +275,17 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
            f.previous_total, f.review,
            f.dimensions, f.reasons,
            f.route, f.route_rule, f.route_rule_zh, f.review_reasons, f.rescued_links,
-           f.covered_by_visit, f.visit_notes, f.cooled_down, f.review_by_score
+           f.covered_by_visit, f.visit_notes, f.cooled_down, f.review_by_score, hf.signal_departments,
+           f.route_confidence
     from flagged f
+    -- the signals are the analyst's, no score reads them: straight from the facts, not through Node
+    join household_facts hf on hf.household_id = f.household_id
+  `.execute(tx.db);
+
+  // the note's figures are asset data: a table of the verification department's, purged with its rows (migration 0014)
+  await sql`
+    insert into household_asset_check (period, household_id, note, note_zh)
+    select ${period}, household_id, asset_check, asset_check_zh from scored where asset_check is not null
   `.execute(tx.db);
 
   const fallback = await sql<{ n: number }>`select count(*)::int as n from household_facts where default_standard`.execute(tx.db);

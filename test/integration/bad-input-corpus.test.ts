@@ -22,8 +22,10 @@ import { neutraliseFormula, writeWarningList, type ExportOptions } from '../../s
 import { writeWarningListXlsx } from '../../src/export/warning-list-xlsx.js';
 import { checkDigit, maskName, normaliseIdNumber } from '../../src/identity/id-number.js';
 import { normaliseEncodingName, openExtract } from '../../src/ingest/read-extract.js';
-import { findDepartment } from '../../src/ingest/departments.js';
+import { headerKey, periodColumnOf, type Department, type DepartmentId } from '../../src/ingest/department.js';
+import { department, departments, findDepartment } from '../../src/ingest/departments.js';
 import { importVisits } from '../../src/visits/import-visits.js';
+import { reportData } from '../../src/report/report-data.js';
 import type { ReportLimits } from '../../src/visits/visit-report.js';
 import { cli } from '../helpers/cli.js';
 import { sheetRow, xlsxOfRows, zipBomb } from '../helpers/hostile-xlsx.js';
@@ -45,6 +47,10 @@ import { CLAIMS_HEADER, DISABILITY_HEADER, makeId, makeInbox, ROSTER_HEADER, typ
 const require = createRequire(import.meta.url);
 const CORPUS = fileURLToPath(new URL('../corpus/', import.meta.url));
 const FIXTURE_INBOX = resolve('fixtures/district-a/inbox');
+// the fixture's October roster: the mass-reject messages count its rows (a header repeated after every second row adds half as many)
+const ROSTER_ROWS = (parse(await readFile(join(FIXTURE_INBOX, '2026-10', 'civil-affairs.csv')), { bom: true, columns: true }) as unknown[]).length;
+const PAGED_HEADERS = Math.floor(ROSTER_ROWS / 2);
+const PAGED_SHARE = (((PAGED_HEADERS + 1) / (ROSTER_ROWS + PAGED_HEADERS)) * 100).toFixed(1);
 const PERIOD = '2026-10';
 /** a run that takes longer than this has hung */
 const RUN_LIMIT_MS = 60_000;
@@ -102,9 +108,10 @@ afterAll(() => {
 // ---------------------------------------------------------------------------------------------
 // inboxes and runs
 
-/** the corpus covers the four departments of the contract */
-type SourceId = 'civil-affairs' | 'disability' | 'medical-insurance' | 'health';
-type FileName = `${SourceId}.csv`;
+/** a registered department's id; the cases below name the departments their files hold */
+type SourceId = DepartmentId;
+type FileName = `${string}.csv`;
+/** the files of test/corpus/base: the four departments of the contract (section 5 takes every registered one) */
 const FILES: FileName[] = (['civil-affairs', 'disability', 'medical-insurance', 'health'] as const).map((id) => `${findDepartment(id)!.file}.csv` as FileName);
 
 interface InboxOptions {
@@ -159,18 +166,23 @@ interface Observed {
   seconds: number;
 }
 
-const TABLE_OF: Record<SourceId, { table: string; period: string }> = {
-  'civil-affairs': { table: 'roster_member', period: 'period' },
-  disability: { table: 'disability', period: 'period' },
-  'medical-insurance': { table: 'claim', period: 'received_period' },
-  health: { table: 'diagnosis', period: 'period' },
+/** The table a department's valid rows go to, and its period column: asked of the registry. */
+const tableOf = (source: SourceId): { table: string; period: string } => {
+  const def = department(source);
+  return { table: def.table, period: periodColumnOf(def) };
 };
+
+/** How many registered departments have a file in `<inbox>/<period>/`: each gets a source_load row. */
+async function departmentFiles(inbox: string, period: string): Promise<number> {
+  const names = new Set(await readdir(join(inbox, period)).catch(() => [] as string[]));
+  return departments().filter((d) => names.has(`${d.file}.csv`) || names.has(`${d.file}.xlsx`)).length;
+}
 
 /** What a period holds: a refused run must leave it exactly so. */
 async function snapshot(db: DatabaseHandle, period: string): Promise<string> {
   const loads = await db.db.selectFrom('source_load').select(['source', 'sha256', 'rows_read', 'rows_loaded', 'rows_rejected']).where('period', '=', period).orderBy('source').execute();
   const counts: Record<string, number> = {};
-  for (const [table, column] of [...Object.values(TABLE_OF).map((t) => [t.table, t.period]), ['rejected_row', 'period'], ['quality_issue', 'period'], ['household_score', 'period']]) {
+  for (const [table, column] of [...departments().map((d) => [d.table, periodColumnOf(d)]), ['rejected_row', 'period'], ['quality_issue', 'period'], ['household_score', 'period']]) {
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table!)} where ${sql.ref(column!)} = ${period}`.execute(db.db);
     counts[table!] = rows[0]!.n;
   }
@@ -178,10 +190,10 @@ async function snapshot(db: DatabaseHandle, period: string): Promise<string> {
 }
 
 /** read = loaded + rejected for every source, one rejected_row per rejected row, one table row per loaded one. */
-async function reconcile(db: DatabaseHandle, period: string, summary: RunSummary): Promise<string[]> {
+async function reconcile(db: DatabaseHandle, period: string, summary: RunSummary, files: number): Promise<string[]> {
   const problems: string[] = [];
   const loads = await db.db.selectFrom('source_load').selectAll().where('period', '=', period).execute();
-  if (loads.length !== FILES.length) problems.push(`source_load has ${loads.length} rows for ${period}`);
+  if (loads.length !== files) problems.push(`source_load has ${loads.length} rows for ${period}, for ${files} files`);
   const rescue = (summary as { identity_rescue?: Partial<Record<string, { rescued?: number }>> }).identity_rescue;
   for (const l of loads) {
     const source = l.source as SourceId;
@@ -192,11 +204,15 @@ async function reconcile(db: DatabaseHandle, period: string, summary: RunSummary
     }
     const { rows: rejected } = await sql<{ n: number }>`select count(*)::int as n from rejected_row where period = ${period} and source = ${source}`.execute(db.db);
     if (rejected[0]!.n !== l.rows_rejected) problems.push(`${source}: ${rejected[0]!.n} rejected_row rows for ${l.rows_rejected} rejected`);
-    const t = TABLE_OF[source];
+    const t = tableOf(source);
     const { rows: kept } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(t.table)} where ${sql.ref(t.period)} = ${period}`.execute(db.db);
-    // a claim sent twice in one file is loaded twice and stored once (the later line wins);
+    // a claim or an event sent twice in one file, or a person on several rows, is loaded each
+    // time and stored once (the data-quality report names each line folded into another);
     // rows rescued from a keying error in their ID number are stored though counted rejected
-    const { rows: resent } = await sql<{ n: number }>`select count(*)::int as n from quality_issue where period = ${period} and source = ${source} and kind = 'claim_resent_in_file'`.execute(db.db);
+    const { rows: resent } = await sql<{ n: number }>`
+      select count(*)::int as n from quality_issue
+      where period = ${period} and source = ${source} and kind in ('claim_resent_in_file', 'event_resent_in_file', 'person_on_several_rows')
+    `.execute(db.db);
     const expected = l.rows_loaded - resent[0]!.n + (rescue?.[source]?.rescued ?? 0);
     if (kept[0]!.n !== expected) problems.push(`${source}: ${kept[0]!.n} rows in ${t.table}, expected ${expected}`);
   }
@@ -223,7 +239,7 @@ async function observe(inbox: string, period = PERIOD, db: DatabaseHandle = test
   const seconds = () => Math.round((performance.now() - t0) / 100) / 10;
   try {
     const summary = await within(RUN_LIMIT_MS, runPeriod({ database: db, config: cfg, log: silentLog }, { inbox, period }));
-    return { exit: 0, message: '', summary, problems: await reconcile(db, period, summary), seconds: seconds() };
+    return { exit: 0, message: '', summary, problems: await reconcile(db, period, summary, await departmentFiles(inbox, period)), seconds: seconds() };
   } catch (err) {
     if (err instanceof Hung) return { exit: -1, message: err.message, problems: ['hung'], seconds: seconds() };
     const exit = exitCodeFor(err);
@@ -247,7 +263,7 @@ const refusals: string[] = [];
 
 type Reject = [line: number, says: string];
 interface Loads {
-  loads: Partial<Record<SourceId, [read: number, loaded: number, rejects: Reject[]]>>;
+  loads: Record<SourceId, [read: number, loaded: number, rejects: Reject[]]>;
 }
 interface Refused {
   refused: string;
@@ -817,7 +833,7 @@ describe('mass rejects: a month refused whole, its previous list kept', () => {
       input: "the roster's region codes cut to 9 digits, no manifest",
       edit: cutRegionCodes,
       // the fixture's roster has one invalid ID number of its own
-      says: ['civil-affairs.csv (civil-affairs): no row loaded, all 116 rejected', 'region_code: region code must be N digits (115)'],
+      says: [`civil-affairs.csv (civil-affairs): no row loaded, all ${ROSTER_ROWS} rejected`, `region_code: region code must be N digits (${ROSTER_ROWS - 1})`],
     },
     {
       input: "the roster's relation and assistance columns swapped under their headers",
@@ -829,12 +845,15 @@ describe('mass rejects: a month refused whole, its previous list kept', () => {
           return out;
         }),
       // "none" and "dibao" are codes of a bounded list: the one kind of value a reason may quote
-      says: ['civil-affairs.csv (civil-affairs): no row loaded, all 116 rejected', 'relation, assistance: … is not a known relation (115)'],
+      says: [`civil-affairs.csv (civil-affairs): no row loaded, all ${ROSTER_ROWS} rejected`, `relation, assistance: … is not a known relation (${ROSTER_ROWS - 1})`],
     },
     {
       input: 'the roster with its header row repeated after every second row (a paged export)',
       edit: (h, rows) => rows.flatMap((r, i) => (i % 2 === 1 ? [r, h] : [r])),
-      says: ['civil-affairs.csv (civil-affairs): 59 of 174 rows rejected (33.9%; the limit is 20%, the department\'s usual rate 1.7%)', ': invalid ID number (58)'],
+      says: [
+        `civil-affairs.csv (civil-affairs): ${PAGED_HEADERS + 1} of ${ROSTER_ROWS + PAGED_HEADERS} rows rejected (${PAGED_SHARE}%; the limit is 20%, the department's usual rate 1.7%)`,
+        `: invalid ID number (${PAGED_HEADERS})`,
+      ],
     },
   ];
   for (const c of cases) {
@@ -899,7 +918,7 @@ type LineOutcome = { rejected: string } | { loaded: Record<string, unknown> };
 /** What became of each line of a source's file in the period: its stored row, or its reason. */
 async function outcomesByLine(source: SourceId, period = PERIOD): Promise<Map<number, LineOutcome>> {
   const out = new Map<number, LineOutcome>();
-  const t = TABLE_OF[source];
+  const t = tableOf(source);
   const { rows } = await sql<Record<string, unknown> & { line: number }>`select * from ${sql.table(t.table)} where ${sql.ref(t.period)} = ${period}`.execute(test.handle.db);
   for (const r of rows) out.set(r.line, { loaded: r });
   for (const r of await rejectsOf(period, source)) out.set(r.line, { rejected: r.reason });
@@ -1290,7 +1309,7 @@ describe('through the command line', () => {
     const r = await cli(['--home', home, 'run', '--inbox', await brokenOctober(cutRegionCodes), '--period', PERIOD], env);
     refusals.push(r.stderr);
     const after = await exportList();
-    const says = 'civil-affairs.csv (civil-affairs): no row loaded, all 116 rejected; commonest reasons: region_code: region code must be N digits (115)';
+    const says = `civil-affairs.csv (civil-affairs): no row loaded, all ${ROSTER_ROWS} rejected; commonest reasons: region_code: region code must be N digits (${ROSTER_ROWS - 1})`;
     outcome(
       'command line',
       "safetynet run on the fixture's October, roster region codes cut to 9 digits, no manifest",
@@ -1406,6 +1425,230 @@ describe('visit reports (XLSX)', () => {
     outcome('visit report (XLSX)', 'a workbook cut short', 'refused whole, exit 3: no zip directory', refusedSaying(cut, 'no zip directory') ? 'refused whole, exit 3: no zip directory' : cut);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// 5. every department in the registry: the same damages, made from its declaration
+
+/**
+ * What any department's file may suffer, made from its declaration (its ID column, its columns
+ * whose values are dates) and a valid row of its file in the fixture district's October: a
+ * department registered later is covered without an edit here. Each damaged row is rejected
+ * with its reason and counted (source_load, the run summary, the data-quality file and the
+ * monthly report's rejects by reason); a file without a required column is refused whole.
+ * A registered department with no file in the fixture month (an optional one) is named in the
+ * table and left out.
+ */
+describe('every department in the registry, damaged the same way', () => {
+  /** a day after the fixture period, before the birth of nobody */
+  const AFTER_PERIOD = '2026-11-15';
+  /** a value that reads as a calendar date (YYYY-MM-DD or YYYYMMDD): its column is a date column */
+  const isDate = (v: string) => {
+    const m = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(v.trim());
+    return m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 12 && Number(m[3]) >= 1 && Number(m[3]) <= 31;
+  };
+  let seq = 900;
+  /** a valid ID number of nobody in the fixture: a damage on it is nobody's keying error the rescue could mend */
+  const freshId = () => {
+    const id = makeId('19310731', seq++);
+    corpusIds.add(id);
+    return id;
+  };
+  const csvLine = (fields: string[]) => Buffer.from(`${fields.map(cell).join(',')}\n`);
+  const columnIndex = (def: Department, header: string[], name: string) => {
+    const spec = def.columns.find((c) => c.name === name)!;
+    const keys = new Set([spec.name, ...spec.headers].map(headerKey));
+    return header.findIndex((h) => keys.has(headerKey(h)));
+  };
+
+  interface Damage {
+    input: string;
+    bytes: Buffer;
+    says: RegExp;
+  }
+
+  /** The damaged rows of one department: its valid rows' first, with one thing wrong each. */
+  function damagesOf(def: Department, header: string[], valid: string[][]): Damage[] {
+    const id = columnIndex(def, header, def.idColumn);
+    const template = valid[0]!;
+    const replaced = (i: number, value: string, base = template) => base.map((f, j) => (j === i ? value : f));
+    const fresh = freshId();
+    const [before, after] = [fresh.slice(0, 10), fresh.slice(10)];
+    const garbled = csvLine(replaced(id, 'GARBLED')).toString('utf8').split('GARBLED');
+    const damages: Damage[] = [
+      { input: `${def.idColumn} with a wrong check digit`, bytes: csvLine(replaced(id, fresh.slice(0, 17) + (fresh[17] === '0' ? '1' : '0'))), says: /invalid ID number \(checksum\)/ },
+      { input: `${def.idColumn} as a spreadsheet shows a long number (4.20106E+17)`, bytes: csvLine(replaced(id, `${fresh[0]}.${fresh.slice(1, 6)}E+17`)), says: /invalid ID number \(length\)/ },
+      { input: `${def.idColumn} left empty`, bytes: csvLine(replaced(id, '')), says: /value is missing|invalid ID number \(empty\)/ },
+      {
+        input: `a byte that is not UTF-8 (0xFF) inside ${def.idColumn}`,
+        bytes: Buffer.concat([Buffer.from(garbled[0]! + before), Buffer.from([0xff]), Buffer.from(after + garbled[1]!)]),
+        says: /characters that are not valid utf-8: the row is garbled/,
+      },
+    ];
+    for (const c of def.columns) {
+      const i = columnIndex(def, header, c.name);
+      const base = valid.find((r) => isDate(r[i] ?? ''));
+      if (c.name === def.idColumn || i < 0 || !base) continue;
+      damages.push({ input: `${c.name} ${AFTER_PERIOD}, after the period`, bytes: csvLine(replaced(i, AFTER_PERIOD, base)), says: /after the end of the period/ });
+    }
+    return damages;
+  }
+
+  interface Exercised {
+    def: Department;
+    header: string[];
+    records: string[][];
+    damages: (Damage & { line: number })[];
+  }
+
+  /** The fixture district's October without its manifest, in a new inbox. */
+  async function october(): Promise<{ inbox: string; dir: string }> {
+    const inbox = await mkdtemp(join(tmpdir(), 'safetynet-registry-'));
+    const dir = join(inbox, PERIOD);
+    await cp(join(FIXTURE_INBOX, PERIOD), dir, { recursive: true, filter: (src) => !src.endsWith('manifest.json') });
+    for (const name of await readdir(FIXTURE_INBOX)) if (/\.(csv|json)$/.test(name)) await copyFile(join(FIXTURE_INBOX, name), join(inbox, name));
+    return { inbox, dir };
+  }
+
+  /** A department's file of the fixture month, read as the run reads it; null when the month has none. */
+  async function fixtureFile(def: Department): Promise<{ name: string; header: string[]; records: { line: number; fields: string[] }[] } | null> {
+    const names = await readdir(join(FIXTURE_INBOX, PERIOD));
+    const name = [`${def.file}.csv`, `${def.file}.xlsx`].find((n) => names.includes(n));
+    if (!name) return null;
+    const ex = await openExtract(join(FIXTURE_INBOX, PERIOD, name), name);
+    const records: { line: number; fields: string[] }[] = [];
+    for await (const r of ex.records) records.push({ line: r.line, fields: r.fields });
+    return { name, header: ex.header, records };
+  }
+
+  /** The file as CSV (a workbook's rows too) followed by the damaged rows; the line each damaged row is on. */
+  async function writeDamaged(dir: string, e: Omit<Exercised, 'damages'>, damages: Damage[]): Promise<Exercised> {
+    await rm(join(dir, `${e.def.file}.xlsx`), { force: true });
+    const parts = [csvLine(e.header), ...e.records.map(csvLine)];
+    let line = 1 + parts.reduce((n, b) => n + (b.toString('utf8').match(/\r\n|\r|\n/g)?.length ?? 0), 0);
+    const placed = damages.map((d) => ({ ...d, line: line++ }));
+    await writeFile(join(dir, `${e.def.file}.csv`), Buffer.concat([...parts, ...placed.map((d) => d.bytes)]));
+    return { ...e, damages: placed };
+  }
+
+  const exercised: Exercised[] = [];
+  let damagedRun: Observed | undefined;
+  /** each department's valid rows, for damages made later */
+  const validRows = new Map<string, string[][]>();
+
+  beforeAll(async () => {
+    // the month as delivered tells which of each file's rows are valid: the damages start from those
+    const { inbox } = await october();
+    const clean = await observe(inbox);
+    expect(clean.exit, clean.message).toBe(0);
+    const { dir, inbox: damagedInbox } = await october();
+    for (const def of departments()) {
+      const file = await fixtureFile(def);
+      if (!file) continue;
+      const rejected = new Set((await rejectsOf(PERIOD, def.id)).map((r) => r.line));
+      const id = columnIndex(def, file.header, def.idColumn);
+      const valid = file.records.filter((r) => !rejected.has(r.line) && /^\d{17}[\dX]$/.test(r.fields[id] ?? '')).map((r) => r.fields);
+      expect(valid.length, `${def.id}: a valid row in ${file.name} of the fixture month`).toBeGreaterThan(0);
+      validRows.set(def.id, valid);
+      exercised.push(await writeDamaged(dir, { def, header: file.header, records: file.records.map((r) => r.fields) }, damagesOf(def, file.header, valid)));
+    }
+    damagedRun = await observe(damagedInbox);
+  }, 4 * RUN_LIMIT_MS);
+
+  it('runs over every registered department that has a file in the fixture month', () => {
+    for (const def of departments()) {
+      if (!exercised.some((e) => e.def === def)) {
+        outcome('every department', `${def.id}: no file in the fixture month`, 'left out (an optional department)', def.required ? 'a required department without a file' : 'left out (an optional department)');
+      }
+    }
+    const required = departments().filter((d) => d.required).map((d) => d.id);
+    expect(exercised.map((e) => e.def.id)).toEqual(expect.arrayContaining(required));
+  });
+
+  it('rejects each damaged row with its reason, and counts it', async () => {
+    expect(damagedRun!.exit, damagedRun!.message).toBe(0);
+    expect(damagedRun!.problems.join('\n')).toBe('');
+    const report = await reportData(test.handle.db, PERIOD);
+    const qualityFile = parse(await qualityReportText(), { bom: true }) as string[][];
+    for (const e of exercised) {
+      const got = new Map((await rejectsOf(PERIOD, e.def.id)).map((r) => [r.line, r.reason]));
+      for (const d of e.damages) {
+        const reason = got.get(d.line);
+        outcome(
+          `every department: ${e.def.id}`,
+          d.input,
+          `line ${d.line} rejected: …${d.says.source.replaceAll('\\', '')}…`,
+          reason === undefined ? `line ${d.line} not rejected` : `line ${d.line} rejected: "${reason}"`,
+          reason !== undefined && d.says.test(reason),
+        );
+        expect(qualityFile.some((r) => r[0] === 'rejected' && r[1] === e.def.id && r[2] === String(d.line)), `${e.def.id} line ${d.line} in the data-quality file`).toBe(true);
+      }
+      // counted: the run summary and source_load (reconciled by observe), the report's reasons add up to them
+      const counts = damagedRun!.summary!.sources[e.def.id]!;
+      const quality = report.quality.find((q) => q.source === e.def.id);
+      expect(quality, `${e.def.id} in the monthly report`).toBeDefined();
+      expect(quality!.rowsRejected).toBe(counts.rows_rejected);
+      expect(quality!.rejects.reduce((n, r) => n + r.rows, 0)).toBe(counts.rows_rejected);
+      expect(counts.rows_read).toBe(e.records.length + e.damages.length);
+    }
+  });
+
+  it('loads a row with a value no column expects, or rejects it naming the column; never crashes', async () => {
+    const { inbox, dir } = await october();
+    const junk = new Map<string, { column: string; header: string; line: number }[]>();
+    for (const e of exercised) {
+      const id = columnIndex(e.def, e.header, e.def.idColumn);
+      const template = validRows.get(e.def.id)![0]!;
+      // a person nobody else names: the row is judged by the damaged column alone
+      const damages = e.def.columns
+        .map((c) => ({ column: c.name, i: columnIndex(e.def, e.header, c.name) }))
+        .filter(({ column, i }) => column !== e.def.idColumn && i >= 0)
+        .map(({ column, i }) => ({
+          input: `${column} "?#"`,
+          bytes: csvLine(template.map((f, j) => (j === id ? freshId() : j === i ? '?#' : f))),
+          says: new RegExp(`^(${[column, e.header[i]!].map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')}):`),
+        }));
+      const placed = await writeDamaged(dir, e, damages);
+      junk.set(e.def.id, placed.damages.map((d, k) => ({ column: damages[k]!.input, header: d.says.source, line: d.line })));
+    }
+    const o = await observe(inbox);
+    outcome('every department', 'a value "?#" in every column but the ID, one row each', 'exit 0, every count reconciled', `exit ${o.exit}${o.message ? `: ${o.message}` : ''}${o.problems.map((p) => ` — ${p}`).join('')}`, o.exit === 0 && o.problems.length === 0);
+    for (const e of exercised) {
+      const got = new Map((await rejectsOf(PERIOD, e.def.id)).map((r) => [r.line, r.reason]));
+      for (const j of junk.get(e.def.id)!) {
+        const reason = got.get(j.line);
+        const names = new RegExp(j.header);
+        outcome(
+          `every department: ${e.def.id}`,
+          j.column,
+          `line ${j.line} loaded, or rejected with a reason naming the column`,
+          reason === undefined ? `line ${j.line} loaded` : `line ${j.line} rejected: "${reason}"`,
+          reason === undefined || names.test(reason),
+        );
+      }
+    }
+  });
+
+  it('refuses a file without its ID column whole, naming the column, and leaves the period as it was', async () => {
+    for (const e of exercised) {
+      const { inbox, dir } = await october();
+      const id = columnIndex(e.def, e.header, e.def.idColumn);
+      const without = (fields: string[]) => fields.filter((_, i) => i !== id);
+      await rm(join(dir, `${e.def.file}.xlsx`), { force: true });
+      await writeFile(join(dir, `${e.def.file}.csv`), Buffer.concat([csvLine(without(e.header)), ...e.records.map((r) => csvLine(without(r)))]));
+      const spec = e.def.columns.find((c) => c.name === e.def.idColumn)!;
+      const says = `missing required column(s) ${spec.name} (${spec.headers[0]})`;
+      const o = await observe(inbox);
+      const { actual, ok } = await judge(refused(says), o);
+      outcome(`every department: ${e.def.id}`, `${e.def.file} without its ${spec.name} column`, describeExpected(refused(says)), actual, ok);
+    }
+  });
+});
+
+async function qualityReportText(): Promise<string> {
+  const chunks: Buffer[] = [];
+  await writeQualityReport(test.handle.db, PERIOD, new Writable({ write: (c, _e, cb) => (chunks.push(c), cb()) }));
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 describe('messages', () => {
   it('never quote an ID number, nor nine of its digits in a row', async () => {

@@ -27,7 +27,11 @@ describe('safetynet explain', () => {
     expect(card.members).toHaveLength(3);
     expect(card.members[0]).toMatchObject({ name: '吴*', id_number: expect.stringMatching(/^420106\*{8}\d{3}[\dX]$/), relation: 'head' });
     expect(card.members[0]!.diagnoses).toEqual(['chronic', 'severe']); // categories, not codes
-    expect(card.dimensions[0]).toMatchObject({ dimension: 'economic', sources: ['civil-affairs 2026-10', 'dibao-standards', 'medical-insurance 2025-11..2026-10', 'human-resources 2026-10 (pensions, unemployment registrations)'] });
+    expect(card.dimensions[0]).toMatchObject({ dimension: 'economic', sources: [
+        'civil-affairs 2026-10', 'dibao-standards', 'medical-insurance 2025-11..2026-10', 'human-resources 2026-10 (pensions, unemployment registrations)',
+        'public-security 2026-10 (deaths, moves and births)', 'housing 2026-10 (dangerous-housing appraisals)', 'emergency 2025-11..2026-10',
+        'education 2026-10 (school fees)', 'verification 2026-10 (housing-fund contributions)',
+      ] });
     expect(card.dimensions.find((d) => d.dimension === 'medical_burden')!.facts).toBe('out-of-pocket medical 15,200 yuan in 12 months, 0.7x household yearly income');
     expect(card.history.map((h) => h.period)).toEqual(['2026-09', '2026-10']);
     expect(card.since_last_period).toEqual(['score 38.7 in 2026-09 → 64.2', 'tier yellow → red']);
@@ -63,10 +67,10 @@ describe('the card\'s rank is the list\'s rank', () => {
     }
     // the score's rank among every scored household is not the list's: what the card showed before
     const { rows } = await sql<{ rank: number }>`select rank from household_score where period = '2026-10' and household_id = 'WC010'`.execute(test.handle.db);
-    expect(rows[0]!.rank).not.toBe(10);
+    expect(rows[0]!.rank).not.toBe(17);
     const wc010 = await householdCard(test.handle.db, '2026-10', 'WC010');
-    expect(wc010.rank).toBe(10);
-    expect(formatCard(wc010)).toContain(`rank 10 of ${list.length} on the 2026-10 list`);
+    expect(wc010.rank).toBe(17);
+    expect(formatCard(wc010)).toContain(`rank 17 of ${list.length} on the 2026-10 list`);
   });
 
   it('within a street, as the street\'s export renumbers it', async () => {
@@ -84,7 +88,7 @@ describe('the card\'s rank is the list\'s rank', () => {
     const card = await householdCard(test.handle.db, '2026-10', 'WC010');
     const then = september.find((e) => e.household_id === 'WC010');
     expect(card.history.find((h) => h.period === '2026-09')).toMatchObject({ rank: then?.rank ?? null, on_list: then !== undefined });
-    expect(card.history.find((h) => h.period === '2026-10')).toMatchObject({ rank: 10, on_list: true });
+    expect(card.history.find((h) => h.period === '2026-10')).toMatchObject({ rank: 17, on_list: true });
   });
 
   it('says so for a household not on the list, instead of a rank', async () => {
@@ -112,7 +116,7 @@ describe('explain --lang zh', () => {
       select reasons from household_score where period = '2026-10' and household_id = 'WC010'`.execute(test.handle.db);
     for (const r of rows[0]!.reasons) expect(card.dimensions.find((d) => d.dimension === r.dimension)!.facts).toBe(r.text_zh);
     const text = formatCard(card);
-    for (const word of ['户编号 WC010', '预警总分', '预警名单第10位', '家庭成员', '预警原因', '经济状况', '历史', '与上期相比', '预警等级 黄色 → 红色', '复核']) {
+    for (const word of ['户编号 WC010', '预警总分', '预警名单第17位', '家庭成员', '预警原因', '经济状况', '历史', '与上期相比', '预警等级 黄色 → 红色', '复核']) {
       expect(text).toContain(word);
     }
     expect(text).not.toMatch(/\b(Score|Members|History|rank|economic|medical_burden|tier)\b/);

@@ -50,7 +50,8 @@ describe('safetynet generate', () => {
     expect(city.periods).toEqual(['2026-09', '2026-10', '2026-11']);
     const files = await filesUnder(join(dir, 'a'));
     expect(files).toEqual([
-      ...city.periods.flatMap((p) => ['civil-affairs.csv', 'disability.csv', 'health.csv', 'human-resources.csv', 'manifest.json', 'medical-insurance.csv'].map((f) => join(p, f))),
+      // a file per department the city writes rows for, and the manifest
+      ...city.periods.flatMap((p) => [...CITY_SOURCES.map((s) => `${s}.csv`), 'manifest.json'].map((f) => join(p, f))),
       'city.json',
       'dibao-standards.csv',
     ].sort());

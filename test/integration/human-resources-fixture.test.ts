@@ -56,7 +56,7 @@ describe('the fixture month with a human-resources extract', () => {
   });
 
   it('2026-09, before its first extract, says it was not delivered', async () => {
-    expect(summaries['2026-09']!.not_delivered).toEqual({ 'human-resources': null });
+    expect(summaries['2026-09']!.not_delivered).toMatchObject({ 'human-resources': null });
     const card = await householdCard(test.handle.db, '2026-09', 'WC002');
     expect(formatCard(card)).toContain('from: human-resources: not delivered; no 2026-09 extract and none before it');
   });

@@ -63,7 +63,8 @@ async function qualityReport(period: string): Promise<string> {
 describe('the human-resources department', () => {
   it('before its first extract: the month runs, its facts are unknown, and the summary says it was not delivered', async () => {
     const summary = await run(await makeInbox({ '2026-08': month() }), '2026-08');
-    expect(summary.not_delivered).toEqual({ 'human-resources': null });
+    // the other optional departments are absent from this inbox too: only human resources is looked at here
+    expect(summary.not_delivered).toMatchObject({ 'human-resources': null });
     expect(await qualityReport('2026-08')).toContain('extract_not_delivered: human-resources: not delivered; no 2026-08 extract and none before it');
     expect((await reasons('2026-08', 'H-PENSION')).join(' ')).not.toContain('人社');
   });
@@ -71,7 +72,7 @@ describe('the human-resources department', () => {
   it('loads its rows: one per person, the rows that say nothing, post-dated or with a bad ID number refused', async () => {
     const summary = await run(await makeInbox({ '2026-09': month({ humanResources: HR }) }), '2026-09');
     expect(summary.sources['human-resources']).toEqual({ rows_read: 7, rows_loaded: 4, rows_rejected: 3 });
-    expect(summary.not_delivered).toEqual({});
+    expect(summary.not_delivered).not.toHaveProperty('human-resources');
     const { rows } = await sql<{ id18: string; registered_unemployed: boolean; registered_on: string | null; pension_monthly: number | null }>`
       select id18, registered_unemployed, to_char(registered_on, 'YYYY-MM-DD') as registered_on, pension_monthly
       from human_resources where period = '2026-09' order by id18`.execute(test.handle.db);
@@ -101,14 +102,14 @@ describe('the human-resources department', () => {
 
   it('a month without its extract runs on the latest one and says so: run summary, data-quality report, household card', async () => {
     const summary = await run(await makeInbox({ '2026-10': month() }), '2026-10');
-    expect(summary.not_delivered).toEqual({ 'human-resources': '2026-09' });
+    expect(summary.not_delivered).toMatchObject({ 'human-resources': '2026-09' });
     expect((await reasons('2026-10', 'H-PENSION')).some((r) => r.startsWith(PENSION_REASON))).toBe(true);
     expect(await qualityReport('2026-10')).toContain('extract_not_delivered: human-resources as of 2026-09: the 2026-10 extract has not arrived');
     const report = await reportData(test.handle.db, '2026-10');
     expect(renderReport(report, { lang: 'en' })).toContain('<p>human-resources as of 2026-09: the 2026-10 extract has not arrived</p>');
 
     const card = await householdCard(test.handle.db, '2026-10', 'H-PENSION');
-    expect(card.not_delivered).toEqual(['human-resources as of 2026-09: the 2026-10 extract has not arrived']);
+    expect(card.not_delivered).toContain('human-resources as of 2026-09: the 2026-10 extract has not arrived');
     expect(card.dimensions.find((d) => d.dimension === 'economic')!.sources).toContain('human-resources 2026-09 (pensions, unemployment registrations)');
     expect(formatCard(card)).toContain('from: human-resources as of 2026-09: the 2026-10 extract has not arrived');
     const zh = await householdCard(test.handle.db, '2026-10', 'H-PENSION', { lang: 'zh' });
@@ -123,7 +124,7 @@ describe('a department made optional in config', () => {
   it('is not waited for; its facts are those of its latest extract, and the month says so', async () => {
     await run(await makeInbox({ '2026-11': month({ health: severe }) }), '2026-11', healthOptional);
     const summary = await run(await makeInbox({ '2026-12': month({ files: { 'health.csv': null } }) }), '2026-12', healthOptional);
-    expect(summary.not_delivered).toEqual({ health: '2026-11', 'human-resources': '2026-09' });
+    expect(summary.not_delivered).toMatchObject({ health: '2026-11', 'human-resources': '2026-09' });
     expect(Object.keys(summary.sources)).not.toContain('health');
     const health = await sql<{ text: string }>`
       select r->>'text' as text from household_score s, jsonb_array_elements(s.reasons) r

@@ -7,6 +7,7 @@ import { runPeriod } from '../../jobs/run-period.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { OperationConfig } from '../../src/config/schema.js';
 import { ExtractRejected, ManifestMismatch, PullFailed, UsageError } from '../../src/errors.js';
+import { departments } from '../../src/ingest/departments.js';
 import { pullPeriod } from '../../src/pull/pull-period.js';
 import { ROOT } from '../helpers/cli.js';
 import { silentLog, useTestDatabase } from '../helpers/database.js';
@@ -36,7 +37,12 @@ function operation(overrides: Partial<OperationConfig> = {}): OperationConfig {
         disability: { location: `${server.url}/{period}/disability.csv` },
         'medical-insurance': { location: `${server.url}/{period}/medical-insurance.csv` },
         health: { location: `${server.url}/{period}/health.csv` },
-        'human-resources': { location: `${server.url}/{period}/human-resources.csv` },
+        // every optional department the fixture has files of, as a bureau that receives them configures it
+        ...Object.fromEntries(
+          departments()
+            .filter((d) => !['civil-affairs', 'disability', 'medical-insurance', 'health'].includes(d.id))
+            .map((d) => [d.id, { location: `${server.url}/{period}/${d.file}.csv` }]),
+        ),
         manifest: { location: `${server.url}/{period}/manifest.json` },
         'dibao-standards': { location: `${server.url}/dibao-standards.csv` },
       },

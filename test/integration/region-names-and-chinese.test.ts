@@ -81,7 +81,7 @@ describe('region names', () => {
     ]);
   });
 
-  it('stand beside the code on the list (region_name, after the other columns) and label people not on the roster', async () => {
+  it('stand beside the code on the list (region_name, after the columns the list had before it) and label people not on the roster', async () => {
     const entries = [];
     for await (const e of warningListEntries(test.handle.db, { period: '2026-10' })) entries.push(e);
     const byId = new Map(entries.map((e) => [e.household_id, e]));
@@ -96,7 +96,8 @@ describe('region names', () => {
     const csv = (await collect(new PassThrough(), (out) => writeWarningList(test.handle.db, { period: '2026-10' }, out, silentLog))).toString('utf8');
     const header = csv.split('\r\n')[0]!.replace(/^\uFEFF/, '').split(',');
     expect(header.slice(0, 3)).toEqual(['rank', 'household_id', 'region_code']);
-    expect(header.at(-1)).toBe('region_name');
+    // added columns come after it, so that a bureau's spreadsheet reading columns by position keeps working
+    expect(header.slice(-4)).toEqual(['region_name', 'asset_check', 'signal_count', 'signal_departments']);
   });
 
   it('name the workbook\'s street sheets, cut to 31 characters without the characters Excel forbids', async () => {
@@ -163,7 +164,7 @@ describe('in Chinese, with times on the bureau\'s clock', () => {
     expect(audit.text()).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +safetynet run +2026-10 +csv +是/);
     // the files a run writes for a bureau whose config says zh
     const list = await readFile(join(tmp, 'warning-list-2026-10.csv'), 'utf8');
-    expect(list.split('\r\n')[0]).toMatch(/^\uFEFF排名,户编号,区划代码,.*,区划名称$/);
+    expect(list.split('\r\n')[0]).toMatch(/^\uFEFF排名,户编号,区划代码,.*,区划名称,入户核查财产,数据指向部门数,数据指向部门$/);
     expect(list).toContain('近12个月个人自付医疗费');
     const quality = await readFile(join(tmp, 'data-quality-2026-10.csv'), 'utf8');
     expect(quality.split('\r\n')[0]).toBe('\uFEFF状态,数据来源,行号,列,问题,身份证号（脱敏）');

@@ -120,9 +120,9 @@ describe('export --format xlsx', () => {
     const fills = new Map<string, string>();
     for (const ws of wb.worksheets.slice(1)) {
       expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
-      // every column of the list, from rank to region_name (A..Y)
-      expect(COLUMNS.length).toBe(25);
-      expect(ws.autoFilter).toBe(`A1:Y1`);
+      // every column of the list, from rank to signal_departments (A..AB)
+      expect(COLUMNS.length).toBe(28);
+      expect(ws.autoFilter).toBe(`A1:AB1`);
       COLUMNS.forEach(([en], i) => expect(ws.getColumn(i + 1).width).toBeGreaterThanOrEqual(en.length));
       expect(ws.getColumn(col('head_id_number')).width).toBeGreaterThanOrEqual(18);
       ws.eachRow((row, n) => {
@@ -272,7 +272,7 @@ describe('the list against last month', () => {
     expect(rows.find((r) => r.household_id === 'WC060')).toMatchObject({ change: 'new', previous_rank: null, previous_score: null });
     expect(rows.find((r) => r.household_id === 'WC001')).toMatchObject({ change: 'same', previous_rank: 1, previous_score: 72 });
     const [header] = await csvRecords({ lang: 'zh' });
-    expect(header!.slice(-5)).toEqual(['上月得分', '上月排名', '住址', '联系电话', '区划名称']);
+    expect(header!.slice(-8)).toEqual(['上月得分', '上月排名', '住址', '联系电话', '区划名称', '入户核查财产', '数据指向部门数', '数据指向部门']);
   });
 });
 

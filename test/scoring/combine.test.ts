@@ -303,6 +303,20 @@ describe('bounds', () => {
         since: registered > 0 ? '2026-05-12' : null,
         latest: registered > 0 ? '2026-08-01' : null,
       }))(int(workingAge)),
+      membership: pick([
+        { died: 0, movedOut: 0, leftOn: null, memberLeft: null, everyoneLeft: false, born: 0, bornOn: null, mainEarnerDied: null },
+        { died: 1, movedOut: 0, leftOn: '2026-10-03', memberLeft: '陈*', everyoneLeft: false, born: 1, bornOn: '2026-10-12', mainEarnerDied: { name: '陈*', on: '2026-10-03' } },
+        { died: 1, movedOut: 2, leftOn: '2026-10-05', memberLeft: null, everyoneLeft: true, born: 0, bornOn: null, mainEarnerDied: null },
+      ]),
+      dangerousHouse: pick([null, { grade: 'C' as const, appraisedOn: '2026-03-01' }, { grade: 'D' as const, appraisedOn: null }]),
+      disasters: pick([
+        { loss: 0, count: 0, latest: null, houseDamaged: false },
+        { loss: 80_000, count: 1, latest: { event: '暴雨洪涝', on: '2026-07-20' }, houseDamaged: true },
+        { loss: 1e9, count: 3, latest: { event: '地震', on: '2026-09-01' }, houseDamaged: false },
+      ]),
+      students: pick([[], [{ stage: 'higher' as const, feesPaid: 6_500 }], [{ stage: 'high_school' as const, feesPaid: 1e9 }, { stage: 'higher' as const, feesPaid: 0 }]]),
+      schoolYear: 2026,
+      verification: pick([null, { members: 1, propertiesBeyondHome: 1, propertyHolders: 1, vehicles: 2, vehicleBand: 'over_150k' as const, businesses: 1, businessesRepresentativeOnly: 0, housingFund: { monthly: 3_000, members: 1 } }]),
     };
   }
 

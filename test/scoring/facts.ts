@@ -1,4 +1,4 @@
-import type { HouseholdFacts } from '../../scoring/household-facts.js';
+import { NO_MEMBERSHIP_CHANGE, type HouseholdFacts } from '../../scoring/household-facts.js';
 
 /**
  * An ordinary household: two working parents (both able to earn) and one child, 12,000 yuan a
@@ -40,6 +40,12 @@ export const ordinaryHousehold: Readonly<HouseholdFacts> = Object.freeze({
   latestSevere: { inpatient: null, diagnosis: null, disability: null },
   pensions: null,
   registeredUnemployed: { members: 0, notUnemployedOnRoster: 0, ableOnRoster: 0, since: null, latest: null },
+  membership: NO_MEMBERSHIP_CHANGE,
+  dangerousHouse: null,
+  disasters: { loss: 0, count: 0, latest: null, houseDamaged: false },
+  students: [],
+  schoolYear: null,
+  verification: null,
 });
 
 /** The ordinary household with some facts changed. The caller keeps the counts consistent. */

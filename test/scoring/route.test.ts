@@ -42,6 +42,7 @@ describe('suggested route', () => {
       route: 'dibao_edge',
       rule: 'per-capita income 1,300 yuan a month is 1.30x the dibao standard of 1,000 yuan (edge band under 1.5x)',
       ruleZh: '人均月收入1,300元，为低保标准1,000元的1.30倍（低于1.5倍）',
+      confidence: 'high',
     });
   });
 

@@ -21,11 +21,11 @@ const problemsOf = (override: unknown): string[] => {
   }
 };
 
-const CONTRACT = ['civil-affairs', 'disability', 'medical-insurance', 'health', 'human-resources'];
+const CONTRACT = ['civil-affairs', 'disability', 'medical-insurance', 'health', 'human-resources', 'housing', 'emergency', 'education', 'public-security', 'verification'];
 const location = (file: string) => ({ location: `/srv/{period}/${file}` });
 
 describe('the registry', () => {
-  it('holds the four departments of the contract and human resources, the roster first', () => {
+  it('holds the four departments of the contract and those added since, the roster first', () => {
     expect(departmentIds()).toEqual(CONTRACT);
     expect(department('health').labels).toEqual({ en: 'Health commission', zh: '卫健' });
   });
@@ -43,13 +43,13 @@ describe('the registry', () => {
   it('adds a department after the others and takes it out again', () => {
     const unregister = registerDepartment({
       ...department('health'),
-      id: 'housing',
-      file: 'housing',
+      id: 'tax',
+      file: 'tax',
       required: false,
-      table: 'housing_subsidy',
-      periodTables: [{ table: 'housing_subsidy', periodColumn: 'period' }],
+      table: 'tax_record',
+      periodTables: [{ table: 'tax_record', periodColumn: 'period' }],
     });
-    expect(departmentIds()).toEqual([...CONTRACT, 'housing']);
+    expect(departmentIds()).toEqual([...CONTRACT, 'tax']);
     unregister();
     expect(departmentIds()).toEqual(CONTRACT);
   });
@@ -69,7 +69,7 @@ describe('config: departments', () => {
 
   it('refuses an unknown department and an unknown column, listing the valid ones', () => {
     expect(problemsOf({ departments: { healht: {}, health: { columns: { id: { aliases: ['证件号码'] } } } } })).toEqual([
-      'departments.healht: no department "healht" is registered; valid: civil-affairs, disability, medical-insurance, health, human-resources',
+      `departments.healht: no department "healht" is registered; valid: ${CONTRACT.join(', ')}`,
       'departments.health.columns.id: health has no column "id"; its columns are id_number, name, diagnosis_code, category, recorded_on',
     ]);
   });
@@ -93,11 +93,11 @@ describe('config: departments', () => {
   it('keys operation.sources and maxRejectRateBySource by the registered ids', () => {
     const sources = Object.fromEntries(CONTRACT.map((id) => [id, location(`${id}.csv`)]));
     expect(problemsOf({ operation: { sources } })).toEqual([]);
-    expect(problemsOf({ operation: { sources: { ...sources, housing: location('housing.csv') } } })).toEqual([
-      'operation.sources.housing: no department "housing" is registered; valid: civil-affairs, disability, medical-insurance, health, human-resources, manifest, dibao-standards',
+    expect(problemsOf({ operation: { sources: { ...sources, tax: location('tax.csv') } } })).toEqual([
+      `operation.sources.tax: no department "tax" is registered; valid: ${CONTRACT.join(', ')}, manifest, dibao-standards`,
     ]);
     expect(problemsOf({ ingest: { maxRejectRateBySource: { roster: 0.5 } } })).toEqual([
-      'ingest.maxRejectRateBySource.roster: no department "roster" is registered; valid: civil-affairs, disability, medical-insurance, health, human-resources',
+      `ingest.maxRejectRateBySource.roster: no department "roster" is registered; valid: ${CONTRACT.join(', ')}`,
     ]);
   });
 

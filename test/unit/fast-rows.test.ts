@@ -31,6 +31,12 @@ const pools: Record<string, string[]> = {
   relation: CODE, hukou_type: CODE, assistance: CODE, employment: CODE, disability_type: CODE, category: CODE,
   disability_grade: GRADE,
   region_code: PATTERN, diagnosis_code: PATTERN,
+  // public-security
+  event: ['死亡', '出生', 'move_out', '迁入', 'Death', '', '注销'], event_date: DATE, parent_id_number: ID, cancelled: BOOL,
+  // housing, emergency, education
+  grade: ['C级', 'D', 'd级', 'B', 'B级', 'E', '', ' D类 '], appraised_on: DATE, loss: MONEY, house_damaged: BOOL,
+  stage: ['本科', 'high_school', '中职', '初中', 'Higher', ''], school_year: ['2026-2027', '2026学年', '2026', '2025-2026', '2026-2028', '2026/2027', '26-27', ''],
+  fees_paid: MONEY,
 };
 
 const usual: Record<string, string> = {
@@ -40,6 +46,8 @@ const usual: Record<string, string> = {
   recorded_on: '2015-09-28', claim_id: 'YB20260523000000001', settled_on: '2026-05-23', inpatient: 'false', total_cost: '498.3',
   fund_paid: '239.18', assistance_paid: '', out_of_pocket: '259.12',
   registered_unemployed: '是', registered_on: '2026-05-12', pension_monthly: '1200',
+  event: '死亡', event_date: '2026-05-23', parent_id_number: '', cancelled: '',
+  grade: 'D级', appraised_on: '2026-03-14', loss: '12000', house_damaged: '是', stage: '本科', school_year: '2026-2027', fees_paid: '6500',
 };
 
 function check(def: Department, columns: string[], fields: string[]) {

@@ -56,6 +56,10 @@ export const disability: Department<DisabilityRow> = {
   // a certificate holder's name and birth date come from here first: the federation verifies them
   notOnRoster: { preference: 1 },
   periodTables: [{ table: 'disability', periodColumn: 'period' }],
+  signal: {
+    meaning: { en: 'a certified disability', zh: '持残疾证' },
+    people: ({ rowsPeriod }) => sql`select distinct id18 from disability where period = ${rowsPeriod}::text`,
+  },
   columns: [
     { name: 'id_number', headers: ['身份证号', '身份证号码'], required: true },
     { name: 'name', headers: ['姓名'], required: false },

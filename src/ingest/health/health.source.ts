@@ -38,6 +38,11 @@ export const health: Department<HealthRow> = {
   rescuable: true,
   notOnRoster: { preference: 2 },
   periodTables: [{ table: 'diagnosis', periodColumn: 'period' }],
+  // every category the commission sends (severe, severe mental, chronic) is a diagnosis of need
+  signal: {
+    meaning: { en: 'a severe or chronic diagnosis on record', zh: '有重特大疾病或慢性病记录' },
+    people: ({ rowsPeriod }) => sql`select distinct id18 from diagnosis where period = ${rowsPeriod}::text`,
+  },
   columns: [
     { name: 'id_number', headers: ['身份证号', '身份证号码'], required: true },
     { name: 'name', headers: ['姓名'], required: false },

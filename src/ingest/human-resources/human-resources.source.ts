@@ -41,6 +41,11 @@ export const humanResources: Department<HumanResourcesRow> = {
   rescuable: true,
   // no notOnRoster: nearly every pensioner would become a household, and a pension is no sign of need
   periodTables: [{ table: 'human_resources', periodColumn: 'period' }],
+  // a pension alone is no sign of need
+  signal: {
+    meaning: { en: 'registered unemployed', zh: '登记失业' },
+    people: ({ rowsPeriod }) => sql`select id18 from human_resources where period = ${rowsPeriod}::text and registered_unemployed`,
+  },
   columns: [
     { name: 'id_number', headers: ['身份证号', '身份证号码', '公民身份号码'], required: true },
     { name: 'name', headers: ['姓名'], required: false },

@@ -36,12 +36,12 @@ const roster = [
 ];
 const month = (extra: Partial<PeriodSpec> = {}): PeriodSpec => ({ roster, ...extra });
 
-/** 住建 housing subsidies: a department nobody shipped, declared by a test. */
+/** Housing subsidies (住房补贴): a department nobody shipped, declared by a test. */
 const housingRow = (asOf: Date) => z.object({ id_number: idNumber(asOf), name: optionalText, subsidy: requiredMoney });
 const housing: Department<z.infer<ReturnType<typeof housingRow>>> = {
-  id: 'housing',
-  labels: { en: 'Housing bureau', zh: '住建' },
-  file: 'housing',
+  id: 'housing-subsidy',
+  labels: { en: 'Housing subsidy office', zh: '住房补贴' },
+  file: 'housing-subsidy',
   idColumn: 'id_number',
   required: false,
   delivery: 'snapshot',
@@ -77,7 +77,7 @@ describe('a department registered by a test alone', () => {
   async function housingMonth(): Promise<string> {
     const inbox = await makeInbox({ '2026-09': month() });
     await writeFile(
-      join(inbox, '2026-09', 'housing.csv'),
+      join(inbox, '2026-09', 'housing-subsidy.csv'),
       encode({
         rows: [
           ['身份证号', '姓名', '补贴金额'],
@@ -92,11 +92,11 @@ describe('a department registered by a test alone', () => {
 
   it('loads its rows, keeps the rejected ones with their reasons, and counts them in the run summary', async () => {
     const summary = await run(await housingMonth(), '2026-09');
-    expect(summary.sources.housing).toEqual({ rows_read: 3, rows_loaded: 1, rows_rejected: 2 });
+    expect(summary.sources['housing-subsidy']).toEqual({ rows_read: 3, rows_loaded: 1, rows_rejected: 2 });
 
     const loaded = await sql<{ id18: string; subsidy: number }>`select id18, subsidy from test_housing_subsidy where period = '2026-09'`.execute(test.handle.db);
     expect(loaded.rows).toEqual([{ id18: HEAD, subsidy: 350 }]);
-    const rejected = await test.handle.db.selectFrom('rejected_row').select(['line', 'column_name', 'reason']).where('source', '=', 'housing').orderBy('line').execute();
+    const rejected = await test.handle.db.selectFrom('rejected_row').select(['line', 'column_name', 'reason']).where('source', '=', 'housing-subsidy').orderBy('line').execute();
     expect(rejected.map((r) => [r.line, r.column_name])).toEqual([[3, '补贴金额'], [4, '身份证号']]);
     expect(rejected[0]!.reason).toMatch(/^补贴金额: /);
     expect(rejected[1]!.reason).toMatch(/^身份证号: /);
@@ -105,14 +105,14 @@ describe('a department registered by a test alone', () => {
   it('is in the data-quality report and the monthly report, under its own label', async () => {
     const chunks: Buffer[] = [];
     await writeQualityReport(test.handle.db, '2026-09', new Writable({ write: (c, _e, cb) => (chunks.push(c), cb()) }));
-    const lines = Buffer.concat(chunks).toString('utf8').split('\r\n').filter((l) => l.includes(',housing,'));
-    expect(lines.map((l) => l.split(',').slice(0, 4).join(','))).toEqual(['rejected,housing,3,补贴金额', 'rejected,housing,4,身份证号']);
+    const lines = Buffer.concat(chunks).toString('utf8').split('\r\n').filter((l) => l.includes(',housing-subsidy,'));
+    expect(lines.map((l) => l.split(',').slice(0, 4).join(','))).toEqual(['rejected,housing-subsidy,3,补贴金额', 'rejected,housing-subsidy,4,身份证号']);
 
     const data = await reportData(test.handle.db, '2026-09');
-    const q = data.quality.find((x) => x.source === 'housing');
+    const q = data.quality.find((x) => x.source === 'housing-subsidy');
     expect(q).toMatchObject({ rowsRead: 3, rowsLoaded: 1, rowsRejected: 2, people: 1, linked: 1, linkRate: 1 });
-    expect(data.quality.map((x) => x.source).at(-1)).toBe('housing');
-    expect(renderReport(data, { lang: 'zh' })).toContain('<h3>住建</h3>');
+    expect(data.quality.map((x) => x.source).at(-1)).toBe('housing-subsidy');
+    expect(renderReport(data, { lang: 'zh' })).toContain('<h3>住房补贴</h3>');
   });
 
   it('has its period cleared by a rerun, like the contract departments', async () => {
@@ -128,8 +128,8 @@ describe('a department registered by a test alone', () => {
   });
 
   it('is named in config by its id once registered', () => {
-    const config = parseConfig({ departments: { housing: { columns: { subsidy: { aliases: ['住房补贴'] } } } } });
-    expect(config.config.departments.housing?.columns?.subsidy?.aliases).toEqual(['住房补贴']);
+    const config = parseConfig({ departments: { 'housing-subsidy': { columns: { subsidy: { aliases: ['补贴'] } } } } });
+    expect(config.config.departments['housing-subsidy']?.columns?.subsidy?.aliases).toEqual(['补贴']);
   });
 });
 

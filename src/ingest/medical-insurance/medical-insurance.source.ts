@@ -98,15 +98,14 @@ export const medicalInsurance: Department<ClaimRow> = {
   // least floorRatio of the household's yearly income (any, when the roster has no income for it).
   signal: {
     meaning: { en: 'an inpatient stay or material out-of-pocket spending in 12 months', zh: '近12个月有住院或较大自付医疗支出' },
-    people: ({ claims, period, cfg }) => sql`
+    // the claims as the facts statement already summed them per person: a city's window of claims
+    // is millions of rows, its people a few hundred thousand (joined first, they sorted to disk)
+    people: ({ personClaims, period, cfg }) => sql`
       select c.id18
-      from ${claims} c
+      from ${personClaims} c
       left join member m on m.period = ${period}::text and m.id18 = c.id18
       left join household h on h.period = m.period and h.household_id = m.household_id
-      group by c.id18, h.monthly_income
-      having bool_or(c.inpatient)
-          or sum(c.out_of_pocket) >= ${cfg.medicalBurden.floorRatio}::numeric * 12 * coalesce(h.monthly_income, 0)
-             and sum(c.out_of_pocket) > 0`,
+      where c.stays > 0 or (c.oop > 0 and c.oop >= ${cfg.medicalBurden.floorRatio}::numeric * 12 * coalesce(h.monthly_income, 0))`,
   },
   columns: [
     { name: 'claim_id', headers: ['结算单号'], required: true },

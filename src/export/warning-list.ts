@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { requireSucceededRun } from '../db/runs.js';
+import { requireSucceededRun, windowOfRun } from '../db/runs.js';
 import type { Database, StoredReason } from '../db/schema.js';
 import { UsageError } from '../errors.js';
 import { maskIdNumber, maskName } from '../identity/id-number.js';
@@ -214,8 +214,8 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
     throw new UsageError(`--region "${opts.region}" must be a 12-digit community code, a 9-digit street prefix or a 6-digit county code`);
   }
   if (opts.top !== undefined && !(Number.isInteger(opts.top) && opts.top > 0)) throw new UsageError('--top must be a positive whole number');
-  const run = await requireSucceededRun(db, period);
-  const previousPeriod = ((run.summary ?? {}) as { previous_period?: string | null }).previous_period ?? null;
+  // what the run measured change against, as its window recorded it
+  const previousPeriod = windowOfRun(await requireSucceededRun(db, period)).previous;
 
   const zh = opts.lang === 'zh';
   const word = (v: string) => (zh ? (ZH[v] ?? v) : v);

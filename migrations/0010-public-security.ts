@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { departmentRowSecurity } from './0003-roles-and-row-security.js';
 import { allowAnalyze } from './0005-batch-analyze.js';
 
 /**
@@ -27,18 +28,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     );
     -- the facts read a person's events across every month received
     create index public_security_person on public_security (id18, event, received_period);
-
-    alter table public_security enable row level security;
-    alter table public_security force row level security;
-    create policy safetynet_trusted on public_security for all to public
-      using ((select safetynet_trusted('public_security'::regclass)))
-      with check ((select safetynet_trusted('public_security'::regclass)));
-    create policy safetynet_exporter_scope on public_security for select to public
-      using ((select safetynet_scoped('public_security'::regclass)) and exists (
-        select 1 from member m join household h on h.period = m.period and h.household_id = m.household_id
-        where m.period = public_security.received_period and m.id18 = public_security.id18
-          and left(h.region_code, length((select safetynet_region_scope()))) = (select safetynet_region_scope())));
   `.execute(db);
+  await departmentRowSecurity(db, 'public_security', 'received_period');
   await allowAnalyze(db, ['public_security'], true);
 }
 

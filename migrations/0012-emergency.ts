@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
+import { departmentRowSecurity } from './0003-roles-and-row-security.js';
 import { allowAnalyze } from './0005-batch-analyze.js';
-import { departmentRowSecurity } from './0011-housing.js';
 
 /**
  * The emergency department's rows (应急: disaster-affected people, src/ingest/emergency), one per

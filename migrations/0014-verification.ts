@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { departmentRowSecurity } from './0003-roles-and-row-security.js';
 import { allowAnalyze } from './0005-batch-analyze.js';
 import { remakingMaskedView } from './0007-dimension-scores-as-data.js';
 
@@ -52,21 +53,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     );
   `.execute(db);
 
-  for (const table of TABLES) {
-    const trusted = sql.raw(`(select safetynet_trusted('${table}'::regclass))`);
-    await sql`
-      alter table ${sql.table(table)} enable row level security;
-      alter table ${sql.table(table)} force row level security;
-      create policy safetynet_trusted on ${sql.table(table)} for all to public using (${trusted}) with check (${trusted});
-    `.execute(db);
-  }
   // as the person tables of migration 0003 (disability, diagnosis): the household the roster put the person in that period
+  await departmentRowSecurity(db, 'verification', 'period');
+  // the note: the run sees every row, an exporter the households of its scope
   await sql`
-    create policy safetynet_exporter_scope on verification for select to public
-      using ((select safetynet_scoped('verification'::regclass)) and exists (
-        select 1 from member m join household h on h.period = m.period and h.household_id = m.household_id
-        where m.period = verification.period and m.id18 = verification.id18
-          and left(h.region_code, length((select safetynet_region_scope()))) = (select safetynet_region_scope())));
+    alter table household_asset_check enable row level security;
+    alter table household_asset_check force row level security;
+    create policy safetynet_trusted on household_asset_check for all to public
+      using ((select safetynet_trusted('household_asset_check'::regclass)))
+      with check ((select safetynet_trusted('household_asset_check'::regclass)));
     create policy safetynet_exporter_scope on household_asset_check for select to public
       using ((select safetynet_scoped('household_asset_check'::regclass)) and exists (
         select 1 from household h

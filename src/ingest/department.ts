@@ -1,4 +1,4 @@
-import type { RawBuilder } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { z } from 'zod';
 import type { SafetynetConfig } from '../config/schema.js';
 import type { CopyValue } from '../db/copy.js';
@@ -183,4 +183,27 @@ export function columnsWith(def: Department, settings?: DepartmentSettings): Col
       values: own.values || c.values ? { ...c.values, ...own.values } : undefined,
     };
   });
+}
+
+/**
+ * The finalize of a department whose file may hold a person on several rows: each person kept
+ * once, as `insert` folds them (an `insert into <table> ... from <stage> group by ...`), and every
+ * line folded into an earlier one named in the data-quality report, saying how it was kept.
+ */
+export async function foldPersonRows(
+  db: Tx['db'],
+  opts: { period: string; source: DepartmentId; stage: string; keptHow: string; insert: RawBuilder<unknown> },
+): Promise<void> {
+  const { period, source, stage, keptHow, insert } = opts;
+  await sql`
+    with twice as materialized (
+      select id18, min(line) as first_line, count(*)::int as n from ${sql.table(stage)} group by id18 having count(*) > 1
+    ), noted as (
+      insert into quality_issue (period, source, line, kind, detail)
+      select ${period}, ${source}, s.line, 'person_on_several_rows',
+             'the person of line ' || t.first_line || ' again (' || t.n || ' rows): ' || ${keptHow}::text
+      from ${sql.table(stage)} s join twice t on t.id18 = s.id18 and s.line > t.first_line
+    )
+    ${insert}
+  `.execute(db);
 }

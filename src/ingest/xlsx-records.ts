@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { ExtractRejected } from '../errors.js';
-import { MiB, ZipParts, type SaxHandlers, type ZipLimits } from './zip-parts.js';
+import { MiB, ZipParts, type SaxHandlers, type ZipEntry, type ZipLimits } from './zip-parts.js';
 
 /**
  * The first worksheet of a department's XLSX extract as rows of text, a batch per chunk of the
@@ -159,7 +159,7 @@ class SharedStrings {
 }
 
 /** The relationships of a part's `.rels`, by id, resolved to part names. */
-async function relationships(zip: ZipParts, part: string): Promise<Map<string, { target: string; type: string }>> {
+export async function relationships(zip: ZipParts, part: string): Promise<Map<string, { target: string; type: string }>> {
   const dir = posix.dirname(part);
   const rels = zip.entry(posix.join(dir, '_rels', `${posix.basename(part)}.rels`));
   const byId = new Map<string, { target: string; type: string }>();
@@ -174,7 +174,28 @@ async function relationships(zip: ZipParts, part: string): Promise<Map<string, {
   return byId;
 }
 
-const relOfType = (rels: Map<string, { target: string; type: string }>, type: string) => [...rels.values()].find((r) => r.type === type)?.target;
+export const relOfType = (rels: Map<string, { target: string; type: string }>, type: string): string | undefined => [...rels.values()].find((r) => r.type === type)?.target;
+
+/**
+ * Which cell styles (by index, as a cell's `s` names them) show a date: Excel stores a date as a
+ * day count with a date format.
+ */
+export async function dateStyles(zip: ZipParts, stylesEntry: ZipEntry | undefined): Promise<boolean[]> {
+  const customFormats = new Map<number, string>();
+  const xfFormats: number[] = [];
+  let inCellXfs = false;
+  await zip.consume(stylesEntry, {
+    open(name, tag) {
+      if (name === 'numFmt') customFormats.set(Number(tag.attributes.numFmtId), tag.attributes.formatCode ?? '');
+      else if (name === 'cellXfs') inCellXfs = true;
+      else if (name === 'xf' && inCellXfs) xfFormats.push(Number(tag.attributes.numFmtId ?? 0));
+    },
+    close(name) {
+      if (name === 'cellXfs') inCellXfs = false;
+    },
+  });
+  return xfFormats.map((id) => (customFormats.has(id) ? isDateFormat(customFormats.get(id)!) : DATE_FORMAT_IDS.has(id)));
+}
 
 /**
  * Opens the first worksheet (in tab order; hidden sheets and chart sheets skipped) of an XLSX
@@ -211,21 +232,7 @@ export async function openSheetRows(path: string, file: string, limits: XlsxLimi
   const stylesEntry = zip.entry(relOfType(rels, 'styles') ?? 'xl/styles.xml');
   zip.checkDeclared([workbookEntry, sheetEntry, stringsEntry, stylesEntry]);
 
-  // which cell styles show a date: Excel stores a date as a day count with a date format
-  const customFormats = new Map<number, string>();
-  const xfFormats: number[] = [];
-  let inCellXfs = false;
-  await zip.consume(stylesEntry, {
-    open(name, tag) {
-      if (name === 'numFmt') customFormats.set(Number(tag.attributes.numFmtId), tag.attributes.formatCode ?? '');
-      else if (name === 'cellXfs') inCellXfs = true;
-      else if (name === 'xf' && inCellXfs) xfFormats.push(Number(tag.attributes.numFmtId ?? 0));
-    },
-    close(name) {
-      if (name === 'cellXfs') inCellXfs = false;
-    },
-  });
-  const dateStyle = xfFormats.map((id) => (customFormats.has(id) ? isDateFormat(customFormats.get(id)!) : DATE_FORMAT_IDS.has(id)));
+  const dateStyle = await dateStyles(zip, stylesEntry);
 
   const strings = new SharedStrings();
   {

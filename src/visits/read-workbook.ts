@@ -1,6 +1,5 @@
-import { posix } from 'node:path';
 import { ExtractRejected } from '../errors.js';
-import { columnIndex, DATE_FORMAT_IDS, isDateFormat, MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, serialToDate } from '../ingest/xlsx-records.js';
+import { columnIndex, dateStyles, MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, relationships, relOfType, serialToDate } from '../ingest/xlsx-records.js';
 import { MiB, ZipParts, type SaxHandlers, type ZipLimits } from '../ingest/zip-parts.js';
 
 /**
@@ -44,25 +43,6 @@ export interface WorkbookRow {
   formulas: number[];
 }
 
-/** The relationship targets of a part's `.rels`, by id and by type, resolved to part names. */
-async function relationships(book: ZipParts, part: string): Promise<{ byId: Map<string, string>; byType: Map<string, string> }> {
-  const dir = posix.dirname(part);
-  const rels = book.entry(posix.join(dir, '_rels', `${posix.basename(part)}.rels`));
-  const byId = new Map<string, string>();
-  const byType = new Map<string, string>();
-  await book.consume(rels, {
-    open(name, tag) {
-      if (name !== 'Relationship' || tag.attributes.TargetMode === 'External') return;
-      const target = tag.attributes.Target ?? '';
-      const resolved = target.startsWith('/') ? target.slice(1) : posix.normalize(posix.join(dir === '.' ? '' : dir, target));
-      if (tag.attributes.Id) byId.set(tag.attributes.Id, resolved);
-      const type = (tag.attributes.Type ?? '').split('/').at(-1) ?? '';
-      if (!byType.has(type)) byType.set(type, resolved);
-    },
-  });
-  return { byId, byType };
-}
-
 /**
  * Opens the first sheet (in tab order) of an XLSX file. The directory is checked at once; the
  * sheet's rows come as they are inflated. Throws ExtractRejected for a file that cannot be
@@ -75,7 +55,7 @@ export async function openWorkbookRows(path: string, file: string, limits: Workb
 
   // the package says where the workbook is; the workbook, its sheets, strings and styles
   const root = await relationships(book, '');
-  const workbookPart = root.byType.get('officeDocument') ?? 'xl/workbook.xml';
+  const workbookPart = relOfType(root, 'officeDocument') ?? 'xl/workbook.xml';
   const workbookEntry = book.entry(workbookPart);
   if (!workbookEntry) throw book.refuse('not an XLSX workbook (it has no workbook part: another format renamed .xlsx?)');
   const rels = await relationships(book, workbookPart);
@@ -89,30 +69,16 @@ export async function openWorkbookRows(path: string, file: string, limits: Workb
       }
     },
   });
-  const sheetEntry = firstSheetId === undefined ? undefined : book.entry(rels.byId.get(firstSheetId) ?? '');
+  const sheetEntry = firstSheetId === undefined ? undefined : book.entry(rels.get(firstSheetId)?.target ?? '');
   if (!sheetEntry) throw book.refuse('the workbook has no sheet');
-  const stringsEntry = book.entry(rels.byType.get('sharedStrings') ?? 'xl/sharedStrings.xml');
-  const stylesEntry = book.entry(rels.byType.get('styles') ?? 'xl/styles.xml');
+  const stringsEntry = book.entry(relOfType(rels, 'sharedStrings') ?? 'xl/sharedStrings.xml');
+  const stylesEntry = book.entry(relOfType(rels, 'styles') ?? 'xl/styles.xml');
   book.checkDeclared([workbookEntry, sheetEntry, stringsEntry, stylesEntry]);
   if (stringsEntry && stringsEntry.size > limits.maxSharedStringBytes) {
     throw book.refuse(`its shared strings inflate to ${MiB(stringsEntry.size)}, over the ${MiB(limits.maxSharedStringBytes)} a visit report may hold (send it as CSV)`);
   }
 
-  // which cell styles show a date: Excel stores a date as a day count with a date format
-  const customFormats = new Map<number, string>();
-  const xfFormats: number[] = [];
-  let inCellXfs = false;
-  await book.consume(stylesEntry, {
-    open(name, tag) {
-      if (name === 'numFmt') customFormats.set(Number(tag.attributes.numFmtId), tag.attributes.formatCode ?? '');
-      else if (name === 'cellXfs') inCellXfs = true;
-      else if (name === 'xf' && inCellXfs) xfFormats.push(Number(tag.attributes.numFmtId ?? 0));
-    },
-    close(name) {
-      if (name === 'cellXfs') inCellXfs = false;
-    },
-  });
-  const dateStyle = xfFormats.map((id) => (customFormats.has(id) ? isDateFormat(customFormats.get(id)!) : DATE_FORMAT_IDS.has(id)));
+  const dateStyle = await dateStyles(book, stylesEntry);
 
   const strings: string[] = [];
   {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { personColumns, type Department } from '../department.js';
+import { foldPersonRows, personColumns, type Department } from '../department.js';
 import { codeList, idNumber, optionalText, requiredCode, requiredMoney, requiredPattern, withRules } from '../values.js';
 
 /**
@@ -108,22 +108,17 @@ export const education: Department<EducationRow> = {
   async finalize({ db }, period, stage) {
     // A student on two rows (a transfer within the year): kept once, the fees added, at the
     // stage of the later line; the report names the lines folded in.
-    await sql`
-      with twice as materialized (
-        select id18, min(line) as first_line, count(*)::int as n from ${sql.table(stage)} group by id18 having count(*) > 1
-      ), noted as (
-        insert into quality_issue (period, source, line, kind, detail)
-        select ${period}, 'education', s.line, 'person_on_several_rows',
-               'the person of line ' || t.first_line || ' again (' || t.n || ' rows): kept once, with the fees added'
-        from ${sql.table(stage)} s join twice t on t.id18 = s.id18 and s.line > t.first_line
-      )
-      insert into enrolment (period, line, id18, name, stage, school_year, fees_paid, birth_date, sex)
-      select period, min(line), id18,
-             (array_agg(name order by line desc) filter (where name is not null))[1],
-             (array_agg(stage order by line desc))[1], max(school_year), sum(fees_paid), min(birth_date), min(sex)
-      from ${sql.table(stage)}
-      group by period, id18
-    `.execute(db);
+    await foldPersonRows(db, {
+      period, source: 'education', stage, keptHow: 'kept once, with the fees added',
+      insert: sql`
+        insert into enrolment (period, line, id18, name, stage, school_year, fees_paid, birth_date, sex)
+        select period, min(line), id18,
+               (array_agg(name order by line desc) filter (where name is not null))[1],
+               (array_agg(stage order by line desc))[1], max(school_year), sum(fees_paid), min(birth_date), min(sex)
+        from ${sql.table(stage)}
+        group by period, id18
+      `,
+    });
     return 0;
   },
 };

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { personColumns, type Department } from '../department.js';
+import { foldPersonRows, personColumns, type Department } from '../department.js';
 import { codeList, idNumber, notAfter, optionalText, requiredCode, requiredDate, withRules } from '../values.js';
 
 /**
@@ -78,20 +78,15 @@ export const housing: Department<HousingRow> = {
   async finalize({ db }, period, stage) {
     // An owner of two appraised houses is kept once, at the worse grade (a D outweighs a C
     // whatever the dates) and the latest appraisal of it; the report names the lines folded in.
-    await sql`
-      with twice as materialized (
-        select id18, min(line) as first_line, count(*)::int as n from ${sql.table(stage)} group by id18 having count(*) > 1
-      ), noted as (
-        insert into quality_issue (period, source, line, kind, detail)
-        select ${period}, 'housing', s.line, 'person_on_several_rows',
-               'the person of line ' || t.first_line || ' again (' || t.n || ' rows): kept once, at the worse grade and its latest appraisal'
-        from ${sql.table(stage)} s join twice t on t.id18 = s.id18 and s.line > t.first_line
-      )
-      insert into dangerous_house (period, line, id18, name, grade, appraised_on, birth_date, sex)
-      select distinct on (id18) period, line, id18, name, grade, appraised_on, birth_date, sex
-      from ${sql.table(stage)}
-      order by id18, grade desc, appraised_on desc, line desc
-    `.execute(db);
+    await foldPersonRows(db, {
+      period, source: 'housing', stage, keptHow: 'kept once, at the worse grade and its latest appraisal',
+      insert: sql`
+        insert into dangerous_house (period, line, id18, name, grade, appraised_on, birth_date, sex)
+        select distinct on (id18) period, line, id18, name, grade, appraised_on, birth_date, sex
+        from ${sql.table(stage)}
+        order by id18, grade desc, appraised_on desc, line desc
+      `,
+    });
     return 0;
   },
 };

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { personColumns, type Department } from '../department.js';
+import { foldPersonRows, personColumns, type Department } from '../department.js';
 import { idNumber, notAfter, optionalDate, optionalMoney, optionalText, requiredBoolean, withRules } from '../values.js';
 
 /**
@@ -92,23 +92,18 @@ export const humanResources: Department<HumanResourcesRow> = {
   async finalize({ db }, period, stage) {
     // A person on several rows is kept once: the latest registration, the pensions added (a
     // survivor's pension and one's own); the data-quality report names the lines folded in.
-    await sql`
-      with twice as materialized (
-        select id18, min(line) as first_line, count(*)::int as n from ${sql.table(stage)} group by id18 having count(*) > 1
-      ), noted as (
-        insert into quality_issue (period, source, line, kind, detail)
-        select ${period}, 'human-resources', s.line, 'person_on_several_rows',
-               'the person of line ' || t.first_line || ' again (' || t.n || ' rows): kept once, with the latest registration and the pensions added'
-        from ${sql.table(stage)} s join twice t on t.id18 = s.id18 and s.line > t.first_line
-      )
-      insert into human_resources (period, line, id18, name, registered_unemployed, registered_on, pension_monthly, birth_date, sex)
-      select period, min(line), id18,
-             (array_agg(name order by registered_on desc nulls last, line) filter (where name is not null))[1],
-             bool_or(registered_unemployed), max(registered_on) filter (where registered_unemployed),
-             sum(pension_monthly), min(birth_date), min(sex)
-      from ${sql.table(stage)}
-      group by period, id18
-    `.execute(db);
+    await foldPersonRows(db, {
+      period, source: 'human-resources', stage, keptHow: 'kept once, with the latest registration and the pensions added',
+      insert: sql`
+        insert into human_resources (period, line, id18, name, registered_unemployed, registered_on, pension_monthly, birth_date, sex)
+        select period, min(line), id18,
+               (array_agg(name order by registered_on desc nulls last, line) filter (where name is not null))[1],
+               bool_or(registered_unemployed), max(registered_on) filter (where registered_unemployed),
+               sum(pension_monthly), min(birth_date), min(sex)
+        from ${sql.table(stage)}
+        group by period, id18
+      `,
+    });
     return 0;
   },
 };

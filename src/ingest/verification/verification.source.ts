@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { personColumns, type Department } from '../department.js';
+import { foldPersonRows, personColumns, type Department } from '../department.js';
 import { codeList, idNumber, optionalCode, optionalCount, optionalMoney, optionalText, withRules } from '../values.js';
 
 /**
@@ -132,28 +132,23 @@ export const verification: Department<VerificationRow> = {
     // A person on several rows (some centres send one row per finding) is kept once: counts
     // added, the dearest vehicle's band, both roles when both appear, the housing fund's one
     // account once (the largest amount sent); the data-quality report names the lines folded in.
-    await sql`
-      with twice as materialized (
-        select id18, min(line) as first_line, count(*)::int as n from ${sql.table(stage)} group by id18 having count(*) > 1
-      ), noted as (
-        insert into quality_issue (period, source, line, kind, detail)
-        select ${period}, 'verification', s.line, 'person_on_several_rows',
-               'the person of line ' || t.first_line || ' again (' || t.n || ' rows): kept once, with the counts added and the housing fund counted once'
-        from ${sql.table(stage)} s join twice t on t.id18 = s.id18 and s.line > t.first_line
-      )
-      insert into verification (period, line, id18, name, properties, properties_beyond_home, vehicles, vehicle_value, businesses,
-                                business_role, housing_fund_monthly, birth_date, sex)
-      select period, min(line), id18,
-             (array_agg(name order by line) filter (where name is not null))[1],
-             sum(properties), sum(properties_beyond_home), sum(vehicles),
-             (${BANDS}::text[])[max(array_position(${BANDS}::text[], vehicle_value))],
-             sum(businesses),
-             case when bool_or(business_role = 'both') or (bool_or(business_role = 'owner') and bool_or(business_role = 'legal_representative')) then 'both'
-                  else max(business_role) end,
-             max(housing_fund_monthly), min(birth_date), min(sex)
-      from ${sql.table(stage)}
-      group by period, id18
-    `.execute(db);
+    await foldPersonRows(db, {
+      period, source: 'verification', stage, keptHow: 'kept once, with the counts added and the housing fund counted once',
+      insert: sql`
+        insert into verification (period, line, id18, name, properties, properties_beyond_home, vehicles, vehicle_value, businesses,
+                                  business_role, housing_fund_monthly, birth_date, sex)
+        select period, min(line), id18,
+               (array_agg(name order by line) filter (where name is not null))[1],
+               sum(properties), sum(properties_beyond_home), sum(vehicles),
+               (${BANDS}::text[])[max(array_position(${BANDS}::text[], vehicle_value))],
+               sum(businesses),
+               case when bool_or(business_role = 'both') or (bool_or(business_role = 'owner') and bool_or(business_role = 'legal_representative')) then 'both'
+                    else max(business_role) end,
+               max(housing_fund_monthly), min(birth_date), min(sex)
+        from ${sql.table(stage)}
+        group by period, id18
+      `,
+    });
     return 0;
   },
 };

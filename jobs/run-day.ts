@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
@@ -10,30 +8,37 @@ import { claimsAsOfDay } from '../src/db/latest-claims.js';
 import { requireSucceededRun, succeededPeriodUpTo, windowOfRun } from '../src/db/runs.js';
 import { withTransaction } from '../src/db/transaction.js';
 import { ExtractsMissing, PeriodLocked, UsageError } from '../src/errors.js';
+import { dailyDeclaration, dayEventColumns, type DepartmentId } from '../src/ingest/department.js';
+import { departments, department } from '../src/ingest/departments.js';
 import { ingestSource, type SourceCounts } from '../src/ingest/ingest-source.js';
-import { medicalInsuranceDaily } from '../src/ingest/medical-insurance/medical-insurance-daily.source.js';
+import { dailyFileNames, locateDailyExtracts } from '../src/pull/inbox.js';
 import { buildHouseholdFacts } from '../src/score/household-facts.sql.js';
 import { toFacts, type FactsRow } from '../src/score/score-households.js';
 import { assessHousehold } from '../scoring/assess-household.js';
-import { urgentWarnings, type DayClaim } from '../scoring/urgent.js';
+import { urgentWarnings, type DayEvent, type UrgentKind } from '../scoring/urgent.js';
 
 /**
- * The nightly run: one day's medical-insurance claims (a daily delta) are loaded, the households
- * they touch are assessed again as the monthly run assesses them (scoring/assess-household.ts),
- * on the last monthly period's facts plus every claim and visit known that night, and urgent
- * warnings are raised the same night. Reruns replace the day's claims; a warning is raised once
- * per household and claim whatever happens. The monthly run later counts each claim once
- * (src/db/latest-claims.ts).
+ * The nightly run: one day's deliveries from the departments that may send them between months
+ * (`Department.daily`: medical-insurance's claims, public security's deaths and births, emergency
+ * management's disasters) are loaded, the households they touch are assessed again as the
+ * monthly run assesses them (scoring/assess-household.ts), on the last monthly period's roster
+ * plus every claim, event and visit known that night, and urgent warnings are raised the same
+ * night (scoring/urgent.ts). Reruns replace the day's deliveries; a warning is raised once per
+ * household and event whatever happens. The monthly run folds the nights in: each claim counted
+ * once (src/db/latest-claims.ts), each event as its latest version says (`receivedBy`).
  */
 export interface DaySummary {
   day: string;
   /** the monthly period whose households and scores the night compared with */
   base_period: string | null;
-  claims: SourceCounts;
+  /** what each department delivered that night, by department id (those that sent nothing are absent) */
+  departments: Record<DepartmentId, SourceCounts>;
   households_touched: number;
-  /** warnings raised tonight (not those raised for the same claim before) */
+  /** warnings raised tonight (not those raised for the same event before) */
   urgent_raised: number;
   urgent_already_raised: number;
+  /** tonight's new warnings by kind */
+  urgent_by_kind: Partial<Record<UrgentKind, number>>;
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -45,22 +50,40 @@ export function assertDay(day: string): string {
   return day;
 }
 
-export const dailyFile = (inbox: string, day: string) => join(inbox, 'daily', day, 'medical-insurance.csv');
-
-/** Day folders of the inbox that have a claims file, oldest first. */
+/** Day folders of the inbox with a delivery from any department that sends them, oldest first. */
 export async function deliveredDays(inbox: string): Promise<string[]> {
   const names = await readdir(join(inbox, 'daily')).catch(() => [] as string[]);
   const days: string[] = [];
   for (const n of names.filter((d) => DAY.test(d)).sort()) {
-    if (await stat(dailyFile(inbox, n)).then((s) => s.isFile(), () => false)) days.push(n);
+    // a folder the night cannot read (a file twice) is due too: its night fails and says why
+    const delivered = await locateDailyExtracts(inbox, n).then((found) => found.length > 0, () => true);
+    if (delivered) days.push(n);
   }
   return days;
 }
 
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+interface DayEventRow {
+  household_id: string;
+  kind: DayEvent['kind'];
+  key: string;
+  happened_on: string;
+  /** numeric: the driver returns a string */
+  amount: string | null;
+  inpatient: boolean | null;
+  label: string | null;
+  house_damaged: boolean | null;
+}
+
+function dayEvent(r: DayEventRow): DayEvent {
+  const amount = r.amount === null ? 0 : Number(r.amount);
+  switch (r.kind) {
+    case 'bill':
+      return { kind: 'bill', key: r.key, on: r.happened_on, inpatient: r.inpatient ?? false, outOfPocket: amount };
+    case 'disaster':
+      return { kind: 'disaster', key: r.key, on: r.happened_on, event: r.label ?? '', loss: amount, houseDamaged: r.house_damaged ?? false };
+    default:
+      return { kind: r.kind, key: r.key, on: r.happened_on };
+  }
 }
 
 export async function runDay(deps: { database: DatabaseHandle; config: LoadedConfig; log: Logger }, opts: { inbox: string; day: string }): Promise<DaySummary> {
@@ -68,42 +91,53 @@ export async function runDay(deps: { database: DatabaseHandle; config: LoadedCon
   const { database, config } = deps;
   const cfg = config.config;
   const log = deps.log.child({ day });
-  const path = dailyFile(opts.inbox, day);
-  if (!(await stat(path).then((s) => s.isFile(), () => false))) throw new ExtractsMissing(day, [`daily/${day}/medical-insurance.csv`]);
-  const sha256 = await sha256Of(path);
 
+  const extracts = await locateDailyExtracts(opts.inbox, day);
+  if (extracts.length === 0) throw new ExtractsMissing(day, [`any of ${dailyFileNames().map((n) => `daily/${day}/${n}`).join(', ')}`]);
   try {
     const summary = await withTransaction(database.pool, async (tx) => {
       const { rows: lock } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext('safetynet:day'), hashtext(${day})) as locked`.execute(tx.db);
       if (!lock[0]?.locked) throw new PeriodLocked(day);
       await sql`set local work_mem = '64MB'`.execute(tx.db);
-      for (const [table, column] of [['daily_claim', 'day'], ['rejected_row', 'period'], ['quality_issue', 'period'], ['source_load', 'period']] as const) {
-        await sql`delete from ${sql.table(table)} where ${sql.ref(column)}::text = ${day}`.execute(tx.db);
+      // a rerun of the night replaces every department's delivery of the day, sent again or not
+      const nightly = departments().filter((d) => d.daily);
+      const dayTables = nightly.flatMap((d) => dailyDeclaration(d).periodTables);
+      for (const { table, periodColumn } of [...dayTables, { table: 'rejected_row', periodColumn: 'period' }, { table: 'quality_issue', periodColumn: 'period' }, { table: 'source_load', periodColumn: 'period' }]) {
+        await sql`delete from ${sql.table(table)} where ${sql.ref(periodColumn)}::text = ${day}`.execute(tx.db);
       }
-      const claims = await ingestSource(tx, medicalInsuranceDaily, {
-        period: day,
-        path,
-        file: `daily/${day}/medical-insurance.csv`,
-        sha256,
-        asOf: new Date(`${day}T00:00:00Z`),
-        home: database.home,
-        log: log.child({ source: 'medical-insurance' }),
-      });
+      const delivered: Record<DepartmentId, SourceCounts> = {};
+      for (const extract of extracts) {
+        delivered[extract.source] = await ingestSource(tx, dailyDeclaration(department(extract.source)), {
+          ...extract,
+          period: day,
+          asOf: new Date(`${day}T00:00:00Z`),
+          home: database.home,
+          settings: cfg.departments[extract.source],
+          log: log.child({ source: extract.source }),
+        });
+      }
 
       // the latest monthly run up to the day's month: its households and scores are the baseline
       const basePeriod = await succeededPeriodUpTo(tx.db, day.slice(0, 7));
-      const result: DaySummary = { day, base_period: basePeriod, claims, households_touched: 0, urgent_raised: 0, urgent_already_raised: 0 };
+      const result: DaySummary = {
+        day, base_period: basePeriod, departments: delivered, households_touched: 0, urgent_raised: 0, urgent_already_raised: 0, urgent_by_kind: {},
+      };
       if (!basePeriod) {
-        log.warn('no monthly period has been run yet: the claims are kept for the first monthly run, no household to compare with');
+        log.warn('no monthly period has been run yet: the deliveries are kept for the first monthly run, no household to compare with');
         return result;
       }
       const period = basePeriod;
 
+      // the night's events about the base period's members, whichever department sent them
+      const events = sql.join(
+        nightly.map((d) => sql`select ${sql.join(dayEventColumns.map((c) => sql.ref(c)))} from (${d.daily!.events(day)}) ${sql.ref(`events_${d.table}`)}`),
+        sql` union all `,
+      );
       await sql`
-        create temp table touched on commit drop as
-        select distinct m.household_id from member m join daily_claim d on d.id18 = m.id18
-        where m.period = ${period} and d.day = ${day}::date
+        create temp table day_event on commit drop as
+        select m.household_id, e.* from (${events}) e join member m on m.period = ${period} and m.id18 = e.id18
       `.execute(tx.db);
+      await sql`create temp table touched on commit drop as select distinct household_id from day_event`.execute(tx.db);
       await sql`alter table touched add primary key (household_id)`.execute(tx.db);
       // the base period's window as its run measured it: the night extends that run's facts
       const baseWindow = windowOfRun(await requireSucceededRun(tx.db, period));
@@ -114,18 +148,17 @@ export async function runDay(deps: { database: DatabaseHandle; config: LoadedCon
         from household_facts f left join household_score s on s.period = ${period} and s.household_id = f.household_id
         order by f.household_id
       `.execute(tx.db);
-      const { rows: dayClaims } = await sql<DayClaim & { household_id: string }>`
-        select m.household_id, d.claim_id, to_char(d.settled_on, 'YYYY-MM-DD') as settled_on, d.inpatient, d.out_of_pocket
-        from daily_claim d join member m on m.period = ${period} and m.id18 = d.id18
-        where d.day = ${day}::date order by m.household_id, d.claim_id
+      const { rows: eventRows } = await sql<DayEventRow>`
+        select household_id, kind, key, happened_on, amount, inpatient, label, house_damaged
+        from day_event order by household_id, key, id18
       `.execute(tx.db);
       result.households_touched = rows.length;
-      // both lists are ordered by household: group the day's claims once, not per household
-      const claimsOf = new Map<string, DayClaim[]>();
-      for (const c of dayClaims) {
-        const list = claimsOf.get(c.household_id);
-        if (list) list.push(c);
-        else claimsOf.set(c.household_id, [c]);
+      // both lists are ordered by household: group the night's events once, not per household
+      const eventsOf = new Map<string, DayEvent[]>();
+      for (const e of eventRows) {
+        const list = eventsOf.get(e.household_id);
+        if (list) list.push(dayEvent(e));
+        else eventsOf.set(e.household_id, [dayEvent(e)]);
       }
       const { rows: crossedBefore } = await sql<{ household_id: string }>`
         select distinct u.household_id from urgent_warning u join touched t on t.household_id = u.household_id
@@ -145,7 +178,7 @@ export async function runDay(deps: { database: DatabaseHandle; config: LoadedCon
             total: assessed.total,
             onList: assessed.onList,
             covered: assessed.covered,
-            claims: claimsOf.get(r.household_id) ?? [],
+            events: eventsOf.get(r.household_id) ?? [],
             alreadyCrossed: alreadyCrossed.has(r.household_id),
           },
           cfg,
@@ -153,12 +186,14 @@ export async function runDay(deps: { database: DatabaseHandle; config: LoadedCon
         for (const w of warnings) {
           const inserted = await tx.db
             .insertInto('urgent_warning')
-            .values({ day, household_id: r.household_id, claim_id: w.claim_id, kind: w.kind, base_period: period, previous_total: r.base_total, total: assessed.total, reason: w.reason, reason_zh: w.reason_zh })
-            .onConflict((oc) => oc.columns(['household_id', 'claim_id']).doNothing())
+            .values({ day, household_id: r.household_id, event_key: w.key, kind: w.kind, base_period: period, previous_total: r.base_total, total: assessed.total, reason: w.reason, reason_zh: w.reason_zh })
+            .onConflict((oc) => oc.columns(['household_id', 'event_key']).doNothing())
             .returning('urgent_id')
             .executeTakeFirst();
-          if (inserted) result.urgent_raised++;
-          else result.urgent_already_raised++;
+          if (inserted) {
+            result.urgent_raised++;
+            result.urgent_by_kind[w.kind] = (result.urgent_by_kind[w.kind] ?? 0) + 1;
+          } else result.urgent_already_raised++;
         }
       }
       return result;

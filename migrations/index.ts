@@ -20,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0013-education': await import('./0013-education.js'),
   '0014-verification': await import('./0014-verification.js'),
   '0015-household-signals': await import('./0015-household-signals.js'),
+  '0016-urgent-warnings-for-events': await import('./0016-urgent-warnings-for-events.js'),
 };

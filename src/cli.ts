@@ -294,16 +294,18 @@ ${exitCodeHelp}`)
 
   program
     .command('nightly')
-    .description('the night run: load the daily medical-insurance deltas, score the households they touch again, raise urgent warnings')
-    .option('--inbox <dir>', 'inbox with daily/YYYY-MM-DD/medical-insurance.csv (default: operation.inbox)')
+    .description("the night run: load the day's deliveries (claims, deaths and births, disasters), score the households they touch again, raise urgent warnings")
+    .option('--inbox <dir>', 'inbox with daily/YYYY-MM-DD/ holding medical-insurance.csv, public-security.csv, emergency.csv (any of them; .xlsx too) (default: operation.inbox)')
     .option('--day <YYYY-MM-DD>', 'this day only (default: every delivered day without a successful night run, oldest first)')
     .option('--json', 'one JSON summary line per day')
     .addHelpText('after', `
-A household is warned the same night when the day's claims push it over the warning threshold,
-or when one inpatient bill costs it urgent.severeEventIncomeMultiple (3) times its monthly income
-or more out of pocket. A warning is raised once per household and claim, however often the night
-is rerun; the next monthly run counts each claim once. The schedule command runs this at
-operation.nightlySchedule when operation.inbox is set.
+A household is warned the same night when the day's events push it over the warning threshold;
+when one inpatient bill costs it urgent.severeEventIncomeMultiple (3) times its monthly income or
+more out of pocket; when a disaster's loss is as much, or damaged its house; when its main earner
+died and it is low-income (under urgent.lowIncomeMultiple (2) times the dibao standard per person,
+or assisted). A warning is raised once per household and event, however often the night is rerun;
+the next monthly run counts each claim once and each event as its latest version says. The
+schedule command runs this at operation.nightlySchedule when operation.inbox is set.
 Examples:
   safetynet nightly --inbox /data/inbox
   safetynet export --urgent --since 2026-11-01 --out urgent.csv

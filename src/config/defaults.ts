@@ -65,8 +65,13 @@ export const defaultConfig: SafetynetConfig = {
     },
   },
   urgent: {
-    // One inpatient bill out of pocket worth 3 months of the household's income is a crisis on its own.
+    // One inpatient bill out of pocket worth 3 months of the household's income is a crisis on its
+    // own; so is a disaster's loss of as much (or any loss that damaged the house).
     severeEventIncomeMultiple: 3,
+    // The main earner's death is urgent where the household lived on little with them: under
+    // twice the dibao standard per person (the low-income line, 低收入, of most provinces), or
+    // already assisted. Above it the month's list still weighs the death.
+    lowIncomeMultiple: 2,
   },
   populationEvents: {
     // The death of the household's main earner raises it for 6 months, this one included: the

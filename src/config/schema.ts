@@ -152,6 +152,8 @@ export const configSchema = z
     }),
     urgent: z.strictObject({
       severeEventIncomeMultiple: z.number().positive(),
+      /** a household under this many times the dibao standard per person is low-income: its main earner's death is urgent */
+      lowIncomeMultiple: z.number().positive(),
     }),
     /** deaths and births (public-security): how long one counts as recent */
     populationEvents: z.strictObject({

@@ -325,8 +325,9 @@ export interface UrgentWarningTable {
   urgent_id: Generated<number>;
   day: DateCol;
   household_id: string;
-  claim_id: string;
-  kind: 'crossed_threshold' | 'severe_event';
+  /** the event that raised it: `<department>:<the department's key>` (migration 0016) */
+  event_key: string;
+  kind: 'crossed_threshold' | 'severe_event' | 'main_earner_died' | 'disaster_loss';
   base_period: string;
   previous_total: Numeric | null;
   total: Numeric;

@@ -13,7 +13,7 @@ import { neutraliseFormula, type ExportOptions } from './warning-list.js';
 
 /**
  * The urgent warnings raised by the night runs since a day: one row per household and triggering
- * claim, newest first, masked like the monthly list. They go to the street the same morning.
+ * event (a bill, a death, a disaster), newest first, masked like the monthly list. They go to the street the same morning.
  */
 export const URGENT_COLUMNS = [
   ['day', '预警日期'],
@@ -32,7 +32,9 @@ export const URGENT_COLUMNS = [
   ['region_name', '区划名称'],
 ] as const;
 
-const KIND_ZH: Record<string, string> = { crossed_threshold: '超过预警线', severe_event: '重大医疗支出' };
+const KIND_ZH: Record<string, string> = {
+  crossed_threshold: '超过预警线', severe_event: '重大医疗支出', main_earner_died: '主要劳动力死亡', disaster_loss: '受灾损失',
+};
 
 interface UrgentRow {
   day: string;
@@ -70,7 +72,7 @@ async function* urgentEntries(db: Kysely<Database>, opts: ExportOptions): AsyncG
     .orderBy('u.day', 'desc')
     .orderBy('u.total', 'desc')
     .orderBy('u.household_id')
-    .orderBy('u.claim_id')
+    .orderBy('u.event_key')
     .$if(opts.top !== undefined, (q) => q.limit(opts.top!));
   for await (const row of query.stream(1000)) {
     const u = row as unknown as UrgentRow;

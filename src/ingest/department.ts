@@ -133,6 +133,15 @@ export interface Department<Row extends object = any> {
    * The facts statement (src/score/household-facts.sql.ts) takes every registered department's.
    */
   membership?: { gone(ctx: FactsContext): RawBuilder<unknown>; joined(ctx: FactsContext): RawBuilder<unknown> };
+  /**
+   * It may send deliveries between months, one file a night (`<inbox>/daily/YYYY-MM-DD/<file>.csv`
+   * or `.xlsx`): the night run (jobs/run-day.ts) loads them, warns on their events the same night,
+   * and the month folds them in. `declaration` reads the day's file (by default this one: its rows
+   * kept in its own period table under the day, `YYYY-MM-DD`, where a month's are under `YYYY-MM`;
+   * `receivedBy` and `receivedRank` read both). `events` yields the day's rows as urgent-warning
+   * triggers, one row per person and event (`dayEventColumns`).
+   */
+  daily?: { declaration?: () => Department; events(day: string): RawBuilder<unknown> };
   /** the tables holding its rows by period: a rerun of the period clears them, purge deletes them, the run analyzes them */
   periodTables: PeriodTable[];
   /** `asOf` is the last day of the period: later birth or event dates are errors */
@@ -147,6 +156,35 @@ export interface Department<Row extends object = any> {
    */
   finalize(tx: Tx, period: string, stage: string): Promise<number>;
 }
+
+/**
+ * The columns a department's `daily.events` yields, in this order: `id18` (the roster member the
+ * event is about: the parent, for a birth), `kind` ('bill', 'death', 'birth', 'move_out',
+ * 'move_in', 'disaster'), `key` (the event's identity: one warning per household and key,
+ * whichever night delivers it again), `happened_on` (YYYY-MM-DD), `amount` (yuan out of pocket or lost),
+ * `inpatient`, `label` (the disaster's name), `house_damaged`.
+ */
+export const dayEventColumns = ['id18', 'kind', 'key', 'happened_on', 'amount', 'inpatient', 'label', 'house_damaged'] as const;
+
+/** The declaration a night reads a department's daily file with. */
+export const dailyDeclaration = (def: Department): Department => def.daily?.declaration?.() ?? def;
+
+/**
+ * Rows of a period table as the day `asOf` (YYYY-MM-DD) knows them: the months' extracts up to
+ * asOf's month and the daily deliveries up to the day. A month's rows are received as `YYYY-MM`,
+ * a day's as `YYYY-MM-DD`, and ISO text sorts a month before its own days and after the days of
+ * the months before: `received <= asOf` is exactly that. The month run of P (asOf: P's last day)
+ * reads P's extract and P's days; a night reads its base period's extracts and the days to it.
+ */
+export const receivedBy = (column: RawBuilder<unknown>, asOf: string): RawBuilder<unknown> => sql`${column} <= ${asOf}::text`;
+
+/**
+ * The order in which versions of one fact replace each other (later wins): a month's extract is
+ * the department's reconciled record and replaces what its days delivered; a day after the month
+ * corrects the month.
+ */
+export const receivedRank = (column: RawBuilder<unknown>): RawBuilder<unknown> =>
+  sql`case when length(${column}) = 7 then ${column} || '-99' else ${column} end`;
 
 /** Headers are matched after NFKC, trimming and case-folding. */
 export const headerKey = (h: string): string => h.normalize('NFKC').replace(/^\uFEFF/, '').trim().toLowerCase();

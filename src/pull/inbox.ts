@@ -171,6 +171,36 @@ export async function locateExtracts(inbox: string, period: string, settings: Re
   return located;
 }
 
+/**
+ * A night's files (`<inbox>/daily/<day>/`): those of the departments that may send daily
+ * deliveries (`Department.daily`), as CSV or XLSX; none is required, and one sent in both forms
+ * refuses the night. No manifest: a night's delivery is small and resent whole when in doubt.
+ */
+export async function locateDailyExtracts(inbox: string, day: string): Promise<LocatedExtract[]> {
+  const dir = join(inbox, 'daily', day);
+  const located: LocatedExtract[] = [];
+  for (const d of departments().filter((x) => x.daily)) {
+    const found: string[] = [];
+    for (const ext of EXTRACT_EXTENSIONS) {
+      if (await present(join(dir, `${d.file}${ext}`), `daily/${day}/${d.file}${ext}`)) found.push(`${d.file}${ext}`);
+    }
+    if (found.length > 1) {
+      throw new ExtractRejected(
+        { file: `daily/${day}/${found[0]}` },
+        `the ${d.id} delivery of ${day} is in the folder twice, as ${found.join(' and ')}: remove the one the department did not mean; the night was refused whole`,
+      );
+    }
+    if (found.length === 1) {
+      const path = join(dir, found[0]!);
+      located.push({ source: d.id, path, file: `daily/${day}/${found[0]}`, sha256: await sha256File(path) });
+    }
+  }
+  return located;
+}
+
+/** The file names a night looks for, one per department that may send daily deliveries. */
+export const dailyFileNames = (): string[] => departments().filter((d) => d.daily).map((d) => `${d.file}.csv`);
+
 /** Periods present in an inbox (folders named YYYY-MM), oldest first. */
 export async function periodsInInbox(inbox: string): Promise<string[]> {
   const entries = await readdir(inbox, { withFileTypes: true });

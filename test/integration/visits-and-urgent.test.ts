@@ -181,7 +181,7 @@ describe('nightly urgent warnings', () => {
     expect(nextNight).toMatchObject({ households_touched: 1, urgent_raised: 0, urgent_already_raised: 0 });
     const warnings = await test.handle.db.selectFrom('urgent_warning').selectAll().execute();
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ household_id: 'V7', claim_id: 'C-V7-1110', kind: 'severe_event' });
+    expect(warnings[0]).toMatchObject({ household_id: 'V7', event_key: 'medical-insurance:C-V7-1110', kind: 'severe_event' });
     expect(warnings[0]!.reason).toBe(
       "inpatient bill settled 2026-11-10: 20,000 yuan out of pocket, 6.7x the household's monthly income; " +
         `score ${Number(warnings[0]!.previous_total).toFixed(1)} → ${Number(warnings[0]!.total).toFixed(1)} with the claims settled 2026-11-10: over the warning threshold of 30`,

@@ -70,11 +70,11 @@ describe('a household assessed for a period', () => {
 });
 
 describe("the night's warnings follow the assessment", () => {
-  const claim = { claim_id: 'C-1', settled_on: '2026-11-10', inpatient: false, out_of_pocket: 300 };
+  const claim = { kind: 'bill' as const, key: 'medical-insurance:C-1', on: '2026-11-10', inpatient: false, outOfPocket: 300 };
   const night = (lastVisit: typeof notEligible | null) => {
     const h = { ...alone, lastVisit };
     const a = assessHousehold(h, '2026-11', cfg);
-    return urgentWarnings({ facts: h, previousTotal: 28, total: a.total, onList: a.onList, covered: a.covered, claims: [claim] }, cfg);
+    return urgentWarnings({ facts: h, previousTotal: 28, total: a.total, onList: a.onList, covered: a.covered, events: [claim] }, cfg);
   };
 
   it('an outpatient bill taking a household over the line warns that it crossed, unless a visit found it not eligible', () => {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { personColumns, type Department, type FactsContext } from '../department.js';
+import { personColumns, receivedBy, receivedRank, type Department, type FactsContext } from '../department.js';
 import { idNumber, notAfter, optionalText, requiredBoolean, requiredDate, requiredMoney, requiredText, withRules } from '../values.js';
 
 /**
@@ -25,16 +25,16 @@ const emergencyRow = (asOf: Date) =>
 export type EmergencyRow = z.infer<ReturnType<typeof emergencyRow>>;
 
 /**
- * Every disaster received up to the period whose date lies in the 12 calendar months ending
- * with `asOf` (the claims window), one row per person and disaster: a disaster sent again in a
- * later month is a correction, and the latest received wins.
+ * Every disaster received by the facts' day (the months' extracts and the nights' deliveries)
+ * whose date lies in the 12 calendar months ending with `asOf` (the claims window), one row per
+ * person and disaster: a disaster sent again later is a correction, and the latest received wins.
  */
-const eventsOfWindow = ({ rowsPeriod, asOf }: Pick<FactsContext, 'rowsPeriod' | 'asOf'>) => sql`
+const eventsOfWindow = ({ asOf }: Pick<FactsContext, 'asOf'>) => sql`
   select distinct on (id18, event, event_date) id18, event, event_date, loss, house_damaged
   from disaster_event
-  where received_period <= ${rowsPeriod}::text
+  where ${receivedBy(sql.ref('received_period'), asOf)}
     and event_date >= date_trunc('month', ${asOf}::date) - interval '11 months' and event_date <= ${asOf}::date
-  order by id18, event, event_date, received_period desc, line desc`;
+  order by id18, event, event_date, ${receivedRank(sql.ref('received_period'))} desc, line desc`;
 
 export const emergency: Department<EmergencyRow> = {
   id: 'emergency',
@@ -48,6 +48,14 @@ export const emergency: Department<EmergencyRow> = {
   delivery: 'delta',
   rescuable: true,
   // no notOnRoster: the bureau registers whoever was hit, residents of elsewhere included
+  // a disaster is registered as it happens: the night warns the street the next morning
+  daily: {
+    events: (day) => sql`
+      select id18, 'disaster' as kind, 'emergency:' || event || ':' || to_char(event_date, 'YYYY-MM-DD') as key,
+             to_char(event_date, 'YYYY-MM-DD') as happened_on, loss as amount, null::boolean as inpatient,
+             event as label, house_damaged
+      from disaster_event where received_period = ${day}::text`,
+  },
   periodTables: [{ table: 'disaster_event', periodColumn: 'received_period' }],
   signal: {
     meaning: { en: 'a disaster loss in 12 months', zh: '近12个月受灾' },

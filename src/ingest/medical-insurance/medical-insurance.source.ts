@@ -94,6 +94,15 @@ export const medicalInsurance: Department<ClaimRow> = {
     people: ({ windowClaims }) => sql`select id18, name, birth_date, sex, line from ${windowClaims} window_claim`,
   },
   periodTables: [{ table: 'claim', periodColumn: 'received_period' }],
+  // a bill settled today is a night's news: the monthly extract counts it once more, never twice
+  // (src/db/latest-claims.ts); kept apart in daily_claim, by day
+  daily: {
+    declaration: () => medicalInsuranceDaily,
+    events: (day) => sql`
+      select id18, 'bill' as kind, 'medical-insurance:' || claim_id as key, to_char(settled_on, 'YYYY-MM-DD') as happened_on,
+             out_of_pocket as amount, inpatient, null::text as label, null::boolean as house_damaged
+      from daily_claim where day = ${day}::date`,
+  },
   // The window the medical-burden dimension reads; "material" is its floor: out-of-pocket of at
   // least floorRatio of the household's yearly income (any, when the roster has no income for it).
   signal: {
@@ -158,6 +167,29 @@ export const medicalInsurance: Department<ClaimRow> = {
       select claim_id, s.received_period, s.line, s.id18, s.name, s.settled_on, s.inpatient, s.total_cost,
              s.fund_paid, s.assistance_paid, s.out_of_pocket, s.birth_date, s.sex
       from ${latestInFile(stage, resent)}
+    `.execute(db);
+    return 0;
+  },
+};
+
+/**
+ * The same claims, settled one day, sent the next night (`<inbox>/daily/YYYY-MM-DD/medical-insurance.csv`):
+ * the monthly format and validation, kept in daily_claim by day. The "period" of a daily load
+ * is the day itself (in source_load and rejected_row too).
+ */
+export const medicalInsuranceDaily: Department<ClaimRow> = {
+  ...medicalInsurance,
+  daily: undefined,
+  table: 'daily_claim',
+  periodTables: [{ table: 'daily_claim', periodColumn: 'day' }],
+  tableColumns: ['day', ...medicalInsurance.tableColumns.slice(1)],
+  async finalize({ db }, day, stage) {
+    // the monthly file's checks, filed under the day
+    const resent = await flagClaimsInFile(db, day, stage);
+    // a claim sent twice in one night's file: the later line is the correction
+    await sql`
+      insert into daily_claim
+      select s.* from ${latestInFile(stage, resent)}
     `.execute(db);
     return 0;
   },

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { personColumns, type Department, type FactsContext } from '../department.js';
+import { personColumns, receivedBy, receivedRank, type Department, type FactsContext } from '../department.js';
 import {
   codeList, idNumber, notAfter, optionalBoolean, optionalIdNumber, optionalText, requiredCode, requiredDate, withRules,
 } from '../values.js';
@@ -56,15 +56,15 @@ const eventRow = (asOf: Date) =>
 export type PublicSecurityRow = z.infer<ReturnType<typeof eventRow>>;
 
 /**
- * Every person's events as received up to the period whose rows the month uses, one per person
- * and kind: the latest received wins (a correction), a cancelled one is withdrawn, and only
- * events dated up to the facts' day count.
+ * Every person's events as received by the facts' day (the months' extracts and the nights'
+ * deliveries), one per person and kind: the latest received wins (a correction), a cancelled one
+ * is withdrawn, and only events dated up to the facts' day count.
  */
-const eventsAsOf = ({ rowsPeriod, asOf }: Pick<FactsContext, 'rowsPeriod' | 'asOf'>) => sql`
+const eventsAsOf = ({ asOf }: Pick<FactsContext, 'asOf'>) => sql`
   select id18, event, event_date, parent_id18 from (
     select distinct on (id18, event) id18, event, event_date, parent_id18, cancelled
-    from public_security where received_period <= ${rowsPeriod}::text
-    order by id18, event, received_period desc, line desc
+    from public_security where ${receivedBy(sql.ref('received_period'), asOf)}
+    order by id18, event, ${receivedRank(sql.ref('received_period'))} desc, line desc
   ) latest
   where not cancelled and event_date <= ${asOf}::date`;
 
@@ -72,7 +72,7 @@ const eventsAsOf = ({ rowsPeriod, asOf }: Pick<FactsContext, 'rowsPeriod' | 'asO
  * Who is no longer a member at the facts' day: the dead, and those whose latest move is out of
  * the jurisdiction (a move back in after it returns them; the same day counts as back).
  */
-const goneAsOf = (ctx: Pick<FactsContext, 'rowsPeriod' | 'asOf'>) => sql`
+const goneAsOf = (ctx: Pick<FactsContext, 'asOf'>) => sql`
   select id18, event_date as gone_on, case when event = 'death' then 'died' else 'moved_out' end as why from (
     select distinct on (id18) id18, event, event_date
     from (${eventsAsOf(ctx)}) e where event in ('death', 'move_out', 'move_in')
@@ -93,6 +93,15 @@ export const publicSecurity: Department<PublicSecurityRow> = {
   // would take a living member out of the household's count
   rescuable: false,
   // no notOnRoster: a person who died or moved away is no household to visit
+  // deaths are what a night must not wait a month for: the main earner's death in a poor household
+  daily: {
+    events: (day) => sql`
+      select case when event = 'birth' then parent_id18 else id18 end as id18, event as kind,
+             'public-security:' || event || ':' || left(md5(id18), 16) as key,
+             to_char(event_date, 'YYYY-MM-DD') as happened_on, null::numeric as amount, null::boolean as inpatient,
+             null::text as label, null::boolean as house_damaged
+      from public_security where received_period = ${day}::text and not cancelled`,
+  },
   periodTables: [{ table: 'public_security', periodColumn: 'received_period' }],
   columns: [
     { name: 'id_number', headers: ['公民身份号码', '身份证号', '身份证号码'], required: true },

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { LoadedConfig } from '../src/config/load-config.js';
 import { crashPoint } from '../src/crash-point.js';
 import { analyzeTables } from '../src/db/analyze-tables.js';
+import { isPeriodPartitioned } from '../src/db/period-partitions.js';
 import type { DatabaseHandle } from '../src/db/connect.js';
 import { buildWindowClaims } from '../src/db/latest-claims.js';
 import { withTransaction } from '../src/db/transaction.js';
@@ -157,7 +158,8 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
       // fresh rows have no statistics until autovacuum sees them, which it cannot inside this
       // transaction; without them the planner picks nested loops that never end on a city
       let t = performance.now();
-      await analyzeTables(tx, departmentTables().map((t) => t.table), runLog);
+      // a table partitioned by period had its period's partition analysed as it was attached
+      await analyzeTables(tx, departmentTables().map((t) => t.table).filter((t) => !isPeriodPartitioned(t)), runLog);
       runLog.info({ seconds: seconds(t) }, 'analyzed');
 
       t = performance.now();
@@ -169,7 +171,6 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
       // the window's claims once, for the link and the facts both
       const claims = await buildWindowClaims(tx, window);
       const link = await linkHouseholds(tx, window, claims);
-      await analyzeTables(tx, ['household', 'member'], runLog);
       crashPoint('after-link');
       runLog.info({ households: link.households, not_on_roster: link.notOnRoster, seconds: seconds(t) }, 'linked');
 

@@ -98,7 +98,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       where (select safetynet_trusted('identity_rescue'::regclass))
          or ((select safetynet_scoped('identity_rescue'::regclass)) and exists (
               select 1 from member m join household h on h.period = m.period and h.household_id = m.household_id
-              where m.period between r.period and to_char(to_date(r.period, 'YYYY-MM') + interval '11 months', 'YYYY-MM')
+              -- written out, not BETWEEN: a view made again from its definition (migration 0018) reads the same
+              where m.period >= r.period and m.period <= to_char(to_date(r.period, 'YYYY-MM') + interval '11 months', 'YYYY-MM')
                 and m.id18 = r.id18 and ${inScope('h.region_code')}));
   `.execute(db);
 }

@@ -21,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0014-verification': await import('./0014-verification.js'),
   '0015-household-signals': await import('./0015-household-signals.js'),
   '0016-urgent-warnings-for-events': await import('./0016-urgent-warnings-for-events.js'),
+  '0018-period-partitions': await import('./0018-period-partitions.js'),
 };

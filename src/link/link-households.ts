@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Tx } from '../db/transaction.js';
 import { windowClaims } from '../db/latest-claims.js';
+import { periodWrite } from '../db/period-partitions.js';
 import { periodColumnOf } from '../ingest/department.js';
 import { departments } from '../ingest/departments.js';
 import { rowsPeriod, type PeriodWindow } from '../period.js';
@@ -19,8 +20,11 @@ export interface LinkCounts {
  */
 export async function linkHouseholds(tx: Tx, window: PeriodWindow, claims: RawBuilder<unknown> = windowClaims(window)): Promise<LinkCounts> {
   const { period } = window;
+  // the roster's households and members into tables of their own, indexed when whole
+  // (src/db/period-partitions.ts); the people outside the roster are added after, through the tables
+  const household = await periodWrite(tx, 'household', period);
   await sql`
-    insert into household (period, household_id, on_roster, region_code, hukou_type, assistance, monthly_income,
+    insert into ${household.into} (period, household_id, on_roster, region_code, hukou_type, assistance, monthly_income,
                            head_id18, head_name, members, address, phone)
     select ${period}, household_id, true,
            (array_agg(region_code order by relation = 'head' desc, line))[1],
@@ -55,11 +59,14 @@ export async function linkHouseholds(tx: Tx, window: PeriodWindow, claims: RawBu
     group by household_id having bool_and(relation <> 'head')
   `.execute(tx.db);
 
+  const member = await periodWrite(tx, 'member', period);
   await sql`
-    insert into member (period, household_id, id18, name, relation, birth_date, sex, employment)
+    insert into ${member.into} (period, household_id, id18, name, relation, birth_date, sex, employment)
     select period, household_id, id18, name, relation, birth_date, sex, employment
     from roster_member where period = ${period}
   `.execute(tx.db);
+  await household.attach();
+  await member.attach();
 
   // People other departments report this period (claims: in the 12-month window) who are not
   // on the roster. Their household id is derived from the ID number without revealing it. The

@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
+import { periodWrite } from '../db/period-partitions.js';
 import type { SafetynetConfig } from '../config/schema.js';
 import { copyRows } from '../db/copy.js';
 import type { PeriodWindow } from '../period.js';
@@ -251,6 +252,8 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
   // Households on both lists, or on neither, are up/down/same by at least a point of score;
   // `new` off the list is a household not scored then. A covered household whose situation
   // changes either way is reviewed: worse may need more help, better may no longer qualify.
+  // the period's scores into a table of its own, indexed when whole (src/db/period-partitions.ts)
+  const scores = await periodWrite(tx, 'household_score', period);
   await sql`
     with compared as (
       select s.*, p.total as previous_total, coalesce(p.on_list or p.review, false) as listed_before,
@@ -260,7 +263,7 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
     ), flagged as (
       select c.*, c.review_by_score or jsonb_array_length(c.review_reasons) > 0 as review from compared c
     )
-    insert into household_score (period, household_id, rank, total, tier, on_list, covered, change, previous_total, review,
+    insert into ${scores.into} (period, household_id, rank, total, tier, on_list, covered, change, previous_total, review,
                                  dimensions, reasons,
                                  route, route_rule, route_rule_zh, review_reasons, rescued_links,
                                  covered_by_visit, visit_notes, cooled_down, review_by_score, signal_departments,
@@ -281,6 +284,7 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
     -- the signals are the analyst's, no score reads them: straight from the facts, not through Node
     join household_facts hf on hf.household_id = f.household_id
   `.execute(tx.db);
+  await scores.attach();
 
   // the note's figures are asset data: a table of the verification department's, purged with its rows (migration 0014)
   await sql`

@@ -141,6 +141,28 @@ export async function installHold(db: Kysely<Database>, table: string, holdFile:
     )
     .execute(db);
   await sql.raw(`create or replace trigger ${fn} before insert on ${table} for each statement execute function ${fn}()`).execute(db);
+  // a table partitioned by period (migration 0018) takes a period's first rows in a fresh table
+  // of its own: the run is held as it makes that table, the statement before its insert
+  const { rows } = await sql<{ partitioned: boolean }>`select relkind = 'p' as partitioned from pg_class where oid = ${table}::regclass`.execute(db);
+  if (rows[0]?.partitioned) {
+    await sql
+      .raw(
+        `create or replace function ${fn}_fresh() returns event_trigger language plpgsql as $$
+         declare c record;
+         begin
+           for c in select * from pg_event_trigger_ddl_commands() loop
+             if c.command_tag = 'CREATE TABLE' and c.object_identity like ${pg.escapeLiteral(`public.${table}\_p%`)} then
+               while (pg_stat_file(${pg.escapeLiteral(holdFile)}, true)).size is not null loop
+                 perform pg_sleep(0.05);
+               end loop;
+             end if;
+           end loop;
+         end $$`,
+      )
+      .execute(db);
+    await sql.raw(`drop event trigger if exists ${fn}_fresh`).execute(db);
+    await sql.raw(`create event trigger ${fn}_fresh on ddl_command_end when tag in ('CREATE TABLE') execute function ${fn}_fresh()`).execute(db);
+  }
 }
 
 /** The embedded server a CLI started under `home`: its postmaster's pid and a URL to reach it. */

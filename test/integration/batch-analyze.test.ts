@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { partitionOf } from '../../src/db/period-partitions.js';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -23,7 +24,8 @@ import { silentLog, useTestDatabase } from '../helpers/database.js';
  */
 const INBOX = join(ROOT, 'fixtures', 'district-a', 'inbox');
 const PERIOD = '2026-10';
-const ANALYZED = ['roster_member', 'disability', 'diagnosis', 'claim', 'household', 'member'];
+// a table partitioned by period (migration 0018) is analysed in its period's partition
+const ANALYZED = ['disability', 'diagnosis', 'claim', ...(['roster_member', 'household', 'member', 'household_score'] as const).map((t) => partitionOf(t, PERIOD))];
 // roles are cluster-wide: the password test/integration/row-security.test.ts gives the batch too
 const BATCH_PASSWORD = 'row-security-test-batch';
 

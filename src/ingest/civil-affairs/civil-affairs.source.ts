@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { periodWrite } from '../../db/period-partitions.js';
 import { z } from 'zod';
 import {
   codeList,
@@ -100,6 +101,8 @@ export const civilAffairs: Department<RosterRow> = {
     r.monthly_income, r.employment, r.address, r.phone, ...personColumns(r.id_number),
   ],
   async finalize({ db }, period, stage) {
+    // the period's roster into a table of its own, indexed when whole (src/db/period-partitions.ts)
+    const roster = await periodWrite({ db }, 'roster_member', period);
     // A person can belong to one household only: the first row wins, later ones are refused
     // with a pointer to the first (a roster that lists someone twice needs fixing at the source).
     // The people listed twice come from a hash aggregate, not a sort of the whole roster.
@@ -116,7 +119,7 @@ export const civilAffairs: Department<RosterRow> = {
         join ${sql.table(stage)} f on f.id18 = t.id18 and f.line = t.first_line
         returning 1
       ), kept as (
-        insert into roster_member
+        insert into ${roster.into}
         select s.period, s.line, s.household_id, s.id18, s.name, s.relation, s.region_code, s.hukou_type, s.assistance,
                s.monthly_income, s.employment, s.address, s.phone, s.birth_date, s.sex
         from ${sql.table(stage)} s
@@ -125,6 +128,7 @@ export const civilAffairs: Department<RosterRow> = {
       )
       select (select count(*) from dup)::int as n
     `.execute(db);
+    await roster.attach();
     return refused.rows[0]?.n ?? 0;
   },
 };

@@ -23,6 +23,8 @@ import { loadDibaoStandards } from '../src/pull/dibao-standards.js';
 import { loadRegionNames } from '../src/pull/region-names.js';
 import { locateExtracts } from '../src/pull/inbox.js';
 import { scoreHouseholds } from '../src/score/score-households.js';
+import { drawAuditSample } from '../src/score/audit-sample.js';
+import { beyondCapacityByStreet, capacityCuts, streetCapacity } from '../src/export/street-capacity.js';
 import { recordWaiting } from './run-ledger.js';
 
 export interface RunSummary {
@@ -39,6 +41,10 @@ export interface RunSummary {
   identity_rescue: Record<DepartmentId, RescueCounts>;
   /** optional departments without an extract this period, each with the period whose rows stood in (null: none yet) */
   not_delivered: Record<DepartmentId, string | null>;
+  /** households drawn for an audit visit this month (src/score/audit-sample.ts) */
+  audit_visits: number;
+  /** per street with a configured capacity (visits.capacity, visits.capacityFile): listed households beyond it */
+  beyond_capacity: Record<string, number>;
 }
 
 export interface RunDeps {
@@ -54,6 +60,9 @@ export interface RunOptions {
 
 /** Tables holding one period's rows, the departments' own among them; a rerun empties them for the period first. */
 const PERIOD_TABLES = (): (readonly [string, string])[] => [
+  // drawn from the period's scores: first, before the households they name
+  ['audit_sample', 'period'],
+  ['audit_frame', 'period'],
   ['household_score', 'period'],
   ['identity_rescue', 'period'],
   ['member', 'period'],
@@ -76,6 +85,8 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
   const { database, config } = deps;
   const log = deps.log.child({ period });
   const t0 = performance.now();
+  // a bad capacity file is the config's fault: said before anything is read or recorded
+  const capacity = streetCapacity(config);
 
   const ledger = async (status: 'refused' | 'failed', err: unknown, hashes?: Record<string, string>) => {
     await database.db
@@ -183,6 +194,12 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
           'no local dibao standard for these households: the config default was used; put dibao-standards.csv in the inbox',
         );
       }
+      // the list is fixed: the audit sample is drawn from what it leaves out
+      t = performance.now();
+      const audit = await drawAuditSample(tx.db, period, config.config);
+      runLog.info({ ...audit, seconds: seconds(t) }, 'audit sample drawn');
+      const beyondCapacity = beyondCapacityByStreet(await capacityCuts(tx.db, capacity, { period }));
+      if (Object.values(beyondCapacity).some((n) => n > 0)) runLog.warn({ beyond_capacity: beyondCapacity }, 'listed households beyond their street\'s visits a month');
 
       const result: RunSummary = {
         period,
@@ -195,6 +212,8 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
         default_standard: score.default_standard,
         identity_rescue: rescue,
         not_delivered: { ...window.notDelivered },
+        audit_visits: audit.drawn,
+        beyond_capacity: beyondCapacity,
       };
       await tx.db
         .updateTable('run')

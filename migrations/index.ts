@@ -21,5 +21,7 @@ export const migrations: Record<string, Migration> = {
   '0014-verification': await import('./0014-verification.js'),
   '0015-household-signals': await import('./0015-household-signals.js'),
   '0016-urgent-warnings-for-events': await import('./0016-urgent-warnings-for-events.js'),
+  '0017-audit-sample': await import('./0017-audit-sample.js'),
   '0018-period-partitions': await import('./0018-period-partitions.js'),
+  '0019-evidence-age': await import('./0019-evidence-age.js'),
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SafetynetConfig } from '../src/config/schema.js';
+import { anchors, interpolate } from './curve.js';
 import { points, type Dimension } from './dimension.js';
 import { plural, Reasons, type DimensionScore, type HouseholdFacts } from './household-facts.js';
 
@@ -8,8 +9,7 @@ const schema = z.strictObject({
   perElderly: points,
   perMinor: points,
   elderlyLivingAlone: points,
-  heavyDependencyRatio: z.number().positive(),
-  heavyDependency: points,
+  dependantsPerWorkingAge: anchors,
   noWorkingAgeMember: points,
 });
 
@@ -43,8 +43,9 @@ export function scoreAgeStructure(h: HouseholdFacts, cfg: SafetynetConfig): Dime
     r.add('no member of working age', '无劳动年龄成员');
   } else {
     const ratio = (h.members - h.workingAge) / h.workingAge;
-    if (ratio >= c.heavyDependencyRatio) {
-      points += c.heavyDependency;
+    const load = interpolate(c.dependantsPerWorkingAge, ratio);
+    if (load > 0) {
+      points += load;
       r.add(`${ratio.toFixed(1)} dependants per working-age member`, `每名劳动年龄成员负担${ratio.toFixed(1)}人`);
     }
   }
@@ -55,7 +56,7 @@ export const ageStructure: Dimension<'age_structure', 'ageStructure', typeof sch
   id: 'age_structure',
   labels: { en: 'age structure', zh: '年龄结构' },
   weight: 0.1,
-  weightWhy: 'The other four explain and rank more than they decide: together they can still lift a household in the dibao edge band (0.35 x 45 = 15.8) over the line.',
+  weightWhy: 'The other four explain and rank more than they decide: together they can still lift a household in the middle of the dibao edge band (1.25x: 0.35 x 43 = 15) over the line.',
   section: 'ageStructure',
   schema,
   defaults: {
@@ -64,9 +65,12 @@ export const ageStructure: Dimension<'age_structure', 'ageStructure', typeof sch
     perMinor: 10,
     // An elderly person alone has nobody to notice a crisis: the strongest age signal.
     elderlyLivingAlone: 40,
-    // Dependants per working-age adult at or above this ratio counts as a heavy load.
-    heavyDependencyRatio: 2,
-    heavyDependency: 20,
+    // Dependants per working-age adult, read between these points: one each (two parents, two
+    // children) is ordinary, two each a heavy load (20), and the load grows in between.
+    dependantsPerWorkingAge: [
+      { at: 1, points: 0 },
+      { at: 2, points: 20 },
+    ],
     noWorkingAgeMember: 30,
   },
   facts: ['members', 'minors', 'workingAge', 'elderly', 'oldOld', 'oldestAge'],

@@ -1,6 +1,7 @@
 import type { SafetynetConfig } from '../src/config/schema.js';
 import { DIMENSIONS, type DimensionId, type Dimensions } from './dimensions.js';
-import { round1, type HouseholdFacts } from './household-facts.js';
+import { datedReasons, lowConfidence } from './evidence.js';
+import { round1, type DimensionScore, type HouseholdFacts } from './household-facts.js';
 
 export type Tier = 'red' | 'orange' | 'yellow' | 'none';
 
@@ -22,6 +23,8 @@ export interface HouseholdScore<Id extends string = DimensionId> {
   onList: boolean;
   /** one entry per dimension that scored, biggest weighted contribution first */
   reasons: ScoreReason<Id>[];
+  /** every dated fact behind the reasons is from an extract `evidence.staleMonths` or more older than the period (evidence.ts) */
+  lowConfidence: boolean;
 }
 
 export function tierFor(total: number, cfg: SafetynetConfig): Tier {
@@ -42,6 +45,7 @@ export function scoreHousehold(h: HouseholdFacts, cfg: SafetynetConfig, dimensio
   const sections: Readonly<Record<string, unknown>> = cfg;
   const scores: Record<string, number> = {};
   const reasons: ScoreReason<string>[] = [];
+  const behind: DimensionScore[] = [];
   let total = 0;
   for (const dimension of dimensions) {
     const d = dimension.score(h, cfg, sections[dimension.section]);
@@ -49,11 +53,17 @@ export function scoreHousehold(h: HouseholdFacts, cfg: SafetynetConfig, dimensio
     const contribution = d.score * (weights[dimension.id] ?? 0);
     total += contribution;
     if (d.score > 0 && d.reasons.length > 0) {
-      reasons.push({ dimension: dimension.id, points: round1(contribution), text: d.reasons.join(', '), text_zh: d.reasonsZh.join('，') });
+      // a fact from an extract older than the period says its month
+      const dated = datedReasons(d, h.evidence);
+      reasons.push({ dimension: dimension.id, points: round1(contribution), text: dated.en.join(', '), text_zh: dated.zh.join('，') });
+      behind.push(d);
     }
   }
   reasons.sort((a, b) => b.points - a.points || a.dimension.localeCompare(b.dimension));
   const rounded = round1(total);
   const tier = tierFor(rounded, cfg);
-  return { householdId: h.householdId, dimensions: scores, total: rounded, tier, onList: tier !== 'none', reasons };
+  return {
+    householdId: h.householdId, dimensions: scores, total: rounded, tier, onList: tier !== 'none', reasons,
+    lowConfidence: lowConfidence(behind, h.evidence, cfg.evidence.staleMonths),
+  };
 }

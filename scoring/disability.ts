@@ -18,14 +18,14 @@ export function scoreDisability(h: HouseholdFacts, cfg: SafetynetConfig): Dimens
   const r = new Reasons();
   if (h.mostSevereGrade === null || h.disabledMembers === 0) return r.result(0);
   let points = [c.grade1, c.grade2, c.grade3, c.grade4][h.mostSevereGrade - 1] ?? 0;
-  r.add(`most severe disability grade ${h.mostSevereGrade}`, `残疾等级最高为${['一', '二', '三', '四'][h.mostSevereGrade - 1] ?? h.mostSevereGrade}级`);
+  r.add(`most severe disability grade ${h.mostSevereGrade}`, `残疾等级最高为${['一', '二', '三', '四'][h.mostSevereGrade - 1] ?? h.mostSevereGrade}级`, ['disability']);
   if (h.disabledMembers > 1) {
     points += (h.disabledMembers - 1) * c.perAdditionalDisabledMember;
-    r.add(`${h.disabledMembers} disabled members`, `${h.disabledMembers}名残疾成员`);
+    r.add(`${h.disabledMembers} disabled members`, `${h.disabledMembers}名残疾成员`, ['disability']);
   }
   if (h.intellectualOrMentalDisabled > 0) {
     points += c.intellectualOrMental;
-    r.add('intellectual or mental disability', '有智力或精神残疾');
+    r.add('intellectual or mental disability', '有智力或精神残疾', ['disability']);
   }
   return r.result(points);
 }
@@ -34,7 +34,7 @@ export const disability: Dimension<'disability', 'disability', typeof schema> = 
   id: 'disability',
   labels: { en: 'disability', zh: '残疾状况' },
   weight: 0.1,
-  weightWhy: 'The other four explain and rank more than they decide: together they can still lift a household in the dibao edge band (0.35 x 45 = 15.8) over the line.',
+  weightWhy: 'The other four explain and rank more than they decide: together they can still lift a household in the middle of the dibao edge band (1.25x: 0.35 x 43 = 15) over the line.',
   section: 'disability',
   schema,
   defaults: {

@@ -17,6 +17,8 @@ export interface HouseholdFacts {
   unemployedAdults: number;
   /** working-age members able to earn: not a student, not unable to work, no grade 1-2 disability, no severe illness or severe mental disorder */
   ableEarners: number;
+  /** of the able earners, those whose employment is "unemployed": able to earn, without work */
+  ableUnemployed: number;
   /** whole household, yuan per month; null when no row gave it */
   monthlyIncome: number | null;
   /** the same household's income in the previous period that was run, if any */
@@ -55,10 +57,10 @@ export interface HouseholdFacts {
   pensions: { monthly: number; members: number } | null;
   /**
    * Working-age members registered unemployed with human resources (人社): how many; how many of
-   * them the roster does not already call unemployed; how many of them the roster counts among
-   * the able earners; the earliest and latest registration date.
+   * them the roster does not already call unemployed; how many of those the roster counts among
+   * the able earners (counted once with `ableUnemployed`); the earliest and latest registration date.
    */
-  registeredUnemployed: { members: number; notUnemployedOnRoster: number; ableOnRoster: number; since: string | null; latest: string | null };
+  registeredUnemployed: { members: number; notUnemployedOnRoster: number; ableBeyondRoster: number; since: string | null; latest: string | null };
   /**
    * Who left or joined the household by the facts' day beyond what the roster says (公安): members
    * who died or moved out of the jurisdiction (left out of every count above, unless everyone has
@@ -82,7 +84,28 @@ export interface HouseholdFacts {
   /** members in non-compulsory education (教育) and the tuition and fees paid for each this school year (starting in `schoolYear`) */
   students: { stage: 'high_school' | 'secondary_vocational' | 'higher'; feesPaid: number }[];
   schoolYear: number | null;
+  /** the month of the extract each department's facts came from, where it is not the period's own (see Evidence) */
+  evidence: Evidence;
 }
+
+/**
+ * How old the departments' extracts behind the facts are. A month without an optional
+ * department's extract uses its latest earlier one (src/period.ts `rowsPeriod`), for a snapshot
+ * department (everything current, each month) and a delta one (each month's new claims or
+ * events) alike: a delta department that delivered this month has told of every claim up to it,
+ * so a 12-month total whose last claim was in March is still a fact of this month. Only the
+ * departments whose extract is older than the period are named; the reasons say their month
+ * (combine.ts `datedReasons`).
+ */
+export interface Evidence {
+  /** the month the facts are of */
+  period: string;
+  /** by department id: the month (YYYY-MM) of the earlier extract its facts came from, and the short name reasons give it (卫健) */
+  older: Readonly<Record<string, { month: string; label: string }>>;
+}
+
+/** Every department's facts are of the period itself. */
+export const evidenceOfPeriod = (period: string): Evidence => ({ period, older: {} });
 
 /** The verification centre's findings (核对) added up over the members it checked. */
 export interface VerificationFacts {
@@ -139,18 +162,27 @@ export interface DimensionScore {
   reasons: string[];
   /** the same facts in Chinese, for `--lang zh` exports */
   reasonsZh: string[];
+  /**
+   * Beside each reason, the departments (ids) whose extracts its facts come from: the reason is
+   * dated with an extract older than the period, and these are the facts whose age decides a
+   * household's confidence. A reason with none rests on nothing that ages: ages taken from ID
+   * numbers at the period's end, the household's size, a fact missing from the record.
+   */
+  from?: (readonly string[])[];
 }
 
-/** Collects each reason in English and Chinese side by side. */
+/** Collects each reason in English and Chinese side by side, with the departments its facts come from. */
 export class Reasons {
   readonly en: string[] = [];
   readonly zh: string[] = [];
-  add(en: string, zh: string): void {
+  readonly from: (readonly string[])[] = [];
+  add(en: string, zh: string, from: readonly string[] = []): void {
     this.en.push(en);
     this.zh.push(zh);
+    this.from.push(from);
   }
   result(score: number): DimensionScore {
-    return { score: clamp100(score), reasons: this.en, reasonsZh: this.zh };
+    return { score: clamp100(score), reasons: this.en, reasonsZh: this.zh, from: this.from };
   }
 }
 

@@ -26,7 +26,7 @@ export function scoreMedicalBurden(h: HouseholdFacts, cfg: SafetynetConfig): Dim
   const oop = `out-of-pocket medical ${yuan(h.outOfPocket12m)} in 12 months`;
   const oopZh = `近12个月个人自付医疗费${yuanZh(h.outOfPocket12m)}`;
   if (yearly <= 0) {
-    r.add(`${oop} with no household income`, `${oopZh}，家庭无收入`);
+    r.add(`${oop} with no household income`, `${oopZh}，家庭无收入`, ['medical-insurance']);
     return r.result(100);
   }
   const ratio = h.outOfPocket12m / yearly;
@@ -41,6 +41,7 @@ export function scoreMedicalBurden(h: HouseholdFacts, cfg: SafetynetConfig): Dim
     r.add(
       `${oop}, ${ratio.toFixed(1)}x ${incomeKnown ? 'household yearly income' : 'the household yearly dibao line (income not on record)'}`,
       `${oopZh}，为${incomeKnown ? '家庭年收入' : '家庭年低保线（收入无记录）'}的${ratio.toFixed(1)}倍`,
+      ['medical-insurance'],
     );
   }
   return r.result(points);

@@ -56,6 +56,11 @@ export function lowIncome(h: HouseholdFacts, income: number | null, cfg: Safetyn
   return income === null || disposablePerCapita(h, income, cfg).perCapita < h.dibaoStandard * cfg.economic.edgeBandMultiple;
 }
 
+/** The departments whose extracts the non-zero parts come from: claims (医保), school fees (教育), disaster loss (应急). */
+export function spendingFrom(s: RigidSpending): string[] {
+  return [...(s.medical > 0 ? ['medical-insurance'] : []), ...(s.schoolFees > 0 ? ['education'] : []), ...(s.disaster > 0 ? ['emergency'] : [])];
+}
+
 /** Only medical costs: the words the reasons have always used, so that nothing else changes for them. */
 const medicalOnly = (s: RigidSpending) => s.schoolFees === 0 && s.disaster === 0;
 

@@ -81,6 +81,8 @@ ${exitCodeHelp}`)
     .option('--all', 'every scored household with its six dimension scores, not only those over the threshold')
     .option('--region <code>', 'a 12-digit community code, a 9-digit street or a 6-digit county prefix')
     .option('--top <n>', 'only the first N households', positiveInt)
+    .option('--capacity', 'cut each street\'s list at its visits a month (visits.capacity / visits.capacityFile), highest need first; stderr says how many fall beyond')
+    .option('--no-audit', 'leave out the month\'s audit visits (listed after the households on the list)')
     .option('--unmasked', 'names and ID numbers in clear (needs --purpose; audited)')
     .option('--operator <name>', 'who takes the export, for the audit log (default: SAFETYNET_OPERATOR, else the login name)')
     .option('--purpose <text>', 'why, for the audit log; required with --unmasked')
@@ -195,11 +197,14 @@ ${exitCodeHelp}`)
     .requiredOption('--region <code>', 'the street (9 digits) or community (12 digits) whose listed households get a card')
     .requiredOption('--out <file>', 'the HTML file to write (print it from a browser, on A4)')
     .addOption(new Option('--lang <lang>', 'language of the cards (default: the config\'s lang, en)').choices(['en', 'zh']))
+    .option('--capacity', 'only the listed households within the street\'s visits a month (visits.capacity / visits.capacityFile), highest need first')
+    .option('--no-audit', 'no cards for the month\'s audit visits')
     .option('--unmasked', 'names and ID numbers in clear (needs --purpose; audited)')
     .option('--purpose <text>', 'why, for the audit log; required with --unmasked')
     .option('--operator <name>', 'who takes the cards (default: SAFETYNET_OPERATOR, else the login name)')
     .addHelpText('after', `
-The cards are the list's households in list order, read and audited as an export is (one audit
+The cards are the list's households in list order, then the month's audit visits (households
+drawn at random among those the list leaves out), read and audited as an export is (one audit
 row for the batch). Names and ID numbers are masked unless --unmasked; address and phone are in
 clear, as the street's own staff need them for the visit. One self-contained HTML file: no script,
 no network; print it to paper or PDF on A4.

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { dimensionIds } from '../config/schema.js';
 import { openMigrated, resolveConfig, type GlobalOptions } from '../context.js';
 import { UsageError } from '../errors.js';
-import { fitLogistic, outcomeSamples, Z95, type Fit } from '../visits/calibrate.js';
+import { fitLogistic, outcomeSamples, refuseWidenedGaps, Z95, type Fit } from '../visits/calibrate.js';
 
 export interface CalibrateOptions extends GlobalOptions {
   out: string;
@@ -17,7 +17,8 @@ const MIN_PER_CLASS = 5;
 
 /** `safetynet calibrate --out FILE`: proposes weights from the visit outcomes; never applies them. */
 export async function calibrateCommand(opts: CalibrateOptions, log: Logger, out: NodeJS.WritableStream = process.stdout): Promise<Fit> {
-  const current = resolveConfig(opts).config.weights;
+  const { config } = resolveConfig(opts);
+  const current = config.weights;
   const database = await openMigrated(opts, log);
   let fit: Fit;
   try {
@@ -30,11 +31,12 @@ export async function calibrateCommand(opts: CalibrateOptions, log: Logger, out:
       );
     }
     fit = fitLogistic(samples, current, opts.lambda ?? 1);
+    if (fit.changed) await refuseWidenedGaps(database.db, config, current, fit.weights);
   } finally {
     await database.close();
   }
   // the operator's whole config with the weights replaced: `diff --config` then changes nothing but them
-  const { operation: _operation, ...rules } = resolveConfig(opts).config;
+  const { operation: _operation, ...rules } = config;
   await writeFile(opts.out, `${JSON.stringify({ ...rules, weights: fit.weights }, null, 2)}\n`);
   if (opts.json) out.write(`${JSON.stringify({ ...fit, out: opts.out })}\n`);
   else out.write(`${formatFit(fit)}\nproposed weights written to ${opts.out}; nothing was applied. See what they would change:\n  safetynet diff --period YYYY-MM --config ${opts.out}\n`);

@@ -15,6 +15,8 @@ import { listPlaces } from '../export/list-rank.js';
 import { assertWritableTarget, writeFileAtomically } from '../export/output-file.js';
 import { configuredRegion, resolveRegionScope } from '../export/region-scope.js';
 import { renderVisitCards } from '../export/visit-cards.js';
+import { beyondCapacityByStreet, capacityCuts, listedWithinCapacity, streetCapacity, type StreetCut } from '../export/street-capacity.js';
+import { auditVisits } from '../score/audit-sample.js';
 import { assertPeriod } from '../period.js';
 
 export interface CardsOptions extends GlobalOptions {
@@ -26,12 +28,20 @@ export interface CardsOptions extends GlobalOptions {
   unmasked?: boolean;
   purpose?: string;
   operator?: string;
+  /** only the listed households within the street's visits a month (visits.capacity, visits.capacityFile) */
+  capacity?: boolean;
+  /** false: no cards for the month's audit visits */
+  audit?: boolean;
 }
 
 export interface CardsResult {
   households: number;
+  /** of them, audit visits */
+  audit_visits: number;
   file: string;
   sha256: string;
+  /** with `capacity`: listed households beyond it, per street */
+  beyond_capacity?: Record<string, number>;
 }
 
 /**
@@ -55,6 +65,14 @@ export async function cardsCommand(opts: CardsOptions, log: Logger): Promise<Car
   const lang: CardLang = outputLang(opts);
   const { scope } = resolveRegionScope(opts.region, configuredRegion(opts.config));
   const access = await fileAccess(resolveConfig(opts));
+  const capacity = opts.capacity ? streetCapacity(resolveConfig(opts)) : undefined;
+  if (capacity?.size === 0) {
+    throw new UsageError('--capacity needs each street\'s visits a month: set visits.capacity or visits.capacityFile in the config (docs/decisions.md#audit-visits-and-street-capacity)');
+  }
+  if (capacity && opts.region.length === 12) {
+    throw new UsageError(`--capacity is a street's visits a month: give the street (--region ${opts.region.slice(0, 9)}), not a community`);
+  }
+  let cuts: StreetCut[] = [];
   const operator = operatorName(opts.operator);
   const database = await openMigrated(opts, log);
   try {
@@ -78,20 +96,31 @@ export async function cardsCommand(opts: CardsOptions, log: Logger): Promise<Car
         const regionNames = await readRegionNames(tx.db);
         const cardOptions = { unmasked: opts.unmasked, lang, region: opts.region, readerScope: secured ? seen : scope, regionNames };
         const cards: HouseholdCard[] = [];
+        const within = capacity ? await listedWithinCapacity(tx.db, capacity, { period, region: opts.region }) : undefined;
+        if (capacity) cuts = await capacityCuts(tx.db, capacity, { period, region: opts.region });
         for (const place of await listPlaces(tx.db, { period, region: opts.region })) {
+          if (within && !within.has(place.household_id)) continue;
           cards.push(await householdCard(tx.db, period, place.household_id, cardOptions));
         }
-        const html = renderVisitCards(cards, { period, region: regionWithName(opts.region!, regionNames, lang), lang, masked: !opts.unmasked });
+        // the audit visits after the listed ones, as on the street's list
+        const audit = new Set(opts.audit === false ? [] : await auditVisits(tx.db, { period, region: opts.region }));
+        for (const householdId of audit) cards.push(await householdCard(tx.db, period, householdId, cardOptions));
+        const html = renderVisitCards(cards, { period, region: regionWithName(opts.region!, regionNames, lang), lang, masked: !opts.unmasked, audit });
         const sha256 = createHash('sha256').update(html).digest('hex');
         await new Promise<void>((done, fail) => out.end(html, (err?: Error | null) => (err ? fail(err) : done())));
         await finishAudit(tx.db, auditId, { rows: cards.length, sha256 });
-        return { households: cards.length, file: target, sha256 };
+        return { households: cards.length, audit_visits: audit.size, file: target, sha256 };
       });
     const result = await writeFileAtomically(target, write, access);
     if (result.households === 0) log.warn({ period, region: opts.region }, 'no household of this region is on the list: the file says so');
     if (opts.unmasked) log.warn({ period, region: opts.region, households: result.households, operator, purpose: opts.purpose, file: target }, 'UNMASKED visit cards');
-    log.info({ period, region: opts.region, households: result.households, file: target, sha256: result.sha256 }, 'visit cards written');
-    return result;
+    for (const c of cuts) {
+      const line = { period, street: c.street, capacity: c.capacity, audit_visits: c.audit_visits, listed: c.listed, beyond: c.beyond };
+      if (c.beyond > 0) log.warn(line, 'listed households beyond the street\'s capacity: no card');
+      else log.info(line, 'the street\'s list is within its capacity');
+    }
+    log.info({ period, region: opts.region, households: result.households, audit_visits: result.audit_visits, file: target, sha256: result.sha256 }, 'visit cards written');
+    return capacity ? { ...result, beyond_capacity: beyondCapacityByStreet(cuts) } : result;
   } finally {
     await database.close();
   }

@@ -7,9 +7,12 @@ import { auditedExport, type ListWriter } from '../export/audited-export.js';
 import { assertWritableTarget } from '../export/output-file.js';
 import { exportFormat, exportFormats } from '../export/formats.js';
 import type { ExportOptions } from '../export/warning-list.js';
+import { beyondCapacityByStreet, capacityCuts, streetCapacity, type StreetCut } from '../export/street-capacity.js';
 
-export interface ExportCommandOptions extends GlobalOptions, ExportOptions {
+export interface ExportCommandOptions extends GlobalOptions, Omit<ExportOptions, 'capacity'> {
   format: string;
+  /** cut each street's list at its configured visits a month (visits.capacity, visits.capacityFile) */
+  capacity?: boolean;
   /** a file path, or - for stdout */
   out: string;
   operator?: string;
@@ -17,8 +20,13 @@ export interface ExportCommandOptions extends GlobalOptions, ExportOptions {
 }
 
 /** `safetynet export`: the ranked warning list of a period that has been run, audited. */
-export async function exportCommand(opts: ExportCommandOptions, log: Logger, stdout: { isTTY?: boolean } = process.stdout): Promise<{ rows: number; file: string }> {
+export async function exportCommand(
+  opts: ExportCommandOptions,
+  log: Logger,
+  stdout: { isTTY?: boolean } = process.stdout,
+): Promise<{ rows: number; file: string; beyond_capacity?: Record<string, number> }> {
   opts = { ...opts, lang: outputLang(opts) };
+  if (opts.capacity && opts.urgent) throw new UsageError('--capacity cuts a period\'s list; the urgent warnings are not cut');
   if (opts.urgent) {
     if (!opts.since || !calendarDay(opts.since)) {
       throw new UsageError(`--urgent needs --since YYYY-MM-DD, a day of the calendar${opts.since ? ` (got "${opts.since}")` : ''}`);
@@ -37,7 +45,20 @@ export async function exportCommand(opts: ExportCommandOptions, log: Logger, std
   if (target === '-' && format.binary && stdout.isTTY) {
     throw new UsageError(`--format ${format.id} writes a binary workbook: give --out FILE.${format.id} (or pipe stdout into a file)`);
   }
-  const writer: ListWriter = await load();
+  const capacity = opts.capacity ? streetCapacity(resolveConfig(opts)) : undefined;
+  if (capacity?.size === 0) {
+    throw new UsageError('--capacity needs each street\'s visits a month: set visits.capacity or visits.capacityFile in the config (docs/decisions.md#audit-visits-and-street-capacity)');
+  }
+  const writeList: ListWriter = await load();
+  let cuts: StreetCut[] = [];
+  // the cut counted in the export's own transaction, as the reader sees the list
+  const writer: ListWriter = capacity
+    ? async (db, o, out, l) => {
+        const rows = await writeList(db, o, out, l);
+        cuts = await capacityCuts(db, capacity, { period: o.period, region: o.region });
+        return rows;
+      }
+    : writeList;
   // before the database is opened: nothing read, nothing audited for a file that cannot be written
   if (target !== '-') await assertWritableTarget(target);
   const fileAccessFor = await fileAccess(resolveConfig(opts));
@@ -45,15 +66,20 @@ export async function exportCommand(opts: ExportCommandOptions, log: Logger, std
   try {
     const result = await auditedExport(
       database.pool,
-      opts,
+      { ...opts, capacity },
       { operator: opts.operator, purpose: opts.purpose, format: opts.format, fileAccess: fileAccessFor },
       target,
       writer,
       log,
     );
     if (result.rows === 0) log.warn({ period: opts.period, region: opts.region }, 'no household matches: the list is empty');
+    for (const c of cuts) {
+      const line = { period: opts.period, street: c.street, capacity: c.capacity, audit_visits: c.audit_visits, listed: c.listed, beyond: c.beyond };
+      if (c.beyond > 0) log.warn(line, 'listed households beyond the street\'s capacity: not on this list');
+      else log.info(line, 'the street\'s list is within its capacity');
+    }
     log.info({ period: opts.period, rows: result.rows, file: target, sha256: result.sha256 }, 'warning list written');
-    return result;
+    return capacity ? { ...result, beyond_capacity: beyondCapacityByStreet(cuts) } : result;
   } finally {
     await database.close();
   }

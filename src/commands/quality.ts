@@ -1,10 +1,14 @@
 import type { Logger } from 'pino';
 import { DIMENSIONS } from '../../scoring/dimensions.js';
-import { openMigrated, outputLang, type GlobalOptions } from '../context.js';
+import { openMigrated, outputLang, resolveConfig, type GlobalOptions } from '../context.js';
 import { readRegionNames, regionWithName } from '../export/region-label.js';
 import { ZH } from '../export/warning-list.js';
 import { displayWidth, padDisplay, padDisplayStart } from '../text-width.js';
 import { listPrecision } from '../visits/list-precision.js';
+import type { Estimate } from '../visits/miss-rate.js';
+import { readQualityTables } from '../visits/quality-counts.sql.js';
+import type { QualityTables } from '../visits/quality-tables.js';
+import { estimateNotes, estimateText, groupingLabel, groupKeyLabel, QUALITY_WORDS, tooSmallNote } from '../visits/quality-words.js';
 
 export interface QualityOptions extends GlobalOptions {
   period: string;
@@ -29,14 +33,21 @@ const TEXT = {
   },
 };
 
-/** `safetynet quality --period P`: of P's list, how many were visited and how many needed help. */
+/**
+ * `safetynet quality --period P`: of P's list, how many were visited and how many needed help;
+ * beside it, from P's audit sample, how many households in need the list missed, per street and
+ * tier; and the same rates per group (fairness).
+ */
 export async function qualityCommand(opts: QualityOptions, log: Logger, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   const lang = outputLang(opts);
+  const { config } = resolveConfig(opts);
   const database = await openMigrated(opts, log);
   try {
     const rows = await listPrecision(database.db, opts.period);
+    const tables = await readQualityTables(database.db, opts.period, config);
     if (opts.json) {
       for (const r of rows) out.write(`${JSON.stringify({ period: opts.period, ...r })}\n`);
+      for (const r of qualityJson(tables)) out.write(`${JSON.stringify({ period: opts.period, ...r })}\n`);
       return;
     }
     const t = TEXT[lang];
@@ -56,8 +67,83 @@ export async function qualityCommand(opts: QualityOptions, log: Logger, out: Nod
     rows.forEach((r, i) => {
       out.write(`${line([t.groups[r.group] ?? r.group, keys[i]!, String(r.listed), String(r.visited), String(r.assisted), String(r.not_eligible), String(r.unsettled), pct(r.precision)])}\n`);
     });
-    out.write(`${t.footer}\n`);
+    out.write(`${t.footer}\n\n`);
+    out.write(formatQualityTables(tables, lang, (street) => regionWithName(street, names, lang)));
   } finally {
     await database.close();
   }
+}
+
+/** camelCase keys to the snake_case of the other JSON lines (`not_eligible`), all the way down. */
+function snakeKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(snakeKeys);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snakeKeys(x)]));
+}
+
+/** The miss-rate and fairness rows as JSON lines: `table` says which; estimates keep their intervals and, without a value, why (`too_few.reason`). */
+export function qualityJson(t: QualityTables): Record<string, unknown>[] {
+  return ([
+    ...t.streets.map((r) => ({ table: 'miss_rate', street: r.street, tier: null, ...r.figures })),
+    ...t.strata.map((r) => ({ table: 'miss_rate', street: r.street, tier: r.tier, ...r.figures })),
+    { table: 'miss_rate', street: 'all', tier: null, ...t.total },
+    // `listed` of a group is every listed household (covered too); `listed_visits` the uncovered ones' visits behind precision
+    ...t.groups.map(({ figures: { listed: listedVisits, ...figures }, ...g }) => ({
+      table: 'fairness', grouping: g.grouping, key: g.key, households: g.households, listed: g.listed, listing_rate: g.listingRate, listed_visits: listedVisits, ...figures,
+    })),
+  ] as Record<string, unknown>[]).map((r) => snakeKeys(r) as Record<string, unknown>);
+}
+
+/** The two tables as text: precision beside the estimated misses per street and tier, then by group; notes say where a figure is missing and why. */
+export function formatQualityTables(t: QualityTables, lang: 'en' | 'zh', streetName: (code: string) => string): string {
+  const w = QUALITY_WORDS[lang];
+  const est = (e: Estimate, kind: 'share' | 'count') => estimateText(e, kind, lang);
+  const table = (head: string[], rows: string[][], left: number) => {
+    const widths = head.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i]!))));
+    const line = (cells: string[]) => cells.map((c, i) => (i < left ? padDisplay(c, widths[i]!) : padDisplayStart(c, widths[i]!))).join('  ').trimEnd();
+    return [line(head), ...rows.map(line)].join('\n');
+  };
+
+  const missRows: string[][] = [];
+  const missNotes: { label: string; estimates: Estimate[] }[] = [];
+  const missRow = (street: string, tier: string, f: QualityTables['total'], listed: boolean) => {
+    missRows.push([
+      street, tier,
+      listed ? String(f.listed.listed) : '', listed ? String(f.listed.assisted + f.listed.notEligible) : '', listed ? est(f.precision, 'share') : '',
+      String(f.audit.frame), String(f.audit.drawn), String(f.audit.settled), String(f.audit.eligible),
+      est(f.missed, 'count'), listed ? est(f.exclusion, 'share') : '',
+    ]);
+    missNotes.push({ label: `${street} ${tier}`, estimates: listed ? [f.precision, f.missed, f.exclusion] : [f.missed] });
+  };
+  for (const s of t.streets) {
+    const name = streetName(s.street);
+    missRow(name, w.tiers.all!, s.figures, true);
+    for (const st of t.strata.filter((x) => x.street === s.street)) missRow(name, w.tiers[st.tier]!, st.figures, false);
+  }
+  missRow(w.total, w.tiers.all!, t.total, true);
+
+  const fairRows: string[][] = [];
+  const fairNotes: { label: string; estimates: Estimate[] }[] = [];
+  for (const g of t.groups) {
+    const key = g.grouping === 'street' ? streetName(g.key) : groupKeyLabel(g.grouping, g.key, lang);
+    const f = g.figures;
+    fairRows.push([
+      groupingLabel(g.grouping, lang), key, String(g.households), String(g.listed),
+      g.listingRate === null ? w.tooFew : `${(g.listingRate * 100).toFixed(1)}%`,
+      String(f.listed.assisted + f.listed.notEligible), est(f.precision, 'share'),
+      String(f.audit.settled), est(f.missed, 'count'), est(f.exclusion, 'share'),
+    ]);
+    const label = `${groupingLabel(g.grouping, lang)} ${key}`;
+    fairNotes.push({ label, estimates: [f.precision, f.missed, f.exclusion] });
+  }
+  const small = t.groups.filter((g) => g.listingRate === null).map((g) => `${groupingLabel(g.grouping, lang)} ${g.grouping === 'street' ? streetName(g.key) : groupKeyLabel(g.grouping, g.key, lang)}`);
+  const smallNote = tooSmallNote(small, t.minGroupHouseholds, lang);
+  const notes = (n: string[]) => (n.length === 0 ? '' : `${w.notes}\n${n.map((x) => `  ${x}`).join('\n')}\n`);
+  return [
+    `${w.missTitle(t.period)}\n${table(w.missHead, missRows, 2)}\n`,
+    notes(estimateNotes(missNotes, lang)),
+    `${w.method.join('\n')}\n\n`,
+    `${w.fairTitle(t.period)}\n${table(w.fairHead, fairRows, 2)}\n`,
+    notes([...smallNote, ...estimateNotes(fairNotes, lang)]),
+  ].join('');
 }

@@ -22,7 +22,7 @@ export async function reportCommand(opts: ReportOptions, log: Logger): Promise<s
   try {
     const file = resolve(opts.out);
     await writeFileAtomically(file, (out) =>
-      writeReport(database.db, { period: opts.period, lang: opts.lang ?? config.config.lang, timeZone: config.config.operation.timezone, warningThreshold: config.config.warningThreshold, precisionLagMonths: config.config.visits.precisionLagMonths }, out),
+      writeReport(database.db, { period: opts.period, lang: opts.lang ?? config.config.lang, timeZone: config.config.operation.timezone, warningThreshold: config.config.warningThreshold, precisionLagMonths: config.config.visits.precisionLagMonths, rules: config.config }, out),
     );
     log.info({ period: opts.period, file }, 'report written');
     return file;

@@ -74,6 +74,11 @@ export async function runCommand(opts: RunCommandOptions, log: Logger, out: Node
               : '') +
             // an optional department that has not delivered: the month ran on its latest extract
             Object.keys(summary.not_delivered).map((id) => `  ${notDeliveredNote(periodWindow(period, null, summary.not_delivered), id)}\n`).join('') +
+            `  audit visits:        ${summary.audit_visits} drawn among the households the list leaves out (on the streets' lists after the listed)\n` +
+            Object.entries(summary.beyond_capacity)
+              .filter(([, n]) => n > 0)
+              .map(([street, n]) => `  street ${street}: ${n} listed household${n === 1 ? '' : 's'} beyond its visits a month (export --capacity)\n`)
+              .join('') +
             (summary.warning_list ? `  warning list:        ${summary.warning_list}\n  data-quality report: ${summary.quality_report}\n` : ''),
         );
       }

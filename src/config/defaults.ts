@@ -63,6 +63,36 @@ export const defaultConfig: SafetynetConfig = {
       未找到: 'not_found', 查无此户: 'not_found', 未找到本人: 'not_found', 人户分离: 'not_found',
       已搬迁: 'moved', 搬迁: 'moved', 已迁出: 'moved',
     },
+    // No cut unless a street's monthly visits are given here or in capacityFile ("420106001": 40):
+    // a made-up number would hide households from a street that can visit them.
+    capacity: {},
+    capacityFile: null,
+  },
+  evidence: {
+    // A department that sends each quarter is at most 2 months behind; 3 means it has missed a
+    // delivery, and what it last said of the household may no longer hold: confirm at the door.
+    staleMonths: 3,
+  },
+  audit: {
+    // 5 audit visits a street a month is about one worker-day, an eighth of a 40-visit month; 3 of
+    // them just under the threshold, where the list's errors are, 2 anywhere below it. Pooled over
+    // a district's streets and a few months, that bounds the miss rate to a few points.
+    samplePerStreet: { near: 3, far: 2 },
+    // Households within 10 points under the threshold: the borderline band that a small change of
+    // facts or weights moves on or off the list.
+    nearMargin: 10,
+    // A district may set its own; changing it changes every later month's draw, never a past one's (recorded with it).
+    seed: 'safetynet-audit',
+  },
+  quality: {
+    // Under 10 settled visits a share's 95% interval spans more than 50 points near one half:
+    // a number that says nothing is shown as "too few to say" rather than as a rate.
+    minSettledVisits: 10,
+    // A listing rate of fewer than 30 households moves 3 points with one household more or less.
+    minGroupHouseholds: 30,
+    // New weights may widen the listing-rate gap between a grouping's groups (rural and urban,
+    // say) by at most 2 points: more and the change is a policy choice, not a calibration.
+    gapTolerance: 0.02,
   },
   urgent: {
     // One inpatient bill out of pocket worth 3 months of the household's income is a crisis on its

@@ -149,6 +149,33 @@ export const configSchema = z
       precisionLagMonths: z.int().min(1).max(12),
       /** a street office's words for an outcome (符合条件待审批 → assisted_other): added to the defaults */
       outcomeWords: z.record(z.string().trim().min(1), z.enum(visitOutcomes)),
+      /** visits a street can make a month, by 9-digit street code (src/export/street-capacity.ts); over capacityFile's */
+      capacity: z.record(z.string().regex(/^\d{9}$/, 'must be a 9-digit street code'), z.int().min(0)),
+      /** a CSV `street,visits_per_month` with the same; relative to the working directory; null: none */
+      capacityFile: z.string().min(1).nullable(),
+    }),
+    /** how old the departments' extracts behind a household's reasons may be before it is low-confidence (scoring/evidence.ts) */
+    evidence: z.strictObject({
+      /** an extract this many months or more older than the period is old */
+      staleMonths: z.int().min(1).max(36),
+    }),
+    /** the monthly audit sample of unlisted, uncovered households (src/score/audit-sample.ts) */
+    audit: z.strictObject({
+      /** households drawn per street and tier a month */
+      samplePerStreet: z.strictObject({ near: z.int().min(0).max(100), far: z.int().min(0).max(100) }),
+      /** `near`: within this many points below warningThreshold; `far`: the rest */
+      nearMargin: points,
+      /** with the period and the household, what orders the draw: same seed and data, same sample */
+      seed: z.string().min(1),
+    }),
+    /** how `quality`, the report and `calibrate` judge the list by its visits (src/visits/miss-rate.ts, src/visits/fairness.ts) */
+    quality: z.strictObject({
+      /** fewer settled visits than this behind a precision or a miss estimate: "too few to say" */
+      minSettledVisits: z.int().min(1),
+      /** a group with fewer households than this has no listing rate: "too small to say" */
+      minGroupHouseholds: z.int().min(1),
+      /** `calibrate` refuses weights that widen a group's listing-rate or precision gap by more than this (0.02: 2 points) */
+      gapTolerance: share,
     }),
     urgent: z.strictObject({
       severeEventIncomeMultiple: z.number().positive(),

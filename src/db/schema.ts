@@ -276,6 +276,8 @@ export interface HouseholdScoreTable {
   review_by_score: Generated<boolean>;
   /** the departments whose data point at the household this month, ids in registry order (migration 0015) */
   signal_departments: Generated<string[]>;
+  /** every dated fact behind the reasons is from an extract evidence.staleMonths or more old (migration 0019) */
+  low_confidence: Generated<boolean>;
 }
 
 /** A reason as stored: rows scored before reasons had Chinese words lack `text_zh`. */
@@ -392,6 +394,29 @@ export interface ExportScopeTable {
   note: string | null;
 }
 
+/** Per street and tier, the unlisted uncovered households the month's audit sample was drawn from (migration 0017). */
+export interface AuditFrameTable {
+  period: string;
+  /** the 9-digit street prefix of the region code */
+  street: string;
+  /** 'near': within audit.nearMargin points below the warning threshold; 'far': the rest */
+  tier: AuditTier;
+  frame_households: number;
+  sample_size: number;
+  seed: string;
+}
+
+export type AuditTier = 'near' | 'far';
+
+/** A household drawn for an audit visit (migration 0017), in its stratum's draw order. */
+export interface AuditSampleTable {
+  period: string;
+  household_id: string;
+  street: string;
+  tier: AuditTier;
+  draw_order: number;
+}
+
 export interface Database {
   export_audit: ExportAuditTable;
   export_scope: ExportScopeTable;
@@ -422,6 +447,8 @@ export interface Database {
   visit_rejected: VisitRejectedTable;
   daily_run: DailyRunTable;
   urgent_warning: UrgentWarningTable;
+  audit_frame: AuditFrameTable;
+  audit_sample: AuditSampleTable;
 }
 
 export type Run = Selectable<RunTable>;

@@ -3,7 +3,7 @@ import { DIMENSIONS, type DimensionId } from '../../scoring/dimensions.js';
 import type { DimensionSource } from '../../scoring/dimension.js';
 import type { Database } from '../db/schema.js';
 import { UsageError } from '../errors.js';
-import { deltaDepartmentIds } from '../ingest/departments.js';
+import { deltaDepartmentIds, departments } from '../ingest/departments.js';
 import { maskAddress, maskIdNumber, maskName, maskPhone } from '../identity/id-number.js';
 import { ROUTE_ZH, type RouteId } from '../../scoring/route.js';
 import { ASSETS_FLAGGED } from '../../scoring/asset-check.js';
@@ -75,6 +75,14 @@ export interface HouseholdCard {
   rescued_links: { source: string; period: string; line: number; difference: string | null; confidence: number | null; reason: string }[];
   /** departments without an extract this period, and the month whose rows stood in ("human-resources as of 2026-09: …") */
   not_delivered: string[];
+  /**
+   * Every department the card's facts may come from (registry order; not one that has never
+   * delivered), with the month of the extract the period's facts were taken from: the period's
+   * own, or for an optional department that did not deliver its latest earlier one (`older`).
+   */
+  extracts: { department: string; label: string; month: string; older: boolean }[];
+  /** every dated fact behind the reasons comes from an extract evidence.staleMonths or more old (scoring/evidence.ts): confirm at the visit */
+  low_confidence: boolean;
   /**
    * The departments whose data point at the household this month, in registry order, with what
    * each one's signal means (src/ingest/department.ts `signal`): the overlap for the analyst to
@@ -270,6 +278,11 @@ export async function householdCard(raw: Kysely<Database>, period: string, house
     review_reasons: (row.review_reasons ?? []).map((r) => (zh ? r.text_zh : r.text)),
     rescued_links: rescued.rows.map((r) => ({ ...r, confidence: r.confidence === null ? null : Number(r.confidence) })),
     not_delivered: Object.keys(window.notDelivered).map((id) => notDeliveredNote(window, id, zh ? 'zh' : 'en')!),
+    extracts: departments().flatMap((d) => {
+      const month = rowsPeriod(window, d.id);
+      return month === null ? [] : [{ department: d.id, label: d.labels[zh ? 'zh' : 'en'], month, older: month !== period }];
+    }),
+    low_confidence: row.low_confidence,
     signals: row.signal_departments.map((id) => ({
       department: id,
       label: signalLabel(id, zh ? 'zh' : 'en'),
@@ -299,6 +312,8 @@ export const CARD_LABELS = {
       `${r.source} ${r.period} line ${r.line} linked by the rescue (${r.difference}, confidence ${r.confidence ?? '—'}): ${r.reason}`,
     members: 'Members', disability: 'disability', diagnosis: 'diagnosis',
     why: 'Why (points of the weighted total, biggest first)', from: 'from',
+    extracts: 'Extracts', older: ' (older than the period)',
+    lowConfidence: 'LOW CONFIDENCE: every dated fact behind the reasons comes from an old extract (see Extracts): confirm them at the visit',
     history: 'History', listed: (rank: number | null) => (rank === null ? '' : `  rank ${rank} on the list`),
     since: 'Since last period', sep: ', ', list: '; ', colon: ': ', dash: ' — ',
   },
@@ -319,6 +334,8 @@ export const CARD_LABELS = {
       `${r.source} ${r.period} 第${r.line}行经身份证号纠错关联（${r.difference}，置信度${r.confidence ?? '—'}）：${r.reason}`,
     members: '家庭成员', disability: '残疾', diagnosis: '疾病',
     why: '预警原因（各维度加权得分，从高到低）', from: '数据来源',
+    extracts: '各部门数据月份', older: '（早于本期）',
+    lowConfidence: '可信度低：预警原因所依据的数据均来自较早的月份（见各部门数据月份），请入户核实',
     history: '历史', listed: (rank: number | null) => (rank === null ? '' : `  名单第${rank}位`),
     since: '与上期相比', sep: '，', list: '；', colon: '：', dash: '——',
   },
@@ -334,6 +351,7 @@ export function formatCard(c: HouseholdCard): string {
   lines.push(`${t.score} ${c.score}${t.paren(c.tier)}${t.sep}${t.rank(c)}${t.sep}${t.change}${t.colon}${c.change}${t.list}${t.coverage}${t.colon}${c.coverage}${c.review ? t.reviewAssistance : ''}`);
   lines.push(`${t.income}${t.colon}${c.monthly_income === null ? t.notOnRecord : t.yuan(c.monthly_income)}`);
   lines.push(`${t.address}${t.colon}${c.address ?? t.none}   ${t.phone}${t.colon}${c.phone ?? t.none}`);
+  if (c.low_confidence) lines.push(t.lowConfidence);
   if (c.route) lines.push(`${t.route}${t.colon}${c.route.name}${t.confidence(c.route.confidence)}${t.dash}${c.route.rule}`);
   if (c.asset_check) lines.push(`${t.assets}${t.colon}${c.asset_check}`);
   for (const r of c.review_reasons) lines.push(`${t.review}${t.colon}${r}`);
@@ -351,6 +369,7 @@ export function formatCard(c: HouseholdCard): string {
     lines.push(`  ${padDisplay('', width)} ${t.from}${t.colon}${d.sources.join(', ')}`);
   }
   for (const note of c.not_delivered) lines.push(`  ${t.from}${t.colon}${note}`);
+  lines.push('', `${t.extracts}${t.colon}${c.extracts.map((e) => `${e.label} ${e.month}${e.older ? t.older : ''}`).join(t.list)}`);
   lines.push('', `${t.history}${t.colon.trim()}`);
   for (const h of c.history) lines.push(`  ${h.period}  ${String(h.score).padStart(5)}  ${padDisplay(h.tier, 6)}${t.listed(h.rank)}`);
   lines.push('', `${t.since}${t.colon.trim()}`);

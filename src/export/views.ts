@@ -21,4 +21,6 @@ export const VIEW = {
   identity_rescue_link: `${EXPORT_SCHEMA}.identity_rescue_link`,
   urgent_warning: `${EXPORT_SCHEMA}.urgent_warning`,
   household_asset_check: `${EXPORT_SCHEMA}.household_asset_check`,
+  audit_sample: `${EXPORT_SCHEMA}.audit_sample`,
+  audit_frame: `${EXPORT_SCHEMA}.audit_frame`,
 } as const;

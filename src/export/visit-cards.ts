@@ -1,6 +1,7 @@
 import type { RouteId } from '../../scoring/route.js';
 import type { VisitOutcome } from '../visits/visit-report.js';
 import { CARD_LABELS, type CardLang, type HouseholdCard } from './household-card.js';
+import { AUDIT_VISIT_NOTE } from './warning-list.js';
 
 /**
  * The printable visit cards of a street: one A4 page per listed household, in list order, with
@@ -78,6 +79,7 @@ const TEXT = {
     columns: 'import columns: household_id, visited_on, outcome, assistance_granted, note', noRoute: 'already covered, review the assistance',
     tierScore: 'Score', coverage: 'Coverage', change: 'Change', income: 'Monthly income', address: 'Address', phone: 'Phone',
     region: 'Region', empty: 'No household of this region is on the list.', colon: ': ',
+    audit: 'Audit visit', auditWhy: 'Why this household',
   },
   zh: {
     title: '入户核查卡', list: (region: string) => `${region}预警名单`, masked: '姓名、身份证号已脱敏',
@@ -89,6 +91,7 @@ const TEXT = {
     columns: '回填列：户编号、走访日期、走访结果、救助金额、备注', noRoute: '已享受救助，请复核',
     tierScore: '预警总分', coverage: '救助覆盖', change: '变化', income: '家庭月收入', address: '住址', phone: '联系电话',
     region: '区划', empty: '本区域无列入预警名单的家庭。', colon: '：',
+    audit: '抽查走访', auditWhy: '抽查说明',
   },
 } as const;
 
@@ -134,12 +137,16 @@ export interface VisitCardsMeta {
   region: string;
   lang: CardLang;
   masked: boolean;
+  /** the households of the cards that are audit visits (src/score/audit-sample.ts), not listed ones */
+  audit?: ReadonlySet<string>;
 }
 
 function cardPage(c: HouseholdCard, meta: VisitCardsMeta): string {
   const t = TEXT[meta.lang];
   const l = CARD_LABELS[meta.lang];
-  const verify = VERIFY_AT_VISIT[c.route?.route ?? 'covered'][meta.lang];
+  // an audit visit is not argued for: no points, no route, the questions any unknown household gets
+  const audit = meta.audit?.has(c.household_id) ?? false;
+  const verify = VERIFY_AT_VISIT[audit ? 'assess' : (c.route?.route ?? 'covered')][meta.lang];
   const members = c.members
     .map(
       (m) =>
@@ -155,13 +162,14 @@ function cardPage(c: HouseholdCard, meta: VisitCardsMeta): string {
     ...c.review_reasons.map((r) => `<li class="warn"><b>${esc(l.review)}${t.colon}</b>${esc(r)}</li>`),
     ...c.rescued_links.map((r) => `<li class="warn"><b>${esc(l.identity)}${t.colon}</b>${esc(l.rescued(r))}</li>`),
     ...(c.asset_check ? [`<li class="warn"><b>${esc(l.assets)}${t.colon}</b>${esc(c.asset_check)}</li>`] : []),
+    ...(c.low_confidence ? [`<li class="warn">${esc(l.lowConfidence)}</li>`] : []),
   ].join('');
   const outcomes = Object.values(OUTCOME_WORDS)
     .map((w) => `<div><span class="box"></span>${esc(w[meta.lang])}</div>`)
     .join('');
   return `<section class="card">
 <header><div><h1>${esc(t.title)} · ${esc(c.household_id)}</h1><div class="sub">${esc(meta.period)} · ${esc(t.list(meta.region))}${meta.masked ? ` · ${esc(t.masked)}` : ''}</div></div>
-<div class="rank">${esc(l.rank(c))}</div></header>
+<div class="rank">${esc(audit ? t.audit : l.rank(c))}</div></header>
 <table class="facts">
 <tr><th>${esc(t.address)}</th><td colspan="3">${esc(c.address ?? '—')}</td></tr>
 <tr><th>${esc(t.phone)}</th><td>${esc(c.phone ?? '—')}</td><th>${esc(t.region)}</th><td>${esc(c.region_code)}${c.region_name ? ` ${esc(c.region_name)}` : c.on_roster ? '' : esc(l.notOnRoster)}</td></tr>
@@ -170,10 +178,14 @@ function cardPage(c: HouseholdCard, meta: VisitCardsMeta): string {
 </table>
 <h2>${esc(t.members)}</h2>
 <table><tr><th>${esc(t.name)}</th><th>${esc(t.id)}</th><th>${esc(t.relation)}</th><th>${esc(t.age)}</th><th>${esc(t.sex)}</th><th>${esc(t.employment)}</th><th>${esc(t.health)}</th></tr>${members}</table>
-<h2>${esc(t.why)}</h2>
+${
+  audit
+    ? `<h2>${esc(t.auditWhy)}</h2>\n<p class="rule">${esc(AUDIT_VISIT_NOTE[meta.lang])}</p>`
+    : `<h2>${esc(t.why)}</h2>
 <table><tr><th>${esc(t.dimension)}</th><th>${esc(t.score)}</th><th>${esc(t.points)}</th><th>${esc(t.reasons)}</th></tr>${dimensions}</table>
 <h2>${esc(t.route)}${t.colon}${esc(c.route ? c.route.name : t.noRoute)}${esc(c.route ? l.confidence(c.route.confidence) : '')}</h2>
-${c.route ? `<p class="rule">${esc(c.route.rule)}</p>` : ''}${notes ? `<ul>${notes}</ul>` : ''}
+${c.route ? `<p class="rule">${esc(c.route.rule)}</p>` : ''}${notes ? `<ul>${notes}</ul>` : ''}`
+}
 <h2>${esc(t.verify)}</h2>
 <ul>${verify.map((v) => `<li><span class="box"></span>${esc(v)}</li>`).join('')}</ul>
 <div class="visit">

@@ -11,6 +11,7 @@ import { visitContact } from './visit-contact.js';
 import { readRegionNames, regionName } from './region-label.js';
 import { signalLabels } from './signal-label.js';
 import { inRegion, listed, listRank } from './list-rank.js';
+import { withinCapacity, type StreetCapacity } from './street-capacity.js';
 import { exportViews, VIEW } from './views.js';
 import { ROUTE_ZH, type RouteId } from '../../scoring/route.js';
 import { ASSETS_FLAGGED } from '../../scoring/asset-check.js';
@@ -29,6 +30,14 @@ export interface ExportOptions {
   urgent?: boolean;
   /** with `urgent`: the first day of warnings to list, YYYY-MM-DD */
   since?: string;
+  /**
+   * The month's audit visits after the listed households (src/score/audit-sample.ts): on unless
+   * false, since the street visits them from this list; never with `all` or `top`, which select
+   * among the scored households by rank.
+   */
+  audit?: boolean;
+  /** cut each street's listed households at its visits a month (src/export/street-capacity.ts) */
+  capacity?: StreetCapacity;
 }
 
 export const COLUMNS = [
@@ -64,13 +73,30 @@ export const COLUMNS = [
   // for the analyst to weigh, no score reads them
   ['signal_count', '数据指向部门数'],
   ['signal_departments', '数据指向部门'],
+  // 'listed', or 'audit': drawn at random among the households the list leaves out, to measure whom it misses
+  ['visit_kind', '走访类型'],
+  // 1 when every dated fact behind the reasons comes from an old extract (scoring/evidence.ts): confirm them at the visit
+  ['low_confidence', '数据陈旧可信度低'],
 ] as const;
 
 export const ZH: Record<string, string> = {
   red: '红色', orange: '橙色', yellow: '黄色', none: '无',
   new: '新增', up: '上升', down: '下降', same: '持平',
   dibao: '低保', tekun: '特困', dibao_edge: '低保边缘', temporary: '临时救助', not_on_roster: '未在民政名册',
+  listed: '名单走访', audit: '抽查走访',
 };
+
+/**
+ * What an audit row says instead of the facts that would list it: the visit measures the list,
+ * so nothing on the row argues for or against the household's need.
+ */
+export const AUDIT_VISIT_NOTE = {
+  en: 'audit visit: drawn at random among the households the list leaves out, to measure whom it misses; visit and record the outcome as for any household',
+  zh: '抽查走访：从未列入名单的家庭中随机抽取，用于衡量名单遗漏；请像其他家庭一样走访并回填结果',
+} as const;
+
+/** Which visit a row of the street's list asks for. */
+export type VisitKind = 'listed' | 'audit';
 
 /** Text a spreadsheet would run as a formula is prefixed with an apostrophe; numbers stay numbers. */
 export function neutraliseFormula(value: string): string {
@@ -106,6 +132,7 @@ interface ListRow {
   previous_rank: number | null;
   signal_departments: string[];
   route_confidence: 'high' | 'low' | null;
+  low_confidence: boolean;
   /** the household_asset_check row, as the masked view shows it (figures only to an unmasked reader) */
   asset_flagged: boolean;
   asset_note: string | null;
@@ -153,7 +180,8 @@ export type DimensionColumns = Record<DimensionId, number | null>;
 export type WarningListEntry = EntryFields & DimensionColumns;
 
 interface EntryFields {
-  rank: number;
+  /** the place on the list; null for an audit visit, which is not on it */
+  rank: number | null;
   household_id: string;
   region_code: string;
   head_name: string;
@@ -192,6 +220,10 @@ interface EntryFields {
   signal_count: number;
   /** those departments by label, in registry order, joined with "; " (zh "、") */
   signal_departments: string;
+  /** 'listed' or 'audit' (zh 名单走访, 抽查走访) */
+  visit_kind: string;
+  /** every dated fact behind the reasons comes from an extract evidence.staleMonths or more older than the period; never for an audit visit, which argues nothing */
+  low_confidence: boolean;
   /** roster, coverage and review notes */
   notes: string[];
   /** each scoring dimension's facts and weighted points, biggest first */
@@ -214,6 +246,11 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
     throw new UsageError(`--region "${opts.region}" must be a 12-digit community code, a 9-digit street prefix or a 6-digit county code`);
   }
   if (opts.top !== undefined && !(Number.isInteger(opts.top) && opts.top > 0)) throw new UsageError('--top must be a positive whole number');
+  if (opts.capacity && opts.all) throw new UsageError('--capacity cuts the listed households of each street: it cannot be used with --all');
+  if (opts.capacity && opts.region?.length === 12) {
+    throw new UsageError(`--capacity is a street's visits a month: give the street (--region ${opts.region.slice(0, 9)}) or a county, not a community`);
+  }
+  const withAudit = opts.audit !== false && !opts.all && opts.top === undefined;
   // what the run measured change against, as its window recorded it
   const previousPeriod = windowOfRun(await requireSucceededRun(db, period)).previous;
 
@@ -230,35 +267,51 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
     .where('ps.period', '=', previousPeriod ?? '')
     .where(listed('ps'))
     .where(inRegion(opts.region, 'ph.region_code'));
-  const selected = exportViews(db)
-    .selectFrom('household_score as s')
-    .innerJoin('household as h', (j) => j.onRef('h.period', '=', 's.period').onRef('h.household_id', '=', 's.household_id'))
-    .leftJoin(previousList.as('p'), 'p.household_id', 's.household_id')
-    .leftJoin('household_asset_check as a', (j) => j.onRef('a.period', '=', 's.period').onRef('a.household_id', '=', 's.household_id'))
-    .select([
-      's.household_id', 'h.region_code', 'h.head_name', 'h.head_id18', 'h.members', 's.total', 's.tier', 's.dimensions', 's.covered', 's.review',
-      's.previous_total', 'h.assistance', 'h.on_roster', 's.change', 's.reasons', 's.route', 's.route_rule', 's.route_rule_zh',
-      's.review_reasons', 's.rescued_links', 's.covered_by_visit', 's.visit_notes', 's.review_by_score',
-      'h.address', 'h.phone', 'p.previous_rank', 's.signal_departments', 's.route_confidence',
-      'a.note as asset_note', 'a.note_zh as asset_note_zh', sql<boolean>`a.household_id is not null`.as('asset_flagged'),
-      // the list's own numbering (list-rank.ts); with --all, among every scored household
-      listRank('s').as('list_rank'),
-    ])
-    .where('s.period', '=', period)
+  const scored = () =>
+    exportViews(db)
+      .selectFrom('household_score as s')
+      .innerJoin('household as h', (j) => j.onRef('h.period', '=', 's.period').onRef('h.household_id', '=', 's.household_id'))
+      .leftJoin(previousList.as('p'), 'p.household_id', 's.household_id')
+      .leftJoin('household_asset_check as a', (j) => j.onRef('a.period', '=', 's.period').onRef('a.household_id', '=', 's.household_id'))
+      .select([
+        's.household_id', 'h.region_code', 'h.head_name', 'h.head_id18', 'h.members', 's.total', 's.tier', 's.dimensions', 's.covered', 's.review',
+        's.previous_total', 'h.assistance', 'h.on_roster', 's.change', 's.reasons', 's.route', 's.route_rule', 's.route_rule_zh',
+        's.review_reasons', 's.rescued_links', 's.covered_by_visit', 's.visit_notes', 's.review_by_score',
+        'h.address', 'h.phone', 'p.previous_rank', 's.signal_departments', 's.route_confidence', 's.low_confidence',
+        'a.note as asset_note', 'a.note_zh as asset_note_zh', sql<boolean>`a.household_id is not null`.as('asset_flagged'),
+      ])
+      .where('s.period', '=', period)
+      .where(inRegion(opts.region, 'h.region_code'));
+  const selected = scored()
+    // the list's own numbering (list-rank.ts); with --all, among every scored household
+    .select(listRank('s').as('list_rank'))
     .$if(!opts.all, (q) => q.where(listed('s')))
-    .where(inRegion(opts.region, 'h.region_code'))
+    .$if(opts.capacity !== undefined, (q) => q.where(withinCapacity(opts.capacity!, { period, region: opts.region })))
     .orderBy('s.rank')
     .$if(opts.top !== undefined, (q) => q.limit(opts.top!));
   const query =
     opts.order === 'street'
       ? db.selectFrom(selected.as('l')).selectAll().orderBy(sql`left(region_code, 9)`).orderBy('list_rank')
       : db.selectFrom(selected.as('l')).selectAll().orderBy('list_rank');
+  // a few a street: read before the list's cursor opens (one connection runs one statement at a time)
+  const auditRows = withAudit
+    ? await scored()
+        .innerJoin('audit_sample as x', (j) => j.onRef('x.period', '=', 's.period').onRef('x.household_id', '=', 's.household_id'))
+        .select([sql<number | null>`null::int`.as('list_rank'), 'x.street'])
+        .orderBy('x.street')
+        .orderBy(sql`x.tier = 'far'`)
+        .orderBy('x.draw_order')
+        .execute()
+    : [];
 
-  for await (const r of query.stream(1000)) {
-    const notes = notesFor(r, previousPeriod, zh);
-    const facts = r.reasons.map((x) => ({ dimension: x.dimension, points: x.points, text: zh ? (x.text_zh ?? x.text) : x.text }));
-    yield {
-      rank: Number(r.list_rank),
+  type Row = (typeof auditRows)[number];
+  const entry = (r: Omit<Row, 'street'>, kind: VisitKind): WarningListEntry => {
+    // an audit visit is not argued for: its facts stay on its card (`explain`), not on the list
+    const notes = kind === 'audit' ? [AUDIT_VISIT_NOTE[zh ? 'zh' : 'en']] : notesFor(r, previousPeriod, zh);
+    const facts =
+      kind === 'audit' ? [] : r.reasons.map((x) => ({ dimension: x.dimension, points: x.points, text: zh ? (x.text_zh ?? x.text) : x.text }));
+    return {
+      rank: r.list_rank === null ? null : Number(r.list_rank),
       household_id: r.household_id,
       region_code: r.region_code,
       head_name: opts.unmasked ? r.head_name : maskName(r.head_name),
@@ -270,21 +323,35 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
       coverage: r.covered_by_visit ? `${word(r.covered_by_visit)}${zh ? '（走访）' : ' (visit)'}` : word(r.on_roster ? r.assistance : 'not_on_roster'),
       change: word(r.change),
       reasons: [...notes, ...facts.map((f) => f.text)].join(zh ? '；' : '; '),
-      route: r.route ? (zh ? ROUTE_ZH[r.route] : r.route) : '',
-      route_rule: (zh ? r.route_rule_zh : r.route_rule) ?? '',
+      route: r.route && kind === 'listed' ? (zh ? ROUTE_ZH[r.route] : r.route) : '',
+      route_rule: kind === 'listed' ? ((zh ? r.route_rule_zh : r.route_rule) ?? '') : '',
       rescued_ids: r.rescued_links,
       previous_score: r.previous_total,
       previous_rank: r.previous_rank === null ? null : Number(r.previous_rank),
       ...contact(r.address, r.phone),
       region_name: regionName(r.region_code, names, zh ? 'zh' : 'en'),
       asset_check: assetCheckText(r, !!opts.unmasked, zh),
-      route_confidence: r.route ? r.route_confidence : null,
+      route_confidence: r.route && kind === 'listed' ? r.route_confidence : null,
       signal_count: r.signal_departments.length,
       signal_departments: signalLabels(r.signal_departments, zh ? 'zh' : 'en'),
+      visit_kind: word(kind),
+      low_confidence: kind === 'listed' && r.low_confidence,
       notes,
       facts,
     };
+  };
+
+  // the audit visits follow the listed households: each street's after its own on a list by
+  // street, all of them (by street) after the list in rank order
+  let next = 0;
+  const auditUpTo = function* (street: string | null): Generator<WarningListEntry> {
+    for (; next < auditRows.length && (street === null || auditRows[next]!.street < street); next++) yield entry(auditRows[next]!, 'audit');
+  };
+  for await (const r of query.stream(1000)) {
+    if (opts.order === 'street') yield* auditUpTo(r.region_code.slice(0, 9));
+    yield entry(r, 'listed');
   }
+  yield* auditUpTo(null);
 }
 
 /** The asset-check note: its figures only in an unmasked export (the view gives them to no other exporter); '' when none. */
@@ -302,7 +369,7 @@ function dimensionColumns(scores: Partial<Record<DimensionId, number>>): Dimensi
 }
 
 /** Text columns of an entry: these are escaped against formula injection, the rest are numbers. */
-const TEXT_COLUMNS = new Set(['household_id', 'region_code', 'head_name', 'head_id_number', 'tier', 'coverage', 'change', 'reasons', 'route', 'route_rule', 'address', 'phone', 'region_name', 'asset_check', 'signal_departments']);
+const TEXT_COLUMNS = new Set(['household_id', 'region_code', 'head_name', 'head_id_number', 'tier', 'coverage', 'change', 'reasons', 'route', 'route_rule', 'address', 'phone', 'region_name', 'asset_check', 'signal_departments', 'visit_kind']);
 
 /** Streams the ranked warning list of a period as CSV (UTF-8 with BOM, so Excel reads Chinese). */
 export async function writeWarningList(db: Kysely<Database>, opts: ExportOptions, out: Writable, _log: Logger): Promise<number> {

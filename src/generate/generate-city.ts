@@ -10,6 +10,7 @@ import {
 } from './city-values.js';
 import { CSV_CHUNK, CsvOut, RawBytes, type CsvEncoding, type CsvField } from './csv-out.js';
 import { Rng } from './random.js';
+import { CityTruth } from './truth.js';
 
 /**
  * A synthetic city in the data contract's inbox layout, for tests bigger than the hand-made
@@ -66,6 +67,13 @@ export interface CityOptions {
   copyable?: boolean;
   /** called now and then with the households written so far */
   onProgress?: (households: number) => void;
+  /**
+   * also write <out>/<period>/truth.csv: per roster household, whether it is truly in need and
+   * whether it would open the door to a visit (src/generate/truth.ts), from which
+   * `simulatedVisits` writes what visits would find. Off by default: the city's other files are
+   * the same bytes either way (the truth draws from its own seeded stream).
+   */
+  truth?: boolean;
 }
 
 export interface CityFile {
@@ -171,6 +179,8 @@ interface Household {
   phone: string;
   /** false for an outsider: known to other departments, on no roster */
   onRoster: boolean;
+  /** the per-capita monthly income drawn at creation, before any gap in the roster's record */
+  perCapita: number;
   /** claims corrected and sent again in a later period */
   corrections: { k: number; p: Person; settledDay: number; fields: CsvField[] }[];
   /** the head's house appraised dangerous (住建), and when; null for a sound one */
@@ -268,6 +278,7 @@ export async function generateCity(opts: CityOptions): Promise<CityStats> {
   });
   standards.push(`${streetOf(0).code},urban,${periods[0]!.slice(0, 4)}-01,1150`, `${streetOf(7).code},rural,${periods[0]!.slice(0, 4)}-01,900`);
   await writeFile(join(out, 'dibao-standards.csv'), standards.join('\r\n') + '\r\n');
+  const truth = opts.truth ? new CityTruth(seed, periods, out, standards.slice(1)) : null;
 
   // ---- the files, all periods open at once (each household is written to all of them)
   const files: OpenFile[][] = [];
@@ -536,7 +547,7 @@ export async function generateCity(opts: CityOptions): Promise<CityStats> {
     const phone = rng.chance(0.85) ? `1${rng.pick(['3', '5', '8', '9'])}${pad(rng.int(0, 999_999_999), 9)}` : '';
     // dangerous housing: ~0.3% of households, mostly village houses; a third of them grade D
     const house = rng.chance(street.villages ? 0.012 : 0.0012) ? { grade: rng.chance(1 / 3) ? ('D' as const) : ('C' as const), appraised: rng.int(firstEnd - 3 * 365, firstEnd - 1) } : null;
-    return { id: `H${pad(h + 1, 8)}`, region, hukou, kind, members, income, baseIncome: income, assistance, address, phone, onRoster: true, corrections: [], house };
+    return { id: `H${pad(h + 1, 8)}`, region, hukou, kind, members, income, baseIncome: income, assistance, address, phone, onRoster: true, perCapita, corrections: [], house };
   };
 
   /** the deaths, births and moves of the household being generated, for public security's file of their period */
@@ -829,6 +840,7 @@ export async function generateCity(opts: CityOptions): Promise<CityStats> {
     for (let k = 0; k < P; k++) {
       if (k > 0) evolve(hh, k);
       writePeriod(hh, k);
+      truth?.record(hh.id, h, k, hh.region, hh.hukou, hh.members.filter((p) => p.from <= k && p.to > k).map((p) => ageAt(p, k)), hh.income, hh.perCapita);
       if (outsider) writePeriod(outsider, k);
     }
     for (const f of all) if (f.out.pending >= CSV_CHUNK) await f.out.flush();
@@ -846,6 +858,7 @@ export async function generateCity(opts: CityOptions): Promise<CityStats> {
     await writeFile(join(out, periods[k]!, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     stats.period[periods[k]!] = { files: facts, ...perPeriod[k]! };
   }
+  await truth?.close();
   await writeFile(join(out, 'city.json'), JSON.stringify(stats, null, 2) + '\n');
   return stats;
 }

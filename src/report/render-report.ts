@@ -7,6 +7,9 @@ import { reasonZh } from '../ingest/reject-reasons.js';
 import { regionWithName } from '../export/region-label.js';
 import { DEFAULT_TIME_ZONE, shownTime } from '../shown-time.js';
 import type { ReportData, SourceQuality } from './report-data.js';
+import type { Estimate, QualityFigures } from '../visits/miss-rate.js';
+import type { QualityTables } from '../visits/quality-tables.js';
+import { estimateNotes, estimateText, groupingLabel, groupKeyLabel, QUALITY_WORDS, tooSmallNote } from '../visits/quality-words.js';
 import { ROUTE_ZH } from '../../scoring/route.js';
 import { DIMENSIONS } from '../../scoring/dimensions.js';
 
@@ -287,6 +290,12 @@ section { background: #fff; border-radius: 6px; padding: 14px 18px; margin: 0 0 
 table { border-collapse: collapse; width: 100%; max-width: 620px; font-size: 14px; }
 th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: left; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+table.wide { max-width: none; font-size: 12px; }
+table.wide td, table.wide th { padding: 3px 5px; }
+tr.sum td { font-weight: 600; background: #fafafa; }
+td.few { color: #999; font-style: italic; }
+table.wide small { color: #666; white-space: nowrap; }
+ul.notes, p.method { color: #555; font-size: 12px; margin: 6px 0 0; }
 th { background: #f0f2f5; }
 table.summary th { width: 55%; }
 .dept { margin: 0 0 18px; }
@@ -307,6 +316,8 @@ ${section(t.change(data.previousPeriod), figure(changeChart))}
 ${section(t.routes, routesTable(data.routes, lang))}
 ${section(t.signals, signalsTable(data.signals, lang))}
 ${data.precision ? section(t.precision(data.precision.period), precisionTable(data.precision.rows, lang, data.regionNames ?? {})) : ''}
+${data.precision ? section(QUALITY_WORDS[lang].missTitle(data.precision.period), missRateTable(data.precision.quality, lang, streetLabel)) : ''}
+${data.precision ? section(QUALITY_WORDS[lang].fairTitle(data.precision.period), fairnessTable(data.precision.quality, lang, streetLabel)) : ''}
 ${section(
   t.quality,
   // a department that has not delivered has no table this month: say which month its facts are of
@@ -339,6 +350,63 @@ function precisionTable(rows: NonNullable<ReportData['precision']>['rows'], lang
         `<td class="n">${r.precision === null ? '—' : `${(r.precision * 100).toFixed(1)}%`}</td></tr>`,
     )
     .join('')}</tbody></table>`;
+}
+
+/** A cell of an estimate: the value with its interval, or "too few" in grey (the notes under the table say why). */
+function estimateCell(e: Estimate, kind: 'share' | 'count', lang: Lang): string {
+  if (e.value === null) return `<td class="n few">${escapeHtml(estimateText(e, kind, lang))}</td>`;
+  // the value, and its interval under it: one line each keeps the wide tables inside the page
+  const [value, interval] = estimateText(e, kind, lang).split(' (');
+  return `<td class="n">${escapeHtml(value!)}<br><small>${escapeHtml(`(${interval}`)}</small></td>`;
+}
+
+const notesList = (notes: string[], lang: Lang) =>
+  notes.length === 0 ? '' : `<p class="method">${escapeHtml(QUALITY_WORDS[lang].notes)}</p><ul class="notes">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`;
+
+/** Precision beside the estimated misses, per street (its audit tiers under it) and in total. */
+function missRateTable(q: QualityTables, lang: Lang, streetName: (code: string) => string): string {
+  const w = QUALITY_WORDS[lang];
+  const e = escapeHtml;
+  const n = (v: number | string) => `<td class="n">${typeof v === 'number' ? fmt(v) : e(v)}</td>`;
+  const notes: { label: string; estimates: Estimate[] }[] = [];
+  const row = (street: string, tier: string, f: QualityFigures, listed: boolean, cls = '') => {
+    notes.push({ label: `${street} ${tier}`, estimates: listed ? [f.precision, f.missed, f.exclusion] : [f.missed] });
+    return `<tr${cls ? ` class="${cls}"` : ''}><td>${e(street)}</td><td>${e(tier)}</td>` +
+      (listed ? `${n(f.listed.listed)}${n(f.listed.assisted + f.listed.notEligible)}${estimateCell(f.precision, 'share', lang)}` : `${n('')}${n('')}${n('')}`) +
+      `${n(f.audit.frame)}${n(f.audit.drawn)}${n(f.audit.settled)}${n(f.audit.eligible)}${estimateCell(f.missed, 'count', lang)}` +
+      (listed ? estimateCell(f.exclusion, 'share', lang) : n('')) + '</tr>';
+  };
+  const body = [
+    ...q.streets.flatMap((s) => [
+      row(streetName(s.street), w.tiers.all!, s.figures, true, 'sum'),
+      ...q.strata.filter((x) => x.street === s.street).map((x) => row(streetName(s.street), w.tiers[x.tier]!, x.figures, false)),
+    ]),
+    row(w.total, w.tiers.all!, q.total, true, 'sum'),
+  ];
+  return `<table class="wide"><thead><tr>${w.missHead.map((h, i) => `<th${i > 1 ? ' class="n"' : ''}>${e(h)}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>` +
+    notesList(estimateNotes(notes, lang), lang) + `<p class="method">${w.method.map(e).join('<br>')}</p>`;
+}
+
+/** Listing rate, precision and estimated misses per group, with the counts behind each. */
+function fairnessTable(q: QualityTables, lang: Lang, streetName: (code: string) => string): string {
+  const w = QUALITY_WORDS[lang];
+  const e = escapeHtml;
+  const n = (v: number) => `<td class="n">${fmt(v)}</td>`;
+  const notes: { label: string; estimates: Estimate[] }[] = [];
+  const small: string[] = [];
+  const body = q.groups.map((g, i) => {
+    const key = g.grouping === 'street' ? streetName(g.key) : groupKeyLabel(g.grouping, g.key, lang);
+    const first = i === 0 || q.groups[i - 1]!.grouping !== g.grouping;
+    const f = g.figures;
+    notes.push({ label: `${groupingLabel(g.grouping, lang)} ${key}`, estimates: [f.precision, f.missed, f.exclusion] });
+    if (g.listingRate === null) small.push(`${groupingLabel(g.grouping, lang)} ${key}`);
+    return `<tr><td>${first ? e(groupingLabel(g.grouping, lang)) : ''}</td><td>${e(key)}</td>${n(g.households)}${n(g.listed)}` +
+      `<td class="n${g.listingRate === null ? ' few' : ''}">${g.listingRate === null ? e(w.tooFew) : `${(g.listingRate * 100).toFixed(1)}%`}</td>` +
+      `${n(f.listed.assisted + f.listed.notEligible)}${estimateCell(f.precision, 'share', lang)}${n(f.audit.settled)}${estimateCell(f.missed, 'count', lang)}${estimateCell(f.exclusion, 'share', lang)}</tr>`;
+  });
+  const smallNote = tooSmallNote(small, q.minGroupHouseholds, lang);
+  return `<table class="wide"><thead><tr>${w.fairHead.map((h, i) => `<th${i > 1 ? ' class="n"' : ''}>${e(h)}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>` +
+    notesList([...smallNote, ...estimateNotes(notes, lang)], lang);
 }
 
 function signalsTable(rows: ReportData['signals'], lang: Lang): string {

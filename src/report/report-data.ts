@@ -9,6 +9,10 @@ import { departments, findDepartment } from '../ingest/departments.js';
 import { reasonClass } from '../ingest/reject-reasons.js';
 import { addMonths, assertPeriod } from '../period.js';
 import { listPrecision, type PrecisionRow } from '../visits/list-precision.js';
+import { readQualityTables } from '../visits/quality-counts.sql.js';
+import type { QualityTables } from '../visits/quality-tables.js';
+import { parseConfig } from '../config/load-config.js';
+import type { SafetynetConfig } from '../config/schema.js';
 import { routeIds } from '../../scoring/route.js';
 
 /**
@@ -53,8 +57,12 @@ export interface ReportData {
   quality: SourceQuality[];
   /** uncovered households on the list (or flagged for review) per suggested programme, in the rules' order */
   routes: { route: string; households: number }[];
-  /** what the visits found for the list of `precisionLagMonths` months ago; null when that period was not run */
-  precision: { period: string; rows: PrecisionRow[] } | null;
+  /**
+   * what the visits found for the list of `precisionLagMonths` months ago; null when that period
+   * was not run. `quality`: that month's precision beside the misses its audit sample estimates,
+   * per street and tier, and the fairness table by group (src/visits/quality-tables.ts).
+   */
+  precision: { period: string; rows: PrecisionRow[]; quality: QualityTables } | null;
   /**
    * Households by how many departments' data point at them (src/ingest/department.ts `signal`),
    * from none up to the most any household has: every scored household, and those on the list.
@@ -86,7 +94,14 @@ const BIN = 5;
 
 const num = (v: unknown): number => Number(v ?? 0);
 
-export async function reportData(db: Kysely<Database>, period: string, opts: { warningThreshold?: number; precisionLagMonths?: number } = {}): Promise<ReportData> {
+/** The rules the visit-quality tables are read with: the config's, the defaults' when not given. */
+export type QualityRules = Pick<SafetynetConfig, 'ages' | 'warningThreshold' | 'audit' | 'quality'>;
+
+export async function reportData(
+  db: Kysely<Database>,
+  period: string,
+  opts: { warningThreshold?: number; precisionLagMonths?: number; rules?: QualityRules } = {},
+): Promise<ReportData> {
   assertPeriod(period);
   const run = await requireSucceededRun(db, period);
   // what the run's change was measured against, as it recorded it
@@ -196,7 +211,7 @@ export async function reportData(db: Kysely<Database>, period: string, opts: { w
     change,
     quality: await quality(db, period, previousPeriod),
     routes: await routes(db, period),
-    precision: await precisionOf(db, period, opts.precisionLagMonths ?? 2),
+    precision: await precisionOf(db, period, opts.precisionLagMonths ?? 2, opts.rules ?? parseConfig(undefined).config),
     signals: await signals(db, period),
   };
 }
@@ -216,11 +231,11 @@ async function signals(db: Kysely<Database>, period: string): Promise<ReportData
   });
 }
 
-async function precisionOf(db: Kysely<Database>, period: string, lag: number): Promise<ReportData['precision']> {
+async function precisionOf(db: Kysely<Database>, period: string, lag: number, rules: QualityRules): Promise<ReportData['precision']> {
   const cohort = addMonths(period, -lag);
   const run = await db.selectFrom('run').select('run_id').where('period', '=', cohort).where('status', '=', 'succeeded').executeTakeFirst();
   if (!run) return null;
-  return { period: cohort, rows: await listPrecision(db, cohort) };
+  return { period: cohort, rows: await listPrecision(db, cohort), quality: await readQualityTables(db, cohort, rules) };
 }
 
 function rescueOf(r?: { rescued: number; review: number; rejected: number }): SourceQuality['rescue'] {

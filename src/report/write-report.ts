@@ -3,7 +3,7 @@ import { finished } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { renderReport } from './render-report.js';
-import { reportData } from './report-data.js';
+import { reportData, type QualityRules } from './report-data.js';
 
 export interface ReportOptions {
   period: string;
@@ -14,6 +14,8 @@ export interface ReportOptions {
   precisionLagMonths?: number;
   /** the bureau's clock (operation.timezone) for the run's finishing time */
   timeZone?: string;
+  /** the config's rules for the precision, miss-rate and fairness tables; the defaults' otherwise */
+  rules?: QualityRules;
 }
 
 /**
@@ -24,6 +26,7 @@ export async function writeReport(db: Kysely<Database>, opts: ReportOptions, out
   const data = await reportData(db, opts.period, {
     ...(opts.warningThreshold !== undefined ? { warningThreshold: opts.warningThreshold } : {}),
     ...(opts.precisionLagMonths !== undefined ? { precisionLagMonths: opts.precisionLagMonths } : {}),
+    ...(opts.rules ? { rules: opts.rules } : {}),
   });
   const html = renderReport(data, { ...(opts.lang ? { lang: opts.lang } : {}), ...(opts.timeZone ? { timeZone: opts.timeZone } : {}) });
   const done = finished(out);

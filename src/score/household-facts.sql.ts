@@ -56,6 +56,17 @@ export async function buildHouseholdFacts(
       people: d.householdFacts!.people(context(d.id)),
       columns: d.householdFacts!.columns,
     }));
+  // every department whose rows are of an earlier extract than the period's (one that did not
+  // deliver): the same for every household, so one constant the reasons date their facts by
+  const evidence = {
+    period,
+    older: Object.fromEntries(
+      departments().flatMap((d) => {
+        const used = rowsPeriod(month, d.id);
+        return used !== null && used !== period ? [[d.id, { month: used, label: d.labels.zh }]] : [];
+      }),
+    ),
+  };
   // the members counted: the roster's, less the dead and moved away, with newborns (public-security)
   const membership = householdMembership(departments(), context, { period, end, cfg, only });
   // every department that points at people in need, in registry order (the list's order of them)
@@ -124,6 +135,8 @@ export async function buildHouseholdFacts(
         count(*) filter (where age >= ${adultFrom} and age < ${elderlyFrom}
                            and coalesce(employment, '') not in ('student', 'unable')
                            and coalesce(grade, 9) > 2 and not severe and not mental)::int as able_earners,
+        count(*) filter (where age >= ${adultFrom} and age < ${elderlyFrom} and employment = 'unemployed'
+                           and coalesce(grade, 9) > 2 and not severe and not mental)::int as able_unemployed,
         min(grade) as most_severe_grade,
         count(grade)::int as disabled_members,
         count(*) filter (where intellectual_or_mental)::int as intellectual_or_mental,
@@ -182,6 +195,7 @@ export async function buildHouseholdFacts(
            )::numeric as dibao_standard,
            std.monthly_standard is null as default_standard,
            ${previous}::text as previous_period,
+           ${JSON.stringify(evidence)}::jsonb as evidence,
            coalesce(sc.recovered, 0) as severe_members_recovered, coalesce(sc.gone, 0) as severe_members_gone,
            la.period as left_assistance_period, la.assistance as left_assistance_programme, la.total as left_assistance_total,
            coalesce(rs.links, 0) as rescued_links,

@@ -5,7 +5,7 @@ import { copyRows } from '../db/copy.js';
 import type { PeriodWindow } from '../period.js';
 import type { Tx } from '../db/transaction.js';
 import { assessHousehold } from '../../scoring/assess-household.js';
-import type { HouseholdFacts } from '../../scoring/household-facts.js';
+import type { Evidence, HouseholdFacts } from '../../scoring/household-facts.js';
 import type { VisitOutcome } from '../visits/outcomes.js';
 import { buildHouseholdFacts } from './household-facts.sql.js';
 import { VEHICLE_BANDS } from '../ingest/verification/verification.source.js';
@@ -24,6 +24,7 @@ const BATCH = 5000;
 const SCORED_COLUMNS = [
   'household_id', 'total', 'tier', 'on_list', 'covered', 'dimensions', 'reasons', 'route', 'route_rule', 'route_rule_zh', 'review_reasons',
   'rescued_links', 'covered_by_visit', 'visit_notes', 'cooled_down', 'route_confidence', 'asset_check', 'asset_check_zh',
+  'low_confidence',
 ];
 
 
@@ -45,6 +46,7 @@ export interface FactsRow {
   oldest_age: number | null;
   unemployed_adults: number;
   able_earners: number;
+  able_unemployed: number;
   most_severe_grade: number | null;
   disabled_members: number;
   intellectual_or_mental: number;
@@ -74,7 +76,7 @@ export interface FactsRow {
   // human-resources (src/ingest/human-resources): its householdFacts columns
   registered_unemployed: number;
   registered_unemployed_beyond_roster: number;
-  registered_unemployed_able: number;
+  registered_unemployed_able_beyond_roster: number;
   registered_unemployed_since: string | null;
   registered_unemployed_latest: string | null;
   pensions_monthly: number | null;
@@ -113,6 +115,8 @@ export interface FactsRow {
   school_year: number | null;
   /** the departments pointing at the household (src/ingest/department.ts `signal`), registry order */
   signal_departments: string[];
+  /** jsonb: the departments whose rows are of an extract older than the period, and its month */
+  evidence: Evidence;
 }
 
 export function toFacts(r: FactsRow): HouseholdFacts {
@@ -126,6 +130,7 @@ export function toFacts(r: FactsRow): HouseholdFacts {
     oldestAge: r.oldest_age,
     unemployedAdults: r.unemployed_adults,
     ableEarners: r.able_earners,
+    ableUnemployed: r.able_unemployed,
     monthlyIncome: r.monthly_income,
     previousMonthlyIncome: r.previous_monthly_income,
     dibaoStandard: r.dibao_standard,
@@ -175,6 +180,7 @@ export function toFacts(r: FactsRow): HouseholdFacts {
     },
     students: r.students.map((s) => ({ stage: s.stage, feesPaid: s.fees })),
     schoolYear: r.school_year,
+    evidence: r.evidence,
     membership: {
       died: r.members_died,
       movedOut: r.members_moved_out,
@@ -188,7 +194,7 @@ export function toFacts(r: FactsRow): HouseholdFacts {
     registeredUnemployed: {
       members: r.registered_unemployed,
       notUnemployedOnRoster: r.registered_unemployed_beyond_roster,
-      ableOnRoster: r.registered_unemployed_able,
+      ableBeyondRoster: r.registered_unemployed_able_beyond_roster,
       since: r.registered_unemployed_since,
       latest: r.registered_unemployed_latest,
     },
@@ -212,7 +218,7 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
       dimensions jsonb, reasons jsonb,
       route text, route_rule text, route_rule_zh text, review_reasons jsonb, rescued_links integer,
       covered_by_visit text, visit_notes jsonb, cooled_down boolean,
-      route_confidence text, asset_check text, asset_check_zh text
+      route_confidence text, asset_check text, asset_check_zh text, low_confidence boolean
     ) on commit drop
   `.execute(tx.db);
   let after = '';
@@ -239,6 +245,7 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
         JSON.stringify(s.score.dimensions), JSON.stringify(s.score.reasons), s.route?.route ?? null, s.route?.rule ?? null, s.route?.ruleZh ?? null,
         JSON.stringify(s.review), s.row.rescued_links, s.visit.coveredByVisit, JSON.stringify(s.visit.notes), s.visit.cooledDown,
         s.route?.confidence ?? null, s.score.assetCheck?.en ?? null, s.score.assetCheck?.zh ?? null,
+        s.score.lowConfidence,
       ]),
     );
     scored += rows.length;
@@ -267,7 +274,7 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
                                  dimensions, reasons,
                                  route, route_rule, route_rule_zh, review_reasons, rescued_links,
                                  covered_by_visit, visit_notes, cooled_down, review_by_score, signal_departments,
-                                 route_confidence)
+                                 route_confidence, low_confidence)
     select ${period}, f.household_id,
            row_number() over (order by f.covered, f.total desc, f.household_id)::int,
            f.total, f.tier, f.on_list, f.covered,
@@ -279,7 +286,7 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
            f.dimensions, f.reasons,
            f.route, f.route_rule, f.route_rule_zh, f.review_reasons, f.rescued_links,
            f.covered_by_visit, f.visit_notes, f.cooled_down, f.review_by_score, hf.signal_departments,
-           f.route_confidence
+           f.route_confidence, f.low_confidence
     from flagged f
     -- the signals are the analyst's, no score reads them: straight from the facts, not through Node
     join household_facts hf on hf.household_id = f.household_id

@@ -1,8 +1,11 @@
 import { sql, type Kysely } from 'kysely';
-import type { DimensionId } from '../config/schema.js';
+import type { DimensionId, SafetynetConfig } from '../config/schema.js';
 import { dimensionIds } from '../config/schema.js';
+import { succeededPeriodUpTo } from '../db/runs.js';
 import type { Database, HouseholdScoreRow } from '../db/schema.js';
 import { UsageError } from '../errors.js';
+import { GROUPINGS, groupKeyLabel, widenedGaps } from './fairness.js';
+import { readListingUnderWeights } from './quality-counts.sql.js';
 
 /**
  * Weights proposed from what the visits found, by a method an analyst can follow: an L2-regularised
@@ -23,6 +26,12 @@ import { UsageError } from '../errors.js';
 export interface Sample {
   x: number[];
   y: 0 | 1;
+  /**
+   * How many households of the month it stands for (default 1): an audit visit stands for its
+   * street and tier's unlisted households (frame / sample drawn), a listed household's visit
+   * for itself, so that the fit weighs the visits as the population they were drawn from.
+   */
+  weight?: number;
 }
 
 /** Two-sided 95% normal quantile: a weight moves only when the visits put it outside this band. */
@@ -109,9 +118,15 @@ export function auc(scores: number[], labels: (0 | 1)[]): number {
   return pos === 0 || neg === 0 ? 0.5 : (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
 }
 
-/** Newton's method on the penalised log-likelihood; the intercept (column 0) is not penalised. */
-function newton(rows: number[][], y: (0 | 1)[], lambda: number): { beta: number[]; cov: number[][]; iterations: number } {
+/**
+ * Newton's method on the penalised, weighted log-likelihood; the intercept (column 0) is not
+ * penalised. The weights are scaled to average 1, so that the penalty and the standard errors
+ * keep the scale of the number of visits (an approximation: design-based errors would be wider).
+ */
+function newton(rows: number[][], y: (0 | 1)[], lambda: number, weights?: number[]): { beta: number[]; cov: number[][]; iterations: number } {
   const k = rows[0]!.length;
+  const mean = weights ? weights.reduce((a, w) => a + w, 0) / Math.max(1, weights.length) : 1;
+  const w = (r: number) => (weights ? weights[r]! / mean : 1);
   let beta = new Array<number>(k).fill(0);
   let iterations = 0;
   let hessian: number[][] = [];
@@ -121,8 +136,8 @@ function newton(rows: number[][], y: (0 | 1)[], lambda: number): { beta: number[
     rows.forEach((x, r) => {
       const p = sigmoid(x.reduce((a, v, i) => a + v * beta[i]!, 0));
       for (let i = 0; i < k; i++) {
-        grad[i]! += (y[r]! - p) * x[i]!;
-        for (let j = 0; j < k; j++) hessian[i]![j]! += p * (1 - p) * x[i]! * x[j]!;
+        grad[i]! += w(r) * (y[r]! - p) * x[i]!;
+        for (let j = 0; j < k; j++) hessian[i]![j]! += w(r) * p * (1 - p) * x[i]! * x[j]!;
       }
     });
     for (let i = 1; i < k; i++) {
@@ -147,7 +162,9 @@ export function fitLogistic(samples: Sample[], current: Record<DimensionId, numb
   const positives = samples.filter((s) => s.y === 1).length;
   const y = samples.map((s) => s.y);
   const rows = samples.map((s) => [1, ...s.x]);
-  const { beta, cov, iterations } = newton(rows, y, lambda);
+  // no weight given (every visit stands for itself): the plain fit, exactly as before weights
+  const design = samples.some((s) => s.weight !== undefined && s.weight !== 1) ? samples.map((s) => s.weight ?? 1) : undefined;
+  const { beta, cov, iterations } = newton(rows, y, lambda, design);
   const predicted = rows.map((x) => sigmoid(x.reduce((a, v, i) => a + v * beta[i]!, 0)));
   const eps = 1e-12;
   const logLoss = -samples.reduce((a, s, i) => a + (s.y ? Math.log(predicted[i]! + eps) : Math.log(1 - predicted[i]! + eps)), 0) / n;
@@ -162,7 +179,7 @@ export function fitLogistic(samples: Sample[], current: Record<DimensionId, numb
   // penalty the six-coefficient fit puts on coefficients in the current ratios (lambda x sum w^2 x
   // scale^2), so that the two fits are shrunk alike and compared like with like
   const scoreLambda = lambda * dimensionIds.reduce((a, d) => a + current[d] ** 2, 0);
-  const scoreFit = newton(samples.map((s) => [1, dimensionIds.reduce((a, d, i) => a + current[d] * s.x[i]!, 0)]), y, scoreLambda);
+  const scoreFit = newton(samples.map((s) => [1, dimensionIds.reduce((a, d, i) => a + current[d] * s.x[i]!, 0)]), y, scoreLambda, design);
   const scale = scoreFit.beta[1]!;
   const scaleStandardError = Math.sqrt(Math.max(0, scoreFit.cov[1]![1]!));
   if (scale + Z95 * scaleStandardError < 0) {
@@ -262,27 +279,61 @@ export function proposeWeights(
 
 /**
  * One sample per household whose latest visit settled it (assisted or not eligible), with the
- * dimension scores of the last period it was scored in up to the visit's month.
+ * dimension scores of the last period it was scored in up to the visit's month. A household
+ * visited because that month's audit drew it (and the list did not carry it) stands for its
+ * street and tier's unlisted households: weight frame / drawn (migration 0017). A listed
+ * household, or one visited for any other reason, stands for itself: weight 1. The listed are
+ * the whole of what the list carries and the audit a random sample of the rest, so the weighted
+ * visits reproduce the month's uncovered households, not only the ones the current weights
+ * chose (docs/decisions.md).
  */
 export async function outcomeSamples(db: Kysely<Database>): Promise<Sample[]> {
-  const { rows } = await sql<{ assisted: boolean; dimensions: HouseholdScoreRow['dimensions'] }>`
+  const { rows } = await sql<{ assisted: boolean; dimensions: HouseholdScoreRow['dimensions']; weight: number }>`
     with settled as (
       select distinct on (household_id) household_id, visited_on, outcome like 'assisted%' as assisted
       from visit where outcome like 'assisted%' or outcome = 'not_eligible'
       order by household_id, visited_on desc, visit_id desc
     )
-    select v.assisted, s.dimensions
+    select v.assisted, s.dimensions,
+           coalesce(case when not s.on_list then f.frame_households::float8 / nullif(f.sample_size, 0) end, 1)::float8 as weight
     from settled v
     join lateral (
       select * from household_score s
       where s.household_id = v.household_id and s.period <= to_char(v.visited_on, 'YYYY-MM')
       order by s.period desc limit 1
     ) s on true
+    left join audit_sample a on a.period = s.period and a.household_id = v.household_id
+    left join audit_frame f on f.period = a.period and f.street = a.street and f.tier = a.tier
     order by v.household_id
   `.execute(db);
   // a household scored before a dimension existed says nothing about that dimension's weight: left out
   return rows.flatMap((r) => {
     const x = dimensionIds.map((d) => r.dimensions[d]);
-    return x.every((v) => v !== undefined) ? [{ x: x.map((v) => v / 100), y: r.assisted ? 1 : 0 }] : [];
+    return x.every((v) => v !== undefined) ? [{ x: x.map((v) => v / 100), y: r.assisted ? 1 : 0, weight: r.weight }] : [];
   });
+}
+
+/**
+ * Weights that list one group much more readily than before, against another, are a policy
+ * change, not a calibration: on the latest month run, the listing rate of every group (the
+ * groupings of src/visits/fairness.ts) under the current and the proposed weights; a grouping
+ * whose gap between its highest and lowest rate widens by more than quality.gapTolerance stops
+ * the proposal, naming the grouping and its groups. The precision gap is not held against the
+ * proposal: only households listed under the current weights were visited, so it cannot be
+ * measured for the ones new weights would list.
+ */
+export async function refuseWidenedGaps(db: Kysely<Database>, config: SafetynetConfig, current: Record<DimensionId, number>, proposed: Record<DimensionId, number>): Promise<void> {
+  const period = await succeededPeriodUpTo(db, '9999-12');
+  if (period === null) return;
+  const rows = await readListingUnderWeights(db, period, config, { current, proposed });
+  const widened = widenedGaps(rows, config.quality.gapTolerance, config.quality.minGroupHouseholds);
+  if (widened.length === 0) return;
+  const points = (v: number) => (v * 100).toFixed(1);
+  throw new UsageError(
+    `the proposed weights widen the listing-rate gap between groups beyond quality.gapTolerance (${points(config.quality.gapTolerance)} points) on ${period}: ` +
+      widened
+        .map((w) => `${GROUPINGS.find((g) => g.id === w.grouping)!.labels.en}: ${points(w.current)} to ${points(w.proposed)} points (${groupKeyLabel(w.grouping, w.highest.key, 'en')} ${points(w.highest.rate)}% listed, ${groupKeyLabel(w.grouping, w.lowest.key, 'en')} ${points(w.lowest.rate)}%)`)
+        .join('; ') +
+      '. Nothing was written. If the change is meant, make it a decision of its own: set the weights in the config and check them with safetynet diff --period YYYY-MM --config FILE',
+  );
 }

@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import { cp, chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -89,8 +90,12 @@ describe('with DATABASE_URL (any PostgreSQL server)', () => {
     expect(all.code).toBe(0);
     const text = await readFile(out, 'utf8');
     expect(text.charCodeAt(0)).toBe(0xfeff);
-    const rows = text.trim().split('\r\n').slice(1);
-    expect(rows.length).toBe(10);
+    const [header, ...records] = parse(text, { bom: true }) as string[][];
+    // the listed households, then the month's audit visits (column visit_kind)
+    const kinds = records.map((r) => r[header!.indexOf('visit_kind')]);
+    expect(kinds.filter((k) => k === 'listed')).toHaveLength(10);
+    expect(kinds.slice(10).every((k) => k === 'audit')).toBe(true);
+    expect(kinds.length).toBeGreaterThan(10);
 
     const street = await cli(['export', '--period', '2026-09', '--format', 'csv', '--out', '-', '--region', '420106002'], { DATABASE_URL: db.url });
     expect(street.code).toBe(0);

@@ -103,7 +103,9 @@ describe('the human-resources department', () => {
   it('a month without its extract runs on the latest one and says so: run summary, data-quality report, household card', async () => {
     const summary = await run(await makeInbox({ '2026-10': month() }), '2026-10');
     expect(summary.not_delivered).toMatchObject({ 'human-resources': '2026-09' });
-    expect((await reasons('2026-10', 'H-PENSION')).some((r) => r.startsWith(PENSION_REASON))).toBe(true);
+    // each fact of the 2026-09 extract says its month (scoring/evidence.ts)
+    const dated = "income 1,200 yuan a month: a member's pension (人社); the roster says 600 (人社, 2026-09), income 1,200 yuan per person a month, 1.20x the dibao standard";
+    expect((await reasons('2026-10', 'H-PENSION')).some((r) => r.startsWith(dated))).toBe(true);
     expect(await qualityReport('2026-10')).toContain('extract_not_delivered: human-resources as of 2026-09: the 2026-10 extract has not arrived');
     const report = await reportData(test.handle.db, '2026-10');
     expect(renderReport(report, { lang: 'en' })).toContain('<p>human-resources as of 2026-09: the 2026-10 extract has not arrived</p>');

@@ -97,7 +97,7 @@ describe('region names', () => {
     const header = csv.split('\r\n')[0]!.replace(/^\uFEFF/, '').split(',');
     expect(header.slice(0, 3)).toEqual(['rank', 'household_id', 'region_code']);
     // added columns come after it, so that a bureau's spreadsheet reading columns by position keeps working
-    expect(header.slice(-4)).toEqual(['region_name', 'asset_check', 'signal_count', 'signal_departments']);
+    expect(header.slice(-6)).toEqual(['region_name', 'asset_check', 'signal_count', 'signal_departments', 'visit_kind', 'low_confidence']);
   });
 
   it('name the workbook\'s street sheets, cut to 31 characters without the characters Excel forbids', async () => {
@@ -164,7 +164,7 @@ describe('in Chinese, with times on the bureau\'s clock', () => {
     expect(audit.text()).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +safetynet run +2026-10 +csv +是/);
     // the files a run writes for a bureau whose config says zh
     const list = await readFile(join(tmp, 'warning-list-2026-10.csv'), 'utf8');
-    expect(list.split('\r\n')[0]).toMatch(/^\uFEFF排名,户编号,区划代码,.*,区划名称,入户核查财产,数据指向部门数,数据指向部门$/);
+    expect(list.split('\r\n')[0]).toMatch(/^\uFEFF排名,户编号,区划代码,.*,区划名称,入户核查财产,数据指向部门数,数据指向部门,走访类型,数据陈旧可信度低$/);
     expect(list).toContain('近12个月个人自付医疗费');
     const quality = await readFile(join(tmp, 'data-quality-2026-10.csv'), 'utf8');
     expect(quality.split('\r\n')[0]).toBe('\uFEFF状态,数据来源,行号,列,问题,身份证号（脱敏）');

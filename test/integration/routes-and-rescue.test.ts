@@ -69,7 +69,7 @@ function roster(period: '2026-09' | '2026-10'): Table {
     R('R3', P.r3b, '吴静', 'spouse', 'none', '', 'unable', '420106002001'),
     R('R3', P.r3son, '周小斌', 'child', 'none', '', 'unable', '420106002001'),
     R('R3', P.r3gran, '郑秀英', 'parent', 'none', '', 'retired', '420106002001'),
-    R('R4', P.r4a, '王福', 'head', 'none', 2700, 'retired'),
+    R('R4', P.r4a, '王福', 'head', 'none', 2200, 'retired'),
     R('R4', P.r4b, '冯兰', 'spouse', 'none', '', 'retired'),
     R('R5', P.r5a, '陈安', 'head', 'none', 3600, 'retired'),
     R('R5', P.r5b, '褚红', 'spouse', 'none', '', 'retired'),
@@ -151,7 +151,8 @@ describe('suggested route per household', () => {
       // the stay (12,000) and a small bill (100) in October
       "out-of-pocket medical 12,100 yuan settled in the last 3 months, 3.36x the household's monthly income, without a lasting income problem",
     );
-    expect(byId.R10).toBeUndefined(); // ordinary: not listed
+    // ordinary: not listed (it may be drawn for an audit visit, which is no finding about it)
+    expect(byId.R10?.visit_kind ?? 'not on the list').not.toBe('listed');
   });
 
   it('in Chinese the route is the programme\'s name', async () => {

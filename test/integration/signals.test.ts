@@ -77,7 +77,7 @@ describe('the departments pointing at a household', () => {
   it('are on the list after region_name and asset_check: a count and the labels, in the list\'s language', async () => {
     const en = await csv({});
     const header = Object.keys(en[0]!);
-    expect(header.slice(header.indexOf('region_name'))).toEqual(['region_name', 'asset_check', 'signal_count', 'signal_departments']);
+    expect(header.slice(header.indexOf('region_name'))).toEqual(['region_name', 'asset_check', 'signal_count', 'signal_departments', 'visit_kind', 'low_confidence']);
     const wc010 = en.find((r) => r.household_id === 'WC010')!;
     expect({ count: wc010.signal_count, departments: wc010.signal_departments }).toEqual({ count: '2', departments: 'Medical insurance; Health commission' });
     const wc002 = en.find((r) => r.household_id === 'WC002')!;
@@ -94,7 +94,7 @@ describe('the departments pointing at a household', () => {
     const json = Buffer.concat(chunks).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(json.find((e) => e.household_id === 'WC007')).toMatchObject({ signal_count: 2, signal_departments: 'Health commission; Human resources and social security' });
 
-    // the workbook: the count a number, the labels text, in the same last two columns
+    // the workbook: the count a number, the labels text, in the same two columns before visit_kind
     const file = join(await mkdtemp(join(tmpdir(), 'safetynet-signals-')), 'list.xlsx');
     const out = createWriteStream(file);
     await writeWarningListXlsx(test.handle.db, { period: PERIOD, all: true }, out, silentLog);
@@ -105,10 +105,11 @@ describe('the departments pointing at a household', () => {
     wb.eachSheet((ws) => {
       const head = (ws.getRow(1).values as unknown[]).slice(1);
       if (ws.name === 'Summary') return;
-      expect(head.slice(-2)).toEqual(['signal_count', 'signal_departments']);
+      const at = head.indexOf('signal_count');
+      expect(head.slice(at, at + 2)).toEqual(['signal_count', 'signal_departments']);
       ws.eachRow((row) => {
         const values = (row.values as unknown[]).slice(1);
-        if (values[head.indexOf('household_id')] === 'WC010') found = values.slice(-2);
+        if (values[head.indexOf('household_id')] === 'WC010') found = values.slice(at, at + 2);
       });
     });
     expect(found).toEqual([2, 'Medical insurance; Health commission']);

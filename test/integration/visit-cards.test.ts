@@ -40,9 +40,10 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/** The street's listed households, in list order (the month's audit visits, after them, are audit-sample.test.ts's) */
 async function streetList(region: string) {
   const ids: string[] = [];
-  for await (const e of warningListEntries(test.handle.db, { period: '2026-10', region })) ids.push(e.household_id);
+  for await (const e of warningListEntries(test.handle.db, { period: '2026-10', region, audit: false })) ids.push(e.household_id);
   return ids;
 }
 
@@ -50,18 +51,26 @@ const pages = (html: string) => [...html.matchAll(/<section class="card">([\s\S]
 const audits = () => test.handle.db.selectFrom('export_audit').selectAll().orderBy('audit_id').execute();
 
 describe('safetynet cards', () => {
-  it('writes one page per listed household of the street, in list order, audited once for the batch', async () => {
+  it('writes one page per listed household of the street, in list order, then its audit visits, audited once for the batch', async () => {
     const file = join(dir, 'cards-zh.html');
     const result = await cardsCommand({ databaseUrl: test.url, period: '2026-10', region: STREET, lang: 'zh', out: file, operator: '李社工' }, silentLog);
     const html = await readFile(file, 'utf8');
     const listed = await streetList(STREET);
     expect(listed.length).toBeGreaterThan(1);
+    // the street's audit visits as the run drew them, seen through the exporter's row security
+    const { rows: drawn } = await sql<{ household_id: string }>`
+      select household_id from audit_sample where period = '2026-10' and street = ${STREET} order by tier = 'far', draw_order`.execute(test.handle.db);
+    expect(drawn.length).toBeGreaterThan(0);
     const cards = pages(html);
-    expect(cards.map((p) => /核查卡 · (\S+?)<\/h1>/.exec(p)?.[1])).toEqual(listed);
-    expect(cards.map((p) => /预警名单第(\d+)位/.exec(p)?.[1])).toEqual(listed.map((_, i) => String(i + 1)));
-    expect(result).toMatchObject({ households: listed.length, file, sha256: createHash('sha256').update(html).digest('hex') });
+    expect(cards.map((p) => /核查卡 · (\S+?)<\/h1>/.exec(p)?.[1])).toEqual([...listed, ...drawn.map((d) => d.household_id)]);
+    expect(cards.map((p) => /预警名单第(\d+)位/.exec(p)?.[1] ?? /class="rank">(抽查走访)</.exec(p)?.[1])).toEqual([
+      ...listed.map((_, i) => String(i + 1)),
+      ...drawn.map(() => '抽查走访'),
+    ]);
+    const households = listed.length + drawn.length;
+    expect(result).toMatchObject({ households, audit_visits: drawn.length, file, sha256: createHash('sha256').update(html).digest('hex') });
     expect((await audits()).at(-1)).toMatchObject({
-      format: 'visit-cards', masked: true, rows: listed.length, sha256: result.sha256, file, operator: '李社工',
+      format: 'visit-cards', masked: true, rows: households, sha256: result.sha256, file, operator: '李社工',
       filters: { region: STREET, lang: 'zh', row_security: true, scope: STREET },
     });
 
@@ -137,7 +146,8 @@ describe('safetynet cards', () => {
 
   it('from the command line: cards to a file, explain --lang zh to stdout', async () => {
     const file = join(dir, 'cli-cards.html');
-    const r = await cli(['cards', '--period', '2026-10', '--region', STREET, '--lang', 'zh', '--out', file], { DATABASE_URL: test.url });
+    // --no-audit: the listed households' cards only
+    const r = await cli(['cards', '--period', '2026-10', '--region', STREET, '--lang', 'zh', '--out', file, '--no-audit'], { DATABASE_URL: test.url });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
     expect(pages(await readFile(file, 'utf8'))).toHaveLength((await streetList(STREET)).length);

@@ -100,7 +100,8 @@ describe('export --format xlsx', () => {
         if (n === 1) return;
         const id = row.getCell(col('head_id_number'));
         expect(id.type).toBe(ExcelJS.ValueType.String);
-        expect(id.value).toMatch(/^420106\*{8}[0-9X]{4}$/);
+        // listed households' heads are the district's own; an audit visit may be anyone's, masked the same
+        expect(id.value).toMatch(row.getCell(col('visit_kind')).value === 'audit' ? /^\d{6}\*{8}[0-9X]{4}$/ : /^420106\*{8}[0-9X]{4}$/);
         expect(id.numFmt).toBe('@');
         for (const key of ['household_id', 'region_code']) {
           const cell = row.getCell(col(key));
@@ -108,7 +109,10 @@ describe('export --format xlsx', () => {
           expect(cell.numFmt).toBe('@');
         }
         expect(row.getCell(col('region_code')).value).toMatch(/^\d{12}$/);
-        for (const key of ['rank', 'members', 'score', 'economic']) expect(typeof row.getCell(col(key)).value).toBe('number');
+        // an audit visit is not on the list: no rank (an empty cell)
+        const audit = row.getCell(col('visit_kind')).value === 'audit';
+        if (audit) expect(row.getCell(col('rank')).value).toBeNull();
+        for (const key of [...(audit ? [] : ['rank']), 'members', 'score', 'economic']) expect(typeof row.getCell(col(key)).value).toBe('number');
         checked++;
       });
     }
@@ -120,13 +124,14 @@ describe('export --format xlsx', () => {
     const fills = new Map<string, string>();
     for (const ws of wb.worksheets.slice(1)) {
       expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
-      // every column of the list, from rank to signal_departments (A..AB)
-      expect(COLUMNS.length).toBe(28);
-      expect(ws.autoFilter).toBe(`A1:AB1`);
+      // every column of the list, from rank to low_confidence (A..AD)
+      expect(COLUMNS.length).toBe(30);
+      expect(ws.autoFilter).toBe(`A1:AD1`);
       COLUMNS.forEach(([en], i) => expect(ws.getColumn(i + 1).width).toBeGreaterThanOrEqual(en.length));
       expect(ws.getColumn(col('head_id_number')).width).toBeGreaterThanOrEqual(18);
       ws.eachRow((row, n) => {
-        if (n === 1) return;
+        // an audit visit is under the threshold: tier none, not coloured
+        if (n === 1 || row.getCell(col('visit_kind')).value === 'audit') return;
         const tier = row.getCell(col('tier'));
         const fill = tier.fill as ExcelJS.FillPattern | undefined;
         expect(fill?.type, `tier ${String(tier.value)} has a fill`).toBe('pattern');
@@ -139,13 +144,17 @@ describe('export --format xlsx', () => {
   });
 
   it('summarises the list per street and tier', async () => {
-    const [, ...csv] = await csvRecords();
+    // the listed households per street and tier; the audit visits that follow them, counted apart
+    const [, ...all] = await csvRecords();
+    const csv = all.filter((r) => r[col('visit_kind') - 1] === 'listed');
     const wb = await readWorkbook((await exportXlsx()).file);
     const summary = wb.getWorksheet('Summary')!;
     const cells: unknown[][] = [];
     summary.eachRow((row) => cells.push((row.values as unknown[]).slice(1)));
     expect(cells).toContainEqual(['Period', PERIOD]);
     expect(cells).toContainEqual(['Households', csv.length]);
+    expect(all.length).toBeGreaterThan(csv.length);
+    expect(cells).toContainEqual(["Audit visits (after each street's listed households)", all.length - csv.length]);
     const head = cells.findIndex((r) => r[0] === 'street');
     expect(head).toBeGreaterThan(0);
     const tiers = cells[head]!.slice(2) as string[];
@@ -234,8 +243,8 @@ describe('the list against last month', () => {
   });
 
   it('compares a household listed both months with its score and its rank on last month\'s list', async () => {
-    const listedThen = byId((await csvRecords({ period: '2026-09' })).slice(1));
-    const october = (await csvRecords()).slice(1);
+    const listedThen = byId((await csvRecords({ period: '2026-09', audit: false })).slice(1));
+    const october = (await csvRecords({ audit: false })).slice(1);
     let compared = 0;
     for (const r of october) {
       const before = listedThen.get(at(r, 'household_id')!);
@@ -272,7 +281,7 @@ describe('the list against last month', () => {
     expect(rows.find((r) => r.household_id === 'WC060')).toMatchObject({ change: 'new', previous_rank: null, previous_score: null });
     expect(rows.find((r) => r.household_id === 'WC001')).toMatchObject({ change: 'same', previous_rank: 1, previous_score: 72 });
     const [header] = await csvRecords({ lang: 'zh' });
-    expect(header!.slice(-8)).toEqual(['上月得分', '上月排名', '住址', '联系电话', '区划名称', '入户核查财产', '数据指向部门数', '数据指向部门']);
+    expect(header!.slice(-10)).toEqual(['上月得分', '上月排名', '住址', '联系电话', '区划名称', '入户核查财产', '数据指向部门数', '数据指向部门', '走访类型', '数据陈旧可信度低']);
   });
 });
 

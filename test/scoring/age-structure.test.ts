@@ -4,7 +4,8 @@ import { parseConfig } from '../../src/config/load-config.js';
 import { facts, livingAlone } from './facts.js';
 
 // Defaults: perOldOld 30, perElderly 15, perMinor 10, elderlyLivingAlone 40,
-// heavyDependencyRatio 2 -> heavyDependency 20, noWorkingAgeMember 30; ages 18 / 60 / 80.
+// dependants per working-age member 0 up to 1, rising in a straight line to 20 at 2, 20 beyond;
+// noWorkingAgeMember 30; ages 18 / 60 / 80.
 const cfg = parseConfig(undefined).config;
 
 describe('age structure', () => {
@@ -69,11 +70,15 @@ describe('age structure', () => {
     expect(r.reasons).toEqual(['1 member aged 60-79', '1 minor', '2.0 dependants per working-age member']);
   });
 
-  it('1.5 dependants per working-age member is not a heavy load', () => {
-    // two parents, three children: (5 - 2) / 2 = 1.5 < 2; minors 3 x 10 = 30
+  it('1.5 dependants per working-age member is half the heavy load: the load grows, it does not step', () => {
+    // two parents, three children: (5 - 2) / 2 = 1.5 -> 20 x 0.5 = 10; minors 3 x 10 = 30; 40
     const r = scoreAgeStructure(facts({ members: 5, minors: 3 }), cfg);
-    expect(r.score).toBe(30);
-    expect(r.reasons).toEqual(['3 minors']);
+    expect(r.score).toBe(40);
+    expect(r.reasons).toEqual(['3 minors', '1.5 dependants per working-age member']);
+    // one each (two parents, two children) is ordinary: nothing for the load
+    expect(scoreAgeStructure(facts({ members: 4, minors: 2 }), cfg).reasons).toEqual(['2 minors']);
+    // three each is still the heavy load's 20: (4 - 1) / 1 = 3 -> minors 3 x 10 + 20 = 50
+    expect(scoreAgeStructure(facts({ members: 4, minors: 3, workingAge: 1, ableEarners: 1 }), cfg).score).toBe(50);
   });
 
   it('stays at 100 with five 80+ members', () => {

@@ -13,12 +13,12 @@ const cfg = parseConfig(undefined).config;
 
 // 82, alone, on 600 yuan a month: 46.1 points, orange, dibao suggested (combine.test.ts)
 const alone = livingAlone(82, { monthlyIncome: 600, previousMonthlyIncome: 600 });
-const notEligible = { on: '2026-10-05', outcome: 'not_eligible', totalThen: 46.1 };
+const notEligible = { on: '2026-10-05', outcome: 'not_eligible', totalThen: 42.1 };
 
 describe('a household assessed for a period', () => {
   it('with no visit: listed with its score, its reasons and a route', () => {
     const a = assessHousehold(alone, '2026-11', cfg);
-    expect(a).toMatchObject({ householdId: 'H-ALONE-82', total: 46.1, tier: 'orange', onList: true, covered: false, review: [] });
+    expect(a).toMatchObject({ householdId: 'H-ALONE-82', total: 42.1, tier: 'yellow', onList: true, covered: false, review: [] });
     expect(a.reasons.map((r) => r.dimension)).toEqual(['economic', 'age_structure', 'labour_capacity']);
     expect(a.visit).toEqual({ onList: true, cooledDown: false, coveredByVisit: null, notes: [] });
     expect(a.route?.route).toBe('dibao');
@@ -26,7 +26,7 @@ describe('a household assessed for a period', () => {
 
   it('found not eligible: kept off the list during the cool-down, with no route and no review, and listed again after it', () => {
     const during = assessHousehold({ ...alone, lastVisit: notEligible }, '2026-11', cfg);
-    expect(during).toMatchObject({ total: 46.1, tier: 'orange', onList: false, covered: false, route: null, review: [] });
+    expect(during).toMatchObject({ total: 42.1, tier: 'yellow', onList: false, covered: false, route: null, review: [] });
     expect(during.visit.cooledDown).toBe(true);
     expect(during.visit.notes.map((n) => n.text)).toEqual(['visited 2026-10-05: not eligible; not listed before 2027-04 unless the situation worsens']);
 
@@ -50,7 +50,7 @@ describe('a household assessed for a period', () => {
 
   it('assisted with dibao at the door: covered before the roster says so, still scored, no programme to suggest', () => {
     const a = assessHousehold({ ...alone, assistedVisit: { on: '2026-10-06', programme: 'dibao' } }, '2026-11', cfg);
-    expect(a).toMatchObject({ total: 46.1, onList: true, covered: true, route: null, review: [] });
+    expect(a).toMatchObject({ total: 42.1, onList: true, covered: true, route: null, review: [] });
     expect(a.visit.coveredByVisit).toBe('dibao');
     expect(a.visit.notes.map((n) => n.text)).toEqual(['assisted with dibao at the visit on 2026-10-06 (the roster does not show it yet)']);
   });

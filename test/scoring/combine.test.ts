@@ -41,34 +41,34 @@ describe('the weighted total', () => {
     expect(r.tier).toBe('none');
   });
 
-  it('an 82-year-old living alone on 600 yuan a month is on the list by itself, in the orange tier', () => {
-    // age 30 + 40 = 70; economic 86 + 14 x 0.4 = 91.6; labour (alone, cannot earn) 70
-    // total 70 x 0.1 + 91.6 x 0.35 + 70 x 0.1 = 7 + 32.06 + 7 = 46.06 -> 46.1 >= 45 (orange)
-    // age and labour tie at 7: 'age_structure' < 'labour_capacity'
+  it('an 82-year-old living alone on 600 yuan a month is on the list by itself, in the yellow tier', () => {
+    // age 30 + 40 = 70; economic 86 + 14 x 0.4 = 91.6; labour 30: nobody of working age
+    // (docs/scoring.md: elderly-only households)
+    // total 70 x 0.1 + 91.6 x 0.35 + 30 x 0.1 = 7 + 32.06 + 3 = 42.06 -> 42.1 >= 30 (yellow)
     const r = scoreHousehold(alone82on600, cfg);
-    expect(r.dimensions).toEqual({ age_structure: 70, economic: 91.6, health: 0, disability: 0, medical_burden: 0, labour_capacity: 70 });
-    expect(r.total).toBe(46.1);
-    expect(r.tier).toBe('orange');
+    expect(r.dimensions).toEqual({ age_structure: 70, economic: 91.6, health: 0, disability: 0, medical_burden: 0, labour_capacity: 30 });
+    expect(r.total).toBe(42.1);
+    expect(r.tier).toBe('yellow');
     expect(r.onList).toBe(true);
     expect(r.reasons).toMatchObject([
       { dimension: 'economic', points: 32.1, text: 'income 600 yuan per person a month, under the local dibao standard of 1,000 yuan' },
       { dimension: 'age_structure', points: 7, text: '1 member aged 80+, lives alone at 82' },
-      { dimension: 'labour_capacity', points: 7, text: 'no able earner' },
+      { dimension: 'labour_capacity', points: 3, text: 'nobody of working age to earn (living on pensions or support)' },
     ]);
   });
 
   it('the same person in the dibao edge band is just under the threshold, and a chronic illness takes them over it', () => {
-    // 1,200 a month = 1.20x the line -> edge band 45
-    // total 7 + 45 x 0.35 + 7 = 7 + 15.75 + 7 = 29.75 -> 29.8 < 30
-    const edge = { ...alone82on600, monthlyIncome: 1_200, previousMonthlyIncome: 1_200 };
+    // 1,180 a month = 1.18x the line -> 86 x (1.5 - 1.18) / 0.5 = 55.04
+    // total 7 + 55.04 x 0.35 + 3 = 7 + 19.264 + 3 = 29.264 -> 29.3 < 30
+    const edge = { ...alone82on600, monthlyIncome: 1_180, previousMonthlyIncome: 1_180 };
     const before = scoreHousehold(edge, cfg);
-    expect(before.dimensions.economic).toBe(45);
-    expect(before.total).toBe(29.8);
+    expect(before.dimensions.economic).toBe(55);
+    expect(before.total).toBe(29.3);
     expect(before.tier).toBe('none');
     expect(before.onList).toBe(false);
-    // + chronic illness 15 x 0.1 = 1.5: 29.75 + 1.5 = 31.25 -> 31.3 >= 30
+    // + chronic illness 15 x 0.1 = 1.5: 29.264 + 1.5 = 30.764 -> 30.8 >= 30
     const r = scoreHousehold({ ...edge, chronicIllness: 1 }, cfg);
-    expect(r.total).toBe(31.3);
+    expect(r.total).toBe(30.8);
     expect(r.tier).toBe('yellow');
     expect(r.onList).toBe(true);
     expect(r.reasons.at(-1)).toMatchObject({ dimension: 'health', points: 1.5, text: '1 member with a chronic illness' });
@@ -90,17 +90,19 @@ describe('the weighted total', () => {
     ]);
     // the floor of the rule: even 1 yuan under the line is 86 x 0.35 = 30.1 -> on the list
     expect(scoreHousehold(single(999), cfg).tier).toBe('yellow');
-    // exactly on the line is the edge band: 45 x 0.35 = 15.75 -> not on the list
-    const onTheLine = scoreHousehold(single(1_000), cfg);
-    expect(onTheLine.dimensions.economic).toBe(45);
-    expect(onTheLine.onList).toBe(false);
+    // no step at the line: exactly on it is 86 too, 1% over it 84.3 x 0.35 = 29.5 -> not on the list
+    expect(scoreHousehold(single(1_000), cfg).total).toBe(30.1);
+    const over = scoreHousehold(single(1_010), cfg);
+    expect(over.dimensions.economic).toBe(84.3);
+    expect(over.onList).toBe(false);
   });
 
   it('a household at 100 on every dimension totals 100 and is red', () => {
+    // two working-age members who cannot earn and four 80+: labour capacity has someone to measure
     const worst = facts({
-      members: 4,
+      members: 6,
       minors: 0,
-      workingAge: 0,
+      workingAge: 2,
       elderly: 4,
       oldOld: 4,
       oldestAge: 97,
@@ -186,15 +188,15 @@ describe('reasons', () => {
 describe('weights', () => {
   it('change the total', () => {
     // economic 0.5, medical 0.05, health 0.1, disability 0.1, labour 0.15, age 0.1
-    // 82-year-old on 600: 70 x 0.1 + 91.6 x 0.5 + 70 x 0.15 = 7 + 45.8 + 10.5 = 63.3 -> red
-    // (orange at 46.1 under the default weights)
+    // 82-year-old on 600: 70 x 0.1 + 91.6 x 0.5 + 30 x 0.15 = 7 + 45.8 + 4.5 = 57.3 -> orange
+    // (yellow at 42.1 under the default weights)
     const { config } = parseConfig({
       weights: { economic: 0.5, medical_burden: 0.05, health: 0.1, disability: 0.1, labour_capacity: 0.15, age_structure: 0.1 },
     });
     const r = scoreHousehold(alone82on600, config);
     expect(r.dimensions).toEqual(scoreHousehold(alone82on600, cfg).dimensions);
-    expect(r.total).toBe(63.3);
-    expect(r.tier).toBe('red');
+    expect(r.total).toBe(57.3);
+    expect(r.tier).toBe('orange');
     expect(r.reasons[0]).toMatchObject({ dimension: 'economic', points: 45.8 });
   });
 
@@ -235,9 +237,9 @@ describe('tiers', () => {
     expect(tierFor(64.9, config)).toBe('yellow');
     expect(tierFor(65, config)).toBe('orange');
     expect(tierFor(80, config)).toBe('red');
-    // the 82-year-old on 600 (46.1, orange by default) is not on this stricter district's list
+    // the 82-year-old on 600 (42.1, yellow by default) is not on this stricter district's list
     const r = scoreHousehold(alone82on600, config);
-    expect(r.total).toBe(46.1);
+    expect(r.total).toBe(42.1);
     expect(r.tier).toBe('none');
     expect(r.onList).toBe(false);
   });
@@ -274,6 +276,7 @@ describe('bounds', () => {
       oldestAge: pick([null, 17, 45, 61, 79, 80, 104]),
       unemployedAdults: int(workingAge),
       ableEarners,
+      ableUnemployed: int(ableEarners),
       monthlyIncome: pick([null, 0, 1, 300, 999.99, 1_000, 1_499.99, 1_500, 12_000, 1e7]),
       previousMonthlyIncome: pick([null, 0, 500, 5_000, 1e7]),
       dibaoStandard: pick([1, 650, 850, 1_000, 1_400]),
@@ -299,7 +302,7 @@ describe('bounds', () => {
       registeredUnemployed: ((registered) => ({
         members: registered,
         notUnemployedOnRoster: int(registered),
-        ableOnRoster: Math.min(int(registered), ableEarners),
+        ableBeyondRoster: Math.min(int(registered), ableEarners),
         since: registered > 0 ? '2026-05-12' : null,
         latest: registered > 0 ? '2026-08-01' : null,
       }))(int(workingAge)),
@@ -317,6 +320,7 @@ describe('bounds', () => {
       students: pick([[], [{ stage: 'higher' as const, feesPaid: 6_500 }], [{ stage: 'high_school' as const, feesPaid: 1e9 }, { stage: 'higher' as const, feesPaid: 0 }]]),
       schoolYear: 2026,
       verification: pick([null, { members: 1, propertiesBeyondHome: 1, propertyHolders: 1, vehicles: 2, vehicleBand: 'over_150k' as const, businesses: 1, businessesRepresentativeOnly: 0, housingFund: { monthly: 3_000, members: 1 } }]),
+      evidence: pick<HouseholdFacts['evidence']>([{ period: '2026-10', older: {} }, { period: '2026-10', older: { health: { month: '2026-06', label: '卫健' }, 'medical-insurance': { month: '2026-09', label: '医保' } } }]),
     };
   }
 
@@ -410,6 +414,8 @@ describe('reasons in Chinese', () => {
       facts({ members: 1, workingAge: 0, elderly: 1, oldOld: 1, oldestAge: 82, minors: 0, ableEarners: 0, monthlyIncome: 600, previousMonthlyIncome: 600 }),
       cfg,
     );
-    expect(s.reasons.map((r) => r.text_zh)).toEqual(['人均月收入600元，低于当地低保标准1,000元', '1名80岁以上成员，82岁独居', '无劳动能力']);
+    expect(s.reasons.map((r) => r.text_zh)).toEqual(['人均月收入600元，低于当地低保标准1,000元', '1名80岁以上成员，82岁独居', '无劳动年龄成员（靠养老金或赡养）']);
+    const unable = scoreHousehold(facts({ members: 1, workingAge: 1, minors: 0, oldestAge: 45, ableEarners: 0, monthlyIncome: 600, previousMonthlyIncome: 600 }), cfg);
+    expect(unable.reasons.map((r) => r.text_zh)).toEqual(['人均月收入600元，低于当地低保标准1,000元', '无劳动能力']);
   });
 });

@@ -82,16 +82,16 @@ describe('a seventh dimension, declared in this test alone', () => {
   const config = configSchemaFor(model).parse({ ...defaultConfig, ...defaultSections(model), weights });
 
   it('is scored, weighted and named in the reasons with the six', () => {
-    // 82 alone on 600 yuan: economic 91.6 x 0.35 = 32.06, labour 70 x 0.1 = 7, age 70 x 0.05 = 3.5,
-    // isolation 50 x 0.05 = 2.5: 45.06 -> 45.1 (orange)
+    // 82 alone on 600 yuan: economic 91.6 x 0.35 = 32.06, age 70 x 0.05 = 3.5, labour (nobody of
+    // working age) 30 x 0.1 = 3, isolation 50 x 0.05 = 2.5: 41.06 -> 41.1 (yellow)
     const r = scoreHousehold(livingAlone(82, { monthlyIncome: 600, previousMonthlyIncome: 600 }), config, model);
-    expect(r.dimensions).toEqual({ age_structure: 70, economic: 91.6, health: 0, disability: 0, medical_burden: 0, labour_capacity: 70, isolation: 50 });
-    expect(r.total).toBe(45.1);
-    expect(r.tier).toBe('orange');
+    expect(r.dimensions).toEqual({ age_structure: 70, economic: 91.6, health: 0, disability: 0, medical_burden: 0, labour_capacity: 30, isolation: 50 });
+    expect(r.total).toBe(41.1);
+    expect(r.tier).toBe('yellow');
     expect(r.reasons.map((x) => [x.dimension, x.points, x.text, x.text_zh])).toEqual([
       ['economic', 32.1, 'income 600 yuan per person a month, under the local dibao standard of 1,000 yuan', '人均月收入600元，低于当地低保标准1,000元'],
-      ['labour_capacity', 7, 'no able earner', '无劳动能力'],
       ['age_structure', 3.5, '1 member aged 80+, lives alone at 82', '1名80岁以上成员，82岁独居'],
+      ['labour_capacity', 3, 'nobody of working age to earn (living on pensions or support)', '无劳动年龄成员（靠养老金或赡养）'],
       ['isolation', 2.5, 'registered alone', '单人户'],
     ]);
   });

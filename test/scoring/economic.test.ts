@@ -3,10 +3,11 @@ import { scoreEconomic } from '../../scoring/economic.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { facts, livingAlone } from './facts.js';
 
-// Defaults: under the line belowStandard 86 + belowStandardDepth 14 x depth, where
-// depth = (standard - per-capita income) / standard; the same on per-capita income after 12 months'
-// out-of-pocket medical spending ((income - out-of-pocket / 12) / members) when only that is under
-// the line; edge band under 1.5x -> 45; income not on record -> 45 (incomeUnknown);
+// Defaults: at or under the line belowStandard 86 + belowStandardDepth 14 x depth, where
+// depth = (standard - per-capita income) / standard; over it 86 x (1.5 - multiple) / 0.5, down
+// to 0 at the edge band's 1.5x (1.1x 68.8, 1.4x 17.2); all on per-capita income after 12 months'
+// out-of-pocket medical spending ((income - out-of-pocket / 12) / members) when that spending is
+// material; income not on record -> 45 (incomeUnknown);
 // income fall of 30%+ -> 20, 15 per unemployed working-age member. Dibao standard in facts: 1,000.
 const cfg = parseConfig(undefined).config;
 
@@ -39,19 +40,31 @@ describe('economic status', () => {
     expect(r.reasons[0]).toContain('500 yuan per person');
   });
 
+  it('counts depth under the line and distance over it: 0.2x over 0.9x, 1.0x over 1.49x', () => {
+    // per person on a 1,000 standard, one member: 86 + 14 x 0.8 = 97.2 against 86 + 14 x 0.1 = 87.4
+    const at = (perPerson: number) => scoreEconomic(facts({ members: 1, minors: 0, workingAge: 1, monthlyIncome: perPerson, previousMonthlyIncome: perPerson }), cfg).score;
+    expect(at(200)).toBeCloseTo(97.2, 10);
+    expect(at(900)).toBeCloseTo(87.4, 10);
+    // 86 at the line against 86 x 0.01 / 0.5 = 1.72 at 1.49x: no flat band any more
+    expect(at(1_000)).toBe(86);
+    expect(at(1_490)).toBeCloseTo(1.72, 10);
+    expect(at(1_050)).toBeGreaterThan(at(1_300));
+  });
+
   it('the dibao edge band: under 1.5x the standard', () => {
-    // 4,200 / 3 = 1,400 per person = 1.40x -> 45
+    // 4,200 / 3 = 1,400 per person = 1.40x -> 86 x 0.1 / 0.5 = 17.2
     const r = scoreEconomic(facts({ monthlyIncome: 4_200, previousMonthlyIncome: 4_200 }), cfg);
-    expect(r.score).toBe(45);
+    expect(r.score).toBeCloseTo(17.2, 10);
     expect(r.reasons).toEqual([
       'income 1,400 yuan per person a month, 1.40x the dibao standard of 1,000 yuan (edge band under 1.5x)',
     ]);
   });
 
-  it('exactly at the standard is the edge band, not under it', () => {
-    // 3,000 / 3 = 1,000 = 1.00x -> edge band 45 (no medical spending, so the after-medical rule stays out)
+  it('exactly at the standard scores what just under it does, named as the edge band', () => {
+    // 3,000 / 3 = 1,000 = 1.00x -> 86, the limit of the points under the line: no step at the line
     const r = scoreEconomic(facts({ monthlyIncome: 3_000, previousMonthlyIncome: 3_000 }), cfg);
-    expect(r.score).toBe(45);
+    expect(r.score).toBe(86);
+    expect(scoreEconomic(facts({ monthlyIncome: 2_997, previousMonthlyIncome: 2_997 }), cfg).score).toBeCloseTo(86.014, 10);
     expect(r.reasons[0]).toContain('1.00x');
   });
 
@@ -65,7 +78,8 @@ describe('economic status', () => {
     const urban = scoreEconomic(facts({ monthlyIncome: 2_700, previousMonthlyIncome: 2_700 }), cfg);
     const rural = scoreEconomic(facts({ monthlyIncome: 2_700, previousMonthlyIncome: 2_700, dibaoStandard: 850 }), cfg);
     expect(urban.score).toBeCloseTo(87.4, 10); // 86 + 14 x 0.1
-    expect(rural.score).toBe(45);
+    // 900 / 850 = 1.0588x -> 86 x (1.5 - 1.0588) / 0.5 = 75.9
+    expect(rural.score).toBeCloseTo((86 * (1.5 - 900 / 850)) / 0.5, 10);
     expect(rural.reasons[0]).toContain('1.06x the dibao standard of 850 yuan');
   });
 
@@ -97,9 +111,9 @@ describe('economic status', () => {
   });
 
   it('edge band, a fall and an unemployed adult add up', () => {
-    // 9,000 -> 4,200: 1,400 per person (edge 45), fall 53% (+20), 1 unemployed (+15) = 80
+    // 9,000 -> 4,200: 1,400 per person (1.4x: 17.2), fall 53% (+20), 1 unemployed (+15) = 52.2
     const r = scoreEconomic(facts({ monthlyIncome: 4_200, previousMonthlyIncome: 9_000, unemployedAdults: 1 }), cfg);
-    expect(r.score).toBe(80);
+    expect(r.score).toBeCloseTo(52.2, 10);
     expect(r.reasons).toEqual([
       'income 1,400 yuan per person a month, 1.40x the dibao standard of 1,000 yuan (edge band under 1.5x)',
       'household income fell 53% since last period (9,000 yuan to 4,200 yuan a month)',
@@ -139,8 +153,8 @@ describe('economic status', () => {
   it('a district sets the points for an unknown income', () => {
     const { config } = parseConfig({ economic: { incomeUnknown: 60 } });
     expect(scoreEconomic(facts({ monthlyIncome: null }), config).score).toBe(60);
-    // a known income is not affected: 1,400 per person is still the edge band
-    expect(scoreEconomic(facts({ monthlyIncome: 4_200, previousMonthlyIncome: 4_200 }), config).score).toBe(45);
+    // a known income is not affected: 1,400 per person is still 17.2
+    expect(scoreEconomic(facts({ monthlyIncome: 4_200, previousMonthlyIncome: 4_200 }), config).score).toBeCloseTo(17.2, 10);
   });
 
   it('stays within 0-100 with five unemployed and no income', () => {
@@ -150,12 +164,12 @@ describe('economic status', () => {
   });
 
   it('takes its constants from the config', () => {
-    const { config } = parseConfig({ economic: { edgeBandMultiple: 2, edgeBand: 50 } });
-    // 5,400 / 3 = 1,800 per person: out of the default 1.5x band, inside a 2x band
+    const { config } = parseConfig({ economic: { edgeBandMultiple: 2, belowStandard: 90 } });
+    // 5,400 / 3 = 1,800 per person: out of the default 1.5x band, inside a 2x band: 90 x 0.2 / 1 = 18
     const h = facts({ monthlyIncome: 5_400, previousMonthlyIncome: 5_400 });
     expect(scoreEconomic(h, cfg).score).toBe(0);
     const r = scoreEconomic(h, config);
-    expect(r.score).toBe(50);
+    expect(r.score).toBeCloseTo(18, 10);
     expect(r.reasons[0]).toContain('edge band under 2x');
   });
 });
@@ -166,7 +180,7 @@ describe('economic status after out-of-pocket medical spending', () => {
     facts({ monthlyIncome, previousMonthlyIncome: monthlyIncome, outOfPocket12m });
 
   it('an edge-band household pushed under the line by medical bills scores as under the line', () => {
-    // 3,300 / 3 = 1,100 per person (edge band on its own: 45)
+    // 3,300 / 3 = 1,100 per person (1.1x on its own: 68.8)
     // after medical: (3,300 - 7,200 / 12) / 3 = (3,300 - 600) / 3 = 900 per person < 1,000
     // depth (1,000 - 900) / 1,000 = 0.1 -> 86 + 14 x 0.1 = 87.4
     const r = scoreEconomic(withBills(3_300, 7_200), cfg);
@@ -190,24 +204,24 @@ describe('economic status after out-of-pocket medical spending', () => {
   });
 
   it('exactly at the line, a small bill (under the medical-burden floor) does not tip the household under it', () => {
-    // 3,000 / 3 = 1,000 per person: edge band 45. 1,200 a year is 3.3% of 36,000, under the 10% floor: ignored
+    // 3,000 / 3 = 1,000 per person: 86 at the line. 1,200 a year is 3.3% of 36,000, under the 10% floor: ignored
     const small = scoreEconomic(withBills(3_000, 1_200), cfg);
-    expect(small.score).toBe(45);
+    expect(small.score).toBe(86);
     // 3,600 a year is exactly the 10% floor: (3,000 - 300) / 3 = 900 -> 86 + 14 x 0.1 = 87.4
     const material = scoreEconomic(withBills(3_000, 3_600), cfg);
     expect(material.score).toBeCloseTo(87.4, 10);
     expect(material.reasons[0]).toContain('(300 yuan a month) income is 900 yuan per person');
   });
 
-  it('does not apply when income after medical spending is still at or above the line', () => {
-    // (3,300 - 3,600 / 12) / 3 = (3,300 - 300) / 3 = 1,000: not under 1,000 -> edge band 45 on 1,100 per person
+  it('does not apply when the spending is under the floor', () => {
+    // 3,600 a year is under 10% of 39,600: ignored -> 1,100 per person, 1.1x: 86 x 0.4 / 0.5 = 68.8
     const r = scoreEconomic(withBills(3_300, 3_600), cfg);
-    expect(r.score).toBe(45);
+    expect(r.score).toBeCloseTo(68.8, 10);
     expect(r.reasons).toEqual([
       'income 1,100 yuan per person a month, 1.10x the dibao standard of 1,000 yuan (edge band under 1.5x)',
     ]);
     // the ordinary family: (12,000 - 500) / 3 = 3,833 per person -> still 0
-    expect(scoreEconomic(withBills(12_000, 6_000), cfg)).toEqual({ score: 0, reasons: [], reasonsZh: [] });
+    expect(scoreEconomic(withBills(12_000, 6_000), cfg)).toEqual({ score: 0, reasons: [], reasonsZh: [], from: [] });
   });
 
   it('when income is already under the line, measures depth on what is left after medical spending', () => {
@@ -249,8 +263,8 @@ describe('economic status after out-of-pocket medical spending', () => {
   });
 
   it('measures against the household\'s own standard and takes its points from the config', () => {
-    // rural 850: (3,300 - 600) / 3 = 900 >= 850 -> not under; 1,100 = 1.29x -> edge band 45
-    expect(scoreEconomic({ ...withBills(3_300, 7_200), dibaoStandard: 850 }, cfg).score).toBe(45);
+    // rural 850: (3,300 - 600) / 3 = 900 >= 850 -> not under; 900 / 850 = 1.06x -> 75.9
+    expect(scoreEconomic({ ...withBills(3_300, 7_200), dibaoStandard: 850 }, cfg).score).toBeCloseTo((86 * (1.5 - 900 / 850)) / 0.5, 10);
     // belowStandard 70, depth 30: 70 + 30 x 0.1 = 73 on the same urban household
     const { config } = parseConfig({ economic: { belowStandard: 70, belowStandardDepth: 30 } });
     expect(scoreEconomic(withBills(3_300, 7_200), config).score).toBeCloseTo(73, 10);

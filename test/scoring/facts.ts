@@ -17,6 +17,7 @@ export const ordinaryHousehold: Readonly<HouseholdFacts> = Object.freeze({
   oldestAge: 41,
   unemployedAdults: 0,
   ableEarners: 2,
+  ableUnemployed: 0,
   monthlyIncome: 12_000,
   previousMonthlyIncome: 12_000,
   dibaoStandard: 1_000,
@@ -39,13 +40,15 @@ export const ordinaryHousehold: Readonly<HouseholdFacts> = Object.freeze({
   assistedVisit: null,
   latestSevere: { inpatient: null, diagnosis: null, disability: null },
   pensions: null,
-  registeredUnemployed: { members: 0, notUnemployedOnRoster: 0, ableOnRoster: 0, since: null, latest: null },
+  registeredUnemployed: { members: 0, notUnemployedOnRoster: 0, ableBeyondRoster: 0, since: null, latest: null },
   membership: NO_MEMBERSHIP_CHANGE,
   dangerousHouse: null,
   disasters: { loss: 0, count: 0, latest: null, houseDamaged: false },
   students: [],
   schoolYear: null,
   verification: null,
+  // every department's extract is the period's own
+  evidence: { period: '2026-10', older: {} },
 });
 
 /** The ordinary household with some facts changed. The caller keeps the counts consistent. */

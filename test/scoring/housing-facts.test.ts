@@ -16,7 +16,8 @@ describe('a dangerous house (住建)', () => {
   it('grade D in an edge-band household: a reason, points and the housing-assistance note on the route', () => {
     const h = livingAlone(70, { monthlyIncome: 1_200, previousMonthlyIncome: 1_200, dangerousHouse: gradeD });
     const r = scoreEconomic(h, cfg);
-    expect(r.score).toBe(45 + 15);
+    // 1.2x: 86 x 0.3 / 0.5 = 51.6, + 15
+    expect(r.score).toBeCloseTo(51.6 + 15, 10);
     expect(r.reasons).toContain('house appraised grade D (dangerous, 住建) on 2026-08-14 in a low-income household: housing assistance (住房救助)');
     expect(r.reasonsZh).toContain('住房经鉴定为D级危房（住建），鉴定日期2026-08-14，低收入家庭：可申请住房救助');
     const route = suggestRoute(h, 40, cfg)!;

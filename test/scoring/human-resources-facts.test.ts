@@ -11,10 +11,10 @@ import { facts, livingAlone } from './facts.js';
  * unemployed working-age member.
  */
 const cfg = parseConfig(undefined).config;
-const registered = (members: number, over: Partial<{ notUnemployedOnRoster: number; ableOnRoster: number; since: string | null }> = {}) => ({
+const registered = (members: number, over: Partial<{ notUnemployedOnRoster: number; ableBeyondRoster: number; since: string | null }> = {}) => ({
   members,
   notUnemployedOnRoster: members,
-  ableOnRoster: members,
+  ableBeyondRoster: members,
   since: '2026-05-12',
   latest: '2026-05-12',
   ...over,
@@ -22,10 +22,10 @@ const registered = (members: number, over: Partial<{ notUnemployedOnRoster: numb
 
 describe('economic status with pensions (人社)', () => {
   it('uses the members\' pensions when they are higher than the roster\'s income, and says which figure and from where', () => {
-    // 2,400 for two people: 1,200 each, 1.2x the standard -> the edge band (45), not under the line
+    // 2,400 for two people: 1,200 each, 1.2x the standard -> the edge band (51.6), not under the line
     const h = facts({ members: 2, minors: 0, workingAge: 0, elderly: 2, ableEarners: 0, monthlyIncome: 600, previousMonthlyIncome: 600, pensions: { monthly: 2_400, members: 2 } });
     const r = scoreEconomic(h, cfg);
-    expect(r.score).toBe(45);
+    expect(r.score).toBeCloseTo(51.6, 10);
     expect(r.reasons[0]).toBe("income 2,400 yuan a month: members' pensions (人社); the roster says 600");
     expect(r.reasonsZh[0]).toBe('月收入2,400元：成员养老金（人社）；名册为600元');
     expect(r.reasons[1]).toContain('1,200 yuan per person a month, 1.20x the dibao standard');
@@ -74,7 +74,7 @@ describe('economic status with unemployment registrations (人社)', () => {
   });
 
   it('counts a member once when the roster says unemployed too', () => {
-    const r = scoreEconomic(facts({ unemployedAdults: 1, registeredUnemployed: registered(1, { notUnemployedOnRoster: 0, ableOnRoster: 0 }) }), cfg);
+    const r = scoreEconomic(facts({ unemployedAdults: 1, registeredUnemployed: registered(1, { notUnemployedOnRoster: 0, ableBeyondRoster: 0 }) }), cfg);
     expect(r.score).toBe(15);
     expect(r.reasons[0]).toMatch(/^1 working-age member unemployed \(1 registered unemployed since 2026-05-12/);
   });
@@ -101,7 +101,7 @@ describe('labour capacity with unemployment registrations (人社)', () => {
   });
 
   it('a registered member the roster already counts as unable changes nothing', () => {
-    const r = scoreLabourCapacity(facts({ registeredUnemployed: registered(1, { ableOnRoster: 0 }) }), cfg);
+    const r = scoreLabourCapacity(facts({ registeredUnemployed: registered(1, { ableBeyondRoster: 0 }) }), cfg);
     expect(r.score).toBe(scoreLabourCapacity(facts(), cfg).score);
     expect(r.reasons.join(' ')).not.toContain('人社');
   });

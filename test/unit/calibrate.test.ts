@@ -104,3 +104,29 @@ describe('calibration on many clear visits', () => {
     expect(printed).not.toContain('No weight moved');
   });
 });
+
+describe('calibration weighs audit visits as the households they stand for', () => {
+  // a seeded little city of visits: economic points drive the outcome
+  let seed = 7;
+  const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+  const visit = (): Sample => {
+    const x = dimensionIds.map(() => random());
+    return { x, y: random() < 1 / (1 + Math.exp(-(4 * x[1]! - 2))) ? 1 : 0 };
+  };
+  const visits = Array.from({ length: 400 }, visit);
+  const current = defaultConfig.weights as Record<DimensionId, number>;
+
+  it('an audit visit of weight 3 counts as three visits of the same household', () => {
+    const audit = visits.slice(0, 50);
+    const weighted = fitLogistic([...visits.slice(50), ...audit.map((s) => ({ ...s, weight: 3 }))], current, 1e-6);
+    const replicated = fitLogistic([...visits.slice(50), ...audit, ...audit, ...audit], current, 1e-6);
+    for (const d of dimensionIds) expect(weighted.coefficients[d]).toBeCloseTo(replicated.coefficients[d], 4);
+    expect(weighted.intercept).toBeCloseTo(replicated.intercept, 4);
+  });
+
+  it('weights of 1 give the plain fit', () => {
+    const plain = fitLogistic(visits, current);
+    const ones = fitLogistic(visits.map((s) => ({ ...s, weight: 1 })), current);
+    expect(ones.coefficients).toEqual(plain.coefficients);
+  });
+});

@@ -74,7 +74,12 @@ export const humanResources: Department<HumanResourcesRow> = {
         aggregate: sql`count(*) filter (where f.registered_unemployed and p.working_age and coalesce(p.employment, '') <> 'unemployed')::int`,
         none: sql`0`,
       },
-      { name: 'registered_unemployed_able', aggregate: sql`count(*) filter (where f.registered_unemployed and p.able)::int`, none: sql`0` },
+      {
+        // able and not unemployed on the roster: the roster's unemployed are counted already (able_unemployed)
+        name: 'registered_unemployed_able_beyond_roster',
+        aggregate: sql`count(*) filter (where f.registered_unemployed and p.able and coalesce(p.employment, '') <> 'unemployed')::int`,
+        none: sql`0`,
+      },
       {
         name: 'registered_unemployed_since',
         aggregate: sql`to_char(min(f.registered_on) filter (where f.registered_unemployed and p.working_age), 'YYYY-MM-DD')`,

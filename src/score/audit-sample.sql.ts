@@ -1,0 +1,61 @@
+import { sql, type RawBuilder } from 'kysely';
+
+/**
+ * The statements of the audit sample (src/score/audit-sample.ts), one per table, each a whole
+ * period's set.
+ *
+ * The frame: the period's scored households that the list leaves out and nothing covers: not
+ * listed (`on_list`, `review`), not covered (roster or a visit), not cooled down (a visit found
+ * them not eligible within visits.coolDownMonths: knocking again is what the cool-down spares
+ * them), and placed in a street (people found only in other departments sit in street 000, which
+ * no office visits). A street is the region code's 9-digit prefix, as the list's sheets are.
+ *
+ * The draw: within each street and tier, households in the order of md5(seed:period:household):
+ * a hash, not random(), so that the same seed, period and households draw the same sample on any
+ * server and any rerun, while a new month draws anew. The first `size` of that order are drawn.
+ */
+export interface DrawParameters {
+  period: string;
+  seed: string;
+  /** the warning threshold and the near band under it */
+  threshold: number;
+  nearMargin: number;
+  near: number;
+  far: number;
+}
+
+/** Per household of the frame: street, tier, and its place in the seeded order of its stratum. */
+function frame(p: DrawParameters): RawBuilder<unknown> {
+  return sql`
+    select s.household_id, left(h.region_code, 9) as street,
+           case when s.total >= ${p.threshold - p.nearMargin}::numeric then 'near' else 'far' end as tier,
+           row_number() over (
+             partition by left(h.region_code, 9), s.total >= ${p.threshold - p.nearMargin}::numeric
+             order by md5(${p.seed} || ':' || ${p.period} || ':' || s.household_id), s.household_id
+           )::int as draw_order
+    from household_score s
+    join household h on h.period = s.period and h.household_id = s.household_id
+    where s.period = ${p.period}
+      and not (s.on_list or s.review or s.covered or s.cooled_down)
+      and substr(h.region_code, 7, 3) <> '000'`;
+}
+
+const size = (p: DrawParameters) => sql`case tier when 'near' then ${p.near}::int else ${p.far}::int end`;
+
+/** Records each street's and tier's frame and how many it draws (at most the frame). */
+export const insertAuditFrame = (p: DrawParameters): RawBuilder<{ strata: number }> => sql`
+  with framed as (insert into audit_frame (period, street, tier, frame_households, sample_size, seed)
+    select ${p.period}, street, tier, count(*)::int, least(count(*)::int, ${size(p)}), ${p.seed}
+    from (${frame(p)}) f
+    group by street, tier
+    returning 1)
+  select count(*)::int as strata from framed`;
+
+/** Records the drawn households: the first `size` of each stratum's seeded order. */
+export const insertAuditSample = (p: DrawParameters): RawBuilder<{ drawn: number }> => sql`
+  with drawn as (insert into audit_sample (period, household_id, street, tier, draw_order)
+    select ${p.period}, household_id, street, tier, draw_order
+    from (${frame(p)}) f
+    where draw_order <= ${size(p)}
+    returning 1)
+  select count(*)::int as drawn from drawn`;

@@ -95,6 +95,9 @@ export async function auditedExport(
           top: opts.top ?? null,
           lang: opts.lang ?? 'en',
           ...(opts.urgent ? { urgent: true, since: opts.since ?? null } : {}),
+          // what was left off the street's list: the audit visits, the households beyond a street's visits a month
+          ...(opts.audit === false ? { audit_visits: false } : {}),
+          ...(opts.capacity ? { capacity: Object.fromEntries(opts.capacity) } : {}),
           // what the database let this export see: null scope under row security is nothing
           row_security: secured,
           scope: secured ? seen : null,

@@ -49,6 +49,13 @@ describe('audited exports', () => {
     expect(result.rows).toBe(bytes.toString('utf8').trim().split('\r\n').length - 1);
   });
 
+  it("records what a street's list left off: the audit visits, the households beyond its visits a month", async () => {
+    const file = join(await dir(), 'cut.csv');
+    const capacity = new Map([['420106001', 3]]);
+    await auditedExport(test.handle.pool, { period: '2026-10', region: '420106001', audit: false, capacity }, { operator: '王科长', purpose: 'street visits', format: 'csv' }, file, writeWarningList, silentLog);
+    expect((await audits()).at(-1)!.filters).toMatchObject({ region: '420106001', audit_visits: false, capacity: { '420106001': 3 } });
+  });
+
   it('refuses an unmasked export without a purpose, writing nothing', async () => {
     const d = await dir();
     const before = (await audits()).length;

@@ -11,7 +11,7 @@ import { ExtractsMissing, PeriodLocked, UsageError } from '../src/errors.js';
 import { dailyDeclaration, dayEventColumns, type DepartmentId } from '../src/ingest/department.js';
 import { departments, department } from '../src/ingest/departments.js';
 import { ingestSource, type SourceCounts } from '../src/ingest/ingest-source.js';
-import { dailyFileNames, locateDailyExtracts } from '../src/pull/inbox.js';
+import { dailyFileNames, dailyFilesIn, locateDailyExtracts } from '../src/pull/inbox.js';
 import { buildHouseholdFacts } from '../src/score/household-facts.sql.js';
 import { toFacts, type FactsRow } from '../src/score/score-households.js';
 import { assessHousehold } from '../scoring/assess-household.js';
@@ -56,7 +56,7 @@ export async function deliveredDays(inbox: string): Promise<string[]> {
   const days: string[] = [];
   for (const n of names.filter((d) => DAY.test(d)).sort()) {
     // a folder the night cannot read (a file twice) is due too: its night fails and says why
-    const delivered = await locateDailyExtracts(inbox, n).then((found) => found.length > 0, () => true);
+    const delivered = await dailyFilesIn(inbox, n).then((found) => found.length > 0, () => true);
     if (delivered) days.push(n);
   }
   return days;

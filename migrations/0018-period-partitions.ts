@@ -145,6 +145,8 @@ async function remake(db: Kysely<unknown>, tables: readonly string[], partitione
   const shapes = new Map<string, TableShape>();
   for (const t of tables) shapes.set(t, await shapeOf(db, t));
 
+  const { rows: [self] } = await sql<{ me: string }>`select current_user as me`.execute(db);
+  const me = self!.me;
   for (const v of [...views].reverse()) await sql.raw(`drop view ${v.name}`).execute(db);
   for (const p of policies) await sql.raw(`drop policy ${ident(p.policyname)} on ${ident(p.schemaname)}.${ident(p.tablename)}`).execute(db);
 
@@ -175,16 +177,14 @@ async function remake(db: Kysely<unknown>, tables: readonly string[], partitione
     await sql.raw(`drop table public.${ident(old)}`).execute(db);
     if (shape.rls) await sql.raw(`alter table public.${ident(t)} enable row level security`).execute(db);
     if (shape.force) await sql.raw(`alter table public.${ident(t)} force row level security`).execute(db);
-    const { rows: me } = await sql<{ me: string }>`select current_user as me`.execute(db);
-    if (shape.owner !== me[0]!.me) await sql.raw(`alter table public.${ident(t)} owner to ${ident(shape.owner)}`).execute(db);
+    if (shape.owner !== me) await sql.raw(`alter table public.${ident(t)} owner to ${ident(shape.owner)}`).execute(db);
   }
 
   await recreatePolicies(db, policies);
   for (const v of views) {
     const barrier = v.options?.length ? ` with (${v.options.join(', ')})` : '';
     await sql.raw(`create view ${v.name}${barrier} as ${v.def}`).execute(db);
-    const { rows: me } = await sql<{ me: string }>`select current_user as me`.execute(db);
-    if (v.owner !== me[0]!.me) await sql.raw(`alter view ${v.name} owner to ${ident(v.owner)}`).execute(db);
+    if (v.owner !== me) await sql.raw(`alter view ${v.name} owner to ${ident(v.owner)}`).execute(db);
   }
   await regrant(db, grants);
 }
@@ -196,7 +196,16 @@ export const partitionName = (table: string, period: string) => `${table}_p${per
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await remake(db, PERIOD_PARTITIONED, true);
-  const allowed = sql.raw(`array[${PERIOD_PARTITIONED.map(sqlText).join(', ')}]::text[]`);
+  const allowed = `array[${PERIOD_PARTITIONED.map(sqlText).join(', ')}]::text[]`;
+  // both functions take only these tables and a YYYY-MM period, and name the period's table alike
+  const guarded = (fn: string, what: string) =>
+    sql.raw(`if tbl is null or not (tbl = any (${allowed})) then
+        raise exception '${fn} ${what} of Safetynet''s period tables only, not %', coalesce(quote_ident(tbl), 'null') using errcode = '42501';
+      end if;
+      if period is null or period !~ '^[0-9]{4}-(0[1-9]|1[0-2])$' then
+        raise exception '${fn}: % is not a period (YYYY-MM)', coalesce(quote_literal(period), 'null') using errcode = '22023';
+      end if;
+      part := tbl || '_p' || replace(period, '-', '_');`);
   await sql`
     -- the period's fresh table, when the period has no rows yet (null: write through the table);
     -- owned by the tables' owner, writable by the batch role until it is attached
@@ -206,13 +215,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       part text;
       present boolean;
     begin
-      if tbl is null or not (tbl = any (${allowed})) then
-        raise exception 'safetynet_fresh_partition makes partitions of Safetynet''s period tables only, not %', coalesce(quote_ident(tbl), 'null') using errcode = '42501';
-      end if;
-      if period is null or period !~ '^[0-9]{4}-(0[1-9]|1[0-2])$' then
-        raise exception 'safetynet_fresh_partition: % is not a period (YYYY-MM)', coalesce(quote_literal(period), 'null') using errcode = '22023';
-      end if;
-      part := tbl || '_p' || replace(period, '-', '_');
+      ${guarded('safetynet_fresh_partition', 'makes partitions')}
       if to_regclass(format('public.%I', part)) is not null then return null; end if;
       execute format('select exists (select 1 from public.%I where period = $1)', tbl || '_default') into present using period;
       if present then return null; end if;
@@ -231,13 +234,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     declare
       part text;
     begin
-      if tbl is null or not (tbl = any (${allowed})) then
-        raise exception 'safetynet_attach_partition attaches partitions of Safetynet''s period tables only, not %', coalesce(quote_ident(tbl), 'null') using errcode = '42501';
-      end if;
-      if period is null or period !~ '^[0-9]{4}-(0[1-9]|1[0-2])$' then
-        raise exception 'safetynet_attach_partition: % is not a period (YYYY-MM)', coalesce(quote_literal(period), 'null') using errcode = '22023';
-      end if;
-      part := tbl || '_p' || replace(period, '-', '_');
+      ${guarded('safetynet_attach_partition', 'attaches partitions')}
       if to_regclass(format('public.%I', part)) is null then
         execute format('analyze public.%I', tbl || '_default');
         return;

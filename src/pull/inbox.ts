@@ -173,27 +173,34 @@ export async function locateExtracts(inbox: string, period: string, settings: Re
 
 /**
  * A night's files (`<inbox>/daily/<day>/`): those of the departments that may send daily
- * deliveries (`Department.daily`), as CSV or XLSX; none is required, and one sent in both forms
- * refuses the night. No manifest: a night's delivery is small and resent whole when in doubt.
+ * deliveries (`Department.daily`), as CSV or XLSX, by department; none is required, and one sent
+ * in both forms refuses the night. Names only: whether a night has anything to do.
  */
-export async function locateDailyExtracts(inbox: string, day: string): Promise<LocatedExtract[]> {
+export async function dailyFilesIn(inbox: string, day: string): Promise<{ source: DepartmentId; fileName: string }[]> {
   const dir = join(inbox, 'daily', day);
-  const located: LocatedExtract[] = [];
+  const found: { source: DepartmentId; fileName: string }[] = [];
   for (const d of departments().filter((x) => x.daily)) {
-    const found: string[] = [];
+    const forms: string[] = [];
     for (const ext of EXTRACT_EXTENSIONS) {
-      if (await present(join(dir, `${d.file}${ext}`), `daily/${day}/${d.file}${ext}`)) found.push(`${d.file}${ext}`);
+      if (await present(join(dir, `${d.file}${ext}`), `daily/${day}/${d.file}${ext}`)) forms.push(`${d.file}${ext}`);
     }
-    if (found.length > 1) {
+    if (forms.length > 1) {
       throw new ExtractRejected(
-        { file: `daily/${day}/${found[0]}` },
-        `the ${d.id} delivery of ${day} is in the folder twice, as ${found.join(' and ')}: remove the one the department did not mean; the night was refused whole`,
+        { file: `daily/${day}/${forms[0]}` },
+        `the ${d.id} delivery of ${day} is in the folder twice, as ${forms.join(' and ')}: remove the one the department did not mean; the night was refused whole`,
       );
     }
-    if (found.length === 1) {
-      const path = join(dir, found[0]!);
-      located.push({ source: d.id, path, file: `daily/${day}/${found[0]}`, sha256: await sha256File(path) });
-    }
+    if (forms.length === 1) found.push({ source: d.id, fileName: forms[0]! });
+  }
+  return found;
+}
+
+/** A night's files as the night loads them, each with its hash. No manifest: a night's delivery is small and resent whole when in doubt. */
+export async function locateDailyExtracts(inbox: string, day: string): Promise<LocatedExtract[]> {
+  const located: LocatedExtract[] = [];
+  for (const { source, fileName } of await dailyFilesIn(inbox, day)) {
+    const path = join(inbox, 'daily', day, fileName);
+    located.push({ source, path, file: `daily/${day}/${fileName}`, sha256: await sha256File(path) });
   }
   return located;
 }

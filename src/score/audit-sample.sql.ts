@@ -24,20 +24,29 @@ export interface DrawParameters {
   far: number;
 }
 
+/**
+ * Whether the scored household `s` (household_score) of `h` (household) is in the audit frame,
+ * by the rule above: the draw and the estimates of what it finds (src/visits/quality-counts.sql.ts)
+ * read the same frame.
+ */
+export const inAuditFrame = sql`not (s.on_list or s.review or s.covered or s.cooled_down) and substr(h.region_code, 7, 3) <> '000'`;
+
+/** The audit tier of a household of the frame scored `total`: near, within nearMargin under the threshold, or far. */
+export const auditTier = (total: RawBuilder<unknown>, p: Pick<DrawParameters, 'threshold' | 'nearMargin'>): RawBuilder<'near' | 'far'> =>
+  sql`case when ${total} >= ${p.threshold - p.nearMargin}::numeric then 'near' else 'far' end`;
+
 /** Per household of the frame: street, tier, and its place in the seeded order of its stratum. */
 function frame(p: DrawParameters): RawBuilder<unknown> {
+  const tier = auditTier(sql.ref('s.total'), p);
   return sql`
-    select s.household_id, left(h.region_code, 9) as street,
-           case when s.total >= ${p.threshold - p.nearMargin}::numeric then 'near' else 'far' end as tier,
+    select s.household_id, left(h.region_code, 9) as street, ${tier} as tier,
            row_number() over (
-             partition by left(h.region_code, 9), s.total >= ${p.threshold - p.nearMargin}::numeric
+             partition by left(h.region_code, 9), ${tier}
              order by md5(${p.seed} || ':' || ${p.period} || ':' || s.household_id), s.household_id
            )::int as draw_order
     from household_score s
     join household h on h.period = s.period and h.household_id = s.household_id
-    where s.period = ${p.period}
-      and not (s.on_list or s.review or s.covered or s.cooled_down)
-      and substr(h.region_code, 7, 3) <> '000'`;
+    where s.period = ${p.period} and ${inAuditFrame}`;
 }
 
 const size = (p: DrawParameters) => sql`case tier when 'near' then ${p.near}::int else ${p.far}::int end`;

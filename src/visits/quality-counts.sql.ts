@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { auditTier, inAuditFrame } from '../score/audit-sample.sql.js';
 import type { SafetynetConfig } from '../config/schema.js';
 import type { AuditTier, Database } from '../db/schema.js';
 import { assertPeriod, isoDate, periodEnd } from '../period.js';
@@ -73,13 +74,14 @@ export async function readQualityCells(
   const { rows } = await sql<Record<string, string | number | null>>`
     with hh as (
       select s.household_id, s.on_list, s.covered, s.total,
-             not (s.on_list or s.review or s.covered or s.cooled_down) and substr(h.region_code, 7, 3) <> '000' as in_frame,
+             ${inAuditFrame} as in_frame,
              s.dimensions, h.region_code, h.hukou_type, h.members,
-             (select extract(year from age(${end}::date, m.birth_date))::int from member m
-              where m.period = h.period and m.household_id = h.household_id and m.id18 = h.head_id18 limit 1) as age,
+             extract(year from age(${end}::date, head.birth_date))::int as age,
              a.tier as drawn_tier
       from household_score s
       join household h on h.period = s.period and h.household_id = s.household_id
+      -- the head's row: one join for the period, not a lookup per household
+      left join member head on head.period = h.period and head.id18 = h.head_id18 and head.household_id = h.household_id
       left join audit_sample a on a.period = s.period and a.household_id = s.household_id
       where s.period = ${period}
     ), answer as (
@@ -91,10 +93,9 @@ export async function readQualityCells(
       select hh.*,
              case when a.outcome like 'assisted%' then 'in_need' when a.outcome = 'not_eligible' then 'not_eligible'
                   when a.outcome is not null then 'unsettled' end as found,
-             -- the frame as src/score/audit-sample.sql.ts draws from it: unlisted, uncovered, not
-             -- cooled down, in a street; its tier as the draw recorded it, or by the same threshold
+             -- the frame as the draw reads it; its tier as the draw recorded it, or by the same rule
              case when not hh.in_frame then null
-                  else coalesce(hh.drawn_tier, case when hh.total >= ${cfg.warningThreshold - cfg.audit.nearMargin} then 'near' else 'far' end) end as frame_tier
+                  else coalesce(hh.drawn_tier, ${auditTier(sql.ref('hh.total'), { threshold: cfg.warningThreshold, nearMargin: cfg.audit.nearMargin })}) end as frame_tier
       from hh
       left join answer a on a.household_id = hh.household_id
     )

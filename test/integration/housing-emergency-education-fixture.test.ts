@@ -1,11 +1,8 @@
-import { join } from 'node:path';
 import { sql } from 'kysely';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { runPeriod, type RunSummary } from '../../jobs/run-period.js';
-import { parseConfig } from '../../src/config/load-config.js';
+import { describe, expect, it } from 'vitest';
 import { warningListEntries, type WarningListEntry } from '../../src/export/warning-list.js';
-import { ROOT } from '../helpers/cli.js';
-import { silentLog, useTestDatabase } from '../helpers/database.js';
+import { useTestDatabase } from '../helpers/database.js';
+import { runDistrictA } from '../helpers/district-a.js';
 
 /**
  * The fixture district's housing, emergency and education extracts (fixtures/district-a, first
@@ -14,15 +11,8 @@ import { silentLog, useTestDatabase } from '../helpers/database.js';
  * loss counted once though two members were registered for it), WC123's school fees tipping an
  * edge-band household into expenditure-type hardship. 2026-09 runs without the three files.
  */
-const INBOX = join(ROOT, 'fixtures', 'district-a', 'inbox');
 const test = useTestDatabase();
-const summaries: Record<string, RunSummary> = {};
-
-beforeAll(async () => {
-  for (const period of ['2026-09', '2026-10']) {
-    summaries[period] = await runPeriod({ database: test.handle, config: parseConfig(undefined), log: silentLog }, { inbox: INBOX, period });
-  }
-});
+const summaries = runDistrictA(test);
 
 async function entry(household: string): Promise<WarningListEntry> {
   for await (const e of warningListEntries(test.handle.db, { period: '2026-10' })) if (e.household_id === household) return e;

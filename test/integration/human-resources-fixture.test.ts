@@ -1,11 +1,8 @@
-import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { runPeriod, type RunSummary } from '../../jobs/run-period.js';
-import { parseConfig } from '../../src/config/load-config.js';
+import { describe, expect, it } from 'vitest';
 import { formatCard, householdCard } from '../../src/export/household-card.js';
 import { warningListEntries, type WarningListEntry } from '../../src/export/warning-list.js';
-import { ROOT } from '../helpers/cli.js';
-import { silentLog, useTestDatabase } from '../helpers/database.js';
+import { useTestDatabase } from '../helpers/database.js';
+import { runDistrictA } from '../helpers/district-a.js';
 
 /**
  * The fixture district's human-resources extract (fixtures/district-a: first delivered in
@@ -13,15 +10,8 @@ import { silentLog, useTestDatabase } from '../helpers/database.js';
  * the list's reasons and on the card; a pensioner on no roster is no household; 2026-09, before
  * the first delivery, says it was not delivered.
  */
-const INBOX = join(ROOT, 'fixtures', 'district-a', 'inbox');
 const test = useTestDatabase();
-const summaries: Record<string, RunSummary> = {};
-
-beforeAll(async () => {
-  for (const period of ['2026-09', '2026-10']) {
-    summaries[period] = await runPeriod({ database: test.handle, config: parseConfig(undefined), log: silentLog }, { inbox: INBOX, period });
-  }
-});
+const summaries = runDistrictA(test);
 
 async function entry(period: string, household: string): Promise<WarningListEntry> {
   for await (const e of warningListEntries(test.handle.db, { period })) if (e.household_id === household) return e;

@@ -1,10 +1,7 @@
-import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { runPeriod, type RunSummary } from '../../jobs/run-period.js';
-import { parseConfig } from '../../src/config/load-config.js';
+import { describe, expect, it } from 'vitest';
 import { reportData } from '../../src/report/report-data.js';
-import { ROOT } from '../helpers/cli.js';
-import { silentLog, useTestDatabase } from '../helpers/database.js';
+import { useTestDatabase } from '../helpers/database.js';
+import { runDistrictA } from '../helpers/district-a.js';
 
 /**
  * The fixture district's public-security events (fixtures/district-a, WC101-WC108): 2026-09
@@ -12,15 +9,8 @@ import { silentLog, useTestDatabase } from '../helpers/database.js';
  * back in for the two of September. Each household's score, reasons and review show what the
  * events change in the month they are run in.
  */
-const INBOX = join(ROOT, 'fixtures', 'district-a', 'inbox');
 const test = useTestDatabase();
-const summaries: Record<string, RunSummary> = {};
-
-beforeAll(async () => {
-  for (const period of ['2026-09', '2026-10']) {
-    summaries[period] = await runPeriod({ database: test.handle, config: parseConfig(undefined), log: silentLog }, { inbox: INBOX, period });
-  }
-});
+const summaries = runDistrictA(test);
 
 async function scored(household: string, period = '2026-10') {
   const row = await test.handle.db

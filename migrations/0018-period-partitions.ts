@@ -194,18 +194,38 @@ const sqlText = (s: string) => `'${s.replaceAll("'", "''")}'`;
 /** A period's partition of a table: `member_p2026_10`. */
 export const partitionName = (table: string, period: string) => `${table}_p${period.replace('-', '_')}`;
 
-export async function up(db: Kysely<unknown>): Promise<void> {
-  await remake(db, PERIOD_PARTITIONED, true);
-  const allowed = `array[${PERIOD_PARTITIONED.map(sqlText).join(', ')}]::text[]`;
-  // both functions take only these tables and a YYYY-MM period, and name the period's table alike
-  const guarded = (fn: string, what: string) =>
-    sql.raw(`if tbl is null or not (tbl = any (${allowed})) then
+/** The guard both functions open with: only these tables and a YYYY-MM period; `part` names the period's table alike. */
+export const partitionGuard = (fn: string, what: string) =>
+  sql.raw(`if tbl is null or not (tbl = any (array[${PERIOD_PARTITIONED.map(sqlText).join(', ')}]::text[])) then
         raise exception '${fn} ${what} of Safetynet''s period tables only, not %', coalesce(quote_ident(tbl), 'null') using errcode = '42501';
       end if;
       if period is null or period !~ '^[0-9]{4}-(0[1-9]|1[0-2])$' then
         raise exception '${fn}: % is not a period (YYYY-MM)', coalesce(quote_literal(period), 'null') using errcode = '22023';
       end if;
       part := tbl || '_p' || replace(period, '-', '_');`);
+
+/** `safetynet_attach_partition` as this migration made it (migration 0020 adds to it; its down restores this). */
+export const attachPartition = sql`
+    -- attaches the period's fresh table (its indexes built now, in bulk) and analyses it
+    create or replace function safetynet_attach_partition(tbl text, period text) returns void
+      language plpgsql volatile security definer set search_path = pg_catalog, public as $$
+    declare
+      part text;
+    begin
+      ${partitionGuard('safetynet_attach_partition', 'attaches partitions')}
+      if to_regclass(format('public.%I', part)) is null then
+        execute format('analyze public.%I', tbl || '_default');
+        return;
+      end if;
+      if not exists (select 1 from pg_inherits where inhrelid = format('public.%I', part)::regclass) then
+        execute format('alter table public.%I attach partition public.%I for values in (%L)', tbl, part, period);
+      end if;
+      execute format('analyze public.%I', part);
+    end $$;
+`;
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await remake(db, PERIOD_PARTITIONED, true);
   await sql`
     -- the period's fresh table, when the period has no rows yet (null: write through the table);
     -- owned by the tables' owner, writable by the batch role until it is attached
@@ -215,7 +235,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       part text;
       present boolean;
     begin
-      ${guarded('safetynet_fresh_partition', 'makes partitions')}
+      ${partitionGuard('safetynet_fresh_partition', 'makes partitions')}
       if to_regclass(format('public.%I', part)) is not null then return null; end if;
       execute format('select exists (select 1 from public.%I where period = $1)', tbl || '_default') into present using period;
       if present then return null; end if;
@@ -228,23 +248,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       return part;
     end $$;
 
-    -- attaches the period's fresh table (its indexes built now, in bulk) and analyses it
-    create function safetynet_attach_partition(tbl text, period text) returns void
-      language plpgsql volatile security definer set search_path = pg_catalog, public as $$
-    declare
-      part text;
-    begin
-      ${guarded('safetynet_attach_partition', 'attaches partitions')}
-      if to_regclass(format('public.%I', part)) is null then
-        execute format('analyze public.%I', tbl || '_default');
-        return;
-      end if;
-      if not exists (select 1 from pg_inherits where inhrelid = format('public.%I', part)::regclass) then
-        execute format('alter table public.%I attach partition public.%I for values in (%L)', tbl, part, period);
-      end if;
-      execute format('analyze public.%I', part);
-    end $$;
   `.execute(db);
+  await attachPartition.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

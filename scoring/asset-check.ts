@@ -1,5 +1,5 @@
 import type { SafetynetConfig } from '../src/config/schema.js';
-import { yuan, yuanZh, type HouseholdFacts, type VerificationFacts } from './household-facts.js';
+import { wholeYuan, yuan, yuanZh, type HouseholdFacts, type VerificationFacts } from './household-facts.js';
 
 /**
  * What the information verification (核对) means for a household: assets to check at the visit,
@@ -103,7 +103,7 @@ export function verifiedIncomeReason(v: VerifiedIncome, h: HouseholdFacts, used:
       `verified income about ${yuan(v.monthly)} a month: ${payers} housing-fund contributions of ${yuan(v.housingFund.monthly)} a month (核对) ` +
       `imply wages of about ${yuan(v.wages)} (at a combined rate of ${rate}%)` +
       (v.pensions > 0 ? `, with pensions of ${yuan(v.pensions)} (人社)` : '') +
-      (roster === null ? '; the roster has no income on record' : `; the roster says ${Math.round(roster).toLocaleString('en-US')} (${multiple}x that or more asks for a check)`) +
+      (roster === null ? '; the roster has no income on record' : `; the roster says ${wholeYuan(roster)} (${multiple}x that or more asks for a check)`) +
       `: the score keeps ${kept} until the visit verifies income (a verification never takes a household off the list)`,
     zh:
       `核对收入约每月${yuanZh(v.monthly)}：住房公积金月缴存额${yuanZh(v.housingFund.monthly)}（核对），按合计缴存比例${rate}%推算工资约${yuanZh(v.wages)}` +

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { SafetynetConfig } from '../src/config/schema.js';
 import { points, share, type Dimension } from './dimension.js';
-import { incomeDeclaredWithMainEarner, mainEarnerDiedReason, plural, Reasons, yuan, yuanZh, type DimensionScore, type HouseholdFacts } from './household-facts.js';
+import { incomeDeclaredWithMainEarner, mainEarnerDiedReason, plural, Reasons, wholeYuan, yuan, yuanZh, type DimensionScore, type HouseholdFacts } from './household-facts.js';
 import { isCovered } from './route.js';
 import { disposablePerCapita, lowIncome, spendingFrom, spendingMonthly, spendingNames } from './rigid-spending.js';
 import { verifiedIncome, verifiedIncomeReason } from './asset-check.js';
@@ -81,7 +81,7 @@ export function scoreEconomic(h: HouseholdFacts, cfg: SafetynetConfig): Dimensio
         `income ${yuan(pensions)} a month: ${whose} (人社); ` +
           (h.monthlyIncome === null
             ? 'the roster has no income on record'
-            : `the roster says ${Math.round(h.monthlyIncome).toLocaleString('en-US')}` + (declaredWithEarner ? ', declared with the main earner' : '')),
+            : `the roster says ${wholeYuan(h.monthlyIncome)}` + (declaredWithEarner ? ', declared with the main earner' : '')),
         `月收入${yuanZh(pensions)}：成员养老金（人社）；` +
           (h.monthlyIncome === null ? '名册无收入记录' : `名册为${yuanZh(h.monthlyIncome)}` + (declaredWithEarner ? '（主要劳动力在世时申报）' : '')),
         ['human-resources'],

@@ -6,6 +6,12 @@ export function monthsOlder(month: string, period: string): number {
   return index(period) - index(month);
 }
 
+/** Whether any department's facts are of an earlier extract: in most months none is, and nothing needs dating. */
+function anyOlder(evidence: Evidence): boolean {
+  for (const _ in evidence.older) return true;
+  return false;
+}
+
 /** The earlier extracts a reason's facts come from, in the order the reason names its departments. */
 function olderExtracts(from: readonly string[], evidence: Evidence): { month: string; label: string }[] {
   return [...new Set(from)].flatMap((id) => (evidence.older[id] ? [evidence.older[id]] : []));
@@ -17,6 +23,7 @@ function olderExtracts(from: readonly string[], evidence: Evidence): { month: st
  * of the period's own extracts need no date.
  */
 export function datedReasons(d: DimensionScore, evidence: Evidence): { en: string[]; zh: string[] } {
+  if (!anyOlder(evidence)) return { en: [...d.reasons], zh: d.reasons.map((text, i) => d.reasonsZh[i] ?? text) };
   const en: string[] = [];
   const zh: string[] = [];
   d.reasons.forEach((text, i) => {
@@ -37,6 +44,7 @@ export function datedReasons(d: DimensionScore, evidence: Evidence): { en: strin
  * its reasons is not low-confidence (nothing of it is old).
  */
 export function lowConfidence(scored: readonly DimensionScore[], evidence: Evidence, staleMonths: number): boolean {
+  if (!anyOlder(evidence)) return false;
   const dated = scored.flatMap((d) => d.from ?? []).filter((from) => from.length > 0);
   const old = (id: string) => {
     const o = evidence.older[id];

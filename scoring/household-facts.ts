@@ -190,12 +190,18 @@ export const clamp100 = (n: number): number => Math.max(0, Math.min(100, n));
 /** one decimal, so that exports are stable and readable */
 export const round1 = (n: number): number => Math.round(n * 10) / 10;
 
+// one formatter for every reason: toLocaleString builds a new one per call, and a city's reasons
+// format a yuan figure a million times a month
+const grouped = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+/** a whole number with thousands separators (12,345), as reasons show amounts */
+export const wholeYuan = (n: number): string => grouped.format(Math.round(n));
+
 export function yuan(n: number): string {
-  return `${Math.round(n).toLocaleString('en-US')} yuan`;
+  return `${wholeYuan(n)} yuan`;
 }
 
 export function yuanZh(n: number): string {
-  return `${Math.round(n).toLocaleString('en-US')}元`;
+  return `${wholeYuan(n)}元`;
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {

@@ -7,7 +7,8 @@ import type { Tx } from './transaction.js';
  * built in bulk: a third of the time of updating them row by row, measured on the roster); on a
  * rerun, the table itself (the period's partition is kept, its rows were deleted). `attach` must
  * run before anything reads the period's rows through the table; it also analyses the period's
- * partition, so the month plans on its own statistics.
+ * partition, so the month plans on its own statistics, and the table's key columns across
+ * periods, so a join of two periods is planned on them too (migration 0020).
  */
 export interface PeriodWrite {
   /** the table to insert into (for FROM and INTO) */

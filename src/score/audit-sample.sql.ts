@@ -35,18 +35,24 @@ export const inAuditFrame = sql`not (s.on_list or s.review or s.covered or s.coo
 export const auditTier = (total: RawBuilder<unknown>, p: Pick<DrawParameters, 'threshold' | 'nearMargin'>): RawBuilder<'near' | 'far'> =>
   sql`case when ${total} >= ${p.threshold - p.nearMargin}::numeric then 'near' else 'far' end`;
 
-/** Per household of the frame: street, tier, and its place in the seeded order of its stratum. */
-function frame(p: DrawParameters): RawBuilder<unknown> {
-  const tier = auditTier(sql.ref('s.total'), p);
+/** Per household of the frame: its street and tier. */
+function framed(p: DrawParameters): RawBuilder<unknown> {
   return sql`
-    select s.household_id, left(h.region_code, 9) as street, ${tier} as tier,
-           row_number() over (
-             partition by left(h.region_code, 9), ${tier}
-             order by md5(${p.seed} || ':' || ${p.period} || ':' || s.household_id), s.household_id
-           )::int as draw_order
+    select s.household_id, left(h.region_code, 9) as street, ${auditTier(sql.ref('s.total'), p)} as tier
     from household_score s
     join household h on h.period = s.period and h.household_id = s.household_id
     where s.period = ${p.period} and ${inAuditFrame}`;
+}
+
+/** Per household of the frame: street, tier, and its place in the seeded order of its stratum. */
+function frame(p: DrawParameters): RawBuilder<unknown> {
+  return sql`
+    select f.*,
+           row_number() over (
+             partition by f.street, f.tier
+             order by md5(${p.seed} || ':' || ${p.period} || ':' || f.household_id), f.household_id
+           )::int as draw_order
+    from (${framed(p)}) f`;
 }
 
 const size = (p: DrawParameters) => sql`case tier when 'near' then ${p.near}::int else ${p.far}::int end`;
@@ -55,7 +61,7 @@ const size = (p: DrawParameters) => sql`case tier when 'near' then ${p.near}::in
 export const insertAuditFrame = (p: DrawParameters): RawBuilder<{ strata: number }> => sql`
   with framed as (insert into audit_frame (period, street, tier, frame_households, sample_size, seed)
     select ${p.period}, street, tier, count(*)::int, least(count(*)::int, ${size(p)}), ${p.seed}
-    from (${frame(p)}) f
+    from (${framed(p)}) f
     group by street, tier
     returning 1)
   select count(*)::int as strata from framed`;

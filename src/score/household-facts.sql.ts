@@ -47,12 +47,12 @@ export async function buildHouseholdFacts(
   const claimSource = window?.claims ?? periodClaims ?? windowClaims(month);
   // the claims the statement counts: the 12-month window ending at the facts' day
   const claims = sql`(select * from ${claimSource} counted_claim where settled_on >= ${windowStart}::date and settled_on <= ${end}::date)`;
-  const context = (id: string): FactsContext => ({ rowsPeriod: rowsPeriod(month, id), asOf: end, period, claims, personClaims: sql.ref('person_claims'), cfg });
+  const context = (id: string): FactsContext => ({ rowsPeriod: rowsPeriod(month, id), asOf: end, period, claims, personClaims: sql.ref('facts_person_claims'), cfg });
   // every department's own household facts, from the rows the month uses of it
   const contributions = departments()
     .filter((d) => d.householdFacts)
     .map((d) => ({
-      cte: `facts_${d.table}`,
+      table: `facts_dept_${d.table}`,
       people: d.householdFacts!.people(context(d.id)),
       columns: d.householdFacts!.columns,
     }));
@@ -73,57 +73,48 @@ export async function buildHouseholdFacts(
   const signals = departments()
     .filter((d) => d.signal)
     .map((d, order) => sql`select ${d.id}::text as department, ${order}::int as ord, id18 from (${d.signal!.people(context(d.id))}) s`);
-  await sql`
-    create temp table household_facts on commit drop as
-    with person_disability as (
+  // Built in steps, each a temp table analysed before the next reads it: as one statement, the
+  // planner guessed its nested CTEs' sizes by orders of magnitude (10^13 people for a city of
+  // 680,000) and sorted and merged where hashing fits in memory.
+  const step = async (name: string, query: RawBuilder<unknown>) => {
+    await sql`create temp table ${sql.table(name)} on commit drop as ${query}`.execute(tx.db);
+    await sql`analyze ${sql.table(name)}`.execute(tx.db);
+  };
+  await step('facts_person_disability', sql`
       select id18, min(disability_grade) as grade,
              bool_or(disability_type in ('intellectual', 'mental')) as intellectual_or_mental,
              max(certified_on) filter (where disability_grade <= ${singlePersonMaxGrade}) as severe_certified_on
-      from disability where period = ${rowsPeriod(month, 'disability')}::text group by id18
-    ), person_diagnosis as (
+      from disability where period = ${rowsPeriod(month, 'disability')}::text group by id18`);
+  await step('facts_person_diagnosis', sql`
       select id18, bool_or(category = 'severe') as severe, bool_or(category = 'mental') as mental,
              bool_or(category = 'chronic') as chronic,
              max(recorded_on) filter (where category in ('severe', 'mental')) as severe_recorded_on
-      from diagnosis where period = ${rowsPeriod(month, 'health')}::text group by id18
-    ), person_claims as (
+      from diagnosis where period = ${rowsPeriod(month, 'health')}::text group by id18`);
+  await step('facts_person_claims', sql`
       select id18, count(*) filter (where inpatient)::int as stays, sum(out_of_pocket) as oop,
              coalesce(sum(out_of_pocket) filter (where settled_on >= ${recentStart}::date), 0) as recent_oop,
              max(settled_on) filter (where inpatient) as last_inpatient_on
       from ${claims} latest_claim
-      group by id18
-    )${membership.ctes}, person as (
-      select m.household_id, m.id18, m.employment,
-             extract(year from age(${end}::date, m.birth_date))::int as age,
+      group by id18`);
+  for (const table of membership.tables) await step(table.name, table.query);
+  // each member counted at the facts' day, with what a department's household facts may ask of
+  // one besides its own rows (working_age; able: a working-age member the roster counts as able to earn)
+  await step('facts_person', sql`
+      select m.household_id, m.id18, m.employment, m.age,
              d.grade, coalesce(d.intellectual_or_mental, false) as intellectual_or_mental,
              coalesce(x.severe, false) as severe, coalesce(x.mental, false) as mental, coalesce(x.chronic, false) as chronic,
              coalesce(c.stays, 0) as stays, coalesce(c.oop, 0) as oop, coalesce(c.recent_oop, 0) as recent_oop,
              (coalesce(d.grade, 9) <= ${singlePersonMaxGrade} or coalesce(x.severe, false) or coalesce(x.mental, false)) as is_severe,
-             c.last_inpatient_on, x.severe_recorded_on, d.severe_certified_on
-      from member_now m
-      left join person_disability d on d.id18 = m.id18
-      left join person_diagnosis x on x.id18 = m.id18
-      left join person_claims c on c.id18 = m.id18
-      where m.period = ${period} ${only}
-    ), person_role as (
-      -- what a department's household facts may ask of a member besides its own rows
-      select household_id, id18, age, employment,
-             (age >= ${adultFrom} and age < ${elderlyFrom}) as working_age,
-             (age >= ${adultFrom} and age < ${elderlyFrom} and coalesce(employment, '') not in ('student', 'unable')
-              and coalesce(grade, 9) > 2 and not severe and not mental) as able
-      from person
-    ), household_signal as (
-      -- a department counts once per household, however many of its members it points at
-      select household_id, array_agg(department order by ord) as departments
-      from (
-        select distinct p.household_id, s.department, s.ord
-        from person p join (${signals.length > 0 ? sql.join(signals, sql` union all `) : sql`select null::text as department, 0 as ord, null::text as id18 where false`}) s on s.id18 = p.id18
-      ) d
-      group by household_id
-    )${sql.join(contributions.map((c) => sql`, ${sql.ref(c.cte)} as (
-      select p.household_id, ${sql.join(c.columns.map((col) => sql`${col.aggregate} as ${sql.ref(col.name)}`))}
-      from person_role p join (${c.people}) f on f.id18 = p.id18
-      group by p.household_id
-    )`), sql``)}, per_household as (
+             c.last_inpatient_on, x.severe_recorded_on, d.severe_certified_on,
+             (m.age >= ${adultFrom} and m.age < ${elderlyFrom}) as working_age,
+             (m.age >= ${adultFrom} and m.age < ${elderlyFrom} and coalesce(m.employment, '') not in ('student', 'unable')
+              and coalesce(d.grade, 9) > 2 and not coalesce(x.severe, false) and not coalesce(x.mental, false)) as able
+      from facts_member_now m
+      left join facts_person_disability d on d.id18 = m.id18
+      left join facts_person_diagnosis x on x.id18 = m.id18
+      left join facts_person_claims c on c.id18 = m.id18
+      where m.period = ${period} ${only}`);
+  await step('facts_per_household', sql`
       select household_id,
         count(*)::int as members,
         count(*) filter (where age < ${adultFrom})::int as minors,
@@ -150,46 +141,65 @@ export async function buildHouseholdFacts(
         max(last_inpatient_on) as last_inpatient_on,
         max(severe_recorded_on) as severe_recorded_on,
         max(severe_certified_on) as severe_certified_on
-      from person group by household_id
-    ), prev_severe as (
-      -- who had a severe fact last period: a covered household that loses its reason is reviewed
-      select m.household_id, m.id18 from member m
-      where m.period = ${previous}::text
-        and (exists (select 1 from disability d where d.period = m.period and d.id18 = m.id18 and d.disability_grade <= ${singlePersonMaxGrade})
-          or exists (select 1 from diagnosis x where x.period = m.period and x.id18 = m.id18 and x.category in ('severe', 'mental')))
-    ), severe_change as (
+      from facts_person group by household_id`);
+  // a department counts once per household, however many of its members it points at
+  await step('facts_signal', sql`
+      select household_id, array_agg(department order by ord) as departments
+      from (
+        select distinct p.household_id, s.department, s.ord
+        from facts_person p join (${signals.length > 0 ? sql.join(signals, sql` union all `) : sql`select null::text as department, 0 as ord, null::text as id18 where false`}) s on s.id18 = p.id18
+      ) d
+      group by household_id`);
+  for (const c of contributions) {
+    await step(c.table, sql`
+      select p.household_id, ${sql.join(c.columns.map((col) => sql`${col.aggregate} as ${sql.ref(col.name)}`))}
+      from facts_person p join (${c.people}) f on f.id18 = p.id18
+      group by p.household_id`);
+  }
+  // who had a severe fact last period, and what became of them: a covered household that loses its reason is reviewed
+  await step('facts_severe_change', sql`
       select ps.household_id,
              count(*) filter (where p.id18 is not null and not p.is_severe)::int as recovered,
              count(*) filter (where p.id18 is null)::int as gone
-      from prev_severe ps left join person p on p.id18 = ps.id18 and p.household_id = ps.household_id
-      group by ps.household_id
-    ), left_assistance as (
-      -- the last month on dibao or tekun within the exit-watch window, with the score it had then
+      from (
+        select m.household_id, m.id18 from member m
+        where m.period = ${previous}::text
+          and m.id18 in (select id18 from disability where period = ${previous}::text and disability_grade <= ${singlePersonMaxGrade}
+                         union all
+                         select id18 from diagnosis where period = ${previous}::text and category in ('severe', 'mental'))
+      ) ps
+      left join facts_person p on p.id18 = ps.id18 and p.household_id = ps.household_id
+      group by ps.household_id`);
+  // the last month on dibao or tekun within the exit-watch window, with the score it had then
+  await step('facts_left_assistance', sql`
       select distinct on (hp.household_id) hp.household_id, hp.period, hp.assistance, sp.total
       from household hp
       join household_score sp on sp.period = hp.period and sp.household_id = hp.household_id
       where hp.period >= ${exitFrom} and hp.period < ${period} and hp.assistance in ('dibao', 'tekun')
-      order by hp.household_id, hp.period desc
-    ), last_visit as (
-      -- the latest visit that settled the case: a later "not found" or "refused" settles nothing
-      select distinct on (household_id) household_id, visited_on, outcome
-      from visit where visited_on <= ${end}::date and (outcome like 'assisted%' or outcome = 'not_eligible')
-      order by household_id, visited_on desc, visit_id desc
-    ), assisted_visit as (
-      -- covered by a visit only while that visit is still the latest word on the household
-      select household_id, visited_on, outcome from last_visit
-      where outcome in ('assisted_dibao', 'assisted_tekun') and visited_on >= ${assistedFrom}::date
-    ), rescued as (
-      -- facts resting on an ID number the rescue corrected: this period's rows, and claims of the window
+      order by hp.household_id, hp.period desc`);
+  // the latest visit that settled the case (a later "not found" or "refused" settles nothing),
+  // with the score the household had then
+  await step('facts_last_visit', sql`
+      select v.*,
+             (select s.total from household_score s
+              where s.household_id = v.household_id and s.period <= to_char(v.visited_on, 'YYYY-MM') and s.period < ${period}
+              order by s.period desc limit 1) as total_then
+      from (
+        select distinct on (household_id) household_id, visited_on, outcome
+        from visit where visited_on <= ${end}::date and (outcome like 'assisted%' or outcome = 'not_eligible')
+        order by household_id, visited_on desc, visit_id desc
+      ) v`);
+  // facts resting on an ID number the rescue corrected: this period's rows, and claims of the window
+  await step('facts_rescued', sql`
       select m.household_id, count(*)::int as links
       from identity_rescue r
       join member m on m.period = ${period} and m.id18 = r.id18
       where r.outcome = 'rescued'
         and (r.period = ${period} or (r.source = any(${deltaDepartmentIds()}::text[]) and r.period >= ${rescueFrom} and r.period < ${period}))
-      group by m.household_id
-    ), region_standard as (
-      -- the standard of each region and hukou type the period's households have, looked up once
-      -- per pair, not once per household (a few hundred pairs for a city's quarter of a million)
+      group by m.household_id`);
+  // the standard of each region and hukou type the period's households have, looked up once
+  // per pair, not once per household (a few hundred pairs for a city's quarter of a million)
+  await step('facts_region_standard', sql`
       select r.region_code, r.hukou, std.monthly_standard
       from (
         select distinct region_code, case when hukou_type = 'rural' then 'rural' else 'urban' end as hukou
@@ -203,8 +213,9 @@ export async function buildHouseholdFacts(
           and s.effective_from <= ${period}
         order by length(s.region_prefix) desc, s.effective_from desc
         limit 1
-      ) std on true
-    )
+      ) std on true`);
+  await sql`
+    create temp table household_facts on commit drop as
     select h.assistance, h.on_roster, h.monthly_income,
            prev.monthly_income as previous_monthly_income,
            coalesce(std.monthly_standard,
@@ -216,27 +227,26 @@ export async function buildHouseholdFacts(
            coalesce(sc.recovered, 0) as severe_members_recovered, coalesce(sc.gone, 0) as severe_members_gone,
            la.period as left_assistance_period, la.assistance as left_assistance_programme, la.total as left_assistance_total,
            coalesce(rs.links, 0) as rescued_links,
-           to_char(lv.visited_on, 'YYYY-MM-DD') as last_visit_on, lv.outcome as last_visit_outcome,
-           (select s.total from household_score s
-            where lv.household_id is not null and s.household_id = h.household_id
-              and s.period <= to_char(lv.visited_on, 'YYYY-MM') and s.period < ${period}
-            order by s.period desc limit 1) as last_visit_total,
-           to_char(av.visited_on, 'YYYY-MM-DD') as assisted_visit_on, av.outcome as assisted_visit_outcome,
+           to_char(lv.visited_on, 'YYYY-MM-DD') as last_visit_on, lv.outcome as last_visit_outcome, lv.total_then as last_visit_total,
+           -- covered by a visit only while that visit is still the latest word on the household
+           case when lv.outcome in ('assisted_dibao', 'assisted_tekun') and lv.visited_on >= ${assistedFrom}::date
+                then to_char(lv.visited_on, 'YYYY-MM-DD') end as assisted_visit_on,
+           case when lv.outcome in ('assisted_dibao', 'assisted_tekun') and lv.visited_on >= ${assistedFrom}::date
+                then lv.outcome end as assisted_visit_outcome,
            coalesce(sig.departments, '{}'::text[]) as signal_departments,
-           ${sql.join(contributions.flatMap((c) => c.columns.map((col) => sql`coalesce(${sql.ref(`${c.cte}.${col.name}`)}, ${col.none}) as ${sql.ref(col.name)}`)))}${contributions.length > 0 ? sql`,` : sql``}
+           ${sql.join(contributions.flatMap((c) => c.columns.map((col) => sql`coalesce(${sql.ref(`${c.table}.${col.name}`)}, ${col.none}) as ${sql.ref(col.name)}`)))}${contributions.length > 0 ? sql`,` : sql``}
            ${membership.columns},
            p.*
     from household h
-    join per_household p using (household_id)${sql.join(contributions.map((c) => sql`
-    left join ${sql.ref(c.cte)} on ${sql.ref(`${c.cte}.household_id`)} = h.household_id`), sql``)}
+    join facts_per_household p using (household_id)${sql.join(contributions.map((c) => sql`
+    left join ${sql.table(c.table)} on ${sql.ref(`${c.table}.household_id`)} = h.household_id`), sql``)}
     left join household prev on prev.period = ${previous}::text and prev.household_id = h.household_id
-    left join severe_change sc on sc.household_id = h.household_id
-    left join left_assistance la on la.household_id = h.household_id and h.assistance not in ('dibao', 'tekun')
-    left join rescued rs on rs.household_id = h.household_id
-    left join last_visit lv on lv.household_id = h.household_id
-    left join assisted_visit av on av.household_id = h.household_id${membership.join}
-    left join household_signal sig on sig.household_id = h.household_id
-    left join region_standard std
+    left join facts_severe_change sc on sc.household_id = h.household_id
+    left join facts_left_assistance la on la.household_id = h.household_id and h.assistance not in ('dibao', 'tekun')
+    left join facts_rescued rs on rs.household_id = h.household_id
+    left join facts_last_visit lv on lv.household_id = h.household_id${membership.join}
+    left join facts_signal sig on sig.household_id = h.household_id
+    left join facts_region_standard std
       on std.region_code = h.region_code and std.hukou = case when h.hukou_type = 'rural' then 'rural' else 'urban' end
     where h.period = ${period} ${window ? sql`and h.household_id in (select household_id from ${sql.table(window.households)})` : sql``}
   `.execute(tx.db);

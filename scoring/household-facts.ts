@@ -190,11 +190,20 @@ export const clamp100 = (n: number): number => Math.max(0, Math.min(100, n));
 /** one decimal, so that exports are stable and readable */
 export const round1 = (n: number): number => Math.round(n * 10) / 10;
 
-// one formatter for every reason: toLocaleString builds a new one per call, and a city's reasons
-// format a yuan figure a million times a month
 const grouped = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-/** a whole number with thousands separators (12,345), as reasons show amounts */
-export const wholeYuan = (n: number): string => grouped.format(Math.round(n));
+/**
+ * A whole number with thousands separators (12,345), as reasons show amounts: what
+ * toLocaleString('en-US') writes, grouped by hand; a city's reasons format a yuan figure a
+ * million times a month, and ICU's formatter (new per toLocaleString call) was a second of it.
+ */
+export function wholeYuan(n: number): string {
+  const r = Math.round(n);
+  if (!Number.isFinite(r) || Math.abs(r) >= 1e15) return grouped.format(r);
+  const digits = String(Math.abs(r));
+  let out = digits.slice(0, ((digits.length - 1) % 3) + 1);
+  for (let i = out.length; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`;
+  return r < 0 || Object.is(r, -0) ? `-${out}` : out;
+}
 
 export function yuan(n: number): string {
   return `${wholeYuan(n)} yuan`;

@@ -8,9 +8,11 @@ import { householdMembership } from './household-membership.sql.js';
 import { addMonths, claimsWindowStart, rowsPeriod, type PeriodWindow } from '../period.js';
 
 /**
- * Aggregates everything the six dimensions need into one row per household of the period, in
- * one set-based statement, into the temp table `household_facts`. Ages are taken at the last
- * day of the period; the medical window is the 12 months ending then, by settlement date.
+ * Aggregates everything the dimensions need into one row per household of the period, set-based,
+ * into the temp table `household_facts`: per person first (disability, diagnosis, claims, the
+ * members counted), then per household, each step a temp table of the transaction. Ages are
+ * taken at the last day of the period; the medical window is the 12 months ending then, by
+ * settlement date.
  */
 /** A night's view of a period's households: facts at a later day, with that day's claims, for some households only. */
 export interface FactsWindow {

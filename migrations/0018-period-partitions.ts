@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 
 /**
  * The tables a month writes whole (the roster as sent, the households and their members, the
@@ -204,9 +204,12 @@ export const partitionGuard = (fn: string, what: string) =>
       end if;
       part := tbl || '_p' || replace(period, '-', '_');`);
 
-/** `safetynet_attach_partition` as this migration made it (migration 0020 adds to it; its down restores this). */
-export const attachPartition = sql`
-    -- attaches the period's fresh table (its indexes built now, in bulk) and analyses it
+/**
+ * `safetynet_attach_partition`: attaches the period's fresh table (its indexes built now, in bulk)
+ * and analyses it; `then` runs after, in either case (migration 0020 adds to it, its down restores
+ * this migration's, which adds nothing).
+ */
+export const attachPartition = (then: RawBuilder<unknown> = sql``) => sql`
     create or replace function safetynet_attach_partition(tbl text, period text) returns void
       language plpgsql volatile security definer set search_path = pg_catalog, public as $$
     declare
@@ -215,12 +218,13 @@ export const attachPartition = sql`
       ${partitionGuard('safetynet_attach_partition', 'attaches partitions')}
       if to_regclass(format('public.%I', part)) is null then
         execute format('analyze public.%I', tbl || '_default');
-        return;
+      else
+        if not exists (select 1 from pg_inherits where inhrelid = format('public.%I', part)::regclass) then
+          execute format('alter table public.%I attach partition public.%I for values in (%L)', tbl, part, period);
+        end if;
+        execute format('analyze public.%I', part);
       end if;
-      if not exists (select 1 from pg_inherits where inhrelid = format('public.%I', part)::regclass) then
-        execute format('alter table public.%I attach partition public.%I for values in (%L)', tbl, part, period);
-      end if;
-      execute format('analyze public.%I', part);
+      ${then}
     end $$;
 `;
 
@@ -249,7 +253,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     end $$;
 
   `.execute(db);
-  await attachPartition.execute(db);
+  await attachPartition().execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { attachPartition, partitionGuard } from './0018-period-partitions.js';
+import { attachPartition } from './0018-period-partitions.js';
 
 /**
  * Attaching a period's table now also analyses the partitioned table itself, on the columns its
@@ -11,31 +11,18 @@ import { attachPartition, partitionGuard } from './0018-period-partitions.js';
  * second at 250,000 households a period (measured: 0.1–0.6 s a table).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await sql`
-    create or replace function safetynet_attach_partition(tbl text, period text) returns void
-      language plpgsql volatile security definer set search_path = pg_catalog, public as $$
-    declare
-      part text;
-      keys text;
-    begin
-      ${partitionGuard('safetynet_attach_partition', 'attaches partitions')}
-      if to_regclass(format('public.%I', part)) is null then
-        execute format('analyze public.%I', tbl || '_default');
-      else
-        if not exists (select 1 from pg_inherits where inhrelid = format('public.%I', part)::regclass) then
-          execute format('alter table public.%I attach partition public.%I for values in (%L)', tbl, part, period);
-        end if;
-        execute format('analyze public.%I', part);
-      end if;
-      select string_agg(quote_ident(a.attname), ', ' order by a.attnum) into keys
-      from pg_attribute a
-      where a.attrelid = format('public.%I', tbl)::regclass and a.attnum > 0 and not a.attisdropped
-        and exists (select 1 from pg_index i where i.indrelid = a.attrelid and a.attnum = any (i.indkey));
-      execute format('analyze public.%I (%s)', tbl, keys);
-    end $$;
-  `.execute(db);
+  await attachPartition(sql`
+      declare
+        keys text;
+      begin
+        select string_agg(quote_ident(a.attname), ', ' order by a.attnum) into keys
+        from pg_attribute a
+        where a.attrelid = format('public.%I', tbl)::regclass and a.attnum > 0 and not a.attisdropped
+          and exists (select 1 from pg_index i where i.indrelid = a.attrelid and a.attnum = any (i.indkey));
+        execute format('analyze public.%I (%s)', tbl, keys);
+      end;`).execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await attachPartition.execute(db);
+  await attachPartition().execute(db);
 }

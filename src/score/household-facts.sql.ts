@@ -114,22 +114,19 @@ export async function buildHouseholdFacts(
       from facts_member_now m
       left join facts_person_disability d on d.id18 = m.id18
       left join facts_person_diagnosis x on x.id18 = m.id18
-      left join facts_person_claims c on c.id18 = m.id18
-      where m.period = ${period} ${only}`);
+      left join facts_person_claims c on c.id18 = m.id18`);
   await step('facts_per_household', sql`
       select household_id,
         count(*)::int as members,
         count(*) filter (where age < ${adultFrom})::int as minors,
-        count(*) filter (where age >= ${adultFrom} and age < ${elderlyFrom})::int as working_age,
+        count(*) filter (where working_age)::int as working_age,
         count(*) filter (where age >= ${elderlyFrom})::int as elderly,
         count(*) filter (where age >= ${oldOldFrom})::int as old_old,
         max(age) as oldest_age,
-        count(*) filter (where age >= ${adultFrom} and age < ${elderlyFrom} and employment = 'unemployed')::int as unemployed_adults,
-        count(*) filter (where age >= ${adultFrom} and age < ${elderlyFrom}
-                           and coalesce(employment, '') not in ('student', 'unable')
-                           and coalesce(grade, 9) > 2 and not severe and not mental)::int as able_earners,
-        count(*) filter (where age >= ${adultFrom} and age < ${elderlyFrom} and employment = 'unemployed'
-                           and coalesce(grade, 9) > 2 and not severe and not mental)::int as able_unemployed,
+        count(*) filter (where working_age and employment = 'unemployed')::int as unemployed_adults,
+        -- the person's own \`able\`: the one rule of who can earn
+        count(*) filter (where able)::int as able_earners,
+        count(*) filter (where able and employment = 'unemployed')::int as able_unemployed,
         min(grade) as most_severe_grade,
         count(grade)::int as disabled_members,
         count(*) filter (where intellectual_or_mental)::int as intellectual_or_mental,

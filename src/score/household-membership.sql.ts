@@ -11,7 +11,7 @@ import { addMonths } from '../period.js';
  *
  * Steps of the facts (src/score/household-facts.sql.ts): `tables` are built in order, each a temp
  * table (they read `facts_person_disability` and `facts_person_diagnosis`); `facts_member_now`
- * holds the members counted in place of the roster's `member`, with their age; `columns` and `join` add the
+ * holds the members counted in place of the roster's `member` (of the households asked for), with their age; `columns` and `join` add the
  * household's membership facts (`facts_membership`, `mf`) to its row.
  */
 export interface MembershipParts {
@@ -73,11 +73,11 @@ export function householdMembership(
       query: sql`
       select u.*, extract(year from age(${end}::date, u.birth_date))::int as age
       from (
-        select m.period, m.household_id, m.id18, m.employment, m.birth_date from member m
-        where m.period = ${period}
+        select m.household_id, m.id18, m.employment, m.birth_date from member m
+        where m.period = ${period} ${only}
           and (m.id18 not in (select id18 from facts_departed) or m.household_id in (select household_id from facts_emptied))
         union all
-        select ${period}::text, household_id, id18, null::text, birth_date from facts_born_child
+        select household_id, id18, null::text, birth_date from facts_born_child where true ${only}
       ) u`,
     },
     {

@@ -15,7 +15,7 @@ import { toFacts, type FactsRow } from './score-households.js';
 
 /**
  * Assesses a period's households again under another config, as the monthly run does (visits
- * and their cool-down included), in a transaction that writes nothing but a temp table, and
+ * and their cool-down included), in a transaction that writes nothing but temp tables, and
  * compares with the stored results: which households would enter or leave the list, and who
  * moves most. How a bureau tries a rule change before making it.
  */

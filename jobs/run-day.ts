@@ -141,7 +141,7 @@ export async function runDay(deps: { database: DatabaseHandle; config: LoadedCon
       await sql`alter table touched add primary key (household_id)`.execute(tx.db);
       // the base period's window as its run measured it: the night extends that run's facts
       const baseWindow = windowOfRun(await requireSucceededRun(tx.db, period));
-      await buildHouseholdFacts(tx, baseWindow, cfg, { asOf: day, claims: claimsAsOfDay(period, day), households: 'touched' });
+      const evidence = await buildHouseholdFacts(tx, baseWindow, cfg, { asOf: day, claims: claimsAsOfDay(period, day), households: 'touched' });
 
       const { rows } = await sql<FactsRow & { base_total: number | null }>`
         select f.*, s.total as base_total
@@ -167,7 +167,7 @@ export async function runDay(deps: { database: DatabaseHandle; config: LoadedCon
       const alreadyCrossed = new Set(crossedBefore.map((r) => r.household_id));
 
       for (const r of rows) {
-        const facts = toFacts(r);
+        const facts = toFacts(r, evidence);
         // assessed as the monthly run would tonight: a visit since the base period counts (a
         // programme granted at the door covers, a "not eligible" keeps the cool-down)
         const assessed = assessHousehold(facts, period, cfg);

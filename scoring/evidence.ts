@@ -23,7 +23,8 @@ function olderExtracts(from: readonly string[], evidence: Evidence): { month: st
  * of the period's own extracts need no date.
  */
 export function datedReasons(d: DimensionScore, evidence: Evidence): { en: string[]; zh: string[] } {
-  if (!anyOlder(evidence)) return { en: [...d.reasons], zh: d.reasons.map((text, i) => d.reasonsZh[i] ?? text) };
+  // the reasons as they are: the caller joins them at once
+  if (!anyOlder(evidence)) return { en: d.reasons, zh: d.reasonsZh.length === d.reasons.length ? d.reasonsZh : d.reasons.map((text, i) => d.reasonsZh[i] ?? text) };
   const en: string[] = [];
   const zh: string[] = [];
   d.reasons.forEach((text, i) => {

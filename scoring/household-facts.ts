@@ -104,8 +104,6 @@ export interface Evidence {
   older: Readonly<Record<string, { month: string; label: string }>>;
 }
 
-/** Every department's facts are of the period itself. */
-export const evidenceOfPeriod = (period: string): Evidence => ({ period, older: {} });
 
 /** The verification centre's findings (核对) added up over the members it checked. */
 export interface VerificationFacts {

@@ -15,7 +15,7 @@ import { listPlaces } from '../export/list-rank.js';
 import { assertWritableTarget, writeFileAtomically } from '../export/output-file.js';
 import { configuredRegion, resolveRegionScope } from '../export/region-scope.js';
 import { renderVisitCards } from '../export/visit-cards.js';
-import { beyondCapacityByStreet, capacityCuts, listedWithinCapacity, streetCapacity, type StreetCut } from '../export/street-capacity.js';
+import { beyondCapacityByStreet, capacityCuts, withinCapacity, streetCapacity, type StreetCut } from '../export/street-capacity.js';
 import { auditVisits } from '../score/audit-sample.js';
 import { assertPeriod } from '../period.js';
 
@@ -96,10 +96,9 @@ export async function cardsCommand(opts: CardsOptions, log: Logger): Promise<Car
         const regionNames = await readRegionNames(tx.db);
         const cardOptions = { unmasked: opts.unmasked, lang, region: opts.region, readerScope: secured ? seen : scope, regionNames };
         const cards: HouseholdCard[] = [];
-        const within = capacity ? await listedWithinCapacity(tx.db, capacity, { period, region: opts.region }) : undefined;
         if (capacity) cuts = await capacityCuts(tx.db, capacity, { period, region: opts.region });
-        for (const place of await listPlaces(tx.db, { period, region: opts.region })) {
-          if (within && !within.has(place.household_id)) continue;
+        const within = capacity ? withinCapacity(capacity, { period, region: opts.region }, 'household_id') : undefined;
+        for (const place of await listPlaces(tx.db, { period, region: opts.region, where: within })) {
           cards.push(await householdCard(tx.db, period, place.household_id, cardOptions));
         }
         // the audit visits after the listed ones, as on the street's list

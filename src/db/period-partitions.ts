@@ -13,8 +13,6 @@ import type { Tx } from './transaction.js';
 export interface PeriodWrite {
   /** the table to insert into (for FROM and INTO) */
   into: RawBuilder<unknown>;
-  /** a fresh table, not yet attached */
-  fresh: boolean;
   attach(): Promise<void>;
 }
 
@@ -30,7 +28,6 @@ export async function periodWrite(tx: Pick<Tx, 'db'>, table: PeriodPartitioned, 
   const part = rows[0]?.part ?? null;
   return {
     into: sql.table(part ?? table),
-    fresh: part !== null,
     attach: async () => {
       await sql`select safetynet_attach_partition(${table}, ${period})`.execute(tx.db);
     },

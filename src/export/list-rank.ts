@@ -40,7 +40,14 @@ export interface ListPlace {
  */
 export async function listPlaces(
   db: Kysely<Database>,
-  opts: { period: string; region?: string; household?: string; history?: boolean },
+  opts: {
+    period: string;
+    region?: string;
+    household?: string;
+    history?: boolean;
+    /** a further condition on the listed household (`household_id`), which leaves ranks as they are */
+    where?: RawBuilder<boolean>;
+  },
 ): Promise<ListPlace[]> {
   const periods = opts.history
     ? sql`s.period <= ${opts.period} and s.period in (select period from ${sql.table(VIEW.household_score)} where household_id = ${opts.household ?? ''})`
@@ -52,7 +59,7 @@ export async function listPlaces(
       join ${sql.table(VIEW.household)} h on h.period = s.period and h.household_id = s.household_id
       where ${periods} and ${listed()} and ${inRegion(opts.region)}
     ) l
-    where ${opts.household === undefined ? sql`true` : sql`household_id = ${opts.household}`}
+    where ${opts.household === undefined ? sql`true` : sql`household_id = ${opts.household}`} and ${opts.where ?? sql`true`}
     order by period, rank
   `.execute(db);
   return rows;

@@ -135,10 +135,3 @@ export async function capacityCuts(db: Kysely<Database>, capacity: StreetCapacit
 export function beyondCapacityByStreet(cuts: readonly StreetCut[]): Record<string, number> {
   return Object.fromEntries(cuts.map((c) => [c.street, c.beyond]));
 }
-
-/** The listed households of the selection that are within their street's capacity (every one of a street without). */
-export async function listedWithinCapacity(db: Kysely<Database>, capacity: StreetCapacity, opts: { period: string; region?: string }): Promise<Set<string>> {
-  const { rows } = await sql<{ household_id: string }>`
-    select household_id from (${streetPlaces(capacity, opts)}) p where p.allowance is null or p.place <= p.allowance`.execute(db);
-  return new Set(rows.map((r) => r.household_id));
-}

@@ -9,7 +9,7 @@ import { inRegion, listed } from './list-rank.js';
 import { exportViews } from './views.js';
 import { isPlaceUnknown, PLACE_UNKNOWN_SHORT, readRegionNames, regionWithName } from './region-label.js';
 import { DIMENSIONS } from '../../scoring/dimensions.js';
-import { COLUMNS, neutraliseFormula, warningListEntries, type ExportOptions, type WarningListEntry } from './warning-list.js';
+import { COLUMNS, includesAuditVisits, neutraliseFormula, warningListEntries, type ExportOptions, type WarningListEntry } from './warning-list.js';
 import { withinCapacity } from './street-capacity.js';
 import { auditVisits } from '../score/audit-sample.js';
 
@@ -229,8 +229,7 @@ export async function writeWarningListXlsx(db: Kysely<Database>, opts: ExportOpt
   const words = WORDS[zh ? 'zh' : 'en'];
   // the aggregates first: on a single connection (a transaction) they could not run while the cursor is open
   const counts = await streetCounts(db, opts);
-  // the entries add them unless left out or the selection is by rank (warning-list.ts)
-  const auditVisitCount = opts.audit !== false && !opts.all && opts.top === undefined ? (await auditVisits(db, opts)).length : 0;
+  const auditVisitCount = includesAuditVisits(opts) ? (await auditVisits(db, opts)).length : 0;
   const names = await readRegionNames(db);
   const lang = zh ? 'zh' : 'en';
   const run = await latestSucceededRun(db, opts.period);

@@ -13,6 +13,7 @@ import { signalLabels } from './signal-label.js';
 import { inRegion, listed, listRank } from './list-rank.js';
 import { withinCapacity, type StreetCapacity } from './street-capacity.js';
 import { exportViews, VIEW } from './views.js';
+import { auditVisitOrder } from '../score/audit-sample.js';
 import { ROUTE_ZH, type RouteId } from '../../scoring/route.js';
 import { ASSETS_FLAGGED } from '../../scoring/asset-check.js';
 import { DIMENSIONS, type DimensionId } from '../../scoring/dimensions.js';
@@ -235,6 +236,10 @@ export interface EntryOptions extends ExportOptions {
   order?: 'rank' | 'street';
 }
 
+/** Whether a list carries the month's audit visits after its listed households: unless left out, or the selection is by rank. */
+export const includesAuditVisits = (opts: Pick<ExportOptions, 'audit' | 'all' | 'top'>): boolean =>
+  opts.audit !== false && !opts.all && opts.top === undefined;
+
 /**
  * The ranked warning list of a period, streamed from the database (a cursor, never the whole
  * table): by default the households over the threshold and covered ones flagged for review;
@@ -250,7 +255,7 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
   if (opts.capacity && opts.region?.length === 12) {
     throw new UsageError(`--capacity is a street's visits a month: give the street (--region ${opts.region.slice(0, 9)}) or a county, not a community`);
   }
-  const withAudit = opts.audit !== false && !opts.all && opts.top === undefined;
+  const withAudit = includesAuditVisits(opts);
   // what the run measured change against, as its window recorded it
   const previousPeriod = windowOfRun(await requireSucceededRun(db, period)).previous;
 
@@ -298,9 +303,7 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
     ? await scored()
         .innerJoin('audit_sample as x', (j) => j.onRef('x.period', '=', 's.period').onRef('x.household_id', '=', 's.household_id'))
         .select([sql<number | null>`null::int`.as('list_rank'), 'x.street'])
-        .orderBy('x.street')
-        .orderBy(sql`x.tier = 'far'`)
-        .orderBy('x.draw_order')
+        .orderBy(auditVisitOrder)
         .execute()
     : [];
 

@@ -40,6 +40,9 @@ export async function drawAuditSample(
   return { drawn: sample.rows[0]?.drawn ?? 0, strata: frame.rows[0]?.strata ?? 0 };
 }
 
+/** The order audit visits (`x`: audit_sample) are listed in: by street, the near tier first, each in its draw order. */
+export const auditVisitOrder = sql`x.street, x.tier = 'far', x.draw_order`;
+
 /**
  * The month's audit visits of a region, as a reader sees them (the export views, its row
  * security): by street, the near tier first, each in its draw order.
@@ -50,6 +53,6 @@ export async function auditVisits(db: Kysely<Database>, opts: { period: string; 
     from ${sql.table(VIEW.audit_sample)} x
     join ${sql.table(VIEW.household)} h on h.period = x.period and h.household_id = x.household_id
     where x.period = ${opts.period} and ${inRegion(opts.region)}
-    order by x.street, x.tier = 'far', x.draw_order`.execute(db);
+    order by ${auditVisitOrder}`.execute(db);
   return rows.map((r) => r.household_id);
 }

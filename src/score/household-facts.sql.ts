@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { SafetynetConfig } from '../config/schema.js';
 import type { Tx } from '../db/transaction.js';
+import type { Evidence } from '../../scoring/household-facts.js';
 import { windowClaims } from '../db/latest-claims.js';
 import type { FactsContext } from '../ingest/department.js';
 import { deltaDepartmentIds, departments } from '../ingest/departments.js';
@@ -32,7 +33,7 @@ export async function buildHouseholdFacts(
   window?: FactsWindow,
   /** the period's window claims already kept by the run (`buildWindowClaims`); a night's window brings its own */
   periodClaims?: RawBuilder<unknown>,
-): Promise<void> {
+): Promise<Evidence> {
   const { period, previous } = month;
   const end = window?.asOf ?? month.endDay;
   // a night measures 12 months back from its own day, not from the end of the period it extends
@@ -59,8 +60,8 @@ export async function buildHouseholdFacts(
       columns: d.householdFacts!.columns,
     }));
   // every department whose rows are of an earlier extract than the period's (one that did not
-  // deliver): the same for every household, so one constant the reasons date their facts by
-  const evidence = {
+  // deliver): the same for every household, so one value, returned, that the reasons date their facts by
+  const evidence: Evidence = {
     period,
     older: Object.fromEntries(
       departments().flatMap((d) => {
@@ -222,7 +223,6 @@ export async function buildHouseholdFacts(
            )::numeric as dibao_standard,
            std.monthly_standard is null as default_standard,
            ${previous}::text as previous_period,
-           ${JSON.stringify(evidence)}::jsonb as evidence,
            coalesce(sc.recovered, 0) as severe_members_recovered, coalesce(sc.gone, 0) as severe_members_gone,
            la.period as left_assistance_period, la.assistance as left_assistance_programme, la.total as left_assistance_total,
            coalesce(rs.links, 0) as rescued_links,
@@ -250,4 +250,5 @@ export async function buildHouseholdFacts(
     where h.period = ${period} ${window ? sql`and h.household_id in (select household_id from ${sql.table(window.households)})` : sql``}
   `.execute(tx.db);
   await sql`alter table household_facts add primary key (household_id)`.execute(tx.db);
+  return evidence;
 }

@@ -115,11 +115,10 @@ export interface FactsRow {
   school_year: number | null;
   /** the departments pointing at the household (src/ingest/department.ts `signal`), registry order */
   signal_departments: string[];
-  /** jsonb: the departments whose rows are of an extract older than the period, and its month */
-  evidence: Evidence;
 }
 
-export function toFacts(r: FactsRow): HouseholdFacts {
+/** A household's facts from its row; `evidence` is the period's, the same for every household (`buildHouseholdFacts` returns it). */
+export function toFacts(r: FactsRow, evidence: Evidence): HouseholdFacts {
   return {
     householdId: r.household_id,
     members: r.members,
@@ -180,7 +179,7 @@ export function toFacts(r: FactsRow): HouseholdFacts {
     },
     students: r.students.map((s) => ({ stage: s.stage, feesPaid: s.fees })),
     schoolYear: r.school_year,
-    evidence: r.evidence,
+    evidence,
     membership: {
       died: r.members_died,
       movedOut: r.members_moved_out,
@@ -202,9 +201,9 @@ export function toFacts(r: FactsRow): HouseholdFacts {
 }
 
 /** The households' rows of `scored`, each assessed when its row is asked for. */
-function* scoredRows(rows: readonly FactsRow[], period: string, cfg: SafetynetConfig): Generator<CopyValue[]> {
+function* scoredRows(rows: readonly FactsRow[], evidence: Evidence, period: string, cfg: SafetynetConfig): Generator<CopyValue[]> {
   for (const r of rows) {
-    const score = assessHousehold(toFacts(r), period, cfg);
+    const score = assessHousehold(toFacts(r, evidence), period, cfg);
     const { visit, route } = score;
     yield [
       r.household_id, score.total, score.tier, score.onList, score.covered,
@@ -224,7 +223,7 @@ function* scoredRows(rows: readonly FactsRow[], period: string, cfg: SafetynetCo
  */
 export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: SafetynetConfig, claims?: RawBuilder<unknown>): Promise<ScoreCounts> {
   const { period, previous } = window;
-  await buildHouseholdFacts(tx, window, cfg, undefined, claims);
+  const evidence = await buildHouseholdFacts(tx, window, cfg, undefined, claims);
 
   // scores land in a temp table first, so that household_score is written once, ranked and
   // compared with the previous period in one statement (no updates over a whole city)
@@ -248,7 +247,7 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
     // build in Node and to parse in the server than the scoring itself (measured at 100k
     // households: 5.0 s of unnest inserts against 1.4 s of scoring). Each household is scored as
     // the COPY asks for its row, so the server parses one chunk while Node scores the next.
-    await copyRows(tx.client, 'scored', SCORED_COLUMNS, scoredRows(rows, period, cfg));
+    await copyRows(tx.client, 'scored', SCORED_COLUMNS, scoredRows(rows, evidence, period, cfg));
     scored += rows.length;
     after = rows[rows.length - 1]!.household_id;
   }

@@ -50,7 +50,7 @@ export async function whatIf(pool: pg.Pool, period: string, other: SafetynetConf
     const stored = await tx.db.selectFrom('household_score').select((eb) => eb.fn.countAll<number>().as('n')).where('period', '=', period).executeTakeFirstOrThrow();
     if (stored.n === 0) throw new UsageError(`period ${period} has no stored results to compare with: run it first`);
     // the stored results' own window, so that only the config differs between the two scorings
-    await buildHouseholdFacts(tx, windowOfRun(await requireSucceededRun(tx.db, period)), other);
+    const evidence = await buildHouseholdFacts(tx, windowOfRun(await requireSucceededRun(tx.db, period)), other);
     const report: WhatIfReport = { period, households: 0, on_list_before: 0, on_list_after: 0, entering: [], leaving: [], biggest_moves: [] };
     let after = '';
     for (;;) {
@@ -61,7 +61,7 @@ export async function whatIf(pool: pg.Pool, period: string, other: SafetynetConf
       `.execute(tx.db);
       if (rows.length === 0) break;
       for (const r of rows) {
-        const score = assessHousehold(toFacts(r), period, other);
+        const score = assessHousehold(toFacts(r, evidence), period, other);
         const move: WhatIfMove = {
           household_id: r.household_id,
           before: r.stored_total,

@@ -4,7 +4,7 @@ import { dimensionIds } from '../config/schema.js';
 import { succeededPeriodUpTo } from '../db/runs.js';
 import type { Database, HouseholdScoreRow } from '../db/schema.js';
 import { UsageError } from '../errors.js';
-import { GROUPINGS, groupKeyLabel, widenedGaps } from './fairness.js';
+import { GROUPINGS, groupingLabel, groupKeyLabel, widenedGaps } from './fairness.js';
 import { readListingUnderWeights } from './quality-counts.sql.js';
 
 /**
@@ -332,7 +332,7 @@ export async function refuseWidenedGaps(db: Kysely<Database>, config: SafetynetC
   throw new UsageError(
     `the proposed weights widen the listing-rate gap between groups beyond quality.gapTolerance (${points(config.quality.gapTolerance)} points) on ${period}: ` +
       widened
-        .map((w) => `${GROUPINGS.find((g) => g.id === w.grouping)!.labels.en}: ${points(w.current)} to ${points(w.proposed)} points (${groupKeyLabel(w.grouping, w.highest.key, 'en')} ${points(w.highest.rate)}% listed, ${groupKeyLabel(w.grouping, w.lowest.key, 'en')} ${points(w.lowest.rate)}%)`)
+        .map((w) => `${groupingLabel(w.grouping, 'en')}: ${points(w.current)} to ${points(w.proposed)} points (${groupKeyLabel(w.grouping, w.highest.key, 'en')} ${points(w.highest.rate)}% listed, ${groupKeyLabel(w.grouping, w.lowest.key, 'en')} ${points(w.lowest.rate)}%)`)
         .join('; ') +
       '. Nothing was written. If the change is meant, make it a decision of its own: set the weights in the config and check them with safetynet diff --period YYYY-MM --config FILE',
   );

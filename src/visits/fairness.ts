@@ -15,7 +15,6 @@ export const GROUPINGS = [
   { id: 'covered', labels: { en: 'covered', zh: '已获救助' } },
 ] as const;
 export type GroupingId = (typeof GROUPINGS)[number]['id'];
-export const groupingIds: readonly GroupingId[] = GROUPINGS.map((g) => g.id);
 
 /**
  * The head's age bands, from the ages the scoring already names: working age under 40, working
@@ -30,6 +29,9 @@ export function headAgeBands(ages: SafetynetConfig['ages']): { key: string; from
 }
 
 /** A group's key in words (street codes are named by the caller, who knows the region names). */
+/** A grouping's name, as the tables and messages give it. */
+export const groupingLabel = (id: GroupingId, lang: 'en' | 'zh'): string => GROUPINGS.find((g) => g.id === id)!.labels[lang];
+
 export function groupKeyLabel(grouping: GroupingId, key: string, lang: 'en' | 'zh'): string {
   const yesNo = (en: [string, string], zh: [string, string]) => (key === 'yes' ? (lang === 'zh' ? zh[0] : en[0]) : lang === 'zh' ? zh[1] : en[1]);
   switch (grouping) {

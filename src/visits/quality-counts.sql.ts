@@ -58,6 +58,22 @@ export function keyExpressions(ages: SafetynetConfig['ages']): Record<GroupingId
   };
 }
 
+/**
+ * The period's scored households with what the groupings and the frame read: region, hukou,
+ * members, whether it is in the audit frame, and the head's age at the period's end.
+ */
+function periodHouseholds(period: string): RawBuilder<unknown> {
+  return sql`
+      select s.household_id, s.on_list, s.covered, s.total, ${inAuditFrame} as in_frame,
+             s.dimensions, h.region_code, h.hukou_type, h.members,
+             extract(year from age(${isoDate(periodEnd(period))}::date, head.birth_date))::int as age
+      from household_score s
+      join household h on h.period = s.period and h.household_id = s.household_id
+      -- the head's row: one join for the period, not a lookup per household
+      left join member head on head.period = h.period and head.id18 = h.head_id18 and head.household_id = h.household_id
+      where s.period = ${period}`;
+}
+
 export async function readQualityCells(
   db: Kysely<Database>,
   period: string,
@@ -66,24 +82,15 @@ export async function readQualityCells(
   assertPeriod(period);
   const keys = keyExpressions(cfg.ages);
   const since = `${period}-01`;
-  const end = isoDate(periodEnd(period));
   const groupings = sql.join(
     [sql`('all', 'all')`, ...Object.entries(keys).map(([id, expr]) => sql`(${id}, ${expr})`)],
     sql`, `,
   );
   const { rows } = await sql<Record<string, string | number | null>>`
     with hh as (
-      select s.household_id, s.on_list, s.covered, s.total,
-             ${inAuditFrame} as in_frame,
-             s.dimensions, h.region_code, h.hukou_type, h.members,
-             extract(year from age(${end}::date, head.birth_date))::int as age,
-             a.tier as drawn_tier
-      from household_score s
-      join household h on h.period = s.period and h.household_id = s.household_id
-      -- the head's row: one join for the period, not a lookup per household
-      left join member head on head.period = h.period and head.id18 = h.head_id18 and head.household_id = h.household_id
-      left join audit_sample a on a.period = s.period and a.household_id = s.household_id
-      where s.period = ${period}
+      select p.*, a.tier as drawn_tier
+      from (${periodHouseholds(period)}) p
+      left join audit_sample a on a.period = ${period} and a.household_id = p.household_id
     ), answer as (
       select distinct on (v.household_id) v.household_id, v.outcome
       from visit v join hh on hh.household_id = v.household_id
@@ -149,18 +156,11 @@ export async function readListingUnderWeights(
   weights: { current: Record<string, number>; proposed: Record<string, number> },
 ): Promise<{ grouping: GroupingId; key: string; households: number; listedCurrent: number; listedProposed: number }[]> {
   assertPeriod(period);
-  const end = isoDate(periodEnd(period));
   const score = (w: Record<string, number>) =>
     sql.join(Object.entries(w).map(([d, v]) => sql`${v}::numeric * coalesce((h.dimensions->>${d})::numeric, 0)`), sql` + `);
   const groupings = sql.join(Object.entries(keyExpressions(cfg.ages)).map(([id, expr]) => sql`(${id}, ${expr})`), sql`, `);
   const { rows } = await sql<{ grouping: GroupingId; key: string; households: number; listed_current: number; listed_proposed: number }>`
-    with h as (
-      select s.covered, s.dimensions, h.region_code, h.hukou_type, h.members,
-             (select extract(year from age(${end}::date, m.birth_date))::int from member m
-              where m.period = h.period and m.household_id = h.household_id and m.id18 = h.head_id18 limit 1) as age
-      from household_score s join household h on h.period = s.period and h.household_id = s.household_id
-      where s.period = ${period}
-    )
+    with h as (${periodHouseholds(period)})
     select g.grouping, g.key, count(*)::int as households,
            count(*) filter (where round(${score(weights.current)}, 1) >= ${cfg.warningThreshold})::int as listed_current,
            count(*) filter (where round(${score(weights.proposed)}, 1) >= ${cfg.warningThreshold})::int as listed_proposed

@@ -1,4 +1,5 @@
 import type { AuditTier } from '../db/schema.js';
+import { isPlaceUnknown } from '../export/region-label.js';
 import { GROUPINGS, listingRate, type GroupingId } from './fairness.js';
 import { noEstimate, qualityFigures, type ListedCounts, type QualityFigures, type Stratum } from './miss-rate.js';
 import type { QualityCell } from './quality-counts.sql.js';
@@ -76,7 +77,7 @@ export function qualityTables(
   const streetFigures = (street: string) => {
     const f = withoutAudit(qualityFigures(sumListed(all.filter((c) => c.street === street)), strata.filter((s) => s.street === street), min));
     // street 000 holds the people only other departments know: never drawn, so nothing is estimated, not 0
-    return audited && street.endsWith('000') ? { ...f, missed: none(NO_STREET), exclusion: none(NO_STREET) } : f;
+    return audited && isPlaceUnknown(street) ? { ...f, missed: none(NO_STREET), exclusion: none(NO_STREET) } : f;
   };
 
   const groups: GroupRow[] = GROUPINGS.flatMap(({ id }) => {

@@ -1,4 +1,4 @@
-import { GROUPINGS, groupKeyLabel, type GroupingId } from './fairness.js';
+import { groupingLabel, groupKeyLabel } from './fairness.js';
 import { noEstimateWords, type Estimate } from './miss-rate.js';
 
 /**
@@ -65,5 +65,4 @@ export function tooSmallNote(groups: string[], min: number, lang: 'en' | 'zh'): 
   return [lang === 'zh' ? `户数少于${min}户、不计入单率：${groups.join('、')}` : `fewer than ${min} households, no listing rate: ${groups.join(', ')}`];
 }
 
-export const groupingLabel = (id: GroupingId, lang: 'en' | 'zh'): string => GROUPINGS.find((g) => g.id === id)!.labels[lang];
-export { groupKeyLabel };
+export { groupingLabel, groupKeyLabel };

@@ -15,7 +15,7 @@ import { listPlaces } from '../export/list-rank.js';
 import { assertWritableTarget, writeFileAtomically } from '../export/output-file.js';
 import { configuredRegion, resolveRegionScope } from '../export/region-scope.js';
 import { renderVisitCards } from '../export/visit-cards.js';
-import { beyondCapacityByStreet, capacityCuts, withinCapacity, streetCapacity, type StreetCut } from '../export/street-capacity.js';
+import { beyondCapacityByStreet, capacityCuts, logCapacityCuts, requiredStreetCapacity, withinCapacity, type StreetCut } from '../export/street-capacity.js';
 import { auditVisits } from '../score/audit-sample.js';
 import { assertPeriod } from '../period.js';
 
@@ -64,11 +64,9 @@ export async function cardsCommand(opts: CardsOptions, log: Logger): Promise<Car
   await assertWritableTarget(target);
   const lang: CardLang = outputLang(opts);
   const { scope } = resolveRegionScope(opts.region, configuredRegion(opts.config));
-  const access = await fileAccess(resolveConfig(opts));
-  const capacity = opts.capacity ? streetCapacity(resolveConfig(opts)) : undefined;
-  if (capacity?.size === 0) {
-    throw new UsageError('--capacity needs each street\'s visits a month: set visits.capacity or visits.capacityFile in the config (docs/decisions.md#audit-visits-and-street-capacity)');
-  }
+  const loaded = resolveConfig(opts);
+  const access = await fileAccess(loaded);
+  const capacity = opts.capacity ? requiredStreetCapacity(loaded) : undefined;
   if (capacity && opts.region.length === 12) {
     throw new UsageError(`--capacity is a street's visits a month: give the street (--region ${opts.region.slice(0, 9)}), not a community`);
   }
@@ -113,11 +111,7 @@ export async function cardsCommand(opts: CardsOptions, log: Logger): Promise<Car
     const result = await writeFileAtomically(target, write, access);
     if (result.households === 0) log.warn({ period, region: opts.region }, 'no household of this region is on the list: the file says so');
     if (opts.unmasked) log.warn({ period, region: opts.region, households: result.households, operator, purpose: opts.purpose, file: target }, 'UNMASKED visit cards');
-    for (const c of cuts) {
-      const line = { period, street: c.street, capacity: c.capacity, audit_visits: c.audit_visits, listed: c.listed, beyond: c.beyond };
-      if (c.beyond > 0) log.warn(line, 'listed households beyond the street\'s capacity: no card');
-      else log.info(line, 'the street\'s list is within its capacity');
-    }
+    logCapacityCuts(log, period, cuts, 'no card');
     log.info({ period, region: opts.region, households: result.households, audit_visits: result.audit_visits, file: target, sha256: result.sha256 }, 'visit cards written');
     return capacity ? { ...result, beyond_capacity: beyondCapacityByStreet(cuts) } : result;
   } finally {

@@ -7,7 +7,7 @@ import { auditedExport, type ListWriter } from '../export/audited-export.js';
 import { assertWritableTarget } from '../export/output-file.js';
 import { exportFormat, exportFormats } from '../export/formats.js';
 import type { ExportOptions } from '../export/warning-list.js';
-import { beyondCapacityByStreet, capacityCuts, streetCapacity, type StreetCut } from '../export/street-capacity.js';
+import { beyondCapacityByStreet, capacityCuts, logCapacityCuts, requiredStreetCapacity, type StreetCut } from '../export/street-capacity.js';
 
 export interface ExportCommandOptions extends GlobalOptions, Omit<ExportOptions, 'capacity'> {
   format: string;
@@ -45,10 +45,7 @@ export async function exportCommand(
   if (target === '-' && format.binary && stdout.isTTY) {
     throw new UsageError(`--format ${format.id} writes a binary workbook: give --out FILE.${format.id} (or pipe stdout into a file)`);
   }
-  const capacity = opts.capacity ? streetCapacity(resolveConfig(opts)) : undefined;
-  if (capacity?.size === 0) {
-    throw new UsageError('--capacity needs each street\'s visits a month: set visits.capacity or visits.capacityFile in the config (docs/decisions.md#audit-visits-and-street-capacity)');
-  }
+  const capacity = opts.capacity ? requiredStreetCapacity(resolveConfig(opts)) : undefined;
   const writeList: ListWriter = await load();
   let cuts: StreetCut[] = [];
   // the cut counted in the export's own transaction, as the reader sees the list
@@ -73,11 +70,7 @@ export async function exportCommand(
       log,
     );
     if (result.rows === 0) log.warn({ period: opts.period, region: opts.region }, 'no household matches: the list is empty');
-    for (const c of cuts) {
-      const line = { period: opts.period, street: c.street, capacity: c.capacity, audit_visits: c.audit_visits, listed: c.listed, beyond: c.beyond };
-      if (c.beyond > 0) log.warn(line, 'listed households beyond the street\'s capacity: not on this list');
-      else log.info(line, 'the street\'s list is within its capacity');
-    }
+    logCapacityCuts(log, opts.period, cuts, 'not on this list');
     log.info({ period: opts.period, rows: result.rows, file: target, sha256: result.sha256 }, 'warning list written');
     return capacity ? { ...result, beyond_capacity: beyondCapacityByStreet(cuts) } : result;
   } finally {

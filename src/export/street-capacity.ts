@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Database } from '../db/schema.js';
-import { ConfigInvalid } from '../errors.js';
+import { ConfigInvalid, UsageError } from '../errors.js';
 import { inRegion, listed } from './list-rank.js';
 import { VIEW } from './views.js';
 
@@ -134,4 +135,22 @@ export async function capacityCuts(db: Kysely<Database>, capacity: StreetCapacit
 /** Listed households beyond capacity, by street: the run's and the export's summaries. */
 export function beyondCapacityByStreet(cuts: readonly StreetCut[]): Record<string, number> {
   return Object.fromEntries(cuts.map((c) => [c.street, c.beyond]));
+}
+
+/** The capacity `--capacity` cuts by: the config's, refused when it sets none. */
+export function requiredStreetCapacity(loaded: Pick<LoadedConfig, 'config' | 'source'>): StreetCapacity {
+  const capacity = streetCapacity(loaded);
+  if (capacity.size === 0) {
+    throw new UsageError('--capacity needs each street\'s visits a month: set visits.capacity or visits.capacityFile in the config (docs/decisions.md#audit-visits-and-street-capacity)');
+  }
+  return capacity;
+}
+
+/** Each street's cut in the log: a warning where listed households fall beyond it (`beyond`: what becomes of them). */
+export function logCapacityCuts(log: Logger, period: string, cuts: readonly StreetCut[], beyond: string): void {
+  for (const c of cuts) {
+    const line = { period, street: c.street, capacity: c.capacity, audit_visits: c.audit_visits, listed: c.listed, beyond: c.beyond };
+    if (c.beyond > 0) log.warn(line, `listed households beyond the street's capacity: ${beyond}`);
+    else log.info(line, "the street's list is within its capacity");
+  }
 }

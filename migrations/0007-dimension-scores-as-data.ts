@@ -24,8 +24,13 @@ const AFTER_SIX = [
 
 const VIEW = sql.raw('safetynet_export.household_score');
 
-/** Drops the masked view, runs the change, makes the view again over the new columns, with its grants. */
+/** Drops the masked view, runs the change, makes the view again over the new columns, with its grants and options. */
 export async function remakingMaskedView(db: Kysely<unknown>, change: () => Promise<void>): Promise<void> {
+  // security_barrier until migration 0021, none after it
+  const { rows: options } = await sql<{ options: string[] | null }>`
+    select reloptions as options from pg_class where oid = 'safetynet_export.household_score'::regclass
+  `.execute(db);
+  const withOptions = options[0]?.options?.length ? sql` with (${sql.raw(options[0].options.join(', '))})` : sql``;
   const { rows: grants } = await sql<{ grantee: string | null; privilege: string; grantable: boolean }>`
     select case when a.grantee = 0 then null else pg_get_userbyid(a.grantee) end as grantee, a.privilege_type as privilege, a.is_grantable as grantable
     from pg_class c cross join lateral aclexplode(c.relacl) a
@@ -34,7 +39,7 @@ export async function remakingMaskedView(db: Kysely<unknown>, change: () => Prom
   `.execute(db);
   await sql`drop view ${VIEW}`.execute(db);
   await change();
-  await sql`create view ${VIEW} with (security_barrier) as select * from public.household_score`.execute(db);
+  await sql`create view ${VIEW}${withOptions} as select * from public.household_score`.execute(db);
   for (const g of grants) {
     const to = g.grantee === null ? sql.raw('public') : sql.id(g.grantee);
     await sql`grant ${sql.raw(g.privilege)} on ${VIEW} to ${to}${sql.raw(g.grantable ? ' with grant option' : '')}`.execute(db);

@@ -418,6 +418,39 @@ describe('an exporter login of its own (one person, one street)', () => {
     });
   });
 
+  it("shows a function of its own in a condition only its street's rows, and their names and ID numbers masked", async () => {
+    // the views filter nothing (no security barrier since migration 0021): the tables' policies
+    // choose the rows before any condition that is not leakproof, the select list masks the values
+    await test.handle.pool.query(`
+      create or replace function public.safetynet_test_leak(text) returns boolean language plpgsql cost 0.0001 as $$
+      begin raise notice 'saw %', $1; return true; end $$;
+      grant execute on function public.safetynet_test_leak(text) to public`);
+    try {
+      const seen: string[] = [];
+      await asLogin(async (c) => {
+        c.on('notice', (n) => seen.push((n.message ?? '').replace(/^saw /, '')));
+        await c.query(`set client_min_messages = notice`);
+        await c.query(`select 1 from safetynet_export.household
+                       where safetynet_test_leak(household_id) and safetynet_test_leak(head_name) and safetynet_test_leak(head_id18)`);
+        await c.query(`select 1 from safetynet_export.member where safetynet_test_leak(id18) and safetynet_test_leak(name)`);
+        await c.query(`select 1 from safetynet_export.household_score where safetynet_test_leak(household_id)`);
+      });
+      const truth = await test.handle.pool.query<{ household_id: string; street: string; head_name: string; head_id18: string }>(
+        `select household_id, left(region_code, 9) as street, head_name, head_id18 from household union all
+         select m.household_id, left(h.region_code, 9), m.name, m.id18 from member m join household h using (period, household_id)`,
+      );
+      const street = new Map(truth.rows.map((r) => [r.household_id, r.street]));
+      const ids = seen.filter((v) => street.has(v));
+      expect(ids.length).toBeGreaterThan(0);
+      expect(new Set(ids.map((id) => street.get(id)))).toEqual(new Set([STREET_A]));
+      const clear = new Set(truth.rows.flatMap((r) => [r.head_name, r.head_id18]));
+      expect(seen.filter((v) => clear.has(v))).toEqual([]);
+      expect(seen.some((v) => /^\d{6}\*{8}[\dX]{4}$/.test(v))).toBe(true);
+    } finally {
+      await test.handle.pool.query(`drop function public.safetynet_test_leak(text)`);
+    }
+  });
+
   it('reads in clear only after an audited, purposed entry, and only in that transaction', async () => {
     await asLogin(async (c) => {
       await expect(

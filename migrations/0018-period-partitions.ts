@@ -206,10 +206,11 @@ export const partitionGuard = (fn: string, what: string) =>
 
 /**
  * `safetynet_attach_partition`: attaches the period's fresh table (its indexes built now, in bulk)
- * and analyses it; `then` runs after, in either case (migration 0020 adds to it, its down restores
- * this migration's, which adds nothing).
+ * and analyses it, on the columns `columns` gives (a text expression of the function, such as
+ * ` (period, rank)`; '': every column); `then` runs after, in either case (migrations 0020 and
+ * 0022 add to it, their downs restore the one before).
  */
-export const attachPartition = (then: RawBuilder<unknown> = sql``) => sql`
+export const attachPartition = (then: RawBuilder<unknown> = sql``, columns: RawBuilder<unknown> = sql`''`) => sql`
     create or replace function safetynet_attach_partition(tbl text, period text) returns void
       language plpgsql volatile security definer set search_path = pg_catalog, public as $$
     declare
@@ -222,7 +223,7 @@ export const attachPartition = (then: RawBuilder<unknown> = sql``) => sql`
         if not exists (select 1 from pg_inherits where inhrelid = format('public.%I', part)::regclass) then
           execute format('alter table public.%I attach partition public.%I for values in (%L)', tbl, part, period);
         end if;
-        execute format('analyze public.%I', part);
+        execute format('analyze public.%I', part) || ${columns};
       end if;
       ${then}
     end $$;

@@ -26,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0019-evidence-age': await import('./0019-evidence-age.js'),
   '0020-period-parent-statistics': await import('./0020-period-parent-statistics.js'),
   '0021-export-views-without-barrier': await import('./0021-export-views-without-barrier.js'),
+  '0022-partition-statistics-without-json': await import('./0022-partition-statistics-without-json.js'),
 };

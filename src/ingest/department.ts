@@ -50,10 +50,12 @@ export interface FactsContext {
    */
   claims: RawBuilder<unknown>;
   /**
-   * Those claims summed per person, as the facts statement already has them (id18, stays:
-   * inpatient stays, oop: out-of-pocket yuan): cheaper to read than `claims` again.
+   * Each member counted at that day, with their claims summed, as the facts statement already
+   * has them (household_id, id18, stays: inpatient stays, oop: out-of-pocket yuan): cheaper to
+   * read than `claims` and `member` again. For `signal` only: it is made after the departments'
+   * household facts are declared, before their signals are read.
    */
-  personClaims: RawBuilder<unknown>;
+  members: RawBuilder<unknown>;
   cfg: SafetynetConfig;
 }
 

@@ -50,7 +50,7 @@ export async function buildHouseholdFacts(
   const claimSource = window?.claims ?? periodClaims ?? windowClaims(month);
   // the claims the statement counts: the 12-month window ending at the facts' day
   const claims = sql`(select * from ${claimSource} counted_claim where settled_on >= ${windowStart}::date and settled_on <= ${end}::date)`;
-  const context = (id: string): FactsContext => ({ rowsPeriod: rowsPeriod(month, id), asOf: end, period, claims, personClaims: sql.ref('facts_person_claims'), cfg });
+  const context = (id: string): FactsContext => ({ rowsPeriod: rowsPeriod(month, id), asOf: end, period, claims, members: sql.ref('facts_person'), cfg });
   // every department's own household facts, from the rows the month uses of it
   const contributions = departments()
     .filter((d) => d.householdFacts)

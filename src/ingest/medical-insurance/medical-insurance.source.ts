@@ -107,14 +107,13 @@ export const medicalInsurance: Department<ClaimRow> = {
   // least floorRatio of the household's yearly income (any, when the roster has no income for it).
   signal: {
     meaning: { en: 'an inpatient stay or material out-of-pocket spending in 12 months', zh: '近12个月有住院或较大自付医疗支出' },
-    // the claims as the facts statement already summed them per person: a city's window of claims
+    // the claims as the facts statement already summed them per member: a city's window of claims
     // is millions of rows, its people a few hundred thousand (joined first, they sorted to disk)
-    people: ({ personClaims, period, cfg }) => sql`
-      select c.id18
-      from ${personClaims} c
-      left join member m on m.period = ${period}::text and m.id18 = c.id18
-      left join household h on h.period = m.period and h.household_id = m.household_id
-      where c.stays > 0 or (c.oop > 0 and c.oop >= ${cfg.medicalBurden.floorRatio}::numeric * 12 * coalesce(h.monthly_income, 0))`,
+    people: ({ members, period, cfg }) => sql`
+      select p.id18
+      from ${members} p
+      left join household h on h.period = ${period}::text and h.household_id = p.household_id
+      where p.stays > 0 or (p.oop > 0 and p.oop >= ${cfg.medicalBurden.floorRatio}::numeric * 12 * coalesce(h.monthly_income, 0))`,
   },
   columns: [
     { name: 'claim_id', headers: ['结算单号'], required: true },

@@ -36,5 +36,9 @@ export function assessHousehold(facts: HouseholdFacts, period: string, cfg: Safe
   const review = visit.cooledDown && !covered ? [] : reviewReasons(effective, score.total, cfg);
   // a city has a million households nobody will visit: they need no route
   const route = visit.onList || review.length > 0 ? suggestRoute(effective, score.total, cfg) : null;
-  return { ...score, onList: visit.onList, covered, visit, route, review, assetCheck: assetCheck(facts) };
+  // the score's fields named, not spread: a spread of it cost a city's month about a second
+  return {
+    householdId: score.householdId, dimensions: score.dimensions, total: score.total, tier: score.tier, reasons: score.reasons,
+    lowConfidence: score.lowConfidence, onList: visit.onList, covered, visit, route, review, assetCheck: assetCheck(facts),
+  };
 }

@@ -27,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0020-period-parent-statistics': await import('./0020-period-parent-statistics.js'),
   '0021-export-views-without-barrier': await import('./0021-export-views-without-barrier.js'),
   '0022-partition-statistics-without-json': await import('./0022-partition-statistics-without-json.js'),
+  '0023-claim-latest-version': await import('./0023-claim-latest-version.js'),
 };

@@ -74,6 +74,9 @@ export interface ClaimTable {
   sex: string;
 }
 
+/** Each claim's latest monthly version (migration 0023), kept by the run: `claim`'s columns the window reads. */
+export type ClaimLatestTable = Omit<ClaimTable, 'total_cost' | 'fund_paid' | 'assistance_paid'>;
+
 export interface DiagnosisTable {
   period: string;
   line: number;
@@ -424,6 +427,7 @@ export interface Database {
   roster_member: RosterMemberTable;
   disability: DisabilityTable;
   claim: ClaimTable;
+  claim_latest: ClaimLatestTable;
   diagnosis: DiagnosisTable;
   human_resources: HumanResourcesTable;
   dangerous_house: DangerousHouseTable;

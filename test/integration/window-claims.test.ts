@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildWindowClaims, latestClaims, windowClaims } from '../../src/db/latest-claims.js';
+import type { Kysely } from 'kysely';
+import { buildWindowClaims, latestClaims, refreshLatestClaims, windowClaims, windowClaimsFromLatest } from '../../src/db/latest-claims.js';
+import type { Database } from '../../src/db/schema.js';
 import { withTransaction } from '../../src/db/transaction.js';
 import { claimsWindowStart, isoDate, periodEnd, periodWindow } from '../../src/period.js';
 import { useTestDatabase } from '../helpers/database.js';
@@ -9,7 +11,8 @@ import { makeId } from '../helpers/inbox.js';
 /**
  * `windowClaims(period)` is `latestClaims(period)` with the 12-month window applied, computed
  * without sorting the versions received before the window: the same rows, claim for claim, in
- * every case of corrections, daily deltas and history.
+ * every case of corrections, daily deltas and history. So is `claim_latest` read for the newest
+ * period, kept month by month as the runs keep it, reruns included.
  */
 const test = useTestDatabase();
 const A = makeId('19800101', 11);
@@ -43,6 +46,8 @@ const VERSIONS: Version[] = [
   ['old+night', '2026-10-09', A, '2026-10-09', false, 65],
 ];
 
+const MONTHS = [...new Set(VERSIONS.map((v) => v[1]).filter((r) => r.length === 7))].sort();
+
 beforeAll(async () => {
   for (const [claim, received, id18, settled, inpatient, oop] of VERSIONS) {
     const values = [claim, 1, id18, settled, inpatient, oop, oop, 0, oop, '1980-01-01', 'm'];
@@ -60,21 +65,42 @@ beforeAll(async () => {
       );
     }
   }
+  // each month's claims in, as each month's run keeps the table
+  await withTransaction(test.handle.pool, async (tx) => {
+    for (const month of MONTHS) await refreshLatestClaims(tx, month);
+  });
 });
 
 type Row = { id18: string; settled_on: string; inpatient: boolean; out_of_pocket: number };
 const sorted = (rows: Row[]) => rows.map((r) => `${r.id18} ${r.settled_on} ${r.inpatient} ${r.out_of_pocket}`).sort();
 
-async function both(period: string): Promise<{ expected: string[]; actual: string[] }> {
+async function both(
+  period: string,
+  source: typeof windowClaims = windowClaims,
+  db: Kysely<Database> = test.handle.db,
+): Promise<{ expected: string[]; actual: string[] }> {
   const { rows: expected } = await sql<Row>`
     select id18, to_char(settled_on, 'YYYY-MM-DD') as settled_on, inpatient, out_of_pocket from ${latestClaims(period)} l
     where settled_on >= ${claimsWindowStart(period)}::date and settled_on <= ${isoDate(periodEnd(period))}::date
-  `.execute(test.handle.db);
+  `.execute(db);
   const { rows: actual } = await sql<Row>`
-    select id18, to_char(settled_on, 'YYYY-MM-DD') as settled_on, inpatient, out_of_pocket from ${windowClaims(periodWindow(period, null))} w
-  `.execute(test.handle.db);
+    select id18, to_char(settled_on, 'YYYY-MM-DD') as settled_on, inpatient, out_of_pocket from ${source(periodWindow(period, null))} w
+  `.execute(db);
   return { expected: sorted(expected), actual: sorted(actual) };
 }
+
+const ROLLBACK = new Error('rollback');
+async function rolledBack(fn: Parameters<typeof withTransaction>[1]): Promise<void> {
+  await expect(withTransaction(test.handle.pool, async (tx) => {
+    await fn(tx);
+    throw ROLLBACK;
+  })).rejects.toBe(ROLLBACK);
+}
+
+/** A monthly version of `claim` received in `period`. */
+const receive = (db: Kysely<Database>, claim: string, period: string, id18: string, settled: string, oop: number) =>
+  sql`insert into claim (claim_id, received_period, line, id18, settled_on, inpatient, total_cost, fund_paid, assistance_paid, out_of_pocket, birth_date, sex)
+      values (${claim}, ${period}, 1, ${id18}, ${settled}::date, false, ${oop}, 0, 0, ${oop}, '1980-01-01', 'm')`.execute(db);
 
 describe('the claims of a period window', () => {
   it('are the latest versions up to the period, settled in its 12 months', async () => {
@@ -104,5 +130,62 @@ describe('the claims of a period window', () => {
       return (await sql<Row>`select id18, to_char(settled_on, 'YYYY-MM-DD') as settled_on, inpatient, out_of_pocket from ${table} t`.execute(tx.db)).rows;
     });
     expect(sorted(rows)).toEqual((await both('2026-10')).expected);
+  });
+});
+
+describe("each claim's latest version (claim_latest), as the months' runs keep it", () => {
+  it('gives the newest period the same window as the sort of every version', async () => {
+    const { expected, actual } = await both('2026-11', windowClaimsFromLatest);
+    expect(actual).toEqual(expected);
+    expect(actual.length).toBeGreaterThan(0);
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from claim_latest`.execute(test.handle.db);
+    // one row a claim that has a monthly version: the nightly-only ones have none
+    expect(rows[0]!.n).toBe(new Set(VERSIONS.filter((v) => v[1].length === 7).map((v) => v[0])).size);
+  });
+
+  it('answers only for a period no later one was received after: an earlier month is sorted', async () => {
+    await rolledBack(async (tx) => {
+      expect(await refreshLatestClaims(tx, '2026-10')).toBe(false);
+      expect(await refreshLatestClaims(tx, '2026-11')).toBe(true);
+    });
+  });
+
+  it('stays the latest version through a rerun of the newest month, sent again changed or without a claim', async () => {
+    await rolledBack(async (tx) => {
+      // sent again: the correction of "twice" changed, a claim it did not have before
+      await sql`delete from claim where received_period = '2026-11'`.execute(tx.db);
+      await receive(tx.db, 'twice', '2026-11', A, '2026-02-01', 8888);
+      await receive(tx.db, 'new', '2026-11', B, '2026-11-03', 77);
+      expect(await refreshLatestClaims(tx, '2026-11')).toBe(true);
+      let window = await both('2026-11', windowClaimsFromLatest, tx.db);
+      expect(window.actual).toEqual(window.expected);
+      expect(window.actual).toContain(`${B} 2026-11-03 false 77`);
+      // sent again without "twice": its version of 2026-05 is the latest again, "new" is gone
+      await sql`delete from claim where received_period = '2026-11'`.execute(tx.db);
+      await receive(tx.db, 'other', '2026-11', B, '2026-11-04', 5);
+      expect(await refreshLatestClaims(tx, '2026-11')).toBe(true);
+      window = await both('2026-11', windowClaimsFromLatest, tx.db);
+      expect(window.actual).toEqual(window.expected);
+      const { rows } = await sql<{ claim_id: string; received_period: string; out_of_pocket: number }>`
+        select claim_id, received_period, out_of_pocket from claim_latest where claim_id in ('twice', 'new') order by 1`.execute(tx.db);
+      expect(rows).toEqual([{ claim_id: 'twice', received_period: '2026-05', out_of_pocket: 1500 }]);
+      // the next month after the rerun: the table answers for it
+      await receive(tx.db, 'twice', '2026-12', A, '2026-02-01', 1600);
+      expect(await refreshLatestClaims(tx, '2026-12')).toBe(true);
+      window = await both('2026-12', windowClaimsFromLatest, tx.db);
+      expect(window.actual).toEqual(window.expected);
+      expect(window.actual).toContain(`${A} 2026-02-01 false 1600`);
+    });
+  });
+
+  it('is what a run reads for its window: the newest month from the table, an earlier one sorted', async () => {
+    await rolledBack(async (tx) => {
+      for (const period of ['2026-11', '2026-10']) {
+        await sql`drop table if exists window_claims`.execute(tx.db);
+        const table = await buildWindowClaims(tx, periodWindow(period, null));
+        const { rows } = await sql<Row>`select id18, to_char(settled_on, 'YYYY-MM-DD') as settled_on, inpatient, out_of_pocket from ${table} t`.execute(tx.db);
+        expect(sorted(rows), period).toEqual((await both(period, windowClaims, tx.db)).expected);
+      }
+    });
   });
 });

@@ -103,6 +103,28 @@ export function windowClaimsFromLatest(window: PeriodWindow): RawBuilder<unknown
  * sorts the versions instead, `windowClaims`).
  */
 export async function refreshLatestClaims(tx: Tx, period: string): Promise<boolean> {
+  const { rows: empty } = await sql<{ empty: boolean }>`select not exists (select 1 from claim_latest) as empty`.execute(tx.db);
+  if (empty[0]?.empty) {
+    // the first month (a backfill of a year of claims): one sort of every version, inserted in
+    // claim order, instead of finding them as touched claims (measured at 250,000 households:
+    // 18.7 s that way, against the window's own sort of 7.7 s it replaces)
+    await sql`
+      insert into claim_latest (claim_id, received_period, line, id18, name, settled_on, inpatient, out_of_pocket, birth_date, sex)
+      select distinct on (claim_id) claim_id, received_period, line, id18, name, settled_on, inpatient, out_of_pocket, birth_date, sex
+      from claim
+      order by claim_id, received_period desc, line desc
+    `.execute(tx.db);
+  } else {
+    await refreshTouchedClaims(tx, period);
+  }
+  const { rows } = await sql<{ current: boolean }>`
+    select not exists (select 1 from claim_latest where received_period > ${period}) as current
+  `.execute(tx.db);
+  return rows[0]?.current === true;
+}
+
+/** The claims whose latest version was the period's, or that the period sends: their latest version again. */
+async function refreshTouchedClaims(tx: Tx, period: string): Promise<void> {
   await sql`drop table if exists claim_touched`.execute(tx.db);
   await sql`
     create temp table claim_touched on commit drop as
@@ -118,10 +140,6 @@ export async function refreshLatestClaims(tx: Tx, period: string): Promise<boole
     from claim c join claim_touched t on t.claim_id = c.claim_id
     order by c.claim_id, c.received_period desc, c.line desc
   `.execute(tx.db);
-  const { rows } = await sql<{ current: boolean }>`
-    select not exists (select 1 from claim_latest where received_period > ${period}) as current
-  `.execute(tx.db);
-  return rows[0]?.current === true;
 }
 
 /**

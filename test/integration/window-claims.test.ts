@@ -143,6 +143,15 @@ describe("each claim's latest version (claim_latest), as the months' runs keep i
     expect(rows[0]!.n).toBe(new Set(VERSIONS.filter((v) => v[1].length === 7).map((v) => v[0])).size);
   });
 
+  it('is built whole from every version when empty (the first month), the same as kept month by month', async () => {
+    const kept = (await sql`select * from claim_latest order by claim_id`.execute(test.handle.db)).rows;
+    await rolledBack(async (tx) => {
+      await sql`delete from claim_latest`.execute(tx.db);
+      expect(await refreshLatestClaims(tx, '2026-11')).toBe(true);
+      expect((await sql`select * from claim_latest order by claim_id`.execute(tx.db)).rows).toEqual(kept);
+    });
+  });
+
   it('answers only for a period no later one was received after: an earlier month is sorted', async () => {
     await rolledBack(async (tx) => {
       expect(await refreshLatestClaims(tx, '2026-10')).toBe(false);

@@ -1,8 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 
 /**
- * The statements of the audit sample (src/score/audit-sample.ts), one per table, each a whole
- * period's set.
+ * The statement of the audit sample (src/score/audit-sample.ts): a whole period's frame and draw.
  *
  * The frame: the period's scored households that the list leaves out and nothing covers: not
  * listed (`on_list`, `review`), not covered (roster or a visit), not cooled down (a visit found
@@ -44,33 +43,34 @@ function framed(p: DrawParameters): RawBuilder<unknown> {
     where s.period = ${p.period} and ${inAuditFrame}`;
 }
 
-/** Per household of the frame: street, tier, and its place in the seeded order of its stratum. */
-function frame(p: DrawParameters): RawBuilder<unknown> {
-  return sql`
-    select f.*,
-           row_number() over (
-             partition by f.street, f.tier
-             order by md5(${p.seed} || ':' || ${p.period} || ':' || f.household_id), f.household_id
-           )::int as draw_order
-    from (${framed(p)}) f`;
-}
-
 const size = (p: DrawParameters) => sql`case tier when 'near' then ${p.near}::int else ${p.far}::int end`;
 
-/** Records each street's and tier's frame and how many it draws (at most the frame). */
-export const insertAuditFrame = (p: DrawParameters): RawBuilder<{ strata: number }> => sql`
-  with framed as (insert into audit_frame (period, street, tier, frame_households, sample_size, seed)
+/**
+ * Records each street's and tier's frame and how many it draws (at most the frame), and the
+ * drawn households: the first `size` of each stratum's seeded order. One statement over one
+ * frame: the join of the period's scores and households is made once for both tables.
+ */
+export const insertAuditDraw = (p: DrawParameters): RawBuilder<{ strata: number; drawn: number }> => sql`
+  with frame as materialized (${framed(p)}),
+  strata as (
+    insert into audit_frame (period, street, tier, frame_households, sample_size, seed)
     select ${p.period}, street, tier, count(*)::int, least(count(*)::int, ${size(p)}), ${p.seed}
-    from (${framed(p)}) f
+    from frame
     group by street, tier
-    returning 1)
-  select count(*)::int as strata from framed`;
-
-/** Records the drawn households: the first `size` of each stratum's seeded order. */
-export const insertAuditSample = (p: DrawParameters): RawBuilder<{ drawn: number }> => sql`
-  with drawn as (insert into audit_sample (period, household_id, street, tier, draw_order)
+    returning 1
+  ),
+  drawn as (
+    insert into audit_sample (period, household_id, street, tier, draw_order)
     select ${p.period}, household_id, street, tier, draw_order
-    from (${frame(p)}) f
+    from (
+      select f.*,
+             row_number() over (
+               partition by f.street, f.tier
+               order by md5(${p.seed} || ':' || ${p.period} || ':' || f.household_id), f.household_id
+             )::int as draw_order
+      from frame f
+    ) f
     where draw_order <= ${size(p)}
-    returning 1)
-  select count(*)::int as drawn from drawn`;
+    returning 1
+  )
+  select (select count(*)::int from strata) as strata, (select count(*)::int from drawn) as drawn`;

@@ -4,7 +4,7 @@ import type { Database } from '../db/schema.js';
 import { inRegion } from '../export/list-rank.js';
 import { VIEW } from '../export/views.js';
 import { assertPeriod } from '../period.js';
-import { insertAuditFrame, insertAuditSample } from './audit-sample.sql.js';
+import { insertAuditDraw } from './audit-sample.sql.js';
 
 /**
  * The month's audit sample: per street, a few households the list leaves out, drawn at random
@@ -35,9 +35,8 @@ export async function drawAuditSample(
     near: cfg.audit.samplePerStreet.near,
     far: cfg.audit.samplePerStreet.far,
   };
-  const frame = await insertAuditFrame(p).execute(db);
-  const sample = await insertAuditSample(p).execute(db);
-  return { drawn: sample.rows[0]?.drawn ?? 0, strata: frame.rows[0]?.strata ?? 0 };
+  const { rows } = await insertAuditDraw(p).execute(db);
+  return { drawn: rows[0]?.drawn ?? 0, strata: rows[0]?.strata ?? 0 };
 }
 
 /** The order audit visits (`x`: audit_sample) are listed in: by street, the near tier first, each in its draw order. */

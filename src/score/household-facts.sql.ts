@@ -93,12 +93,6 @@ export async function buildHouseholdFacts(
              bool_or(category = 'chronic') as chronic,
              max(recorded_on) filter (where category in ('severe', 'mental')) as severe_recorded_on
       from diagnosis where period = ${rowsPeriod(month, 'health')}::text group by id18`);
-  await step('facts_person_claims', sql`
-      select id18, count(*) filter (where inpatient)::int as stays, sum(out_of_pocket) as oop,
-             coalesce(sum(out_of_pocket) filter (where settled_on >= ${recentStart}::date), 0) as recent_oop,
-             max(settled_on) filter (where inpatient) as last_inpatient_on
-      from ${claims} latest_claim
-      group by id18`);
   for (const table of membership.tables) await step(table.name, table.query);
   // each member counted at the facts' day, with what a department's household facts may ask of
   // one besides its own rows (working_age; able: a working-age member the roster counts as able to earn)
@@ -112,10 +106,18 @@ export async function buildHouseholdFacts(
              (m.age >= ${adultFrom} and m.age < ${elderlyFrom}) as working_age,
              (m.age >= ${adultFrom} and m.age < ${elderlyFrom} and coalesce(m.employment, '') not in ('student', 'unable')
               and coalesce(d.grade, 9) > 2 and not coalesce(x.severe, false) and not coalesce(x.mental, false)) as able
-      from facts_member_now m
+      from (${membership.membersNow}) m
       left join facts_person_disability d on d.id18 = m.id18
       left join facts_person_diagnosis x on x.id18 = m.id18
-      left join facts_person_claims c on c.id18 = m.id18`);
+      -- each person's claims of the window, summed; hashed straight into the join (a temp table
+      -- of them would be written and read back once)
+      left join (
+        select id18, count(*) filter (where inpatient)::int as stays, sum(out_of_pocket) as oop,
+               coalesce(sum(out_of_pocket) filter (where settled_on >= ${recentStart}::date), 0) as recent_oop,
+               max(settled_on) filter (where inpatient) as last_inpatient_on
+        from ${claims} latest_claim
+        group by id18
+      ) c on c.id18 = m.id18`);
   await step('facts_per_household', sql`
       select household_id,
         count(*)::int as members,
@@ -157,17 +159,19 @@ export async function buildHouseholdFacts(
       group by p.household_id`);
   }
   // who had a severe fact last period, and what became of them: a covered household that loses its reason is reviewed
+  // (the few of last period kept first: guessed at half the city, they were looked up one by one
+  // and the whole of facts_person hashed to meet them)
+  await step('facts_severe_before', sql`
+      select m.household_id, m.id18 from member m
+      where m.period = ${previous}::text
+        and m.id18 in (select id18 from disability where period = ${previous}::text and disability_grade <= ${singlePersonMaxGrade}
+                       union all
+                       select id18 from diagnosis where period = ${previous}::text and category in ('severe', 'mental'))`);
   await step('facts_severe_change', sql`
       select ps.household_id,
              count(*) filter (where p.id18 is not null and not p.is_severe)::int as recovered,
              count(*) filter (where p.id18 is null)::int as gone
-      from (
-        select m.household_id, m.id18 from member m
-        where m.period = ${previous}::text
-          and m.id18 in (select id18 from disability where period = ${previous}::text and disability_grade <= ${singlePersonMaxGrade}
-                         union all
-                         select id18 from diagnosis where period = ${previous}::text and category in ('severe', 'mental'))
-      ) ps
+      from facts_severe_before ps
       left join facts_person p on p.id18 = ps.id18 and p.household_id = ps.household_id
       group by ps.household_id`);
   // the last month on dibao or tekun within the exit-watch window, with the score it had then

@@ -10,12 +10,15 @@ import { addMonths } from '../period.js';
  * without its dead and those who moved out of the jurisdiction, with its newborns.
  *
  * Steps of the facts (src/score/household-facts.sql.ts): `tables` are built in order, each a temp
- * table (they read `facts_person_disability` and `facts_person_diagnosis`); `facts_member_now`
- * holds the members counted in place of the roster's `member` (of the households asked for), with their age; `columns` and `join` add the
- * household's membership facts (`facts_membership`, `mf`) to its row.
+ * table (they read `facts_person_disability` and `facts_person_diagnosis`); `membersNow`
+ * reads the members counted in place of the roster's `member` (of the households asked for),
+ * with their age; `columns` and `join` add the household's membership facts
+ * (`facts_membership`, `mf`) to its row.
  */
 export interface MembershipParts {
   tables: { name: string; query: RawBuilder<unknown> }[];
+  /** the members counted in place of the roster's `member`, with their age (a subquery for FROM) */
+  membersNow: RawBuilder<unknown>;
   columns: RawBuilder<unknown>;
   join: RawBuilder<unknown>;
 }
@@ -66,19 +69,6 @@ export function householdMembership(
       where not exists (select 1 from member o where o.period = ${period} and o.id18 = j.id18)
         and j.id18 not in (select id18 from facts_gone_person)
       order by j.id18, m.household_id`,
-    },
-    {
-      name: 'facts_member_now',
-      // the age at the facts' day, worked out once here: its readers test it several times a member
-      query: sql`
-      select u.*, extract(year from age(${end}::date, u.birth_date))::int as age
-      from (
-        select m.household_id, m.id18, m.employment, m.birth_date from member m
-        where m.period = ${period} ${only}
-          and (m.id18 not in (select id18 from facts_departed) or m.household_id in (select household_id from facts_emptied))
-        union all
-        select household_id, id18, null::text, birth_date from facts_born_child where true ${only}
-      ) u`,
     },
     {
       name: 'facts_membership',
@@ -133,6 +123,18 @@ export function householdMembership(
       from household_membership hm0 group by household_id`,
     },
   ];
+  // the age at the facts' day, worked out once here (OFFSET 0 keeps the subquery whole: flattened,
+  // the expression would be evaluated wherever it is referenced, several times a member)
+  const membersNow = sql`
+      select u.*, extract(year from age(${end}::date, u.birth_date))::int as age
+      from (
+        select m.household_id, m.id18, m.employment, m.birth_date from member m
+        where m.period = ${period} ${only}
+          and (m.id18 not in (select id18 from facts_departed) or m.household_id in (select household_id from facts_emptied))
+        union all
+        select household_id, id18, null::text, birth_date from facts_born_child where true ${only}
+      ) u
+      offset 0`;
   const columns = sql`
            coalesce(mf.members_died, 0) as members_died, coalesce(mf.members_moved_out, 0) as members_moved_out,
            to_char(mf.members_left_on, 'YYYY-MM-DD') as members_left_on, mf.member_left,
@@ -141,5 +143,5 @@ export function householdMembership(
            mf.main_earner_died_on, mf.main_earner`;
   const join = sql`
     left join facts_membership mf on mf.household_id = h.household_id`;
-  return { tables, columns, join };
+  return { tables, membersNow, columns, join };
 }

@@ -260,6 +260,9 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
   // `new` off the list is a household not scored then. A covered household whose situation
   // changes either way is reviewed: worse may need more help, better may no longer qualify.
   // the period's scores into a table of its own, indexed when whole (src/db/period-partitions.ts)
+  // a temp table has no statistics until analysed: guessed at twice its rows, the scores were
+  // sorted whole to disk (190 MB at 250,000 households) to merge them with their ranks
+  await sql`analyze scored`.execute(tx.db);
   const scores = await periodWrite(tx, 'household_score', period);
   await sql`
     with ranked as (

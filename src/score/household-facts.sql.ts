@@ -13,7 +13,9 @@ import { addMonths, claimsWindowStart, rowsPeriod, type PeriodWindow } from '../
  * into the temp table `household_facts`: per person first (disability, diagnosis, claims, the
  * members counted), then per household, each step a temp table of the transaction. Ages are
  * taken at the last day of the period; the medical window is the 12 months ending then, by
- * settlement date.
+ * settlement date. What no assessment reads stays in its step's table for the scores' insert
+ * (`facts_signal`: household_id, departments; `facts_rescued`: household_id, links), not
+ * carried through Node.
  */
 /** A night's view of a period's households: facts at a later day, with that day's claims, for some households only. */
 export interface FactsWindow {
@@ -229,14 +231,12 @@ export async function buildHouseholdFacts(
            ${previous}::text as previous_period,
            coalesce(sc.recovered, 0) as severe_members_recovered, coalesce(sc.gone, 0) as severe_members_gone,
            la.period as left_assistance_period, la.assistance as left_assistance_programme, la.total as left_assistance_total,
-           coalesce(rs.links, 0) as rescued_links,
            to_char(lv.visited_on, 'YYYY-MM-DD') as last_visit_on, lv.outcome as last_visit_outcome, lv.total_then as last_visit_total,
            -- covered by a visit only while that visit is still the latest word on the household
            case when lv.outcome in ('assisted_dibao', 'assisted_tekun') and lv.visited_on >= ${assistedFrom}::date
                 then to_char(lv.visited_on, 'YYYY-MM-DD') end as assisted_visit_on,
            case when lv.outcome in ('assisted_dibao', 'assisted_tekun') and lv.visited_on >= ${assistedFrom}::date
                 then lv.outcome end as assisted_visit_outcome,
-           coalesce(sig.departments, '{}'::text[]) as signal_departments,
            ${sql.join(contributions.flatMap((c) => c.columns.map((col) => sql`coalesce(${sql.ref(`${c.table}.${col.name}`)}, ${col.none}) as ${sql.ref(col.name)}`)))}${contributions.length > 0 ? sql`,` : sql``}
            ${membership.columns},
            p.*
@@ -246,9 +246,7 @@ export async function buildHouseholdFacts(
     left join household prev on prev.period = ${previous}::text and prev.household_id = h.household_id
     left join facts_severe_change sc on sc.household_id = h.household_id
     left join facts_left_assistance la on la.household_id = h.household_id and h.assistance not in ('dibao', 'tekun')
-    left join facts_rescued rs on rs.household_id = h.household_id
     left join facts_last_visit lv on lv.household_id = h.household_id${membership.join}
-    left join facts_signal sig on sig.household_id = h.household_id
     left join facts_region_standard std
       on std.region_code = h.region_code and std.hukou = case when h.hukou_type = 'rural' then 'rural' else 'urban' end
     where h.period = ${period} ${window ? sql`and h.household_id in (select household_id from ${sql.table(window.households)})` : sql``}

@@ -23,7 +23,7 @@ const BATCH = 5000;
 /** the temp table `scored`, in the order of its columns */
 const SCORED_COLUMNS = [
   'household_id', 'total', 'tier', 'on_list', 'covered', 'dimensions', 'reasons', 'route', 'route_rule', 'route_rule_zh', 'review_reasons',
-  'rescued_links', 'covered_by_visit', 'visit_notes', 'cooled_down', 'route_confidence', 'asset_check', 'asset_check_zh',
+  'covered_by_visit', 'visit_notes', 'cooled_down', 'route_confidence', 'asset_check', 'asset_check_zh',
   'low_confidence',
 ];
 
@@ -63,7 +63,6 @@ export interface FactsRow {
   left_assistance_period: string | null;
   left_assistance_programme: 'dibao' | 'tekun' | null;
   left_assistance_total: number | null;
-  rescued_links: number;
   last_visit_on: string | null;
   /** the visit that settled the case: assisted or not eligible */
   last_visit_outcome: VisitOutcome | null;
@@ -113,8 +112,6 @@ export interface FactsRow {
   /** jsonb: one entry per student, fees in yuan */
   students: { stage: 'high_school' | 'secondary_vocational' | 'higher'; fees: number }[];
   school_year: number | null;
-  /** the departments pointing at the household (src/ingest/department.ts `signal`), registry order */
-  signal_departments: string[];
 }
 
 /** A household's facts from its row; `evidence` is the period's, the same for every household (`buildHouseholdFacts` returns it). */
@@ -209,7 +206,7 @@ function* scoredRows(rows: readonly FactsRow[], evidence: Evidence, period: stri
       r.household_id, score.total, score.tier, score.onList, score.covered,
       // every registered dimension's score by id: a new dimension needs no new column
       JSON.stringify(score.dimensions), JSON.stringify(score.reasons), route?.route ?? null, route?.rule ?? null, route?.ruleZh ?? null,
-      JSON.stringify(score.review), r.rescued_links, visit.coveredByVisit, JSON.stringify(visit.notes), visit.cooledDown,
+      JSON.stringify(score.review), visit.coveredByVisit, JSON.stringify(visit.notes), visit.cooledDown,
       route?.confidence ?? null, score.assetCheck?.en ?? null, score.assetCheck?.zh ?? null,
       score.lowConfidence,
     ];
@@ -231,7 +228,7 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
     create temp table scored (
       household_id text, total numeric(5, 1), tier text, on_list boolean, covered boolean,
       dimensions jsonb, reasons jsonb,
-      route text, route_rule text, route_rule_zh text, review_reasons jsonb, rescued_links integer,
+      route text, route_rule text, route_rule_zh text, review_reasons jsonb,
       covered_by_visit text, visit_notes jsonb, cooled_down boolean,
       route_confidence text, asset_check text, asset_check_zh text, low_confidence boolean
     ) on commit drop
@@ -291,12 +288,14 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
                 when f.previous_total - f.total >= 1 then 'down' else 'same' end,
            f.previous_total, f.review,
            f.dimensions, f.reasons,
-           f.route, f.route_rule, f.route_rule_zh, f.review_reasons, f.rescued_links,
-           f.covered_by_visit, f.visit_notes, f.cooled_down, f.review_by_score, hf.signal_departments,
+           f.route, f.route_rule, f.route_rule_zh, f.review_reasons, coalesce(rs.links, 0),
+           f.covered_by_visit, f.visit_notes, f.cooled_down, f.review_by_score, coalesce(sig.departments, '{}'::text[]),
            f.route_confidence, f.low_confidence
     from flagged f
-    -- the signals are the analyst's, no score reads them: straight from the facts, not through Node
-    join household_facts hf on hf.household_id = f.household_id
+    -- the signals and the rescued links are the analyst's, no score reads them: straight from
+    -- the facts' steps, not through Node
+    left join facts_signal sig on sig.household_id = f.household_id
+    left join facts_rescued rs on rs.household_id = f.household_id
   `.execute(tx.db);
   await scores.attach();
 

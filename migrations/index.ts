@@ -28,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '0021-export-views-without-barrier': await import('./0021-export-views-without-barrier.js'),
   '0022-partition-statistics-without-json': await import('./0022-partition-statistics-without-json.js'),
   '0023-claim-latest-version': await import('./0023-claim-latest-version.js'),
+  '0024-claim-latest-bulk-build': await import('./0024-claim-latest-bulk-build.js'),
 };

@@ -234,6 +234,9 @@ export async function grantObjects(db: Kysely<any>): Promise<void> {
   // and LOCK the tables too
   const { rows: analyze } = await sql<{ present: boolean }>`select to_regprocedure('safetynet_analyze(text[])') is not null as present`.execute(db);
   if (analyze[0]?.present) await sql`grant execute on function safetynet_analyze(text[]) to ${B}`.execute(db);
+  // claim_latest's first build, its indexes built after the rows (migration 0024): the batch's only
+  const { rows: build } = await sql<{ present: boolean }>`select to_regprocedure('safetynet_build_latest_claims(boolean)') is not null as present`.execute(db);
+  if (build[0]?.present) await sql`grant execute on function safetynet_build_latest_claims(boolean) to ${B}`.execute(db);
   const present = new Set(tables.map((t) => t.name));
   for (const name of EXPORTER_TABLES.filter((t) => present.has(t))) await sql`grant select on ${sql.raw(ident(name))} to ${E}`.execute(db);
   const { rows: schema } = await sql<{ present: boolean }>`select to_regnamespace(${EXPORT_SCHEMA}) is not null as present`.execute(db);

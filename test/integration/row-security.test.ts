@@ -332,6 +332,8 @@ describe('the exporter role in plain SQL, acting for a trusted session (SET ROLE
       'drop policy safetynet_exporter_scope on household',
       'truncate household_score',
       `insert into export_scope (login, region_prefix) values (current_user, '420106')`,
+      // the batch's own: rebuilding claim_latest (migration 0024)
+      'select safetynet_build_latest_claims(true)',
     ]) {
       await expect(exporterRun(STREET_A, statement), statement).rejects.toMatchObject({ code: '42501' });
     }

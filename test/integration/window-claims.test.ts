@@ -152,6 +152,29 @@ describe("each claim's latest version (claim_latest), as the months' runs keep i
     });
   });
 
+  it('is built anew, not claim by claim, when a month touches most of it (a rerun of the first month, a year of claims)', async () => {
+    await rolledBack(async (tx) => {
+      const filenode = async () => (await sql<{ f: string }>`select pg_relation_filenode('claim_latest')::text as f`.execute(tx.db)).rows[0]!.f;
+      const before = await filenode();
+      // a month that touches a few claims of many is brought up to date claim by claim
+      await receive(tx.db, 'twice', '2026-12', A, '2026-02-01', 1700);
+      expect(await refreshLatestClaims(tx, '2026-12')).toBe(true);
+      expect(await filenode()).toBe(before);
+      // sent again with more claims than the table holds: the table is built again whole
+      for (let i = 0; i < 30; i++) await receive(tx.db, `bulk-${i}`, '2026-12', B, '2026-12-01', i);
+      expect(await refreshLatestClaims(tx, '2026-12')).toBe(true);
+      expect(await filenode()).not.toBe(before);
+      const { rows: latest } = await sql`select * from claim_latest order by claim_id`.execute(tx.db);
+      const { rows: expected } = await sql`
+        select distinct on (claim_id) claim_id, received_period, line, id18, name, settled_on, inpatient, out_of_pocket, birth_date, sex
+        from claim order by claim_id, received_period desc`.execute(tx.db);
+      expect(latest).toEqual(expected);
+      const window = await both('2026-12', windowClaimsFromLatest, tx.db);
+      expect(window.actual).toEqual(window.expected);
+      expect(window.actual).toContain(`${B} 2026-12-01 false 29`);
+    });
+  });
+
   it('answers only for a period no later one was received after: an earlier month is sorted', async () => {
     await rolledBack(async (tx) => {
       expect(await refreshLatestClaims(tx, '2026-10')).toBe(false);

@@ -103,12 +103,15 @@ export function windowClaimsFromLatest(window: PeriodWindow): RawBuilder<unknown
  * sorts the versions instead, `windowClaims`).
  */
 export async function refreshLatestClaims(tx: Tx, period: string): Promise<boolean> {
-  const build = async (rebuild: boolean) =>
-    (await sql<{ built: boolean }>`select safetynet_build_latest_claims(${rebuild}) as built`.execute(tx.db)).rows[0]?.built === true;
   // the first month (a backfill of a year of claims) takes every claim in one sort, the indexes
   // built after (migration 0024: 15 s through them at 250,000 households, 11.5 s so); a later
   // month, the claims it touched
-  if (await build(false)) return currentFor(tx, period);
+  const built = await buildLatestClaims(tx, false);
+  if (built === true) return currentFor(tx, period);
+  if (built === null && !(await sql<{ any: boolean }>`select exists (select 1 from claim_latest) as any`.execute(tx.db)).rows[0]?.any) {
+    await insertLatestVersions(tx, sql`claim c`);
+    return currentFor(tx, period);
+  }
   await sql`drop table if exists claim_touched`.execute(tx.db);
   await sql`
     create temp table claim_touched on commit drop as
@@ -123,18 +126,40 @@ export async function refreshLatestClaims(tx: Tx, period: string): Promise<boole
       select case when reltuples >= 0 then reltuples else (select count(*) from claim_latest) end
       from pg_class where oid = 'claim_latest'::regclass) as most
   `.execute(tx.db);
-  if (share[0]?.most) {
-    await build(true);
-    return currentFor(tx, period);
-  }
+  if (share[0]?.most && (await buildLatestClaims(tx, true)) === true) return currentFor(tx, period);
   await sql`delete from claim_latest l using claim_touched t where l.claim_id = t.claim_id`.execute(tx.db);
+  await insertLatestVersions(tx, sql`claim c join claim_touched t on t.claim_id = c.claim_id`);
+  return currentFor(tx, period);
+}
+
+/**
+ * `safetynet_build_latest_claims` (migration 0024): whether it built the table; null when this
+ * login may not call it (a login of its own, not the batch role `migrate --create-roles` grants it
+ * to): the table is then kept through its indexes, as the batch may, only slower. The savepoint
+ * keeps the run's transaction usable.
+ */
+async function buildLatestClaims(tx: Tx, rebuild: boolean): Promise<boolean | null> {
+  await sql`savepoint safetynet_latest_claims`.execute(tx.db);
+  try {
+    const { rows } = await sql<{ built: boolean }>`select safetynet_build_latest_claims(${rebuild}) as built`.execute(tx.db);
+    await sql`release savepoint safetynet_latest_claims`.execute(tx.db);
+    return rows[0]?.built === true;
+  } catch (err) {
+    if ((err as { code?: string })?.code !== '42501') throw err;
+    await sql`rollback to savepoint safetynet_latest_claims`.execute(tx.db);
+    await sql`release savepoint safetynet_latest_claims`.execute(tx.db);
+    return null;
+  }
+}
+
+/** Each claim's latest version among the claims `from` takes (`claim c`, joined as needed), into claim_latest. */
+async function insertLatestVersions(tx: Tx, from: RawBuilder<unknown>): Promise<void> {
   await sql`
     insert into claim_latest (claim_id, received_period, line, id18, name, settled_on, inpatient, out_of_pocket, birth_date, sex)
     select distinct on (c.claim_id) c.claim_id, c.received_period, c.line, c.id18, c.name, c.settled_on, c.inpatient, c.out_of_pocket, c.birth_date, c.sex
-    from claim c join claim_touched t on t.claim_id = c.claim_id
+    from ${from}
     order by c.claim_id, c.received_period desc, c.line desc
   `.execute(tx.db);
-  return currentFor(tx, period);
 }
 
 /** Whether `claim_latest` answers for `period`: no later period was received. */

@@ -175,6 +175,35 @@ describe("each claim's latest version (claim_latest), as the months' runs keep i
     });
   });
 
+  it('is kept through its indexes, the same, by a login that may not call the owner function that builds it', async () => {
+    const kept = (await sql`select * from claim_latest order by claim_id`.execute(test.handle.db)).rows;
+    await rolledBack(async (tx) => {
+      // a login of its own with the batch's table rights, not granted the function (migration 0024)
+      const { rows } = await sql<{ db: string }>`select current_database() as db`.execute(tx.db);
+      await sql`create role safetynet_test_no_build`.execute(tx.db);
+      await sql`grant select, insert, update, delete on claim, daily_claim, claim_latest to safetynet_test_no_build`.execute(tx.db);
+      await sql`grant temporary on database ${sql.id(rows[0]!.db)} to safetynet_test_no_build`.execute(tx.db);
+      await sql`set local role safetynet_test_no_build`.execute(tx.db);
+      await expect(sql`select safetynet_build_latest_claims(false)`.execute(tx.db)).rejects.toMatchObject({ code: '42501' });
+    });
+    await rolledBack(async (tx) => {
+      const { rows } = await sql<{ db: string }>`select current_database() as db`.execute(tx.db);
+      await sql`create role safetynet_test_no_build`.execute(tx.db);
+      await sql`grant select, insert, update, delete on claim, daily_claim, claim_latest to safetynet_test_no_build`.execute(tx.db);
+      await sql`grant temporary on database ${sql.id(rows[0]!.db)} to safetynet_test_no_build`.execute(tx.db);
+      await sql`set local role safetynet_test_no_build`.execute(tx.db);
+      // empty: built whole through the indexes; then a month that touches most of it, claim by claim
+      await sql`delete from claim_latest`.execute(tx.db);
+      expect(await refreshLatestClaims(tx, '2026-11')).toBe(true);
+      expect((await sql`select * from claim_latest order by claim_id`.execute(tx.db)).rows).toEqual(kept);
+      for (let i = 0; i < 30; i++) await receive(tx.db, `bulk-${i}`, '2026-12', B, '2026-12-01', i);
+      expect(await refreshLatestClaims(tx, '2026-12')).toBe(true);
+      const window = await both('2026-12', windowClaimsFromLatest, tx.db);
+      expect(window.actual).toEqual(window.expected);
+      expect(window.actual).toContain(`${B} 2026-12-01 false 29`);
+    });
+  });
+
   it('answers only for a period no later one was received after: an earlier month is sorted', async () => {
     await rolledBack(async (tx) => {
       expect(await refreshLatestClaims(tx, '2026-10')).toBe(false);

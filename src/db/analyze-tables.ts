@@ -1,8 +1,6 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
-import type { Tx } from './transaction.js';
-
-const code = (err: unknown) => (err as { code?: string })?.code ?? '';
+import { unlessDenied, type Tx } from './transaction.js';
 
 /**
  * ANALYZE of period tables the run has just filled, in the run's transaction, through
@@ -15,23 +13,20 @@ const code = (err: unknown) => (err as { code?: string })?.code ?? '';
  * savepoint keeps the run's transaction usable.
  */
 export async function analyzeTables(tx: Tx, tables: readonly string[], log: Logger): Promise<void> {
-  await sql`savepoint safetynet_analyze`.execute(tx.db);
-  let skipped: string[];
-  try {
-    const { rows } = await sql<{ skipped: string[] }>`select safetynet_analyze(${[...tables]}::text[]) as skipped`.execute(tx.db);
-    skipped = rows[0]?.skipped ?? [];
-    await sql`release savepoint safetynet_analyze`.execute(tx.db);
-  } catch (err) {
-    if (code(err) !== '42501') throw err;
-    await sql`rollback to savepoint safetynet_analyze`.execute(tx.db);
-    await sql`release savepoint safetynet_analyze`.execute(tx.db);
-    log.warn(
-      { tables, reason: (err as Error).message },
-      'ANALYZE could not run, so the planner keeps the previous month\'s statistics and the month may run for hours: ' +
-        'run `safetynet migrate --create-roles` as an admin to let the batch login analyse its tables (docs/privacy.md)',
-    );
-    return;
-  }
+  const skipped = await unlessDenied(
+    tx,
+    'safetynet_analyze',
+    async () => (await sql<{ skipped: string[] }>`select safetynet_analyze(${[...tables]}::text[]) as skipped`.execute(tx.db)).rows[0]?.skipped ?? [],
+    (err) => {
+      log.warn(
+        { tables, reason: err.message },
+        'ANALYZE could not run, so the planner keeps the previous month\'s statistics and the month may run for hours: ' +
+          'run `safetynet migrate --create-roles` as an admin to let the batch login analyse its tables (docs/privacy.md)',
+      );
+      return null;
+    },
+  );
+  if (skipped === null) return;
   if (skipped.length > 0) {
     log.warn(
       { tables: skipped },

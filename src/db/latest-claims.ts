@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { isoDate, periodEnd, type PeriodWindow } from '../period.js';
-import type { Tx } from './transaction.js';
+import { unlessDenied, type Tx } from './transaction.js';
 
 /**
  * The claims as a period sees them: the latest version of each claim_id received up to the
@@ -135,21 +135,15 @@ export async function refreshLatestClaims(tx: Tx, period: string): Promise<boole
 /**
  * `safetynet_build_latest_claims` (migration 0024): whether it built the table; null when this
  * login may not call it (a login of its own, not the batch role `migrate --create-roles` grants it
- * to): the table is then kept through its indexes, as the batch may, only slower. The savepoint
- * keeps the run's transaction usable.
+ * to): the table is then kept through its indexes, as the batch may, only slower.
  */
 async function buildLatestClaims(tx: Tx, rebuild: boolean): Promise<boolean | null> {
-  await sql`savepoint safetynet_latest_claims`.execute(tx.db);
-  try {
-    const { rows } = await sql<{ built: boolean }>`select safetynet_build_latest_claims(${rebuild}) as built`.execute(tx.db);
-    await sql`release savepoint safetynet_latest_claims`.execute(tx.db);
-    return rows[0]?.built === true;
-  } catch (err) {
-    if ((err as { code?: string })?.code !== '42501') throw err;
-    await sql`rollback to savepoint safetynet_latest_claims`.execute(tx.db);
-    await sql`release savepoint safetynet_latest_claims`.execute(tx.db);
-    return null;
-  }
+  return unlessDenied(
+    tx,
+    'safetynet_latest_claims',
+    async () => (await sql<{ built: boolean }>`select safetynet_build_latest_claims(${rebuild}) as built`.execute(tx.db)).rows[0]?.built === true,
+    () => null,
+  );
 }
 
 /** Each claim's latest version among the claims `from` takes (`claim c`, joined as needed), into claim_latest. */

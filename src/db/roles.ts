@@ -43,6 +43,13 @@ export const EXPORT_SCHEMA = 'safetynet_export';
 const BATCH_READ_ONLY = new Set(['kysely_migration', 'kysely_migration_lock', 'export_audit']);
 /** Neither batch nor exporter touches these: who may export where is the owner's to say, and the key of person_key. */
 const OWNER_ONLY = new Set(['export_scope', 'safetynet_secret']);
+/**
+ * The owner's functions only the batch may call: the run's ANALYZE on every server version
+ * (migration 0005; not MAINTAIN, which is PostgreSQL 17+ only and would let the batch VACUUM,
+ * CLUSTER and LOCK the tables too), and claim_latest's build with its indexes after the rows
+ * (migration 0024).
+ */
+const BATCH_FUNCTIONS = ['safetynet_analyze(text[])', 'safetynet_build_latest_claims(boolean)'];
 /** The audited path: the only way to write export_audit, and to open the masked views (migration 0006). */
 const AUDIT_FUNCTIONS = [
   'safetynet_audit_begin(text, text, text, text, jsonb, boolean, text)',
@@ -229,14 +236,10 @@ export async function grantObjects(db: Kysely<any>): Promise<void> {
     else await sql`grant select, insert, update, delete on ${T} to ${B}`.execute(db);
   }
   await sql`grant usage, select, update on all sequences in schema public to ${B}`.execute(db);
-  // the run's ANALYZE on every server version goes through the owner's function (migration
-  // 0005), not MAINTAIN: that is PostgreSQL 17+ only, and would let the batch VACUUM, CLUSTER
-  // and LOCK the tables too
-  const { rows: analyze } = await sql<{ present: boolean }>`select to_regprocedure('safetynet_analyze(text[])') is not null as present`.execute(db);
-  if (analyze[0]?.present) await sql`grant execute on function safetynet_analyze(text[]) to ${B}`.execute(db);
-  // claim_latest's first build, its indexes built after the rows (migration 0024): the batch's only
-  const { rows: build } = await sql<{ present: boolean }>`select to_regprocedure('safetynet_build_latest_claims(boolean)') is not null as present`.execute(db);
-  if (build[0]?.present) await sql`grant execute on function safetynet_build_latest_claims(boolean) to ${B}`.execute(db);
+  for (const signature of BATCH_FUNCTIONS) {
+    const { rows: fn } = await sql<{ present: boolean }>`select to_regprocedure(${signature}) is not null as present`.execute(db);
+    if (fn[0]?.present) await sql`grant execute on function ${sql.raw(signature)} to ${B}`.execute(db);
+  }
   const present = new Set(tables.map((t) => t.name));
   for (const name of EXPORTER_TABLES.filter((t) => present.has(t))) await sql`grant select on ${sql.raw(ident(name))} to ${E}`.execute(db);
   const { rows: schema } = await sql<{ present: boolean }>`select to_regnamespace(${EXPORT_SCHEMA}) is not null as present`.execute(db);

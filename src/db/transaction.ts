@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type pg from 'pg';
 import { Interrupted } from '../errors.js';
 import { shutdown, type StopSignal } from '../interrupt.js';
@@ -67,5 +67,25 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<
     shutdown.removeEventListener('abort', stop);
     client.off('error', onError);
     client.release(broken ?? lost);
+  }
+}
+
+/**
+ * `fn` in a savepoint of `tx`: its result, or `denied(err)`'s when this login may not do what it
+ * does (SQLSTATE 42501, insufficient privilege), the savepoint rolled back so that the
+ * transaction goes on. Any other error is thrown.
+ */
+export async function unlessDenied<T, F>(tx: Tx, savepoint: string, fn: () => Promise<T>, denied: (err: Error) => F): Promise<T | F> {
+  const name = sql.id(savepoint);
+  await sql`savepoint ${name}`.execute(tx.db);
+  try {
+    const result = await fn();
+    await sql`release savepoint ${name}`.execute(tx.db);
+    return result;
+  } catch (err) {
+    if ((err as { code?: string } | null)?.code !== '42501') throw err;
+    await sql`rollback to savepoint ${name}`.execute(tx.db);
+    await sql`release savepoint ${name}`.execute(tx.db);
+    return denied(err as Error);
   }
 }

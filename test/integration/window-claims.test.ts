@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
 import { buildWindowClaims, latestClaims, refreshLatestClaims, windowClaims, windowClaimsFromLatest } from '../../src/db/latest-claims.js';
 import type { Database } from '../../src/db/schema.js';
-import { withTransaction } from '../../src/db/transaction.js';
+import { withTransaction, type Tx } from '../../src/db/transaction.js';
 import { claimsWindowStart, isoDate, periodEnd, periodWindow } from '../../src/period.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { makeId } from '../helpers/inbox.js';
@@ -102,6 +102,15 @@ const receive = (db: Kysely<Database>, claim: string, period: string, id18: stri
   sql`insert into claim (claim_id, received_period, line, id18, settled_on, inpatient, total_cost, fund_paid, assistance_paid, out_of_pocket, birth_date, sex)
       values (${claim}, ${period}, 1, ${id18}, ${settled}::date, false, ${oop}, 0, 0, ${oop}, '1980-01-01', 'm')`.execute(db);
 
+/** In `tx`, a login of its own with the batch's table rights, not granted claim_latest's build function (migration 0024). */
+async function asLoginWithoutBuild(tx: Tx): Promise<void> {
+  const { rows } = await sql<{ db: string }>`select current_database() as db`.execute(tx.db);
+  await sql`create role safetynet_test_no_build`.execute(tx.db);
+  await sql`grant select, insert, update, delete on claim, daily_claim, claim_latest to safetynet_test_no_build`.execute(tx.db);
+  await sql`grant temporary on database ${sql.id(rows[0]!.db)} to safetynet_test_no_build`.execute(tx.db);
+  await sql`set local role safetynet_test_no_build`.execute(tx.db);
+}
+
 describe('the claims of a period window', () => {
   it('are the latest versions up to the period, settled in its 12 months', async () => {
     const { expected, actual } = await both('2026-10');
@@ -178,20 +187,11 @@ describe("each claim's latest version (claim_latest), as the months' runs keep i
   it('is kept through its indexes, the same, by a login that may not call the owner function that builds it', async () => {
     const kept = (await sql`select * from claim_latest order by claim_id`.execute(test.handle.db)).rows;
     await rolledBack(async (tx) => {
-      // a login of its own with the batch's table rights, not granted the function (migration 0024)
-      const { rows } = await sql<{ db: string }>`select current_database() as db`.execute(tx.db);
-      await sql`create role safetynet_test_no_build`.execute(tx.db);
-      await sql`grant select, insert, update, delete on claim, daily_claim, claim_latest to safetynet_test_no_build`.execute(tx.db);
-      await sql`grant temporary on database ${sql.id(rows[0]!.db)} to safetynet_test_no_build`.execute(tx.db);
-      await sql`set local role safetynet_test_no_build`.execute(tx.db);
+      await asLoginWithoutBuild(tx);
       await expect(sql`select safetynet_build_latest_claims(false)`.execute(tx.db)).rejects.toMatchObject({ code: '42501' });
     });
     await rolledBack(async (tx) => {
-      const { rows } = await sql<{ db: string }>`select current_database() as db`.execute(tx.db);
-      await sql`create role safetynet_test_no_build`.execute(tx.db);
-      await sql`grant select, insert, update, delete on claim, daily_claim, claim_latest to safetynet_test_no_build`.execute(tx.db);
-      await sql`grant temporary on database ${sql.id(rows[0]!.db)} to safetynet_test_no_build`.execute(tx.db);
-      await sql`set local role safetynet_test_no_build`.execute(tx.db);
+      await asLoginWithoutBuild(tx);
       // empty: built whole through the indexes; then a month that touches most of it, claim by claim
       await sql`delete from claim_latest`.execute(tx.db);
       expect(await refreshLatestClaims(tx, '2026-11')).toBe(true);

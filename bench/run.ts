@@ -28,6 +28,7 @@
  * Exits 1 when a target of issue 5 is missed.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, readdirSync } from 'node:fs';
 import { appendFile, chmod, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
@@ -122,6 +123,11 @@ interface PeriodResult {
   warnings: number;
   exportSeconds: number;
   exported: number;
+  /** the database's size after the period, and what the period added to it */
+  databaseMiB?: number;
+  growthMiB?: number;
+  /** the exported list's sha256 (first 16 hex digits): the same city gives the same list, before and after a change */
+  listSha256?: string;
   /** per source, the seconds of reading, checking and COPYing into staging (before the move into the indexed tables) */
   copyPhase?: Record<string, number>;
 }
@@ -315,7 +321,11 @@ async function measure(workDir: string, inbox: string, households: number, made:
       const out = createWriteStream(join(workDir, `warning-list-${period}.csv`));
       const exported = await writeWarningList(database.db, { period }, out, log);
       await finished(out).catch(() => {});
+      const size = await sql<{ bytes: number }>`select pg_database_size(current_database()) as bytes`.execute(database.db);
+      const sizeMiB = Math.round(Number(size.rows[0]!.bytes) / MiB);
+      const listSha256 = createHash('sha256').update(await readFile(join(workDir, `warning-list-${period}.csv`))).digest('hex').slice(0, 16);
       runs.push({
+        databaseMiB: sizeMiB, growthMiB: sizeMiB - (runs.at(-1)?.databaseMiB ?? 0), listSha256,
         period, kind: i === 0 ? 'backfill' : 'month', seconds, rssMiB, stages, sources: summary.sources,
         households: summary.households_scored, notOnRoster: summary.not_on_roster, warnings: summary.warnings,
         exportSeconds: round2((Date.now() - t2) / 1000), exported, copyPhase,
@@ -532,6 +542,8 @@ function report(r: WorkerResult): { lines: string[]; checks: { what: string; val
   stageRows.push(['rows read, all sources', ...runs.flatMap((run) => [thousands(CITY_SOURCES.reduce((n, s) => n + (run.sources[s]?.rows_read ?? 0), 0)), ''])]);
   stageRows.push(['households scored (not on roster)', ...runs.flatMap((run) => [`${thousands(run.households)} (${thousands(run.notOnRoster)})`, ''])]);
   stageRows.push(['warnings (uncovered, listed)', ...runs.flatMap((run) => [thousands(run.warnings), ''])]);
+  stageRows.push(['database after it MiB (growth)', ...runs.flatMap((run) => [run.databaseMiB === undefined ? '–' : `${run.databaseMiB} (+${run.growthMiB})`, ''])]);
+  stageRows.push(['list sha256', ...runs.flatMap((run) => [run.listSha256 ?? '–', ''])]);
   lines.push('stages: seconds and Node peak RSS (MiB) in each:');
   lines.push(...table(['stage', ...runs.flatMap((run) => [`${run.period} ${run.kind} s`, 'RSS'])], stageRows));
   lines.push('');

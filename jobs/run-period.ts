@@ -13,7 +13,7 @@ import { ExtractsMissing, PeriodLocked, SafetynetError } from '../src/errors.js'
 import { ingestSource, type SourceCounts } from '../src/ingest/ingest-source.js';
 import { refuseMassRejects } from '../src/ingest/refuse-mass-rejects.js';
 import type { DepartmentId } from '../src/ingest/department.js';
-import { department, departmentTables } from '../src/ingest/departments.js';
+import { department, departmentTables, departmentVersions } from '../src/ingest/departments.js';
 import { writeWarningList } from '../src/export/warning-list.js';
 import { linkHouseholds } from '../src/link/link-households.js';
 import { rescueIdentities, type RescueCounts } from '../src/link/rescue-identities.js';
@@ -170,7 +170,10 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
       // transaction; without them the planner picks nested loops that never end on a city
       let t = performance.now();
       // a table partitioned by period had its period's partition analysed as it was attached
-      await analyzeTables(tx, departmentTables().map((t) => t.table).filter((t) => !isPeriodPartitioned(t)), runLog);
+      await analyzeTables(tx, [
+        ...departmentTables().map((t) => t.table).filter((t) => !isPeriodPartitioned(t)),
+        ...departmentVersions().map((v) => v.table),
+      ], runLog);
       runLog.info({ seconds: seconds(t) }, 'analyzed');
 
       t = performance.now();

@@ -29,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0022-partition-statistics-without-json': await import('./0022-partition-statistics-without-json.js'),
   '0023-claim-latest-version': await import('./0023-claim-latest-version.js'),
   '0024-claim-latest-bulk-build': await import('./0024-claim-latest-bulk-build.js'),
+  '0025-roster-versions': await import('./0025-roster-versions.js'),
 };

@@ -5,7 +5,8 @@ import { openMigrated, resolveConfig, type GlobalOptions } from '../context.js';
 import type { Database } from '../db/schema.js';
 import { withTransaction } from '../db/transaction.js';
 import { PeriodLocked, UsageError } from '../errors.js';
-import { departmentTables } from '../ingest/departments.js';
+import { departmentTables, departmentVersions } from '../ingest/departments.js';
+import { purgeVersions } from '../db/versions.js';
 import { assertPeriod, claimsWindowStart, PERIOD } from '../period.js';
 
 /**
@@ -54,7 +55,10 @@ export interface PurgeResult {
   /** the newest `--before` the rules allow */
   limit: string;
   dry_run: boolean;
-  /** rows deleted (or that would be) per table */
+  /**
+   * rows deleted (or that would be) per table; for a table of versions (the roster), the rows
+   * the purged periods held: a version that also holds a kept period stays, from that period on
+   */
   deleted: Record<string, number>;
   /** households of purged periods whose address and phone were cleared */
   contacts_cleared: number;
@@ -110,6 +114,10 @@ export async function purgeRawExtracts(pool: pg.Pool, db: Kysely<Database>, opts
       const { rows } = await sql<{ period: string }>`select distinct ${sql.ref(column)} as period from ${sql.table(table)} where ${olderThan(column, before)}`.execute(tx.db);
       for (const r of rows) periods.add(r.period);
     }
+    for (const v of departmentVersions()) {
+      const { rows } = await sql<{ period: string }>`select period from ${sql.table(v.periods)} where period < ${before}`.execute(tx.db);
+      for (const r of rows) periods.add(r.period);
+    }
     if (!opts.dryRun) {
       // a run of one of these periods (a rerun of an old month) would reload what we delete
       for (const period of [...periods].sort()) {
@@ -122,6 +130,9 @@ export async function purgeRawExtracts(pool: pg.Pool, db: Kysely<Database>, opts
         ? await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)} where ${olderThan(column, before)}`.execute(tx.db)
         : await sql<{ n: number }>`with gone as (delete from ${sql.table(table)} where ${olderThan(column, before)} returning 1) select count(*)::int as n from gone`.execute(tx.db);
       deleted[table] = rows[0]?.n ?? 0;
+    }
+    for (const v of departmentVersions()) {
+      deleted[v.table] = (await purgeVersions(tx.db, v, before, !!opts.dryRun)).periodRows;
     }
     const contacts = opts.dryRun
       ? await sql<{ n: number }>`select count(*)::int as n from household where period < ${before} and (address is not null or phone is not null)`.execute(tx.db)

@@ -211,6 +211,12 @@ export async function grantRoles(db: Kysely<any>, log: Logger): Promise<void> {
       select p.oid::regprocedure::text as signature from pg_proc p join pg_namespace n on n.oid = p.pronamespace
       where n.nspname = 'public' and p.proname like 'safetynet\\_%' and p.proowner <> to_regrole(${owner})`.execute(trx);
     for (const f of functions) await sql`alter function ${sql.raw(f.signature)} owner to ${sql.raw(ident(owner))}`.execute(trx);
+    // and the row types a stage is made like (roster_row, migration 0025)
+    const { rows: types } = await sql<{ name: string }>`
+      select format('%I.%I', n.nspname, t.typname) as name from pg_type t join pg_namespace n on n.oid = t.typnamespace
+      join pg_class c on c.oid = t.typrelid
+      where n.nspname = 'public' and t.typtype = 'c' and c.relkind = 'c' and t.typowner <> to_regrole(${owner}) order by 1`.execute(trx);
+    for (const t of types) await sql`alter type ${sql.raw(t.name)} owner to ${sql.raw(ident(owner))}`.execute(trx);
     await grantObjects(trx);
   }));
   log.info({ roles: Object.values(ROLES) }, 'database privileges granted; exports now go through row-level security');

@@ -28,22 +28,33 @@ export interface RunTable {
   error: string | null;
 }
 
-export interface RosterMemberTable {
-  period: string;
-  line: number;
-  household_id: string;
+/**
+ * A roster person's row as versions valid from one period to another (migration 0025,
+ * src/db/versions.ts): read a period's roster through `rosterAsOf`.
+ */
+export interface RosterVersionTable {
   id18: string;
+  valid_from: string;
+  valid_until: string | null;
+  household_id: string;
+  /** the row's place among its household's rows in the file */
+  position: number;
   name: string;
   relation: string;
   region_code: string;
   hukou_type: string;
   assistance: string;
+  /** the household's monthly income, on its first row (the head's) only */
   monthly_income: Numeric | null;
   employment: string | null;
   address: string | null;
   phone: string | null;
   birth_date: DateCol;
   sex: string;
+}
+
+export interface RosterPeriodTable {
+  period: string;
 }
 
 export interface DisabilityTable {
@@ -424,7 +435,8 @@ export interface Database {
   export_audit: ExportAuditTable;
   export_scope: ExportScopeTable;
   run: RunTable;
-  roster_member: RosterMemberTable;
+  roster_version: RosterVersionTable;
+  roster_period: RosterPeriodTable;
   disability: DisabilityTable;
   claim: ClaimTable;
   claim_latest: ClaimLatestTable;

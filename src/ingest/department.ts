@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { SafetynetConfig } from '../config/schema.js';
 import type { CopyValue } from '../db/copy.js';
 import type { Tx } from '../db/transaction.js';
+import { asOf, type Versioned } from '../db/versions.js';
 import type { ParsedIdNumber } from '../identity/id-number.js';
 
 /** A department's id (`civil-affairs`, `health`, …): data, checked against the registry (departments.ts). */
@@ -146,9 +147,16 @@ export interface Department<Row extends object = any> {
   daily?: { declaration?: () => Department; events(day: string): RawBuilder<unknown> };
   /** the tables holding its rows by period: a rerun of the period clears them, purge deletes them, the run analyzes them */
   periodTables: PeriodTable[];
+  /**
+   * Its rows kept as versions valid from one period to another (src/db/versions.ts) rather than
+   * in a period table: only the roster, a city a month of which about 5% changes. `finalize`
+   * writes the period's versions (a rerun's clear leaves them to it), purge forgets the purged
+   * periods, the run analyzes the table. `table` is then the shape its rows are staged in.
+   */
+  versions?: Versioned;
   /** `asOf` is the last day of the period: later birth or event dates are errors */
   rowSchema(asOf: Date): z.ZodType<Row>;
-  /** the period table a valid row goes to (one of `periodTables`), and its values in that order */
+  /** the period table a valid row goes to (one of `periodTables`; with `versions`, its staged shape), and its values in that order */
   table: string;
   tableColumns: readonly string[];
   toColumns(row: Row, ctx: { period: string; line: number }): CopyValue[];
@@ -198,6 +206,14 @@ export function periodColumnOf(def: Department, table = def.table): string {
   const found = def.periodTables.find((t) => t.table === table);
   if (!found) throw new Error(`department ${def.id}: table ${table} is not among its periodTables`);
   return found.periodColumn;
+}
+
+/**
+ * A department's stored rows of a period, as a parenthesised select to alias: its period
+ * table's rows of the period, or the versions in force then (the roster).
+ */
+export function periodRows(def: Department, period: string): RawBuilder<unknown> {
+  return def.versions ? asOf(def.versions, period) : sql`(select * from ${sql.table(def.table)} where ${sql.ref(periodColumnOf(def))} = ${period}::text)`;
 }
 
 /** A bureau's settings for one department (config `departments.<id>`). */

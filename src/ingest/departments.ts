@@ -1,5 +1,6 @@
 import { civilAffairs } from './civil-affairs/civil-affairs.source.js';
 import type { Department, DepartmentId, PeriodTable } from './department.js';
+import type { Versioned } from '../db/versions.js';
 import { disability } from './disability/disability.source.js';
 import { education } from './education/education.source.js';
 import { emergency } from './emergency/emergency.source.js';
@@ -32,7 +33,7 @@ function problemsOf(def: Department): string[] {
   const id = def.columns.find((c) => c.name === def.idColumn);
   if (!id) problems.push(`its idColumn ${def.idColumn} is not one of its columns`);
   else if (!id.required) problems.push(`its idColumn ${def.idColumn} must be a required column`);
-  if (!def.periodTables.some((t) => t.table === def.table)) problems.push(`its table ${def.table} must be one of its periodTables`);
+  if (!def.versions && !def.periodTables.some((t) => t.table === def.table)) problems.push(`its table ${def.table} must be one of its periodTables`);
   if (def.definesHouseholds && !def.required) problems.push('the department that defines households must be required');
   if (def.definesHouseholds && def.notOnRoster) problems.push('the department that defines households has no people outside the roster');
   for (const other of registry.values()) {
@@ -41,6 +42,7 @@ function problemsOf(def: Department): string[] {
     for (const t of def.periodTables) {
       if (other.periodTables.some((o) => o.table === t.table)) problems.push(`department ${other.id} already keeps its rows in ${t.table}`);
     }
+    if (def.versions && other.versions?.table === def.versions.table) problems.push(`department ${other.id} already keeps its rows in ${def.versions.table}`);
     if (def.definesHouseholds && other.definesHouseholds) problems.push(`department ${other.id} already defines the households`);
     const facts = new Set(other.householdFacts?.columns.map((c) => c.name));
     const shared = (def.householdFacts?.columns ?? []).filter((c) => facts.has(c.name)).map((c) => c.name);
@@ -71,6 +73,11 @@ export function departments(): Department[] {
 /** Every department's period tables: a rerun clears them, purge deletes from them, the run analyzes them. */
 export function departmentTables(): PeriodTable[] {
   return departments().flatMap((d) => d.periodTables);
+}
+
+/** Every department's tables of versions (the roster's): purge forgets periods of them, the run analyzes them. */
+export function departmentVersions(): Versioned[] {
+  return departments().flatMap((d) => (d.versions ? [d.versions] : []));
 }
 
 /**

@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Tx } from '../db/transaction.js';
 import { windowClaims } from '../db/latest-claims.js';
 import { periodWrite } from '../db/period-partitions.js';
+import { rosterAsOf } from '../ingest/civil-affairs/civil-affairs.source.js';
 import { periodColumnOf } from '../ingest/department.js';
 import { departments } from '../ingest/departments.js';
 import { rowsPeriod, type PeriodWindow } from '../period.js';
@@ -27,43 +28,25 @@ export async function linkHouseholds(tx: Tx, window: PeriodWindow, claims: RawBu
     insert into ${household.into} (period, household_id, on_roster, region_code, hukou_type, assistance, monthly_income,
                            head_id18, head_name, members, address, phone)
     select ${period}, household_id, true,
-           (array_agg(region_code order by relation = 'head' desc, line))[1],
-           (array_agg(hukou_type order by relation = 'head' desc, line))[1],
-           (array_agg(assistance order by relation = 'head' desc, line))[1],
+           (array_agg(region_code order by relation = 'head' desc, position))[1],
+           (array_agg(hukou_type order by relation = 'head' desc, position))[1],
+           (array_agg(assistance order by relation = 'head' desc, position))[1],
            -- income is given on the head's row and may repeat on others
-           (array_agg(monthly_income order by relation = 'head' desc, line) filter (where monthly_income is not null))[1],
-           (array_agg(id18 order by relation = 'head' desc, line))[1],
-           (array_agg(name order by relation = 'head' desc, line))[1],
+           (array_agg(monthly_income order by relation = 'head' desc, position) filter (where monthly_income is not null))[1],
+           (array_agg(id18 order by relation = 'head' desc, position))[1],
+           (array_agg(name order by relation = 'head' desc, position))[1],
            count(*)::int,
-           (array_agg(address order by relation = 'head' desc, line) filter (where address is not null))[1],
-           (array_agg(phone order by relation = 'head' desc, line) filter (where phone is not null))[1]
-    from roster_member
-    where period = ${period}
+           (array_agg(address order by relation = 'head' desc, position) filter (where address is not null))[1],
+           (array_agg(phone order by relation = 'head' desc, position) filter (where phone is not null))[1]
+    from ${rosterAsOf(period)} as r
     group by household_id
-  `.execute(tx.db);
-
-  await sql`
-    insert into quality_issue (period, source, line, kind, detail)
-    select ${period}, 'civil-affairs', min(line), 'income_conflict',
-           'household ' || household_id || ' rows give different monthly incomes ('
-           || string_agg(distinct monthly_income::text, ', ') || '); the head''s row is used'
-    from roster_member where period = ${period} and monthly_income is not null
-    group by household_id having count(distinct monthly_income) > 1
-  `.execute(tx.db);
-
-  await sql`
-    insert into quality_issue (period, source, line, kind, detail)
-    select ${period}, 'civil-affairs', min(line), 'no_head',
-           'household ' || household_id || ' has no row with relation head; its first member stands in'
-    from roster_member where period = ${period}
-    group by household_id having bool_and(relation <> 'head')
   `.execute(tx.db);
 
   const member = await periodWrite(tx, 'member', period);
   await sql`
     insert into ${member.into} (period, household_id, id18, name, relation, birth_date, sex, employment)
-    select period, household_id, id18, name, relation, birth_date, sex, employment
-    from roster_member where period = ${period}
+    select ${period}, household_id, id18, name, relation, birth_date, sex, employment
+    from ${rosterAsOf(period)} as r
   `.execute(tx.db);
   await household.attach();
   await member.attach();
@@ -97,7 +80,7 @@ export async function linkHouseholds(tx: Tx, window: PeriodWindow, claims: RawBu
       insert into household (period, household_id, on_roster, region_code, hukou_type, assistance, monthly_income,
                              head_id18, head_name, members, address, phone)
       select ${period}, 'NR-' || substr(md5(id18), 1, 12), false,
-             coalesce((select left(region_code, 6) from roster_member where period = ${period}
+             coalesce((select left(region_code, 6) from ${rosterAsOf(period)} as r
                        group by 1 order by count(*) desc, 1 limit 1), left(id18, 6)) || '000000',
              'unknown', 'none', null,
              id18, coalesce(name, '(name unknown)'), 1, null, null

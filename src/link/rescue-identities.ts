@@ -6,6 +6,7 @@ import { parseIdNumber } from '../identity/id-number.js';
 import { comparableNumber, birthDateOf, decideRescue, nearNumbers, type RememberedDecision, type RosterPerson, type SentRow } from '../identity/id-rescue.js';
 import { columnsWith, headerKey, type DepartmentId, type DepartmentSettings } from '../ingest/department.js';
 import { department, departments } from '../ingest/departments.js';
+import { rosterAsOf } from '../ingest/civil-affairs/civil-affairs.source.js';
 import { mapHeader, valueMaps } from '../ingest/ingest-source.js';
 import { clean, parseDate } from '../ingest/values.js';
 import { periodEnd } from '../period.js';
@@ -91,11 +92,11 @@ export async function rescueIdentities(
     const { rows: found } = await sql<RosterPerson & { i: number }>`
       select distinct p.i, r.id18, r.household_id, r.name, to_char(r.birth_date, 'YYYY-MM-DD') as birth_date
       from unnest(${probes.map(([i]) => i)}::int[], ${probes.map(([, n]) => n)}::text[]) as p(i, id18)
-      join roster_member r on r.period = ${period} and r.id18 = p.id18
+      join ${rosterAsOf(period)} as r on r.id18 = p.id18
       union
       select p.i, r.id18, r.household_id, r.name, to_char(r.birth_date, 'YYYY-MM-DD')
       from unnest(${named.map(([i]) => i)}::int[], ${named.map(([, n]) => n)}::text[], ${named.map(([, , b]) => b)}::date[]) as p(i, name, birth)
-      join roster_member r on r.period = ${period} and r.name = p.name and r.birth_date = p.birth
+      join ${rosterAsOf(period)} as r on r.name = p.name and r.birth_date = p.birth
     `.execute(tx.db);
     const candidatesOf = new Map<number, RosterPerson[]>();
     for (const f of found) {

@@ -92,7 +92,7 @@ describe('SIGKILL at each stage of a run, on the embedded database', () => {
     expect((await cli(['run', '--inbox', INBOX, '--no-export'], env)).code).toBe(0);
     // in the order of a run: ingest, link, score, the list's hash (taken last), the commit
     const kills: [string, () => Promise<CliRun>][] = [
-      ...['after-ingest', 'after-link'].map((point) => [point, () => startCli(RUN, { ...env, SAFETYNET_CRASH_AT: point }).done] as [string, () => Promise<CliRun>]),
+      ...['mid-versions', 'after-ingest', 'after-link'].map((point) => [point, () => startCli(RUN, { ...env, SAFETYNET_CRASH_AT: point }).done] as [string, () => Promise<CliRun>]),
       ['while scoring', () => killWhileScoring(home, env)],
       ...['before-commit', 'after-commit'].map((point) => [point, () => startCli(RUN, { ...env, SAFETYNET_CRASH_AT: point }).done] as [string, () => Promise<CliRun>]),
     ];
@@ -122,6 +122,7 @@ describe('SIGKILL at each stage of a run, on the embedded database', () => {
     const failedThenRedone = ['failed', 'succeeded'];
     expect(of('2026-10').map((r) => r.status)).toEqual([
       'succeeded', // the clean run
+      ...failedThenRedone, // mid-versions (the roster's, in its ingest)
       ...failedThenRedone, // after-ingest
       ...failedThenRedone, // after-link
       ...failedThenRedone, // while scoring

@@ -10,6 +10,7 @@ import { ExtractRejected, ExtractsMissing, ManifestMismatch, PeriodLocked } from
 import { writeQualityReport } from '../../src/export/quality-report.js';
 import { writeWarningList } from '../../src/export/warning-list.js';
 import { checkDigit } from '../../src/identity/id-number.js';
+import { rosterAsOf } from '../../src/ingest/civil-affairs/civil-affairs.source.js';
 import { silentLog, useTestDatabase } from '../helpers/database.js';
 import { makeId, makeInbox, type PeriodSpec } from '../helpers/inbox.js';
 
@@ -199,7 +200,7 @@ describe('counting what was read', () => {
 
 describe('identity', () => {
   it('decodes GB18030 with Chinese headers and values', async () => {
-    const row = await test.handle.db.selectFrom('roster_member').selectAll().where('period', '=', '2026-09').where('id18', '=', A).executeTakeFirstOrThrow();
+    const { rows: [row] } = await sql`select * from ${rosterAsOf('2026-09')} as r where id18 = ${A}`.execute(test.handle.db);
     expect(row).toMatchObject({ name: '张伟', relation: 'head', hukou_type: 'urban', assistance: 'none', employment: 'employed', address: '武昌区中山路1号, 3单元' });
   });
 

@@ -20,7 +20,7 @@ import { makeId, makeInbox, type PeriodSpec } from '../helpers/inbox.js';
 const test = useTestDatabase();
 const config = parseConfig(undefined);
 // daily_claim comes with migration 0004 (daily deltas); the purge handles it when it is there
-const RAW = ['roster_member', 'disability', 'diagnosis', 'claim', 'rejected_row', 'quality_issue', 'identity_rescue', 'daily_claim'];
+const RAW = ['roster_version', 'disability', 'diagnosis', 'claim', 'rejected_row', 'quality_issue', 'identity_rescue', 'daily_claim'];
 const KEPT = ['household_score', 'household', 'member', 'run', 'export_audit', 'source_load'];
 
 const HEAD = makeId('19480305', 11);
@@ -47,9 +47,11 @@ function month(period: string): PeriodSpec {
 }
 
 const PERIODS = ['2024-01', '2024-02', '2026-10'];
+// the roster is versions (migration 0025): its rows are those each period holds
+const ROSTER = 'roster_period p join roster_version v on v.valid_from <= p.period and (v.valid_until is null or v.valid_until > p.period)';
 const count = async (table: string, where = 'true') =>
-  (await test.handle.pool.query<{ n: number }>(`select count(*)::int as n from ${table} where ${where}`)).rows[0]!.n;
-const periodColumn = (table: string) => (table === 'claim' ? 'received_period' : 'period');
+  (await test.handle.pool.query<{ n: number }>(`select count(*)::int as n from ${table === 'roster_version' ? ROSTER : table} where ${where}`)).rows[0]!.n;
+const periodColumn = (table: string) => (table === 'claim' ? 'received_period' : table === 'roster_version' ? 'p.period' : 'period');
 const older = (t: string) => (t === 'daily_claim' ? `day < '2024-11-01'` : `${periodColumn(t)} < '2024-11'`);
 const newer = (t: string) => `not (${older(t)})`;
 const counts = async (tables: string[], where: (t: string) => string = () => 'true') =>
@@ -131,7 +133,7 @@ describe('a purge', () => {
     dryRun = JSON.parse(r.stdout);
     const old = await counts(RAW, older);
     expect(dryRun).toMatchObject({ before: '2024-11', latest_period: '2026-10', limit: '2024-11', dry_run: true, deleted: old, contacts_cleared: 4 });
-    expect(dryRun.deleted.roster_member).toBe(6); // 3 valid roster rows x 2 periods
+    expect(dryRun.deleted.roster_version).toBe(6); // 3 valid roster rows x 2 periods
     expect(await counts([...RAW, ...KEPT])).toEqual(before);
   });
 
@@ -143,6 +145,8 @@ describe('a purge', () => {
     expect(await counts(RAW, older)).toEqual(Object.fromEntries(RAW.map((t) => [t, 0])));
     expect(await counts(RAW, newer)).toEqual(recent);
     expect(await counts(KEPT)).toEqual(kept);
+    // no roster version begins in a purged period: what still holds later begins with the first kept one
+    expect((await test.handle.pool.query(`select count(*)::int as n from roster_version where valid_from < '2024-11'`)).rows[0].n).toBe(0);
     // the households of purged periods keep who they are, not where to find them
     expect(await count('household', `period < '2024-11' and (address is not null or phone is not null)`)).toBe(0);
     expect(await count('household', `period = '2026-10' and address is not null`)).toBe(2);

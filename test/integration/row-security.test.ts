@@ -313,7 +313,7 @@ describe('the exporter role in plain SQL, acting for a trusted session (SET ROLE
   it('cannot read any table with personal data, only the masked views', async () => {
     for (const table of [
       'household', 'household_score', 'member', 'disability', 'diagnosis', 'identity_rescue_link', 'urgent_warning',
-      'roster_member', 'claim', 'daily_claim', 'visit', 'rejected_row', 'quality_issue', 'source_load', 'identity_rescue',
+      'roster_version', 'roster_period', 'claim', 'daily_claim', 'visit', 'rejected_row', 'quality_issue', 'source_load', 'identity_rescue',
       'identity_decision', 'claim_latest', 'dibao_standard', 'export_audit', 'export_scope', 'safetynet_secret',
     ]) {
       await expect(exporterRun(STREET_A, `select 1 from public.${table} limit 1`), table).rejects.toMatchObject({ code: '42501' });

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { periodWrite } from '../../db/period-partitions.js';
+import { asOf, writeVersions, type Versioned } from '../../db/versions.js';
 import { z } from 'zod';
 import {
   codeList,
@@ -66,6 +66,25 @@ const rosterRow = (asOf: Date) =>
   });
 export type RosterRow = z.infer<ReturnType<typeof rosterRow>>;
 
+/**
+ * The roster as versions (migration 0025): a person's row from the period it first appears or
+ * changes. `position` is the row's place among its household's rows in the file; the household's
+ * monthly income is kept on its first row (the head's) only, since the roster may repeat it on
+ * the members' rows or not from month to month.
+ */
+export const rosterVersions: Versioned = {
+  table: 'roster_version',
+  periods: 'roster_period',
+  key: ['id18'],
+  columns: [
+    'household_id', 'position', 'name', 'relation', 'region_code', 'hukou_type', 'assistance', 'monthly_income', 'employment',
+    'address', 'phone', 'birth_date', 'sex',
+  ],
+};
+
+/** The roster of a period: its people's versions in force then, to alias (`from ${rosterAsOf(p)} as r`). */
+export const rosterAsOf = (period: string) => asOf(rosterVersions, period);
+
 export const civilAffairs: Department<RosterRow> = {
   id: 'civil-affairs',
   labels: { en: 'Civil affairs (roster)', zh: '民政（名册）' },
@@ -76,7 +95,8 @@ export const civilAffairs: Department<RosterRow> = {
   delivery: 'snapshot',
   // the roster is what a rescued number is matched against
   rescuable: false,
-  periodTables: [{ table: 'roster_member', periodColumn: 'period' }],
+  periodTables: [],
+  versions: rosterVersions,
   columns: [
     { name: 'household_id', headers: ['户编号'], required: true },
     { name: 'id_number', headers: ['身份证号', '身份证号码'], required: true },
@@ -91,7 +111,8 @@ export const civilAffairs: Department<RosterRow> = {
     { name: 'phone', headers: ['联系电话'], required: false },
   ],
   rowSchema: rosterRow,
-  table: 'roster_member',
+  // the row as sent (a type, migration 0025): the stage's shape
+  table: 'roster_row',
   tableColumns: [
     'period', 'line', 'household_id', 'id18', 'name', 'relation', 'region_code', 'hukou_type', 'assistance',
     'monthly_income', 'employment', 'address', 'phone', 'birth_date', 'sex',
@@ -101,34 +122,62 @@ export const civilAffairs: Department<RosterRow> = {
     r.monthly_income, r.employment, r.address, r.phone, ...personColumns(r.id_number),
   ],
   async finalize({ db }, period, stage) {
-    // the period's roster into a table of its own, indexed when whole (src/db/period-partitions.ts)
-    const roster = await periodWrite({ db }, 'roster_member', period);
     // A person can belong to one household only: the first row wins, later ones are refused
     // with a pointer to the first (a roster that lists someone twice needs fixing at the source).
     // The people listed twice come from a hash aggregate, not a sort of the whole roster.
+    await sql`
+      create temp table roster_twice on commit drop as
+      select id18, min(line) as first_line from ${sql.table(stage)} group by id18 having count(*) > 1
+    `.execute(db);
+    await sql`
+      create temp table roster_kept on commit drop as
+      select s.* from ${sql.table(stage)} s
+      left join roster_twice t on t.id18 = s.id18
+      where t.id18 is null or s.line = t.first_line
+    `.execute(db);
     const refused = await sql<{ n: number }>`
-      with twice as materialized (
-        select id18, min(line) as first_line from ${sql.table(stage)} group by id18 having count(*) > 1
-      ), dup as (
+      with dup as (
         insert into rejected_row (period, source, line, column_name, reason, raw)
         select ${period}, 'civil-affairs', s.line, 'id_number',
                'person already listed on line ' || t.first_line || ' (household ' || f.household_id || '); a person belongs to one household',
                jsonb_build_object('household_id', s.household_id, 'name', s.name)
         from ${sql.table(stage)} s
-        join twice t on t.id18 = s.id18 and s.line > t.first_line
+        join roster_twice t on t.id18 = s.id18 and s.line > t.first_line
         join ${sql.table(stage)} f on f.id18 = t.id18 and f.line = t.first_line
         returning 1
-      ), kept as (
-        insert into ${roster.into}
-        select s.period, s.line, s.household_id, s.id18, s.name, s.relation, s.region_code, s.hukou_type, s.assistance,
-               s.monthly_income, s.employment, s.address, s.phone, s.birth_date, s.sex
-        from ${sql.table(stage)} s
-        left join twice t on t.id18 = s.id18
-        where t.id18 is null or s.line = t.first_line
       )
       select (select count(*) from dup)::int as n
     `.execute(db);
-    await roster.attach();
+
+    // what the file says of its households that the versions do not keep: its line numbers
+    await sql`
+      insert into quality_issue (period, source, line, kind, detail)
+      select ${period}, 'civil-affairs', min(line), 'income_conflict',
+             'household ' || household_id || ' rows give different monthly incomes ('
+             || string_agg(distinct monthly_income::text, ', ') || '); the head''s row is used'
+      from roster_kept where monthly_income is not null
+      group by household_id having count(distinct monthly_income) > 1
+    `.execute(db);
+    await sql`
+      insert into quality_issue (period, source, line, kind, detail)
+      select ${period}, 'civil-affairs', min(line), 'no_head',
+             'household ' || household_id || ' has no row with relation head; its first member stands in'
+      from roster_kept
+      group by household_id having bool_and(relation <> 'head')
+    `.execute(db);
+
+    await writeVersions({ db }, rosterVersions, period, sql`
+      select id18, household_id,
+             (row_number() over by_line)::int as position,
+             name, relation, region_code, hukou_type, assistance,
+             -- the income the household's rows give, the head's first, on the household's first row
+             case when row_number() over by_head = 1 then first_value(monthly_income) over by_income end as monthly_income,
+             employment, address, phone, birth_date, sex
+      from roster_kept
+      window by_line as (partition by household_id order by line),
+             by_head as (partition by household_id order by relation = 'head' desc, line),
+             by_income as (partition by household_id order by monthly_income is null, relation = 'head' desc, line)
+    `);
     return refused.rows[0]?.n ?? 0;
   },
 };

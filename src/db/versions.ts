@@ -1,0 +1,156 @@
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { crashPoint } from '../crash-point.js';
+import type { Tx } from './transaction.js';
+
+/**
+ * A table kept as versions valid from one period to another instead of a copy a period: a row
+ * is written when its key first appears or its content changes, and ended when it changes again
+ * or the key leaves. Between two months of a city only about 5% of the roster really changes, so
+ * a month writes that 5% and not the city again.
+ *
+ * A version holds for the loaded periods in [valid_from, valid_until): `valid_until` is the first
+ * loaded period (a row of `periods`) it no longer holds, null while it still does. Periods
+ * compare as text (YYYY-MM). What a period's readers see is `asOf`: the versions in force then.
+ *
+ * A period can be written again (a rerun) or first written before periods already there (a late
+ * month): `writeVersions` then splits the versions around it and joins equal neighbours again,
+ * so the versions are always the same as if every period had been written once, in order.
+ */
+export interface Versioned {
+  /** the versions: `key`, valid_from, valid_until, then `columns` */
+  table: string;
+  /** the periods it holds, one row each (column `period`) */
+  periods: string;
+  key: readonly string[];
+  /** what a version holds; a change in any of them is a new version */
+  columns: readonly string[];
+}
+
+/** The versions of `v` in force in `period`, as a parenthesised select to alias (`from ${asOf(v, p)} as r`). */
+export function asOf(v: Versioned, period: string): RawBuilder<unknown> {
+  return sql`(select * from ${sql.table(v.table)} where valid_from <= ${period}::text and (valid_until is null or valid_until > ${period}::text))`;
+}
+
+export interface VersionsWritten {
+  /** keys whose version in the period is new: first seen, or changed */
+  written: number;
+  /** keys in force before that the period no longer holds */
+  ended: number;
+}
+
+const refs = (cols: readonly string[], alias: string) => sql.join(cols.map((c) => sql.ref(`${alias}.${c}`)));
+const sameKey = (key: readonly string[], a: string, b: string) => sql.join(key.map((k) => sql`${sql.ref(`${a}.${k}`)} = ${sql.ref(`${b}.${k}`)}`), sql` and `);
+
+/**
+ * Makes `rows` (a select of `key` and `columns`, one row per key) the period's content of `v`.
+ * Only the keys whose content differs from the versions in force are written; the rest keep
+ * their version untouched. Runs inside the caller's transaction: a failure leaves the versions
+ * as they were.
+ */
+export async function writeVersions(tx: Pick<Tx, 'db'>, v: Versioned, period: string, rows: RawBuilder<unknown>): Promise<VersionsWritten> {
+  const db = tx.db;
+  const t = sql.table(v.table);
+  const key = sql.join(v.key.map((k) => sql.ref(k)));
+  const cols = sql.join(v.columns.map((c) => sql.ref(c)));
+  await sql`insert into ${sql.table(v.periods)} (period) values (${period}) on conflict do nothing`.execute(db);
+  const { rows: nextRows } = await sql<{ next: string | null }>`select min(period) as next from ${sql.table(v.periods)} where period > ${period}`.execute(db);
+  // the first later period already written: what held there must go on holding
+  const next = nextRows[0]?.next ?? null;
+
+  await sql`drop table if exists version_new, version_changed`.execute(db);
+  await sql`create temp table version_new on commit drop as ${rows}`.execute(db);
+  await sql`analyze version_new`.execute(db);
+  // the keys whose content in the period is not the version in force: new, changed or gone;
+  // with the version in force, if any
+  await sql`
+    create temp table version_changed on commit drop as
+    select ${sql.join(v.key.map((k) => sql`coalesce(${sql.ref(`n.${k}`)}, ${sql.ref(`o.${k}`)}) as ${sql.ref(k)}`))},
+           o.valid_from, o.valid_until, n.${sql.ref(v.key[0]!)} is not null as present
+    from version_new n
+    full join ${asOf(v, period)} as o on ${sameKey(v.key, 'n', 'o')}
+    where ${sql.ref(`n.${v.key[0]!}`)} is null or ${sql.ref(`o.${v.key[0]!}`)} is null or (${refs(v.columns, 'n')}) is distinct from (${refs(v.columns, 'o')})
+  `.execute(db);
+  await sql`analyze version_changed`.execute(db);
+
+  if (next !== null) {
+    // a changed version that held after the period too goes on from the next period
+    await sql`
+      insert into ${t} (${key}, valid_from, valid_until, ${cols})
+      select ${refs(v.key, 't')}, ${next}::text, t.valid_until, ${refs(v.columns, 't')}
+      from ${t} t join version_changed c on ${sameKey(v.key, 't', 'c')} and t.valid_from = c.valid_from
+      where t.valid_until is null or t.valid_until > ${next}::text
+    `.execute(db);
+  }
+  // and ends before it; one that began with it goes
+  await sql`
+    delete from ${t} t using version_changed c
+    where ${sameKey(v.key, 't', 'c')} and t.valid_from = c.valid_from and c.valid_from = ${period}::text
+  `.execute(db);
+  await sql`
+    update ${t} t set valid_until = ${period}::text from version_changed c
+    where ${sameKey(v.key, 't', 'c')} and t.valid_from = c.valid_from and c.valid_from < ${period}::text
+  `.execute(db);
+  // the versions split, the period's not written yet
+  crashPoint('mid-versions');
+  const written = await sql`
+    insert into ${t} (${key}, valid_from, valid_until, ${cols})
+    select ${refs(v.key, 'n')}, ${period}::text, ${next}::text, ${refs(v.columns, 'n')}
+    from version_new n join version_changed c on ${sameKey(v.key, 'n', 'c')}
+  `.execute(db);
+  // a version equal to the one before or after it is one version: join them again
+  for (const boundary of next === null ? [period] : [period, next]) {
+    await sql`
+      with pair as (
+        select ${refs(v.key, 'a')}, a.valid_from as a_from, b.valid_from as b_from, b.valid_until as b_until
+        from ${t} a
+        join ${t} b on ${sameKey(v.key, 'a', 'b')} and b.valid_from = ${boundary}::text
+        where a.valid_until = ${boundary}::text
+          and exists (select 1 from version_changed c where ${sameKey(v.key, 'a', 'c')})
+          and (${refs(v.columns, 'a')}) is not distinct from (${refs(v.columns, 'b')})
+      ), joined as (
+        delete from ${t} t using pair p where ${sameKey(v.key, 't', 'p')} and t.valid_from = p.b_from
+      )
+      update ${t} t set valid_until = p.b_until from pair p where ${sameKey(v.key, 't', 'p')} and t.valid_from = p.a_from
+    `.execute(db);
+  }
+  const { rows: ended } = await sql<{ n: number }>`select count(*)::int as n from version_changed where not present and valid_from is not null`.execute(db);
+  return { written: Number(written.numAffectedRows ?? 0n), ended: ended[0]?.n ?? 0 };
+}
+
+export interface VersionsPurged {
+  /** versions deleted: they held only purged periods */
+  deleted: number;
+  /** versions that held purged and kept periods, now from the first kept one */
+  shortened: number;
+  /** rows the purged periods held, as `asOf` read them */
+  periodRows: number;
+}
+
+/**
+ * Forgets the periods before `before`: what only they held is deleted, what also holds later
+ * begins with the first period kept. `dryRun` counts and changes nothing.
+ */
+export async function purgeVersions(db: Kysely<any>, v: Versioned, before: string, dryRun: boolean): Promise<VersionsPurged> {
+  const t = sql.table(v.table);
+  const p = sql.table(v.periods);
+  const { rows } = await sql<{ first_kept: string | null; period_rows: number; deleted: number; shortened: number }>`
+    with kept as (select min(period) as first_kept from ${p} where period >= ${before})
+    select (select first_kept from kept) as first_kept,
+           (select count(*)::int from ${p} q join ${t} v on v.valid_from <= q.period and (v.valid_until is null or v.valid_until > q.period)
+             where q.period < ${before}) as period_rows,
+           (select count(*)::int from ${t}, kept where valid_from < ${before}
+             and (kept.first_kept is null or (valid_until is not null and valid_until <= kept.first_kept))) as deleted,
+           (select count(*)::int from ${t}, kept where valid_from < ${before}
+             and kept.first_kept is not null and (valid_until is null or valid_until > kept.first_kept)) as shortened
+  `.execute(db);
+  const r = rows[0]!;
+  if (!dryRun) {
+    await sql`
+      delete from ${t} where valid_from < ${before}
+        and (${r.first_kept}::text is null or (valid_until is not null and valid_until <= ${r.first_kept}::text))
+    `.execute(db);
+    if (r.first_kept !== null) await sql`update ${t} set valid_from = ${r.first_kept}::text where valid_from < ${before}`.execute(db);
+    await sql`delete from ${p} where period < ${before}`.execute(db);
+  }
+  return { deleted: r.deleted, shortened: r.shortened, periodRows: r.period_rows };
+}

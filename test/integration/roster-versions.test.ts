@@ -1,0 +1,124 @@
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Migrator, sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPeriod } from '../../jobs/run-period.js';
+import { migrations } from '../../migrations/index.js';
+import { parseConfig } from '../../src/config/load-config.js';
+import { openDatabase, type DatabaseHandle } from '../../src/db/connect.js';
+import type { Database } from '../../src/db/schema.js';
+import { writeWarningList } from '../../src/export/warning-list.js';
+import { generateCity } from '../../src/generate/generate-city.js';
+import { rosterAsOf } from '../../src/ingest/civil-affairs/civil-affairs.source.js';
+import { silentLog, useScratchDatabase, useTestDatabase } from '../helpers/database.js';
+
+/**
+ * The roster kept as versions (migration 0025): a month writes the rows that changed, and what
+ * any period reads is what that period's roster said, whatever order the months were run in
+ * and however often. The generated city changes between months as a real one does (people born,
+ * dying, moving, incomes given on members' rows or not); a second city stands in for a wrong
+ * delivery of a month, which a rerun then corrects.
+ */
+const config = parseConfig(undefined);
+const test = useTestDatabase();
+const late = useScratchDatabase('rosterlate');
+const HOUSEHOLDS = 300;
+const PERIODS = ['2026-09', '2026-10', '2026-11', '2026-12'];
+
+let dir: string;
+let inbox: string;
+let wrongInbox: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'safetynet-roster-versions-'));
+  inbox = join(dir, 'city');
+  await generateCity({ out: inbox, households: HOUSEHOLDS, periods: PERIODS.length, seed: 2026 });
+  // the same city, but its second month delivered from another city altogether
+  const other = join(dir, 'other');
+  await generateCity({ out: other, households: HOUSEHOLDS, periods: PERIODS.length, seed: 99 });
+  wrongInbox = join(dir, 'wrong');
+  await cp(inbox, wrongInbox, { recursive: true });
+  await rm(join(wrongInbox, PERIODS[1]!), { recursive: true });
+  await cp(join(other, PERIODS[1]!), join(wrongInbox, PERIODS[1]!), { recursive: true });
+});
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const run = (database: DatabaseHandle, period: string, from = inbox) => runPeriod({ database, config, log: silentLog }, { inbox: from, period });
+
+async function list(db: Kysely<Database>, period: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  await writeWarningList(db, { period, all: true }, new Writable({ write: (c, _e, cb) => (chunks.push(c), cb()) }), silentLog);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A period's roster as its readers see it, in one order. */
+async function roster(db: Kysely<Database>, period: string): Promise<unknown[]> {
+  const { rows } = await sql`select * from ${rosterAsOf(period)} as r order by id18`.execute(db);
+  return rows.map((r) => ({ ...(r as object), valid_from: undefined, valid_until: undefined }));
+}
+
+async function versions(db: Kysely<Database>): Promise<unknown[]> {
+  return (await sql`select * from roster_version order by id18, valid_from`.execute(db)).rows;
+}
+
+const clean: { lists: Record<string, string>; rosters: Record<string, unknown[]>; versions: unknown[] } = { lists: {}, rosters: {}, versions: [] };
+
+describe('the roster as versions', () => {
+  it('writes a month\'s changed rows only, and each period reads its own roster', async () => {
+    for (const p of PERIODS) await run(test.handle, p);
+    for (const p of PERIODS) {
+      clean.lists[p] = await list(test.handle.db, p);
+      clean.rosters[p] = await roster(test.handle.db, p);
+    }
+    clean.versions = await versions(test.handle.db);
+    const people = PERIODS.reduce((n, p) => n + clean.rosters[p]!.length, 0);
+    // a copy a month would be `people` rows; the city changes a few percent a month
+    expect(clean.versions.length).toBeLessThan(people * 0.5);
+    expect(clean.versions.length).toBeGreaterThan(clean.rosters[PERIODS[0]!]!.length);
+    // every person once a period, and the periods differ (people came and went)
+    for (const p of PERIODS) expect(new Set(clean.rosters[p]!.map((r) => (r as { id18: string }).id18)).size).toBe(clean.rosters[p]!.length);
+    expect(clean.rosters[PERIODS[3]!]).not.toEqual(clean.rosters[PERIODS[0]!]);
+    // a household's income is on its first row only
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from ${rosterAsOf(PERIODS[3]!)} as r where monthly_income is not null and position > 1 and relation <> 'head'`.execute(test.handle.db);
+    expect(rows[0]!.n).toBe(0);
+  });
+
+  it('a wrong month rerun changes that month\'s roster alone', async () => {
+    await run(test.handle, PERIODS[1]!, wrongInbox);
+    expect(await roster(test.handle.db, PERIODS[1]!)).not.toEqual(clean.rosters[PERIODS[1]!]);
+    for (const p of [PERIODS[0]!, PERIODS[2]!, PERIODS[3]!]) expect(await roster(test.handle.db, p), p).toEqual(clean.rosters[p]);
+  });
+
+  it('rerunning month 2 of 4 right, then months 3 and 4, gives the lists and the versions of a clean run', async () => {
+    for (const p of PERIODS.slice(1)) await run(test.handle, p);
+    for (const p of PERIODS) expect(await list(test.handle.db, p), p).toBe(clean.lists[p]);
+    expect(await versions(test.handle.db)).toEqual(clean.versions);
+  });
+
+  it('a month run after the months that follow it gives the same versions, and so does the migration from copies', async () => {
+    const database = await openDatabase({ databaseUrl: late.url, home: '', log: silentLog });
+    try {
+      for (const p of [PERIODS[0]!, PERIODS[2]!, PERIODS[3]!, PERIODS[1]!]) await run(database, p);
+      expect(await versions(database.db)).toEqual(clean.versions);
+      for (const p of PERIODS) expect(await roster(database.db, p), p).toEqual(clean.rosters[p]);
+
+      // the migration's conversion of a copy a period gives the versions the months write
+      const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => migrations } });
+      const down = await migrator.migrateDown();
+      expect(down.error).toBeUndefined();
+      expect(down.results?.map((r) => r.migrationName)).toEqual(['0025-roster-versions']);
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from roster_member`.execute(database.db);
+      expect(rows[0]!.n).toBe(PERIODS.reduce((n, p) => n + clean.rosters[p]!.length, 0));
+      expect((await migrator.migrateUp()).error).toBeUndefined();
+      expect(await versions(database.db)).toEqual(clean.versions);
+    } finally {
+      await database.close();
+    }
+  });
+});

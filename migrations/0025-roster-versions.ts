@@ -10,10 +10,13 @@ import { allowAnalyze, analyzableTables, createAnalyzeFunction } from './0005-ba
  *
  * A version does not hold the file's line number: it shifts for nearly every row every month.
  * The line stays where it serves, in rejected_row and quality_issue. It holds instead the row's
- * place among its household's rows (`position`, what "the first member stands in" reads), and
- * the household's monthly income on the household's first row only (the head's, else its first
- * member's): the roster may repeat it on members' rows or not from one month to the next, which
- * is not a change of anyone's circumstances.
+ * place among its household's rows, the head first, then in the file's order (`position`: the
+ * order the link picks a household's head and details in), and the household's monthly income
+ * on the household's first row only: the roster may repeat it on members' rows or not from one
+ * month to the next, which is not a change of anyone's circumstances.
+ *
+ * Its only index is the primary key: the identity rescue's few lookups by name and birth date
+ * hash the period's roster once, and an index more would be kept up row by row at every load.
  *
  * `roster_row` is the roster's row as sent, the shape its file is staged in.
  *
@@ -57,8 +60,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       primary key (id18, valid_from),
       check (valid_until is null or valid_until > valid_from)
     );
-    -- the identity rescue looks roster people up by name and birth date
-    create index roster_version_name on roster_version (name, birth_date);
 
     insert into roster_period select distinct period from roster_member;
 
@@ -66,14 +67,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       select period, row_number() over (order by period)::int as n from roster_period
     ), normal as (
       select r.period, r.id18, r.household_id,
-             row_number() over (partition by r.period, r.household_id order by r.line)::int as position,
+             row_number() over in_household as position,
              r.name, r.relation, r.region_code, r.hukou_type, r.assistance,
-             case when row_number() over (partition by r.period, r.household_id order by r.relation = 'head' desc, r.line) = 1
-                  then first_value(r.monthly_income) over (partition by r.period, r.household_id
-                                                           order by r.monthly_income is null, r.relation = 'head' desc, r.line)
+             case when row_number() over in_household = 1
+                  then (array_agg(r.monthly_income) filter (where r.monthly_income is not null)
+                          over (in_household rows between unbounded preceding and unbounded following))[1]
              end as monthly_income,
              r.employment, r.address, r.phone, r.birth_date, r.sex
       from roster_member r
+      window in_household as (partition by r.period, r.household_id order by r.relation = 'head' desc, r.line)
     ), hashed as (
       select x.*, p.n, md5(row(${COLUMNS})::text) as digest
       from normal x join numbered p using (period)

@@ -101,12 +101,12 @@ export async function writeVersions(tx: Pick<Tx, 'db'>, v: Versioned, period: st
   for (const boundary of next === null ? [period] : [period, next]) {
     await sql`
       with pair as (
-        select ${refs(v.key, 'a')}, a.valid_from as a_from, b.valid_from as b_from, b.valid_until as b_until
-        from ${t} a
-        join ${t} b on ${sameKey(v.key, 'a', 'b')} and b.valid_from = ${boundary}::text
-        where a.valid_until = ${boundary}::text
-          and exists (select 1 from version_changed c where ${sameKey(v.key, 'a', 'c')})
-          and (${refs(v.columns, 'a')}) is not distinct from (${refs(v.columns, 'b')})
+        -- from the changed keys, through the primary key: the rest of the table is not read
+        select ${refs(v.key, 'c')}, a.valid_from as a_from, b.valid_from as b_from, b.valid_until as b_until
+        from version_changed c
+        join ${t} a on ${sameKey(v.key, 'a', 'c')} and a.valid_until = ${boundary}::text
+        join ${t} b on ${sameKey(v.key, 'b', 'c')} and b.valid_from = ${boundary}::text
+        where (${refs(v.columns, 'a')}) is not distinct from (${refs(v.columns, 'b')})
       ), joined as (
         delete from ${t} t using pair p where ${sameKey(v.key, 't', 'p')} and t.valid_from = p.b_from
       )

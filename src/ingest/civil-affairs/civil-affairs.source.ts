@@ -68,9 +68,10 @@ export type RosterRow = z.infer<ReturnType<typeof rosterRow>>;
 
 /**
  * The roster as versions (migration 0025): a person's row from the period it first appears or
- * changes. `position` is the row's place among its household's rows in the file; the household's
- * monthly income is kept on its first row (the head's) only, since the roster may repeat it on
- * the members' rows or not from month to month.
+ * changes. `position` is the row's place among its household's rows, the head first, then as the
+ * file lists them (the order the link picks the household's head and details in); the household's
+ * monthly income is kept on its first row only, since the roster may repeat it on the members'
+ * rows or not from month to month.
  */
 export const rosterVersions: Versioned = {
   table: 'roster_version',
@@ -129,12 +130,8 @@ export const civilAffairs: Department<RosterRow> = {
       create temp table roster_twice on commit drop as
       select id18, min(line) as first_line from ${sql.table(stage)} group by id18 having count(*) > 1
     `.execute(db);
-    await sql`
-      create temp table roster_kept on commit drop as
-      select s.* from ${sql.table(stage)} s
-      left join roster_twice t on t.id18 = s.id18
-      where t.id18 is null or s.line = t.first_line
-    `.execute(db);
+    // the rows kept: everyone's first
+    const kept = sql`(select s.* from ${sql.table(stage)} s left join roster_twice t on t.id18 = s.id18 where t.id18 is null or s.line = t.first_line)`;
     const refused = await sql<{ n: number }>`
       with dup as (
         insert into rejected_row (period, source, line, column_name, reason, raw)
@@ -155,28 +152,30 @@ export const civilAffairs: Department<RosterRow> = {
       select ${period}, 'civil-affairs', min(line), 'income_conflict',
              'household ' || household_id || ' rows give different monthly incomes ('
              || string_agg(distinct monthly_income::text, ', ') || '); the head''s row is used'
-      from roster_kept where monthly_income is not null
+      from ${kept} as k where monthly_income is not null
       group by household_id having count(distinct monthly_income) > 1
     `.execute(db);
     await sql`
       insert into quality_issue (period, source, line, kind, detail)
       select ${period}, 'civil-affairs', min(line), 'no_head',
              'household ' || household_id || ' has no row with relation head; its first member stands in'
-      from roster_kept
+      from ${kept} as k
       group by household_id having bool_and(relation <> 'head')
     `.execute(db);
 
+    // one sort: the household's rows, the head first, then as the file lists them
     await writeVersions({ db }, rosterVersions, period, sql`
-      select id18, household_id,
-             (row_number() over by_line)::int as position,
-             name, relation, region_code, hukou_type, assistance,
-             -- the income the household's rows give, the head's first, on the household's first row
-             case when row_number() over by_head = 1 then first_value(monthly_income) over by_income end as monthly_income,
+      select id18, household_id, position, name, relation, region_code, hukou_type, assistance,
+             -- the first income the household's rows give, in that order, on its first row
+             case when position = 1 then incomes[1] end as monthly_income,
              employment, address, phone, birth_date, sex
-      from roster_kept
-      window by_line as (partition by household_id order by line),
-             by_head as (partition by household_id order by relation = 'head' desc, line),
-             by_income as (partition by household_id order by monthly_income is null, relation = 'head' desc, line)
+      from (
+        select k.*, (row_number() over in_household)::int as position,
+               array_agg(monthly_income) filter (where monthly_income is not null)
+                 over (in_household rows between unbounded preceding and unbounded following) as incomes
+        from ${kept} as k
+        window in_household as (partition by household_id order by relation = 'head' desc, line)
+      ) as ordered
     `);
     return refused.rows[0]?.n ?? 0;
   },

@@ -15,8 +15,9 @@ import { allowAnalyze, analyzableTables, createAnalyzeFunction } from './0005-ba
  * on the household's first row only: the roster may repeat it on members' rows or not from one
  * month to the next, which is not a change of anyone's circumstances.
  *
- * Its only index is the primary key: the identity rescue's few lookups by name and birth date
- * hash the period's roster once, and an index more would be kept up row by row at every load.
+ * The identity rescue looks roster people up by ID number (the primary key) and by name and
+ * birth date (`roster_version_name`): without that index its lookups scanned the roster for
+ * each department, 15 s instead of 5 s in the bench's first month at 250,000 households.
  *
  * `roster_row` is the roster's row as sent, the shape its file is staged in.
  *
@@ -60,6 +61,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       primary key (id18, valid_from),
       check (valid_until is null or valid_until > valid_from)
     );
+    create index roster_version_name on roster_version (name, birth_date);
 
     insert into roster_period select distinct period from roster_member;
 

@@ -130,37 +130,47 @@ export const civilAffairs: Department<RosterRow> = {
       create temp table roster_twice on commit drop as
       select id18, min(line) as first_line from ${sql.table(stage)} group by id18 having count(*) > 1
     `.execute(db);
-    // the rows kept: everyone's first
-    const kept = sql`(select s.* from ${sql.table(stage)} s left join roster_twice t on t.id18 = s.id18 where t.id18 is null or s.line = t.first_line)`;
-    const refused = await sql<{ n: number }>`
+    const { rows: twice } = await sql<{ any: boolean }>`select exists (select 1 from roster_twice) as any`.execute(db);
+    const refused = !twice[0]?.any ? 0 : (await sql<{ n: number }>`
       with dup as (
         insert into rejected_row (period, source, line, column_name, reason, raw)
         select ${period}, 'civil-affairs', s.line, 'id_number',
                'person already listed on line ' || t.first_line || ' (household ' || f.household_id || '); a person belongs to one household',
                jsonb_build_object('household_id', s.household_id, 'name', s.name)
-        from ${sql.table(stage)} s
-        join roster_twice t on t.id18 = s.id18 and s.line > t.first_line
+        from roster_twice t
+        join ${sql.table(stage)} s on s.id18 = t.id18 and s.line > t.first_line
         join ${sql.table(stage)} f on f.id18 = t.id18 and f.line = t.first_line
-        returning 1
+        returning line
+      ), gone as (
+        -- the stage then holds the rows kept: everyone's first
+        delete from ${sql.table(stage)} s using dup where s.line = dup.line
       )
       select (select count(*) from dup)::int as n
-    `.execute(db);
+    `.execute(db)).rows[0]?.n ?? 0;
+    // the stage's size and households, for the plans below
+    await sql`analyze ${sql.table(stage)}`.execute(db);
 
-    // what the file says of its households that the versions do not keep: its line numbers
+    // what the file says of its households that the versions do not keep (its line numbers), in
+    // one hashed pass over the households; the incomes spelled out for the conflicting ones only
     await sql`
+      with per_household as materialized (
+        select household_id, min(line) as first_line, min(line) filter (where monthly_income is not null) as first_income_line,
+               min(monthly_income) <> max(monthly_income) as incomes_differ, bool_or(relation = 'head') as has_head
+        from ${sql.table(stage)} as k group by household_id
+      ), conflict as (
+        select h.household_id, h.first_income_line, string_agg(distinct k.monthly_income::text, ', ') as incomes
+        from per_household h join ${sql.table(stage)} as k on k.household_id = h.household_id and k.monthly_income is not null
+        where h.incomes_differ
+        group by h.household_id, h.first_income_line
+      )
       insert into quality_issue (period, source, line, kind, detail)
-      select ${period}, 'civil-affairs', min(line), 'income_conflict',
-             'household ' || household_id || ' rows give different monthly incomes ('
-             || string_agg(distinct monthly_income::text, ', ') || '); the head''s row is used'
-      from ${kept} as k where monthly_income is not null
-      group by household_id having count(distinct monthly_income) > 1
-    `.execute(db);
-    await sql`
-      insert into quality_issue (period, source, line, kind, detail)
-      select ${period}, 'civil-affairs', min(line), 'no_head',
+      select ${period}, 'civil-affairs', first_income_line, 'income_conflict',
+             'household ' || household_id || ' rows give different monthly incomes (' || incomes || '); the head''s row is used'
+      from conflict
+      union all
+      select ${period}, 'civil-affairs', first_line, 'no_head',
              'household ' || household_id || ' has no row with relation head; its first member stands in'
-      from ${kept} as k
-      group by household_id having bool_and(relation <> 'head')
+      from per_household where not has_head
     `.execute(db);
 
     // one sort: the household's rows, the head first, then as the file lists them
@@ -173,10 +183,10 @@ export const civilAffairs: Department<RosterRow> = {
         select k.*, (row_number() over in_household)::int as position,
                array_agg(monthly_income) filter (where monthly_income is not null)
                  over (in_household rows between unbounded preceding and unbounded following) as incomes
-        from ${kept} as k
+        from ${sql.table(stage)} as k
         window in_household as (partition by household_id order by relation = 'head' desc, line)
       ) as ordered
     `);
-    return refused.rows[0]?.n ?? 0;
+    return refused;
   },
 };

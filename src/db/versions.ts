@@ -52,10 +52,24 @@ export async function writeVersions(tx: Pick<Tx, 'db'>, v: Versioned, period: st
   const t = sql.table(v.table);
   const key = sql.join(v.key.map((k) => sql.ref(k)));
   const cols = sql.join(v.columns.map((c) => sql.ref(c)));
+  // one period's writer at a time (two months run at once would each split the versions as the
+  // other had not): held to the commit; readers are not kept waiting
+  await sql`lock table ${t} in share row exclusive mode`.execute(db);
   await sql`insert into ${sql.table(v.periods)} (period) values (${period}) on conflict do nothing`.execute(db);
   const { rows: nextRows } = await sql<{ next: string | null }>`select min(period) as next from ${sql.table(v.periods)} where period > ${period}`.execute(db);
   // the first later period already written: what held there must go on holding
   const next = nextRows[0]?.next ?? null;
+
+  const { rows: held } = await sql<{ any: boolean }>`select exists (select 1 from ${t}) as any`.execute(db);
+  if (!held[0]?.any) {
+    // the first period written: every row is new, and goes in key order, so that the primary
+    // key fills its pages one after the other instead of all over the index
+    const first = await sql`
+      insert into ${t} (${key}, valid_from, valid_until, ${cols})
+      select ${key}, ${period}::text, ${next}::text, ${cols} from (${rows}) as n order by ${key}
+    `.execute(db);
+    return { written: Number(first.numAffectedRows ?? 0n), ended: 0 };
+  }
 
   await sql`drop table if exists version_new, version_changed`.execute(db);
   await sql`create temp table version_new on commit drop as ${rows}`.execute(db);

@@ -345,8 +345,8 @@ async function measure(workDir: string, inbox: string, households: number, made:
       const n = await sql<{ n: number }>`select count(*)::bigint as n from ${sql.table(t.table)}`.execute(database.db);
       sizes.push({ table: t.table, rows: Number(n.rows[0]!.n), mib: Math.round(Number(t.bytes) / MiB) });
     }
-    const db = await sql<{ bytes: number }>`select pg_database_size(current_database()) as bytes`.execute(database.db);
-    databaseMiB = Math.round(Number(db.rows[0]!.bytes) / MiB);
+    // measured after each period, the last of them
+    databaseMiB = runs.at(-1)?.databaseMiB ?? 0;
 
     psql = findPsql();
     if ('path' in psql) {

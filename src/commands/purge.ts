@@ -132,7 +132,7 @@ export async function purgeRawExtracts(pool: pg.Pool, db: Kysely<Database>, opts
       deleted[table] = rows[0]?.n ?? 0;
     }
     for (const v of departmentVersions()) {
-      deleted[v.table] = (await purgeVersions(tx.db, v, before, !!opts.dryRun)).periodRows;
+      deleted[v.table] = await purgeVersions(tx.db, v, before, !!opts.dryRun);
     }
     const contacts = opts.dryRun
       ? await sql<{ n: number }>`select count(*)::int as n from household where period < ${before} and (address is not null or phone is not null)`.execute(tx.db)

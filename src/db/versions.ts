@@ -26,16 +26,15 @@ export interface Versioned {
   columns: readonly string[];
 }
 
+/** Whether the version (columns of `alias`, or unqualified) holds in `period` (a value or a column). */
+const holdsIn = (period: RawBuilder<unknown>, alias?: string) => {
+  const col = (c: string) => sql.ref(alias ? `${alias}.${c}` : c);
+  return sql`${col('valid_from')} <= ${period} and (${col('valid_until')} is null or ${col('valid_until')} > ${period})`;
+};
+
 /** The versions of `v` in force in `period`, as a parenthesised select to alias (`from ${asOf(v, p)} as r`). */
 export function asOf(v: Versioned, period: string): RawBuilder<unknown> {
-  return sql`(select * from ${sql.table(v.table)} where valid_from <= ${period}::text and (valid_until is null or valid_until > ${period}::text))`;
-}
-
-export interface VersionsWritten {
-  /** keys whose version in the period is new: first seen, or changed */
-  written: number;
-  /** keys in force before that the period no longer holds */
-  ended: number;
+  return sql`(select * from ${sql.table(v.table)} where ${holdsIn(sql`${period}::text`)})`;
 }
 
 const refs = (cols: readonly string[], alias: string) => sql.join(cols.map((c) => sql.ref(`${alias}.${c}`)));
@@ -47,7 +46,7 @@ const sameKey = (key: readonly string[], a: string, b: string) => sql.join(key.m
  * their version untouched. Runs inside the caller's transaction: a failure leaves the versions
  * as they were.
  */
-export async function writeVersions(tx: Pick<Tx, 'db'>, v: Versioned, period: string, rows: RawBuilder<unknown>): Promise<VersionsWritten> {
+export async function writeVersions(tx: Pick<Tx, 'db'>, v: Versioned, period: string, rows: RawBuilder<unknown>): Promise<void> {
   const db = tx.db;
   const t = sql.table(v.table);
   const key = sql.join(v.key.map((k) => sql.ref(k)));
@@ -64,11 +63,11 @@ export async function writeVersions(tx: Pick<Tx, 'db'>, v: Versioned, period: st
   if (!held[0]?.any) {
     // the first period written: every row is new, and goes in key order, so that the primary
     // key fills its pages one after the other instead of all over the index
-    const first = await sql`
+    await sql`
       insert into ${t} (${key}, valid_from, valid_until, ${cols})
       select ${key}, ${period}::text, ${next}::text, ${cols} from (${rows}) as n order by ${key}
     `.execute(db);
-    return { written: Number(first.numAffectedRows ?? 0n), ended: 0 };
+    return;
   }
 
   await sql`drop table if exists version_new, version_changed`.execute(db);
@@ -79,7 +78,7 @@ export async function writeVersions(tx: Pick<Tx, 'db'>, v: Versioned, period: st
   await sql`
     create temp table version_changed on commit drop as
     select ${sql.join(v.key.map((k) => sql`coalesce(${sql.ref(`n.${k}`)}, ${sql.ref(`o.${k}`)}) as ${sql.ref(k)}`))},
-           o.valid_from, o.valid_until, n.${sql.ref(v.key[0]!)} is not null as present
+           o.valid_from, o.valid_until
     from version_new n
     full join ${asOf(v, period)} as o on ${sameKey(v.key, 'n', 'o')}
     where ${sql.ref(`n.${v.key[0]!}`)} is null or ${sql.ref(`o.${v.key[0]!}`)} is null or (${refs(v.columns, 'n')}) is distinct from (${refs(v.columns, 'o')})
@@ -106,7 +105,7 @@ export async function writeVersions(tx: Pick<Tx, 'db'>, v: Versioned, period: st
   `.execute(db);
   // the versions split, the period's not written yet
   crashPoint('mid-versions');
-  const written = await sql`
+  await sql`
     insert into ${t} (${key}, valid_from, valid_until, ${cols})
     select ${refs(v.key, 'n')}, ${period}::text, ${next}::text, ${refs(v.columns, 'n')}
     from version_new n join version_changed c on ${sameKey(v.key, 'n', 'c')}
@@ -127,44 +126,28 @@ export async function writeVersions(tx: Pick<Tx, 'db'>, v: Versioned, period: st
       update ${t} t set valid_until = p.b_until from pair p where ${sameKey(v.key, 't', 'p')} and t.valid_from = p.a_from
     `.execute(db);
   }
-  const { rows: ended } = await sql<{ n: number }>`select count(*)::int as n from version_changed where not present and valid_from is not null`.execute(db);
-  return { written: Number(written.numAffectedRows ?? 0n), ended: ended[0]?.n ?? 0 };
-}
-
-export interface VersionsPurged {
-  /** versions deleted: they held only purged periods */
-  deleted: number;
-  /** versions that held purged and kept periods, now from the first kept one */
-  shortened: number;
-  /** rows the purged periods held, as `asOf` read them */
-  periodRows: number;
 }
 
 /**
  * Forgets the periods before `before`: what only they held is deleted, what also holds later
- * begins with the first period kept. `dryRun` counts and changes nothing.
+ * begins with the first period kept. Returns the rows the purged periods held, as `asOf` read
+ * them; `dryRun` counts and changes nothing.
  */
-export async function purgeVersions(db: Kysely<any>, v: Versioned, before: string, dryRun: boolean): Promise<VersionsPurged> {
+export async function purgeVersions(db: Kysely<any>, v: Versioned, before: string, dryRun: boolean): Promise<number> {
   const t = sql.table(v.table);
   const p = sql.table(v.periods);
-  const { rows } = await sql<{ first_kept: string | null; period_rows: number; deleted: number; shortened: number }>`
-    with kept as (select min(period) as first_kept from ${p} where period >= ${before})
-    select (select first_kept from kept) as first_kept,
-           (select count(*)::int from ${p} q join ${t} v on v.valid_from <= q.period and (v.valid_until is null or v.valid_until > q.period)
-             where q.period < ${before}) as period_rows,
-           (select count(*)::int from ${t}, kept where valid_from < ${before}
-             and (kept.first_kept is null or (valid_until is not null and valid_until <= kept.first_kept))) as deleted,
-           (select count(*)::int from ${t}, kept where valid_from < ${before}
-             and kept.first_kept is not null and (valid_until is null or valid_until > kept.first_kept)) as shortened
+  const { rows } = await sql<{ first_kept: string | null; period_rows: number }>`
+    select (select min(period) from ${p} where period >= ${before}) as first_kept,
+           (select count(*)::int from ${p} q join ${t} v on ${holdsIn(sql.ref('q.period'), 'v')} where q.period < ${before}) as period_rows
   `.execute(db);
-  const r = rows[0]!;
+  const { first_kept: firstKept, period_rows: periodRows } = rows[0]!;
   if (!dryRun) {
     await sql`
       delete from ${t} where valid_from < ${before}
-        and (${r.first_kept}::text is null or (valid_until is not null and valid_until <= ${r.first_kept}::text))
+        and (${firstKept}::text is null or (valid_until is not null and valid_until <= ${firstKept}::text))
     `.execute(db);
-    if (r.first_kept !== null) await sql`update ${t} set valid_from = ${r.first_kept}::text where valid_from < ${before}`.execute(db);
+    if (firstKept !== null) await sql`update ${t} set valid_from = ${firstKept}::text where valid_from < ${before}`.execute(db);
     await sql`delete from ${p} where period < ${before}`.execute(db);
   }
-  return { deleted: r.deleted, shortened: r.shortened, periodRows: r.period_rows };
+  return periodRows;
 }

@@ -913,6 +913,12 @@ function linesOf(rows: Table): number[] {
 
 type LineOutcome = { rejected: string } | { loaded: Record<string, unknown> };
 
+/**
+ * The roster keeps no line number (migration 0025): a stored roster row's line, told by its
+ * household, where the rows sent (at `lines`) are one household each.
+ */
+const rosterLineOf = (rows: string[][], lines: number[]) => (r: Record<string, unknown>) => lines[rows.findIndex((x) => x[0] === r.household_id)]!;
+
 /** What became of each line of a source's file in the period: its stored row, or its reason. */
 async function outcomesByLine(source: SourceId, period = PERIOD, lineOf = (r: Record<string, unknown>) => r.line as number): Promise<Map<number, LineOutcome>> {
   const out = new Map<number, LineOutcome>();
@@ -998,8 +1004,7 @@ describe('hostile values', () => {
     const inbox = await makeInbox({ [PERIOD]: { roster: rows } });
     const o = await observe(inbox);
     const lines = linesOf(rows);
-    // the roster keeps no line number (migration 0025): its rows are told by their household, one each here
-    const byLine = await outcomesByLine('civil-affairs', PERIOD, (r) => lines[rows.findIndex((x) => x[0] === r.household_id)]!);
+    const byLine = await outcomesByLine('civil-affairs', PERIOD, rosterLineOf(rows, lines));
     let exact = 0;
     let blank = 0;
     const other: string[] = [];
@@ -1148,7 +1153,7 @@ describe('hostile values', () => {
     const o = await observe(await makeInbox({ [PERIOD]: { roster: rows } }));
     expect(o.problems).toEqual([]);
     const lines = linesOf(rows);
-    const byLine = await outcomesByLine('civil-affairs', PERIOD, (r) => lines[rows.findIndex((x) => x[0] === r.household_id)]!);
+    const byLine = await outcomesByLine('civil-affairs', PERIOD, rosterLineOf(rows, lines));
     for (const [i, [field, value, expected]] of cases.entries()) {
       const got = byLine.get(lines[i]!);
       const actual = !got

@@ -63,7 +63,7 @@ const PERIOD_TABLES = (): (readonly [string, string])[] => [
   // drawn from the period's scores: first, before the households they name
   ['audit_sample', 'period'],
   ['audit_frame', 'period'],
-  ['household_score', 'period'],
+  ['scored_household', 'period'],
   ['identity_rescue', 'period'],
   ['member', 'period'],
   ['household', 'period'],

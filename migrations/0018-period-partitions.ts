@@ -17,7 +17,7 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
  */
 export const PERIOD_PARTITIONED = ['roster_member', 'member', 'household', 'household_score'] as const;
 
-interface Policy {
+export interface Policy {
   schemaname: string;
   tablename: string;
   policyname: string;
@@ -27,13 +27,13 @@ interface Policy {
   qual: string | null;
   with_check: string | null;
 }
-interface View {
+export interface View {
   name: string;
   def: string;
   options: string[] | null;
   owner: string;
 }
-interface Grant {
+export interface Grant {
   relation: string;
   grantee: string | null;
   privilege: string;
@@ -49,7 +49,7 @@ interface TableShape {
 
 const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
 
-async function policiesReading(db: Kysely<unknown>, tables: readonly string[]): Promise<Policy[]> {
+export async function policiesReading(db: Kysely<unknown>, tables: readonly string[]): Promise<Policy[]> {
   // the tables' own policies, and any other table's that read them (department tables' scope)
   const { rows } = await sql<Policy>`
     select distinct p.schemaname, p.tablename, p.policyname, p.permissive, p.roles::text[] as roles, p.cmd, p.qual, p.with_check
@@ -65,7 +65,7 @@ async function policiesReading(db: Kysely<unknown>, tables: readonly string[]): 
   return rows;
 }
 
-async function viewsOver(db: Kysely<unknown>, tables: readonly string[]): Promise<View[]> {
+export async function viewsOver(db: Kysely<unknown>, tables: readonly string[]): Promise<View[]> {
   // and the views over those views, in the order they can be made again
   const { rows } = await sql<View>`
     with recursive over(oid, depth) as (
@@ -87,7 +87,7 @@ async function viewsOver(db: Kysely<unknown>, tables: readonly string[]): Promis
   return rows;
 }
 
-async function grantsOn(db: Kysely<unknown>, relations: readonly string[]): Promise<Grant[]> {
+export async function grantsOn(db: Kysely<unknown>, relations: readonly string[]): Promise<Grant[]> {
   const { rows } = await sql<Grant>`
     select r.name as relation, case when a.grantee = 0 then null else pg_get_userbyid(a.grantee) end as grantee,
            a.privilege_type as privilege, a.is_grantable as grantable
@@ -113,7 +113,7 @@ async function shapeOf(db: Kysely<unknown>, table: string): Promise<TableShape> 
   return { owner: c!.owner, rls: c!.rls, force: c!.force, constraints, indexes: indexes.map((i) => i.def) };
 }
 
-async function recreatePolicies(db: Kysely<unknown>, policies: Policy[]): Promise<void> {
+export async function recreatePolicies(db: Kysely<unknown>, policies: Policy[]): Promise<void> {
   for (const p of policies) {
     const roles = p.roles.map((r) => (r === 'public' ? 'public' : ident(r))).join(', ');
     const text =
@@ -125,7 +125,7 @@ async function recreatePolicies(db: Kysely<unknown>, policies: Policy[]): Promis
   }
 }
 
-async function regrant(db: Kysely<unknown>, grants: Grant[]): Promise<void> {
+export async function regrant(db: Kysely<unknown>, grants: Grant[]): Promise<void> {
   for (const g of grants) {
     const to = g.grantee === null ? 'public' : ident(g.grantee);
     await sql.raw(`grant ${g.privilege} on ${g.relation} to ${to}${g.grantable ? ' with grant option' : ''}`).execute(db);

@@ -30,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '0023-claim-latest-version': await import('./0023-claim-latest-version.js'),
   '0024-claim-latest-bulk-build': await import('./0024-claim-latest-bulk-build.js'),
   '0025-roster-versions': await import('./0025-roster-versions.js'),
+  '0026-score-explanations': await import('./0026-score-explanations.js'),
 };

@@ -134,6 +134,12 @@ export async function purgeRawExtracts(pool: pg.Pool, db: Kysely<Database>, opts
     for (const v of departmentVersions()) {
       deleted[v.table] = await purgeVersions(tx.db, v, before, !!opts.dryRun);
     }
+    // an explanation no score names any more (its period was rerun): text that explains nobody
+    const orphans = sql`from score_explanation e where not exists (select 1 from scored_household s where s.explanation = e.id)`;
+    const { rows: unexplained } = opts.dryRun
+      ? await sql<{ n: number }>`select count(*)::int as n ${orphans}`.execute(tx.db)
+      : await sql<{ n: number }>`with gone as (delete ${orphans} returning 1) select count(*)::int as n from gone`.execute(tx.db);
+    deleted.score_explanation = unexplained[0]?.n ?? 0;
     const contacts = opts.dryRun
       ? await sql<{ n: number }>`select count(*)::int as n from household where period < ${before} and (address is not null or phone is not null)`.execute(tx.db)
       : await sql<{ n: number }>`

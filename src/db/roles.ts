@@ -241,6 +241,11 @@ export async function grantObjects(db: Kysely<any>): Promise<void> {
     if (BATCH_READ_ONLY.has(name)) await sql`grant select on ${T} to ${B}`.execute(db);
     else await sql`grant select, insert, update, delete on ${T} to ${B}`.execute(db);
   }
+  // the schema's own views (the scores with their explanations, migration 0026) the batch reads, as it reads their tables
+  const { rows: views } = await sql<{ name: string }>`
+    select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'public' and c.relkind = 'v' order by 1`.execute(db);
+  for (const { name } of views) await sql`grant select on ${sql.raw(ident(name))} to ${B}`.execute(db);
   await sql`grant usage, select, update on all sequences in schema public to ${B}`.execute(db);
   for (const signature of BATCH_FUNCTIONS) {
     const { rows: fn } = await sql<{ present: boolean }>`select to_regprocedure(${signature}) is not null as present`.execute(db);

@@ -294,6 +294,19 @@ export interface HouseholdScoreTable {
   low_confidence: Generated<boolean>;
 }
 
+/**
+ * A household's scores of a period as stored (migration 0026): the explanation is a row of
+ * `score_explanation`, shared by every household and month explained alike. `household_score`
+ * is the view of the two joined, what every reader reads.
+ */
+export type ScoredHouseholdTable = Omit<HouseholdScoreTable, 'dimensions' | 'reasons' | 'route_rule' | 'route_rule_zh'> & {
+  /** the key of its row in score_explanation (explanationId in src/score/score-households.ts) */
+  explanation: string;
+};
+
+/** One explanation of a score, kept once whoever and whenever it explains (migration 0026). */
+export type ScoreExplanationTable = { id: string } & Pick<HouseholdScoreTable, 'dimensions' | 'reasons' | 'route_rule' | 'route_rule_zh'>;
+
 /** A reason as stored: rows scored before reasons had Chinese words lack `text_zh`. */
 export type StoredReason = Omit<ScoreReason, 'text_zh'> & { text_zh?: string };
 
@@ -455,7 +468,10 @@ export interface Database {
   region_name: RegionNameTable;
   household: HouseholdTable;
   member: MemberTable;
+  /** a view: scored_household with its score_explanation */
   household_score: HouseholdScoreTable;
+  scored_household: ScoredHouseholdTable;
+  score_explanation: ScoreExplanationTable;
   identity_rescue: IdentityRescueTable;
   identity_decision: IdentityDecisionTable;
   visit_import: VisitImportTable;

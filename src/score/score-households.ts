@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
 import { periodWrite } from '../db/period-partitions.js';
 import type { SafetynetConfig } from '../config/schema.js';
@@ -22,7 +23,7 @@ const BATCH = 5000;
 
 /** the temp table `scored`, in the order of its columns */
 const SCORED_COLUMNS = [
-  'household_id', 'total', 'tier', 'on_list', 'covered', 'dimensions', 'reasons', 'route', 'route_rule', 'route_rule_zh', 'review_reasons',
+  'household_id', 'explanation', 'total', 'tier', 'on_list', 'covered', 'dimensions', 'reasons', 'route', 'route_rule', 'route_rule_zh', 'review_reasons',
   'covered_by_visit', 'visit_notes', 'cooled_down', 'route_confidence', 'asset_check', 'asset_check_zh',
   'low_confidence',
 ];
@@ -197,15 +198,28 @@ export function toFacts(r: FactsRow, evidence: Evidence): HouseholdFacts {
   };
 }
 
+/**
+ * The key an explanation is kept under in `score_explanation` (migration 0026): the first 128
+ * bits of a SHA-256 of its text as written, the four parts on lines of their own (JSON has no
+ * raw line break). Equal explanations, of two households or two months, are kept once.
+ */
+export function explanationId(dimensions: string, reasons: string, rule: string | null, ruleZh: string | null): string {
+  return createHash('sha256').update(`${dimensions}\n${reasons}\n${JSON.stringify(rule)}\n${JSON.stringify(ruleZh)}`).digest('hex').slice(0, 32);
+}
+
 /** The households' rows of `scored`, each assessed when its row is asked for. */
 function* scoredRows(rows: readonly FactsRow[], evidence: Evidence, period: string, cfg: SafetynetConfig): Generator<CopyValue[]> {
   for (const r of rows) {
     const score = assessHousehold(toFacts(r, evidence), period, cfg);
     const { visit, route } = score;
+    // every registered dimension's score by id: a new dimension needs no new column
+    const dimensions = JSON.stringify(score.dimensions);
+    const reasons = JSON.stringify(score.reasons);
+    const rule = route?.rule ?? null;
+    const ruleZh = route?.ruleZh ?? null;
     yield [
-      r.household_id, score.total, score.tier, score.onList, score.covered,
-      // every registered dimension's score by id: a new dimension needs no new column
-      JSON.stringify(score.dimensions), JSON.stringify(score.reasons), route?.route ?? null, route?.rule ?? null, route?.ruleZh ?? null,
+      r.household_id, explanationId(dimensions, reasons, rule, ruleZh), score.total, score.tier, score.onList, score.covered,
+      dimensions, reasons, route?.route ?? null, rule, ruleZh,
       JSON.stringify(score.review), visit.coveredByVisit, JSON.stringify(visit.notes), visit.cooledDown,
       route?.confidence ?? null, score.assetCheck?.en ?? null, score.assetCheck?.zh ?? null,
       score.lowConfidence,
@@ -226,7 +240,7 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
   // compared with the previous period in one statement (no updates over a whole city)
   await sql`
     create temp table scored (
-      household_id text, total numeric(5, 1), tier text, on_list boolean, covered boolean,
+      household_id text, explanation uuid, total numeric(5, 1), tier text, on_list boolean, covered boolean,
       dimensions jsonb, reasons jsonb,
       route text, route_rule text, route_rule_zh text, review_reasons jsonb,
       covered_by_visit text, visit_notes jsonb, cooled_down boolean,
@@ -260,7 +274,14 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
   // a temp table has no statistics until analysed: guessed at twice its rows, the scores were
   // sorted whole to disk (190 MB at 250,000 households) to merge them with their ranks
   await sql`analyze scored`.execute(tx.db);
-  const scores = await periodWrite(tx, 'household_score', period);
+  // each explanation once (migration 0026): most are already kept, from another household or
+  // an earlier month, and cost an index probe
+  await sql`
+    insert into score_explanation (id, dimensions, reasons, route_rule, route_rule_zh)
+    select explanation, dimensions, reasons, route_rule, route_rule_zh from scored
+    on conflict (id) do nothing
+  `.execute(tx.db);
+  const scores = await periodWrite(tx, 'scored_household', period);
   await sql`
     with ranked as (
       -- ranked on the three columns of the order alone: a sort of the whole rows, reasons and
@@ -271,13 +292,12 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
              coalesce(s.covered and abs(s.total - p.total) >= ${cfg.review.coveredChange}, false) as review_by_score
       from scored s
       join ranked r using (household_id)
-      left join household_score p on p.period = ${previous}::text and p.household_id = s.household_id
+      left join scored_household p on p.period = ${previous}::text and p.household_id = s.household_id
     ), flagged as (
       select c.*, c.review_by_score or jsonb_array_length(c.review_reasons) > 0 as review from compared c
     )
     insert into ${scores.into} (period, household_id, rank, total, tier, on_list, covered, change, previous_total, review,
-                                 dimensions, reasons,
-                                 route, route_rule, route_rule_zh, review_reasons, rescued_links,
+                                 explanation, route, review_reasons, rescued_links,
                                  covered_by_visit, visit_notes, cooled_down, review_by_score, signal_departments,
                                  route_confidence, low_confidence)
     select ${period}, f.household_id, f.rank,
@@ -287,8 +307,7 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
                 when f.total - f.previous_total >= 1 then 'up'
                 when f.previous_total - f.total >= 1 then 'down' else 'same' end,
            f.previous_total, f.review,
-           f.dimensions, f.reasons,
-           f.route, f.route_rule, f.route_rule_zh, f.review_reasons, coalesce(rs.links, 0),
+           f.explanation, f.route, f.review_reasons, coalesce(rs.links, 0),
            f.covered_by_visit, f.visit_notes, f.cooled_down, f.review_by_score, coalesce(sig.departments, '{}'::text[]),
            f.route_confidence, f.low_confidence
     from flagged f
@@ -316,7 +335,7 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
   }
 
   const warnings = await tx.db
-    .selectFrom('household_score')
+    .selectFrom('scored_household')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('period', '=', period)
     .where('on_list', '=', true)

@@ -72,7 +72,7 @@ describe('SIGKILL at each stage of a run, on the embedded database', () => {
   /** Killed while its backend is held in the first insert of the scores: mid-scoring, by no timer. */
   async function killWhileScoring(home: string, env: Record<string, string>): Promise<CliRun> {
     const hold = join(home, 'hold-scoring');
-    await onEmbedded(home, (db) => installHold(db, 'household_score', hold));
+    await onEmbedded(home, (db) => installHold(db, 'scored_household', hold));
     await writeFile(hold, '');
     const run = startCli(RUN, env);
     try {
@@ -378,7 +378,7 @@ describe('SIGTERM mid-run', () => {
   ) {
     expect((await cli(['run', '--inbox', INBOX, '--no-export'], env)).code).toBe(0);
     const hold = join(await scratch(), 'hold-scoring');
-    await open((d) => installHold(d, 'household_score', hold));
+    await open((d) => installHold(d, 'scored_household', hold));
     await writeFile(hold, '');
     const before = await open((d) => periodState(d, PERIODS));
     const run = startCli(RUN, env);

@@ -62,9 +62,11 @@ describe('dimension scores stored as data (migration 0007)', () => {
 
   it('goes down to the six columns with the scores of the six, a missing one as 0', async () => {
     await migrateTo('latest');
+    // since migration 0026 a score and its explanation are two rows, household_score their view
     await sql`
-      insert into household_score (period, household_id, rank, total, tier, on_list, covered, review, dimensions, reasons)
-      values ('2026-09', 'NEW1', 1, 20, 'none', false, false, false, '{"economic": 45, "isolation": 50}', '[]')
+      insert into score_explanation (id, dimensions, reasons) values ('00000000-0000-0000-0000-0000000000a1', '{"economic": 45, "isolation": 50}', '[]');
+      insert into scored_household (period, household_id, rank, total, tier, on_list, covered, review, explanation)
+      values ('2026-09', 'NEW1', 1, 20, 'none', false, false, false, '00000000-0000-0000-0000-0000000000a1')
     `.execute(test.handle.db);
     await migrateTo(BEFORE);
     const { rows } = await sql<Record<string, number | string>>`
@@ -85,10 +87,12 @@ describe('dimension scores stored as data (migration 0007)', () => {
       insert into run (period, status, inbox, config_version, finished_at) values ('2026-07', 'succeeded', 'test', 'test', now());
       insert into household (period, household_id, on_roster, region_code, hukou_type, assistance, monthly_income, head_id18, head_name, members)
       values ('2026-07', 'PART1', true, '420106001001', 'urban', 'none', 600, '420106194401010016', '张三', 1);
-      insert into household_score (period, household_id, rank, total, tier, on_list, covered, review, dimensions, reasons)
-      values ('2026-07', 'PART1', 1, 46.1, 'orange', true, false, false,
+      insert into score_explanation (id, dimensions, reasons)
+      values ('00000000-0000-0000-0000-0000000000b2',
               '{"age_structure": 70, "economic": 91.6, "disability": 0, "medical_burden": 0, "labour_capacity": 70}',
               '[{"dimension":"economic","points":32.1,"text":"income 600 yuan per person a month","text_zh":"人均月收入600元"}]');
+      insert into scored_household (period, household_id, rank, total, tier, on_list, covered, review, explanation)
+      values ('2026-07', 'PART1', 1, 46.1, 'orange', true, false, false, '00000000-0000-0000-0000-0000000000b2');
       insert into visit_import (file, sha256, operator, rows_read, rows_loaded, rows_rejected, rows_duplicate) values ('v.csv', 'x', 'test', 1, 1, 0, 0);
       insert into visit (import_id, line, household_id, visited_on, outcome) select import_id, 2, 'PART1', '2026-07-20', 'assisted_dibao' from visit_import;
     `.execute(test.handle.db);

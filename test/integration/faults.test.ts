@@ -140,7 +140,7 @@ describe('PostgreSQL goes away mid-run, on the embedded database (no DATABASE_UR
   }
 
   it('stopped (fast shutdown, SIGINT) while the run scores: exit 5, "lost the connection", nothing of the run kept', async () => {
-    const { result, before, after, rerun, final } = await serverGoesAway('household_score', 'SIGINT');
+    const { result, before, after, rerun, final } = await serverGoesAway('scored_household', 'SIGINT');
     recordDatabaseFault('PostgreSQL stopped (SIGINT) mid-run, at scoring; embedded', result, before, after, rerun, final);
     expect(cliMessage(result)).toMatch(/^lost the connection to PostgreSQL \(embedded PostgreSQL in .*\): .*57P01.*then rerun/);
   });

@@ -127,6 +127,10 @@ describe('a purge', () => {
   let dryRun: Awaited<ReturnType<typeof purgeRawExtracts>>;
 
   it('--dry-run counts the rows of the old periods and changes nothing', async () => {
+    // an explanation no score names any more, as a period's rerun leaves (migration 0026)
+    await test.handle.pool.query(`insert into score_explanation (id, dimensions, reasons) values ('00000000-0000-0000-0000-00000000dead', '{}', '[]')`);
+    const unexplained = await count('score_explanation e', 'not exists (select 1 from scored_household s where s.explanation = e.id)');
+    expect(unexplained).toBeGreaterThanOrEqual(1);
     const before = await counts([...RAW, ...KEPT]);
     const r = await cli(['purge', '--before', '2024-11', '--dry-run', '--json'], { DATABASE_URL: test.url });
     expect(r.code).toBe(0);
@@ -134,6 +138,7 @@ describe('a purge', () => {
     const old = await counts(RAW, older);
     expect(dryRun).toMatchObject({ before: '2024-11', latest_period: '2026-10', limit: '2024-11', dry_run: true, deleted: old, contacts_cleared: 4 });
     expect(dryRun.deleted.roster_version).toBe(6); // 3 valid roster rows x 2 periods
+    expect(dryRun.deleted.score_explanation).toBe(unexplained);
     expect(await counts([...RAW, ...KEPT])).toEqual(before);
   });
 
@@ -145,6 +150,9 @@ describe('a purge', () => {
     expect(await counts(RAW, older)).toEqual(Object.fromEntries(RAW.map((t) => [t, 0])));
     expect(await counts(RAW, newer)).toEqual(recent);
     expect(await counts(KEPT)).toEqual(kept);
+    // the explanations no score named are gone, every score keeps its own
+    expect(await count('score_explanation e', 'not exists (select 1 from scored_household s where s.explanation = e.id)')).toBe(0);
+    expect(await count('household_score', 'reasons is null or dimensions is null')).toBe(0);
     // no roster version begins in a purged period: what still holds later begins with the first kept one
     expect((await test.handle.pool.query(`select count(*)::int as n from roster_version where valid_from < '2024-11'`)).rows[0].n).toBe(0);
     // the households of purged periods keep who they are, not where to find them

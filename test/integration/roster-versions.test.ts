@@ -67,6 +67,11 @@ async function versions(db: Kysely<Database>): Promise<unknown[]> {
   return (await sql`select * from roster_version order by id18, valid_from`.execute(db)).rows;
 }
 
+/** Every period's scores as their readers see them, explanations joined (migration 0026). */
+async function explainedScores(db: Kysely<Database>): Promise<unknown[]> {
+  return (await sql`select * from household_score order by period, household_id`.execute(db)).rows;
+}
+
 const clean: { lists: Record<string, string>; rosters: Record<string, unknown[]>; versions: unknown[] } = { lists: {}, rosters: {}, versions: [] };
 
 describe('the roster as versions', () => {
@@ -88,6 +93,13 @@ describe('the roster as versions', () => {
     const { rows } = await sql<{ n: number }>`
       select count(*)::int as n from ${rosterAsOf(PERIODS[3]!)} as r where monthly_income is not null and position > 1 and relation <> 'head'`.execute(test.handle.db);
     expect(rows[0]!.n).toBe(0);
+    // the scores' explanations are kept once, however many households and months they explain
+    // (migration 0026), and every score finds its own
+    const { rows: [kept] } = await sql<{ explanations: number; scores: number; unexplained: number }>`
+      select (select count(*)::int from score_explanation) as explanations, (select count(*)::int from scored_household) as scores,
+             (select count(*)::int from household_score where reasons is null or dimensions is null) as unexplained`.execute(test.handle.db);
+    expect(kept!.explanations).toBeLessThan(kept!.scores * 0.8);
+    expect(kept!.unexplained).toBe(0);
   });
 
   it('a wrong month rerun changes that month\'s roster alone', async () => {
@@ -111,13 +123,21 @@ describe('the roster as versions', () => {
 
       // the migration's conversion of a copy a period gives the versions the months write
       const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => migrations } });
-      const down = await migrator.migrateDown();
+      // and the scores through migration 0026's down (a table with the explanations in its rows) and up
+      const scores = await explainedScores(database.db);
+      const down = await migrator.migrateTo('0024-claim-latest-bulk-build');
       expect(down.error).toBeUndefined();
-      expect(down.results?.map((r) => r.migrationName)).toEqual(['0025-roster-versions']);
+      expect(down.results?.map((r) => r.migrationName)).toEqual(['0026-score-explanations', '0025-roster-versions']);
       const { rows } = await sql<{ n: number }>`select count(*)::int as n from roster_member`.execute(database.db);
       expect(rows[0]!.n).toBe(PERIODS.reduce((n, p) => n + clean.rosters[p]!.length, 0));
-      expect((await migrator.migrateUp()).error).toBeUndefined();
+      expect(await explainedScores(database.db)).toEqual(scores);
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
       expect(await versions(database.db)).toEqual(clean.versions);
+      expect(await explainedScores(database.db)).toEqual(scores);
+      // the migration digests the stored text, not the scorer's: fewer or as many explanations as scores
+      const { rows: kept } = await sql<{ explanations: number; scores: number }>`
+        select (select count(*)::int from score_explanation) as explanations, (select count(*)::int from scored_household) as scores`.execute(database.db);
+      expect(kept[0]!.explanations).toBeLessThan(kept[0]!.scores);
     } finally {
       await database.close();
     }

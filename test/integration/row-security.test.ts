@@ -312,7 +312,7 @@ describe('the exporter role in plain SQL, acting for a trusted session (SET ROLE
 
   it('cannot read any table with personal data, only the masked views', async () => {
     for (const table of [
-      'household', 'household_score', 'member', 'disability', 'diagnosis', 'identity_rescue_link', 'urgent_warning',
+      'household', 'household_score', 'scored_household', 'score_explanation', 'member', 'disability', 'diagnosis', 'identity_rescue_link', 'urgent_warning',
       'roster_version', 'roster_period', 'claim', 'daily_claim', 'visit', 'rejected_row', 'quality_issue', 'source_load', 'identity_rescue',
       'identity_decision', 'claim_latest', 'dibao_standard', 'export_audit', 'export_scope', 'safetynet_secret',
     ]) {
@@ -322,7 +322,8 @@ describe('the exporter role in plain SQL, acting for a trusted session (SET ROLE
 
   it('cannot change scores or households, nor create anything (not even a temp table)', async () => {
     for (const statement of [
-      `update household_score set total = 0`,
+      `update scored_household set total = 0`,
+      `delete from score_explanation`,
       `delete from household`,
       `insert into member (period, household_id, id18, name, relation, birth_date, sex) values ('2026-10', 'X', 'x', 'x', 'head', '2000-01-01', 'm')`,
       `delete from safetynet_export.household`,
@@ -330,7 +331,7 @@ describe('the exporter role in plain SQL, acting for a trusted session (SET ROLE
       'create temp table intruder (a int)',
       'alter table household disable row level security',
       'drop policy safetynet_exporter_scope on household',
-      'truncate household_score',
+      'truncate scored_household',
       `insert into export_scope (login, region_prefix) values (current_user, '420106')`,
       // the batch's own: rebuilding claim_latest (migration 0024)
       'select safetynet_build_latest_claims(true)',
@@ -521,7 +522,7 @@ describe('an exporter login of its own (one person, one street)', () => {
 // the tables under 0003's policies, forced even for their owner: the people's and the results', and each department's
 const FORCED = [
   'audit_frame', 'audit_sample', 'dangerous_house', 'diagnosis', 'disability', 'disaster_event', 'enrolment', 'export_scope', 'household', 'household_asset_check',
-  'household_score', 'human_resources', 'member', 'public_security', 'urgent_warning', 'verification',
+  'human_resources', 'member', 'public_security', 'scored_household', 'urgent_warning', 'verification',
 ];
 const POLICIES = 31;
 

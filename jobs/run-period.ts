@@ -128,6 +128,14 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
       // one run of a period at a time, across processes; released at commit or rollback
       const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext('safetynet:period'), hashtext(${period})) as locked`.execute(tx.db);
       if (!rows[0]?.locked) throw new PeriodLocked(period);
+      // and one month at a time: two months at once replace the same shared tables (the dibao
+      // standards, the region names) in opposite orders and PostgreSQL ends one of them
+      // ("deadlock detected"); the later one waits for the earlier one's commit instead
+      const { rows: alone } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext('safetynet:month')) as locked`.execute(tx.db);
+      if (!alone[0]?.locked) {
+        runLog.info('waiting for the run of another month to finish');
+        await sql`select pg_advisory_xact_lock(hashtext('safetynet:month'))`.execute(tx.db);
+      }
       // holding the lock, any other 'running' row of this period is a run that died (killed, crashed)
       await tx.db
         .updateTable('run')

@@ -134,12 +134,23 @@ export async function purgeRawExtracts(pool: pg.Pool, db: Kysely<Database>, opts
     for (const v of departmentVersions()) {
       deleted[v.table] = await purgeVersions(tx.db, v, before, !!opts.dryRun);
     }
-    // an explanation no score names any more (its period was rerun): text that explains nobody
+    // an explanation no score names any more (its period was rerun): text that explains nobody.
+    // A month's run may be naming one again, uncommitted (it inserts only the explanations not
+    // kept yet), so they go only while no month runs (the run's lock, held to this commit);
+    // otherwise the next purge takes them
     const orphans = sql`from score_explanation e where not exists (select 1 from scored_household s where s.explanation = e.id)`;
-    const { rows: unexplained } = opts.dryRun
-      ? await sql<{ n: number }>`select count(*)::int as n ${orphans}`.execute(tx.db)
-      : await sql<{ n: number }>`with gone as (delete ${orphans} returning 1) select count(*)::int as n from gone`.execute(tx.db);
-    deleted.score_explanation = unexplained[0]?.n ?? 0;
+    const { rows: idle } = opts.dryRun
+      ? { rows: [{ locked: true }] }
+      : await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext('safetynet:month')) as locked`.execute(tx.db);
+    if (idle[0]?.locked) {
+      const { rows: unexplained } = opts.dryRun
+        ? await sql<{ n: number }>`select count(*)::int as n ${orphans}`.execute(tx.db)
+        : await sql<{ n: number }>`with gone as (delete ${orphans} returning 1) select count(*)::int as n from gone`.execute(tx.db);
+      deleted.score_explanation = unexplained[0]?.n ?? 0;
+    } else {
+      deleted.score_explanation = 0;
+      log.warn('a month is being run: the explanations no score names are left for the next purge');
+    }
     const contacts = opts.dryRun
       ? await sql<{ n: number }>`select count(*)::int as n from household where period < ${before} and (address is not null or phone is not null)`.execute(tx.db)
       : await sql<{ n: number }>`

@@ -184,6 +184,26 @@ describe('a purge', () => {
     expect(card.members.flatMap((m) => [...m.disabilities, ...m.diagnoses])).toEqual([]);
   });
 
+  it('leaves the explanations no score names while a month is being run, and takes them once it is not', async () => {
+    await test.handle.pool.query(`insert into score_explanation (id, dimensions, reasons) values ('00000000-0000-0000-0000-00000000beef', '{}', '[]')`);
+    const other = new pg.Client({ connectionString: test.url });
+    await other.connect();
+    try {
+      // what a month's run holds to its commit: it may be naming that explanation again
+      await other.query('begin');
+      await other.query(`select pg_advisory_xact_lock(hashtext('safetynet:month'))`);
+      const during = await purgeRawExtracts(test.handle.pool, test.handle.db, { before: '2024-11', retentionMonths: 24 }, silentLog);
+      expect(during.deleted.score_explanation).toBe(0);
+      expect(await count('score_explanation', `id = '00000000-0000-0000-0000-00000000beef'`)).toBe(1);
+    } finally {
+      await other.query('rollback');
+      await other.end();
+    }
+    const after = await purgeRawExtracts(test.handle.pool, test.handle.db, { before: '2024-11', retentionMonths: 24 }, silentLog);
+    expect(after.deleted.score_explanation).toBe(1);
+    expect(await count('score_explanation', `id = '00000000-0000-0000-0000-00000000beef'`)).toBe(0);
+  });
+
   it('a second purge finds nothing left to delete', async () => {
     const again = await purgeRawExtracts(test.handle.pool, test.handle.db, { before: '2024-11', retentionMonths: 24 }, silentLog);
     expect(Object.values(again.deleted).every((n) => n === 0)).toBe(true);

@@ -24,6 +24,11 @@ import { grantsOn, type Policy, policiesReading, recreatePolicies, regrant, view
  * JSON) gets two ids, which costs a row and changes nothing read. An explanation no score names
  * any more (a period rerun) is deleted by purge.
  *
+ * On a database of many periods this migration rewrites every score row once (the explanation's
+ * id set, then the columns dropped): the periods scored before it keep their old size on disk
+ * until their partitions are rewritten (VACUUM FULL of each, in a maintenance window); the months
+ * after it write the narrow rows.
+ *
  * The down rebuilds household_score with its columns in their old order (PostgreSQL adds a
  * column only at the end): the column list, checks and indexes below are frozen as migrations
  * 0001 to 0019 left them.

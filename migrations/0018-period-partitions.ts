@@ -195,8 +195,8 @@ const sqlText = (s: string) => `'${s.replaceAll("'", "''")}'`;
 export const partitionName = (table: string, period: string) => `${table}_p${period.replace('-', '_')}`;
 
 /** The guard both functions open with: only these tables and a YYYY-MM period; `part` names the period's table alike. */
-export const partitionGuard = (fn: string, what: string) =>
-  sql.raw(`if tbl is null or not (tbl = any (array[${PERIOD_PARTITIONED.map(sqlText).join(', ')}]::text[])) then
+export const partitionGuard = (fn: string, what: string, tables: readonly string[] = PERIOD_PARTITIONED) =>
+  sql.raw(`if tbl is null or not (tbl = any (array[${tables.map(sqlText).join(', ')}]::text[])) then
         raise exception '${fn} ${what} of Safetynet''s period tables only, not %', coalesce(quote_ident(tbl), 'null') using errcode = '42501';
       end if;
       if period is null or period !~ '^[0-9]{4}-(0[1-9]|1[0-2])$' then
@@ -210,13 +210,18 @@ export const partitionGuard = (fn: string, what: string) =>
  * ` (period, rank)`; '': every column); `then` runs after, in either case (migrations 0020 and
  * 0022 add to it, their downs restore the one before).
  */
-export const attachPartition = (then: RawBuilder<unknown> = sql``, columns: RawBuilder<unknown> = sql`''`) => sql`
+export const attachPartition = (
+  then: RawBuilder<unknown> = sql``,
+  columns: RawBuilder<unknown> = sql`''`,
+  // the tables it accepts: since migration 0026 household_score's table is scored_household
+  tables: readonly string[] = PERIOD_PARTITIONED,
+) => sql`
     create or replace function safetynet_attach_partition(tbl text, period text) returns void
       language plpgsql volatile security definer set search_path = pg_catalog, public as $$
     declare
       part text;
     begin
-      ${partitionGuard('safetynet_attach_partition', 'attaches partitions')}
+      ${partitionGuard('safetynet_attach_partition', 'attaches partitions', tables)}
       if to_regclass(format('public.%I', part)) is null then
         execute format('analyze public.%I', tbl || '_default');
       else

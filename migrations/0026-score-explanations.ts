@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { grantsOn, type Policy, policiesReading, recreatePolicies, regrant, viewsOver } from './0018-period-partitions.js';
 
 /**
@@ -12,29 +12,33 @@ import { grantsOn, type Policy, policiesReading, recreatePolicies, regrant, view
  * explanation as the month before.
  *
  * `household_score` is now a view joining the two, with the table's columns in their order, so
- * every reader, the masked export view over it and row security (the table's policies moved
- * with it under its new name) are as they were. A reader that does not ask for the explanation
- * does not join it (a left join on a unique key the planner removes).
+ * every reader and the masked export view over it read what they read. `scored_household` is a
+ * new table, its rows copied from the old one (an update and dropped columns would have left
+ * every old period twice its size on disk, the dropped bytes in every row until rewritten), with
+ * the old table's row-security policies, owner and grants. A reader that does not ask for the
+ * explanation does not join it (a left join on a unique key the planner removes).
  *
  * An explanation is content, not a household's: the same text may explain households of
  * different regions, so it carries no region and no row security; only the owner and the batch
  * read the table, the exporter reads explanations only through its scoped view of the scores.
+ * That view, `safetynet_export.household_score`, is a security barrier again (migration 0021
+ * lifted it while the view read one table): without it a reader's condition on the reasons
+ * could be evaluated while scanning score_explanation, before the scores' row security has
+ * removed the households out of scope, and a failing cast would print another region's reason.
+ *
  * The id is a digest of the text as written (`explanationId` in src/score/score-households.ts);
  * equal content written two ways (this migration digests the stored jsonb, the scorer its own
  * JSON) gets two ids, which costs a row and changes nothing read. An explanation no score names
- * any more (a period rerun) is deleted by purge.
+ * any more (a period rerun) is deleted by purge. No foreign key: it would lock a key of
+ * score_explanation for each of a month's million rows; the month's run writes the explanations
+ * before the scores that name them, in its transaction, and purge deletes only while no month runs.
  *
- * On a database of many periods this migration rewrites every score row once (the explanation's
- * id set, then the columns dropped): the periods scored before it keep their old size on disk
- * until their partitions are rewritten (VACUUM FULL of each, in a maintenance window); the months
- * after it write the narrow rows.
+ * The partition functions of migration 0018 name scored_household from here on: a later
+ * migration that makes them again from 0018's helpers must pass today's list of tables.
  *
- * The down rebuilds household_score with its columns in their old order (PostgreSQL adds a
- * column only at the end): the column list, checks and indexes below are frozen as migrations
- * 0001 to 0019 left them.
+ * The down makes household_score again with its columns in their old order: the column lists,
+ * checks and indexes below are frozen as migrations 0001 to 0019 left them.
  */
-const EXPLAINED = ['dimensions', 'reasons', 'route_rule', 'route_rule_zh'] as const;
-
 /** household_score's columns in their order, before this migration: `e.` marks the explanation's. */
 const SCORE_COLUMNS = [
   'period', 'household_id', 'rank', 'total', 'tier', 'on_list', 'covered', 'change', 'previous_total', 'review',
@@ -94,14 +98,131 @@ async function currentUser(db: Kysely<unknown>): Promise<string> {
   return rows[0]!.me;
 }
 
+/** The scores' table since this migration: household_score's columns but the explanation's, and `explanation`. */
+const CREATE_SCORED = sql`
+  create table scored_household (
+    period text not null,
+    household_id text not null,
+    rank integer,
+    total numeric(5,1) not null,
+    tier text not null,
+    on_list boolean not null,
+    covered boolean not null,
+    change text not null default 'new'::text,
+    previous_total numeric(5,1),
+    review boolean not null default false,
+    route text,
+    review_reasons jsonb not null default '[]'::jsonb,
+    rescued_links integer not null default 0,
+    covered_by_visit text,
+    visit_notes jsonb not null default '[]'::jsonb,
+    cooled_down boolean not null default false,
+    review_by_score boolean not null default false,
+    route_confidence text,
+    signal_departments text[] not null default '{}'::text[],
+    low_confidence boolean not null default false,
+    explanation uuid not null
+  ) partition by list (period);
+  alter table scored_household add constraint scored_household_covered_by_visit_check check (covered_by_visit = any (array['dibao'::text, 'tekun'::text]));
+  alter table scored_household add constraint scored_household_route_confidence_check check (route_confidence = any (array['high'::text, 'low'::text]));
+  alter table scored_household add constraint scored_household_pkey primary key (period, household_id);
+  create index scored_household_rank on scored_household (period, rank);
+  create index scored_household_household on scored_household (household_id, period);
+  create table scored_household_default partition of scored_household default;
+`;
+
+/** household_score as migrations 0001 to 0019 left it, for the down. */
+const CREATE_SCORE = sql`
+  create table household_score (
+    period text not null,
+    household_id text not null,
+    rank integer,
+    total numeric(5,1) not null,
+    tier text not null,
+    on_list boolean not null,
+    covered boolean not null,
+    change text not null default 'new'::text,
+    previous_total numeric(5,1),
+    review boolean not null default false,
+    reasons jsonb not null,
+    route text,
+    route_rule text,
+    route_rule_zh text,
+    review_reasons jsonb not null default '[]'::jsonb,
+    rescued_links integer not null default 0,
+    covered_by_visit text,
+    visit_notes jsonb not null default '[]'::jsonb,
+    cooled_down boolean not null default false,
+    review_by_score boolean not null default false,
+    dimensions jsonb not null,
+    route_confidence text,
+    signal_departments text[] not null default '{}'::text[],
+    low_confidence boolean not null default false
+  ) partition by list (period);
+  alter table household_score add constraint household_score_covered_by_visit_check check (covered_by_visit = any (array['dibao'::text, 'tekun'::text]));
+  alter table household_score add constraint household_score_route_confidence_check check (route_confidence = any (array['high'::text, 'low'::text]));
+  alter table household_score add constraint household_score_pkey primary key (period, household_id);
+  create index household_score_rank on household_score (period, rank);
+  create index household_score_household on household_score (household_id, period);
+  create table household_score_default partition of household_score default;
+`;
+
+/** The explanation's key as this migration computes it, from the stored columns of `t`. */
+const digest = (t: string) =>
+  sql.raw(`encode(substr(sha256(convert_to(jsonb_build_array(${t}.dimensions, ${t}.reasons, ${t}.route_rule, ${t}.route_rule_zh)::text, 'UTF8')), 1, 16), 'hex')::uuid`);
+
+const SCORED_COLUMNS = SCORE_COLUMNS.filter((c) => !c.startsWith('e.'));
+
+/**
+ * Makes `to` (by `create`, with a partition for each period `from` has) from `from` (its rows
+ * by `fill`, given the old table's name), and gives it `from`'s row security, policies (their
+ * text naming `to`), owner (of every partition: the owner renames them when a migration goes
+ * up again) and grants; `from` is dropped. A new table rather than columns dropped from the
+ * old one: a dropped column's bytes stay in every row until the row is rewritten, and an
+ * update rewrites rows into a second copy of the table.
+ */
+async function rebuild(db: Kysely<unknown>, from: string, to: string, create: RawBuilder<unknown>, fill: (old: string) => RawBuilder<unknown>): Promise<void> {
+  const old = `${from}__rebuilt`;
+  await renameScores(db, from, old);
+  const policies = await policiesReading(db, [old]);
+  const tableGrants = await grantsOn(db, [`public.${old}`]);
+  const { rows: [shape] } = await sql<{ owner: string; rls: boolean; force: boolean }>`
+    select pg_get_userbyid(relowner) as owner, relrowsecurity as rls, relforcerowsecurity as force from pg_class where oid = ${`public.${old}`}::regclass`.execute(db);
+  const { rows: periods } = await sql<{ period: string }>`
+    select replace(substr(c.relname, ${old.length + 3}), '_', '-') as period
+    from pg_inherits i join pg_class c on c.oid = i.inhrelid
+    where i.inhparent = ${`public.${old}`}::regclass and c.relname <> ${`${old}_default`} order by 1`.execute(db);
+  for (const p of policies) await sql.raw(`drop policy ${ident(p.policyname)} on ${ident(p.schemaname)}.${ident(p.tablename)}`).execute(db);
+
+  await create.execute(db);
+  for (const { period } of periods) {
+    await sql.raw(`create table public.${ident(`${to}_p${period.replace('-', '_')}`)} partition of public.${ident(to)} for values in ('${period}')`).execute(db);
+  }
+  await fill(old).execute(db);
+  await sql.raw(`drop table public.${ident(old)}`).execute(db);
+
+  if (shape!.rls) await sql.raw(`alter table public.${ident(to)} enable row level security`).execute(db);
+  if (shape!.force) await sql.raw(`alter table public.${ident(to)} force row level security`).execute(db);
+  if (shape!.owner !== (await currentUser(db))) {
+    const { rows: parts } = await sql<{ name: string }>`
+      select ${`public.${to}`} as name union all
+      select inhrelid::regclass::text from pg_inherits where inhparent = ${`public.${to}`}::regclass`.execute(db);
+    for (const p of parts) await sql.raw(`alter table ${p.name} owner to ${ident(shape!.owner)}`).execute(db);
+  }
+  const renamed = (s: string | null) => s && s.replaceAll(old, to);
+  await recreatePolicies(db, policies.map((p): Policy => ({ ...p, tablename: renamed(p.tablename)!, qual: renamed(p.qual), with_check: renamed(p.with_check) })));
+  await regrant(db, tableGrants.map((g) => ({ ...g, relation: `public.${to}` })));
+}
+
+/** The masked export view of the scores: a security barrier since this migration (see the header). */
+const EXPORT_SCORES = 'safetynet_export.household_score';
+
 export async function up(db: Kysely<unknown>): Promise<void> {
   const views = await viewsOver(db, ['household_score']);
   const grants = await grantsOn(db, views.map((v) => v.name));
   for (const v of [...views].reverse()) await sql.raw(`drop view ${v.name}`).execute(db);
+  const tableOwner = await owner(db, 'public.household_score');
 
-  await renameScores(db, 'household_score', 'scored_household');
-  await renameInPartitionFunctions(db, 'household_score', 'scored_household');
-  const tableOwner = await owner(db, 'public.scored_household');
   await sql`
     create table score_explanation (
       id uuid primary key,
@@ -110,14 +231,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       route_rule text,
       route_rule_zh text
     );
-    alter table scored_household add column explanation uuid;
-    update scored_household
-      set explanation = encode(substr(sha256(convert_to(jsonb_build_array(dimensions, reasons, route_rule, route_rule_zh)::text, 'UTF8')), 1, 16), 'hex')::uuid;
     insert into score_explanation (id, dimensions, reasons, route_rule, route_rule_zh)
-      select explanation, dimensions, reasons, route_rule, route_rule_zh from scored_household
+      select ${digest('s')}, s.dimensions, s.reasons, s.route_rule, s.route_rule_zh from household_score s
       on conflict (id) do nothing;
-    alter table scored_household alter column explanation set not null,
-      ${sql.raw(EXPLAINED.map((c) => `drop column ${c}`).join(', '))};
+  `.execute(db);
+  await rebuild(db, 'household_score', 'scored_household', CREATE_SCORED, (old) => sql`
+    insert into scored_household (${sql.raw(SCORED_COLUMNS.join(', '))}, explanation)
+    select ${sql.raw(SCORED_COLUMNS.map((c) => `s.${c}`).join(', '))}, ${digest('s')} from ${sql.table(old)} s`);
+  await renameInPartitionFunctions(db, 'household_score', 'scored_household');
+  await sql`
     create view household_score as
       select ${selectList('s')}
       from scored_household s left join score_explanation e on e.id = s.explanation;
@@ -126,7 +248,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     await sql.raw(`alter table score_explanation owner to ${ident(tableOwner)}`).execute(db);
     await sql.raw(`alter view household_score owner to ${ident(tableOwner)}`).execute(db);
   }
-  await remakeViews(db, views, grants);
+  // a migration run as the owner after `migrate --create-roles`: the batch's share at once, as
+  // grantObjects gives it (migration 0024 does the same); otherwise `migrate --create-roles` grants it
+  await sql`
+    do $$ begin
+      if to_regrole('safetynet_batch') is not null and current_user = 'safetynet_owner' then
+        grant select, insert, update, delete on score_explanation to safetynet_batch;
+        grant select on household_score to safetynet_batch;
+      end if;
+    end $$;
+  `.execute(db);
+  await remakeViews(db, views.map((v) => (v.name === EXPORT_SCORES ? { ...v, options: [...(v.options ?? []), 'security_barrier=true'] } : v)), grants);
 }
 
 async function remakeViews(db: Kysely<unknown>, views: Awaited<ReturnType<typeof viewsOver>>, grants: Awaited<ReturnType<typeof grantsOn>>): Promise<void> {
@@ -146,73 +278,15 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   for (const v of [...views].reverse()) await sql.raw(`drop view ${v.name}`).execute(db);
   await sql`drop view household_score`.execute(db);
 
-  const old = 'scored_household__explained';
-  await renameScores(db, 'scored_household', old);
-  await renameInPartitionFunctions(db, 'scored_household', 'household_score');
-  const policies = await policiesReading(db, [old]);
-  const tableGrants = await grantsOn(db, [`public.${old}`]);
-  const { rows: shape } = await sql<{ owner: string; rls: boolean; force: boolean }>`
-    select pg_get_userbyid(relowner) as owner, relrowsecurity as rls, relforcerowsecurity as force from pg_class where oid = ${`public.${old}`}::regclass`.execute(db);
-  const { rows: periods } = await sql<{ period: string }>`
-    select replace(substr(c.relname, ${old.length + 3}), '_', '-') as period
-    from pg_inherits i join pg_class c on c.oid = i.inhrelid
-    where i.inhparent = ${`public.${old}`}::regclass and c.relname <> ${`${old}_default`} order by 1`.execute(db);
-  for (const p of policies) await sql.raw(`drop policy ${ident(p.policyname)} on ${ident(p.schemaname)}.${ident(p.tablename)}`).execute(db);
-
-  await sql`
-    create table household_score (
-      period text not null,
-      household_id text not null,
-      rank integer,
-      total numeric(5,1) not null,
-      tier text not null,
-      on_list boolean not null,
-      covered boolean not null,
-      change text not null default 'new'::text,
-      previous_total numeric(5,1),
-      review boolean not null default false,
-      reasons jsonb not null,
-      route text,
-      route_rule text,
-      route_rule_zh text,
-      review_reasons jsonb not null default '[]'::jsonb,
-      rescued_links integer not null default 0,
-      covered_by_visit text,
-      visit_notes jsonb not null default '[]'::jsonb,
-      cooled_down boolean not null default false,
-      review_by_score boolean not null default false,
-      dimensions jsonb not null,
-      route_confidence text,
-      signal_departments text[] not null default '{}'::text[],
-      low_confidence boolean not null default false
-    ) partition by list (period);
-    alter table household_score add constraint household_score_covered_by_visit_check check (covered_by_visit = any (array['dibao'::text, 'tekun'::text]));
-    alter table household_score add constraint household_score_route_confidence_check check (route_confidence = any (array['high'::text, 'low'::text]));
-    alter table household_score add constraint household_score_pkey primary key (period, household_id);
-    create index household_score_rank on household_score (period, rank);
-    create index household_score_household on household_score (household_id, period);
-    create table household_score_default partition of household_score default;
-  `.execute(db);
-  for (const { period } of periods) {
-    await sql.raw(`create table public.${ident(`household_score_p${period.replace('-', '_')}`)} partition of household_score for values in ('${period}')`).execute(db);
-  }
-  await sql`
+  await rebuild(db, 'scored_household', 'household_score', CREATE_SCORE, (old) => sql`
     insert into household_score select ${selectList('s')}
-    from ${sql.table(old)} s left join score_explanation e on e.id = s.explanation;
-  `.execute(db);
-  await sql.raw(`drop table ${ident(old)}`).execute(db);
+    from ${sql.table(old)} s left join score_explanation e on e.id = s.explanation`);
+  await renameInPartitionFunctions(db, 'scored_household', 'household_score');
   await sql`drop table score_explanation`.execute(db);
-  if (shape[0]!.rls) await sql`alter table household_score enable row level security`.execute(db);
-  if (shape[0]!.force) await sql`alter table household_score force row level security`.execute(db);
-  if (shape[0]!.owner !== (await currentUser(db))) {
-    // its partitions too: the owner renames them when this migration goes up again
-    const { rows: parts } = await sql<{ name: string }>`
-      select 'household_score' as name union all
-      select inhrelid::regclass::text from pg_inherits where inhparent = 'public.household_score'::regclass`.execute(db);
-    for (const p of parts) await sql.raw(`alter table ${p.name} owner to ${ident(shape[0]!.owner)}`).execute(db);
-  }
-  const renamed = (s: string | null) => s && s.replaceAll(old, 'household_score');
-  await recreatePolicies(db, policies.map((p): Policy => ({ ...p, tablename: renamed(p.tablename)!, qual: renamed(p.qual), with_check: renamed(p.with_check) })));
-  await regrant(db, tableGrants.map((g) => ({ ...g, relation: 'public.household_score' })));
-  await remakeViews(db, views, grants);
+  // the export view as migration 0021 left it, without its barrier
+  const unbarred = (v: (typeof views)[number]) => {
+    const options = (v.options ?? []).filter((o) => o !== 'security_barrier=true');
+    return { ...v, options: options.length ? options : null };
+  };
+  await remakeViews(db, views.map((v) => (v.name === EXPORT_SCORES ? unbarred(v) : v)), grants);
 }

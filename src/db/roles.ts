@@ -41,6 +41,8 @@ const EXPORTER_TABLES = ['run', 'kysely_migration', 'kysely_migration_lock'];
 export const EXPORT_SCHEMA = 'safetynet_export';
 /** The batch may read but not write these: the schema's bookkeeping, and an audit log written only through its functions. */
 const BATCH_READ_ONLY = new Set(['kysely_migration', 'kysely_migration_lock', 'export_audit']);
+/** Views of the schema the batch reads as it reads their tables: the scores with their explanations (migration 0026). */
+const BATCH_VIEWS = ['household_score'];
 /** Neither batch nor exporter touches these: who may export where is the owner's to say, and the key of person_key. */
 const OWNER_ONLY = new Set(['export_scope', 'safetynet_secret']);
 /**
@@ -241,11 +243,10 @@ export async function grantObjects(db: Kysely<any>): Promise<void> {
     if (BATCH_READ_ONLY.has(name)) await sql`grant select on ${T} to ${B}`.execute(db);
     else await sql`grant select, insert, update, delete on ${T} to ${B}`.execute(db);
   }
-  // the schema's own views (the scores with their explanations, migration 0026) the batch reads, as it reads their tables
-  const { rows: views } = await sql<{ name: string }>`
-    select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where n.nspname = 'public' and c.relkind = 'v' order by 1`.execute(db);
-  for (const { name } of views) await sql`grant select on ${sql.raw(ident(name))} to ${B}`.execute(db);
+  for (const name of BATCH_VIEWS) {
+    const { rows: view } = await sql<{ present: boolean }>`select to_regclass(${`public.${name}`}) is not null as present`.execute(db);
+    if (view[0]?.present) await sql`grant select on ${sql.raw(ident(name))} to ${B}`.execute(db);
+  }
   await sql`grant usage, select, update on all sequences in schema public to ${B}`.execute(db);
   for (const signature of BATCH_FUNCTIONS) {
     const { rows: fn } = await sql<{ present: boolean }>`select to_regprocedure(${signature}) is not null as present`.execute(db);

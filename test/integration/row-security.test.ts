@@ -427,7 +427,11 @@ describe('an exporter login of its own (one person, one street)', () => {
     await test.handle.pool.query(`
       create or replace function public.safetynet_test_leak(text) returns boolean language plpgsql cost 0.0001 as $$
       begin raise notice 'saw %', $1; return true; end $$;
-      grant execute on function public.safetynet_test_leak(text) to public`);
+      grant execute on function public.safetynet_test_leak(text) to public;
+      -- strict, as a cast or ->> is: a condition the planner may move below an outer join
+      create or replace function public.safetynet_test_leak_strict(text) returns boolean language plpgsql strict cost 0.0001 as $$
+      begin raise notice 'saw %', $1; return true; end $$;
+      grant execute on function public.safetynet_test_leak_strict(text) to public`);
     try {
       const seen: string[] = [];
       await asLogin(async (c) => {
@@ -437,7 +441,23 @@ describe('an exporter login of its own (one person, one street)', () => {
                        where safetynet_test_leak(household_id) and safetynet_test_leak(head_name) and safetynet_test_leak(head_id18)`);
         await c.query(`select 1 from safetynet_export.member where safetynet_test_leak(id18) and safetynet_test_leak(name)`);
         await c.query(`select 1 from safetynet_export.household_score where safetynet_test_leak(household_id)`);
+        // the reasons are kept once for every household they explain (migration 0026), in a table
+        // without row security: a condition on them must still see only the scope's, whatever
+        // join the planner picks (a city's size makes it hash the explanations, scanned whole)
+        await c.query('begin');
+        await c.query(`set local enable_nestloop = off`);
+        await c.query(`set local enable_mergejoin = off`);
+        await c.query(`select 1 from safetynet_export.household_score where safetynet_test_leak_strict('reasons ' || reasons::text)`);
+        await c.query('rollback');
       });
+      const reasonsOf = async (inStreet: boolean) =>
+        new Set((await test.handle.pool.query<{ r: string }>(
+          `select distinct 'reasons ' || s.reasons::text as r from household_score s join household h using (period, household_id)
+           where (left(h.region_code, 9) = $1) = $2`, [STREET_A, inStreet])).rows.map((x) => x.r));
+      const [inScope, outOfScope] = [await reasonsOf(true), await reasonsOf(false)];
+      const reasonsSeen = seen.filter((v) => v.startsWith('reasons '));
+      expect(reasonsSeen.some((v) => inScope.has(v))).toBe(true);
+      expect(reasonsSeen.filter((v) => !inScope.has(v) && outOfScope.has(v))).toEqual([]);
       const truth = await test.handle.pool.query<{ household_id: string; street: string; head_name: string; head_id18: string }>(
         `select household_id, left(region_code, 9) as street, head_name, head_id18 from household union all
          select m.household_id, left(h.region_code, 9), m.name, m.id18 from member m join household h using (period, household_id)`,
@@ -450,7 +470,7 @@ describe('an exporter login of its own (one person, one street)', () => {
       expect(seen.filter((v) => clear.has(v))).toEqual([]);
       expect(seen.some((v) => /^\d{6}\*{8}[\dX]{4}$/.test(v))).toBe(true);
     } finally {
-      await test.handle.pool.query(`drop function public.safetynet_test_leak(text)`);
+      await test.handle.pool.query(`drop function public.safetynet_test_leak(text); drop function public.safetynet_test_leak_strict(text)`);
     }
   });
 

@@ -39,13 +39,62 @@ import { grantsOn, type Policy, policiesReading, recreatePolicies, regrant, view
  * The down makes household_score again with its columns in their old order: the column lists,
  * checks and indexes below are frozen as migrations 0001 to 0019 left them.
  */
-/** household_score's columns in their order, before this migration: `e.` marks the explanation's. */
-const SCORE_COLUMNS = [
-  'period', 'household_id', 'rank', 'total', 'tier', 'on_list', 'covered', 'change', 'previous_total', 'review',
-  'e.reasons', 'route', 'e.route_rule', 'e.route_rule_zh', 'review_reasons', 'rescued_links', 'covered_by_visit', 'visit_notes',
-  'cooled_down', 'review_by_score', 'e.dimensions', 'route_confidence', 'signal_departments', 'low_confidence',
+/**
+ * household_score's columns in their order before this migration, as migrations 0001 to 0019
+ * left them; `explained`: the explanation's, kept in score_explanation since.
+ */
+const SCORE_COLUMNS: readonly { name: string; type: string; explained?: true }[] = [
+  { name: 'period', type: 'text not null' },
+  { name: 'household_id', type: 'text not null' },
+  { name: 'rank', type: 'integer' },
+  { name: 'total', type: 'numeric(5,1) not null' },
+  { name: 'tier', type: 'text not null' },
+  { name: 'on_list', type: 'boolean not null' },
+  { name: 'covered', type: 'boolean not null' },
+  { name: 'change', type: "text not null default 'new'::text" },
+  { name: 'previous_total', type: 'numeric(5,1)' },
+  { name: 'review', type: 'boolean not null default false' },
+  { name: 'reasons', type: 'jsonb not null', explained: true },
+  { name: 'route', type: 'text' },
+  { name: 'route_rule', type: 'text', explained: true },
+  { name: 'route_rule_zh', type: 'text', explained: true },
+  { name: 'review_reasons', type: "jsonb not null default '[]'::jsonb" },
+  { name: 'rescued_links', type: 'integer not null default 0' },
+  { name: 'covered_by_visit', type: 'text' },
+  { name: 'visit_notes', type: "jsonb not null default '[]'::jsonb" },
+  { name: 'cooled_down', type: 'boolean not null default false' },
+  { name: 'review_by_score', type: 'boolean not null default false' },
+  { name: 'dimensions', type: 'jsonb not null', explained: true },
+  { name: 'route_confidence', type: 'text' },
+  { name: 'signal_departments', type: "text[] not null default '{}'::text[]" },
+  { name: 'low_confidence', type: 'boolean not null default false' },
 ];
-const selectList = (scored: string) => sql.raw(SCORE_COLUMNS.map((c) => (c.startsWith('e.') ? c : `${scored}.${c}`)).join(', '));
+/** The scores' columns with the explanation's from `e` (score_explanation), the rest from `scored`. */
+const selectList = (scored: string) => sql.raw(SCORE_COLUMNS.map((c) => (c.explained ? `e.${c.name}` : `${scored}.${c.name}`)).join(', '));
+/** The columns scored_household keeps of household_score's. */
+const SCORED_COLUMNS = SCORE_COLUMNS.filter((c) => !c.explained).map((c) => c.name);
+
+/**
+ * The scores' partitioned table: household_score (with the explanation's columns) or
+ * scored_household (without them, with `explanation`), its checks, key, indexes and default
+ * partition named after it.
+ */
+const createScores = (table: 'household_score' | 'scored_household') => {
+  const columns = table === 'household_score'
+    ? SCORE_COLUMNS.map((c) => `${c.name} ${c.type}`)
+    : [...SCORE_COLUMNS.filter((c) => !c.explained).map((c) => `${c.name} ${c.type}`), 'explanation uuid not null'];
+  return sql.raw(`
+  create table ${table} (
+    ${columns.join(',\n    ')}
+  ) partition by list (period);
+  alter table ${table} add constraint ${table}_covered_by_visit_check check (covered_by_visit = any (array['dibao'::text, 'tekun'::text]));
+  alter table ${table} add constraint ${table}_route_confidence_check check (route_confidence = any (array['high'::text, 'low'::text]));
+  alter table ${table} add constraint ${table}_pkey primary key (period, household_id);
+  create index ${table}_rank on ${table} (period, rank);
+  create index ${table}_household on ${table} (household_id, period);
+  create table ${table}_default partition of ${table} default;
+`);
+};
 
 const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
 
@@ -98,80 +147,9 @@ async function currentUser(db: Kysely<unknown>): Promise<string> {
   return rows[0]!.me;
 }
 
-/** The scores' table since this migration: household_score's columns but the explanation's, and `explanation`. */
-const CREATE_SCORED = sql`
-  create table scored_household (
-    period text not null,
-    household_id text not null,
-    rank integer,
-    total numeric(5,1) not null,
-    tier text not null,
-    on_list boolean not null,
-    covered boolean not null,
-    change text not null default 'new'::text,
-    previous_total numeric(5,1),
-    review boolean not null default false,
-    route text,
-    review_reasons jsonb not null default '[]'::jsonb,
-    rescued_links integer not null default 0,
-    covered_by_visit text,
-    visit_notes jsonb not null default '[]'::jsonb,
-    cooled_down boolean not null default false,
-    review_by_score boolean not null default false,
-    route_confidence text,
-    signal_departments text[] not null default '{}'::text[],
-    low_confidence boolean not null default false,
-    explanation uuid not null
-  ) partition by list (period);
-  alter table scored_household add constraint scored_household_covered_by_visit_check check (covered_by_visit = any (array['dibao'::text, 'tekun'::text]));
-  alter table scored_household add constraint scored_household_route_confidence_check check (route_confidence = any (array['high'::text, 'low'::text]));
-  alter table scored_household add constraint scored_household_pkey primary key (period, household_id);
-  create index scored_household_rank on scored_household (period, rank);
-  create index scored_household_household on scored_household (household_id, period);
-  create table scored_household_default partition of scored_household default;
-`;
-
-/** household_score as migrations 0001 to 0019 left it, for the down. */
-const CREATE_SCORE = sql`
-  create table household_score (
-    period text not null,
-    household_id text not null,
-    rank integer,
-    total numeric(5,1) not null,
-    tier text not null,
-    on_list boolean not null,
-    covered boolean not null,
-    change text not null default 'new'::text,
-    previous_total numeric(5,1),
-    review boolean not null default false,
-    reasons jsonb not null,
-    route text,
-    route_rule text,
-    route_rule_zh text,
-    review_reasons jsonb not null default '[]'::jsonb,
-    rescued_links integer not null default 0,
-    covered_by_visit text,
-    visit_notes jsonb not null default '[]'::jsonb,
-    cooled_down boolean not null default false,
-    review_by_score boolean not null default false,
-    dimensions jsonb not null,
-    route_confidence text,
-    signal_departments text[] not null default '{}'::text[],
-    low_confidence boolean not null default false
-  ) partition by list (period);
-  alter table household_score add constraint household_score_covered_by_visit_check check (covered_by_visit = any (array['dibao'::text, 'tekun'::text]));
-  alter table household_score add constraint household_score_route_confidence_check check (route_confidence = any (array['high'::text, 'low'::text]));
-  alter table household_score add constraint household_score_pkey primary key (period, household_id);
-  create index household_score_rank on household_score (period, rank);
-  create index household_score_household on household_score (household_id, period);
-  create table household_score_default partition of household_score default;
-`;
-
 /** The explanation's key as this migration computes it, from the stored columns of `t`. */
 const digest = (t: string) =>
   sql.raw(`encode(substr(sha256(convert_to(jsonb_build_array(${t}.dimensions, ${t}.reasons, ${t}.route_rule, ${t}.route_rule_zh)::text, 'UTF8')), 1, 16), 'hex')::uuid`);
-
-const SCORED_COLUMNS = SCORE_COLUMNS.filter((c) => !c.startsWith('e.'));
 
 /**
  * Makes `to` (by `create`, with a partition for each period `from` has) from `from` (its rows
@@ -235,7 +213,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       select ${digest('s')}, s.dimensions, s.reasons, s.route_rule, s.route_rule_zh from household_score s
       on conflict (id) do nothing;
   `.execute(db);
-  await rebuild(db, 'household_score', 'scored_household', CREATE_SCORED, (old) => sql`
+  await rebuild(db, 'household_score', 'scored_household', createScores('scored_household'), (old) => sql`
     insert into scored_household (${sql.raw(SCORED_COLUMNS.join(', '))}, explanation)
     select ${sql.raw(SCORED_COLUMNS.map((c) => `s.${c}`).join(', '))}, ${digest('s')} from ${sql.table(old)} s`);
   await renameInPartitionFunctions(db, 'household_score', 'scored_household');
@@ -278,7 +256,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   for (const v of [...views].reverse()) await sql.raw(`drop view ${v.name}`).execute(db);
   await sql`drop view household_score`.execute(db);
 
-  await rebuild(db, 'scored_household', 'household_score', CREATE_SCORE, (old) => sql`
+  await rebuild(db, 'scored_household', 'household_score', createScores('household_score'), (old) => sql`
     insert into household_score select ${selectList('s')}
     from ${sql.table(old)} s left join score_explanation e on e.id = s.explanation`);
   await renameInPartitionFunctions(db, 'scored_household', 'household_score');

@@ -65,7 +65,7 @@ const PERIOD_TABLES = (): (readonly [string, string])[] => [
   ['audit_frame', 'period'],
   ['scored_household', 'period'],
   ['identity_rescue', 'period'],
-  ['member', 'period'],
+  ['member_row', 'period'],
   ['household', 'period'],
   ...departmentTables().map((t) => [t.table, t.periodColumn] as const),
   ['rejected_row', 'period'],
@@ -193,6 +193,8 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
       // the window's claims once, for the link and the facts both
       const claims = await buildWindowClaims(tx, window);
       const link = await linkHouseholds(tx, window, claims);
+      // the people outside the roster it wrote (the roster's members are its versions, analysed at ingest)
+      await analyzeTables(tx, ['member_row'], runLog);
       crashPoint('after-link');
       runLog.info({ households: link.households, not_on_roster: link.notOnRoster, seconds: seconds(t) }, 'linked');
 

@@ -7,6 +7,7 @@ import { withTransaction } from '../db/transaction.js';
 import { PeriodLocked, UsageError } from '../errors.js';
 import { departmentTables, departmentVersions } from '../ingest/departments.js';
 import { purgeVersions } from '../db/versions.js';
+import { keepRosterMembers } from '../link/members.js';
 import { assertPeriod, claimsWindowStart, PERIOD } from '../period.js';
 
 /**
@@ -131,6 +132,8 @@ export async function purgeRawExtracts(pool: pg.Pool, db: Kysely<Database>, opts
         : await sql<{ n: number }>`with gone as (delete from ${sql.table(table)} where ${olderThan(column, before)} returning 1) select count(*)::int as n from gone`.execute(tx.db);
       deleted[table] = rows[0]?.n ?? 0;
     }
+    // the members the purged rosters gave stay, as rows
+    const membersKept = opts.dryRun ? 0 : await keepRosterMembers(tx, before);
     for (const v of departmentVersions()) {
       deleted[v.table] = await purgeVersions(tx.db, v, before, !!opts.dryRun);
     }
@@ -157,7 +160,7 @@ export async function purgeRawExtracts(pool: pg.Pool, db: Kysely<Database>, opts
           with cleared as (update household set address = null, phone = null where period < ${before} and (address is not null or phone is not null) returning 1)
           select count(*)::int as n from cleared`.execute(tx.db);
     const result: PurgeResult = { before, latest_period: latest, limit, dry_run: !!opts.dryRun, deleted, contacts_cleared: contacts.rows[0]?.n ?? 0 };
-    log.info({ ...result, periods: [...periods].sort() }, opts.dryRun ? 'purge dry run: nothing deleted' : 'raw extracts purged');
+    log.info({ ...result, periods: [...periods].sort(), members_kept: membersKept }, opts.dryRun ? 'purge dry run: nothing deleted' : 'raw extracts purged');
     return result;
   });
 }

@@ -252,6 +252,7 @@ export interface HouseholdTable {
   phone: string | null;
 }
 
+/** A period's members (a view since migration 0027: the roster's versions in force, and member_row). */
 export interface MemberTable {
   period: string;
   household_id: string;
@@ -468,6 +469,8 @@ export interface Database {
   region_name: RegionNameTable;
   household: HouseholdTable;
   member: MemberTable;
+  /** the members no roster version gives: people outside the roster, members of a period whose roster was purged */
+  member_row: MemberTable;
   /** a view: scored_household with its score_explanation */
   household_score: HouseholdScoreTable;
   scored_household: ScoredHouseholdTable;

@@ -21,8 +21,9 @@ export interface LinkCounts {
  */
 export async function linkHouseholds(tx: Tx, window: PeriodWindow, claims: RawBuilder<unknown> = windowClaims(window)): Promise<LinkCounts> {
   const { period } = window;
-  // the roster's households and members into tables of their own, indexed when whole
-  // (src/db/period-partitions.ts); the people outside the roster are added after, through the tables
+  // the roster's households into a table of their own, indexed when whole
+  // (src/db/period-partitions.ts); the roster's members are its versions in force (the view
+  // `member`, migration 0027); the people outside the roster are added after, through the tables
   const household = await periodWrite(tx, 'household', period);
   await sql`
     insert into ${household.into} (period, household_id, on_roster, region_code, hukou_type, assistance, monthly_income,
@@ -41,15 +42,7 @@ export async function linkHouseholds(tx: Tx, window: PeriodWindow, claims: RawBu
     from ${rosterAsOf(period)} as r
     group by household_id
   `.execute(tx.db);
-
-  const member = await periodWrite(tx, 'member', period);
-  await sql`
-    insert into ${member.into} (period, household_id, id18, name, relation, birth_date, sex, employment)
-    select ${period}, household_id, id18, name, relation, birth_date, sex, employment
-    from ${rosterAsOf(period)} as r
-  `.execute(tx.db);
   await household.attach();
-  await member.attach();
 
   // People other departments report this period (claims: in the 12-month window) who are not
   // on the roster. Their household id is derived from the ID number without revealing it. The
@@ -74,7 +67,7 @@ export async function linkHouseholds(tx: Tx, window: PeriodWindow, claims: RawBu
       from seen
       -- NOT IN over the period's members runs as one hashed subplan: the planner cannot misjudge
       -- it into a nested-loop anti-join over a city (measured: 276 s instead of 1 s at 20k households)
-      where seen.id18 not in (select m.id18 from member m where m.period = ${period})
+      where seen.id18 not in (select r.id18 from ${rosterAsOf(period)} as r)
       order by id18, (name is null), pref, line
     ), hh as (
       insert into household (period, household_id, on_roster, region_code, hukou_type, assistance, monthly_income,
@@ -87,7 +80,7 @@ export async function linkHouseholds(tx: Tx, window: PeriodWindow, claims: RawBu
       from person
       returning 1
     ), mem as (
-      insert into member (period, household_id, id18, name, relation, birth_date, sex, employment)
+      insert into member_row (period, household_id, id18, name, relation, birth_date, sex, employment)
       select ${period}, 'NR-' || substr(md5(id18), 1, 12), id18, coalesce(name, '(name unknown)'), 'head', birth_date, sex, null
       from person
       returning 1

@@ -25,8 +25,8 @@ import { silentLog, useTestDatabase } from '../helpers/database.js';
 const INBOX = join(ROOT, 'fixtures', 'district-a', 'inbox');
 const PERIOD = '2026-10';
 // a table partitioned by period (migration 0018) is analysed in its period's partition
-// and the roster's versions (migration 0025) whole
-const ANALYZED = ['disability', 'diagnosis', 'claim', 'roster_version', ...(['household', 'member', 'scored_household'] as const).map((t) => partitionOf(t, PERIOD))];
+// and the roster's versions (migration 0025) and the members outside them (0027) whole
+const ANALYZED = ['disability', 'diagnosis', 'claim', 'roster_version', 'member_row', ...(['household', 'scored_household'] as const).map((t) => partitionOf(t, PERIOD))];
 // roles are cluster-wide: the password test/integration/row-security.test.ts gives the batch too
 const BATCH_PASSWORD = 'row-security-test-batch';
 

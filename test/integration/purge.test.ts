@@ -145,8 +145,13 @@ describe('a purge', () => {
   it('deletes exactly those rows in one transaction, and keeps results, ledger and audit', async () => {
     const kept = await counts(KEPT);
     const recent = await counts(RAW, newer);
+    const members = async () => (await test.handle.pool.query(`select * from member order by period, id18`)).rows;
+    const people = await members();
     const result = await purgeRawExtracts(test.handle.pool, test.handle.db, { before: '2024-11', retentionMonths: 24 }, silentLog);
     expect(result).toEqual({ ...dryRun, dry_run: false });
+    // the members the purged rosters gave are results: kept, as rows of their own (migration 0027)
+    expect(await members()).toEqual(people);
+    expect(await count('member_row', `period < '2024-11'`)).toBe(6);
     expect(await counts(RAW, older)).toEqual(Object.fromEntries(RAW.map((t) => [t, 0])));
     expect(await counts(RAW, newer)).toEqual(recent);
     expect(await counts(KEPT)).toEqual(kept);

@@ -72,6 +72,10 @@ async function explainedScores(db: Kysely<Database>): Promise<unknown[]> {
   return (await sql`select * from household_score order by period, household_id`.execute(db)).rows;
 }
 
+async function members(db: Kysely<Database>): Promise<unknown[]> {
+  return (await sql`select * from member order by period, id18`.execute(db)).rows;
+}
+
 const clean: { lists: Record<string, string>; rosters: Record<string, unknown[]>; versions: unknown[] } = { lists: {}, rosters: {}, versions: [] };
 
 describe('the roster as versions', () => {
@@ -124,16 +128,27 @@ describe('the roster as versions', () => {
       // the migration's conversion of a copy a period gives the versions the months write
       const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => migrations } });
       // and the scores through migration 0026's down (a table with the explanations in its rows) and up
+      // and the members through migration 0027's down (a table of rows again) and up (the versions' and member_row's)
       const scores = await explainedScores(database.db);
+      const people = await members(database.db);
+      expect(people.length).toBeGreaterThan(PERIODS.length * 300);
       const down = await migrator.migrateTo('0024-claim-latest-bulk-build');
       expect(down.error).toBeUndefined();
-      expect(down.results?.map((r) => r.migrationName)).toEqual(['0026-score-explanations', '0025-roster-versions']);
+      expect(down.results?.map((r) => r.migrationName)).toEqual(['0027-members-from-roster-versions', '0026-score-explanations', '0025-roster-versions']);
       const { rows } = await sql<{ n: number }>`select count(*)::int as n from roster_member`.execute(database.db);
       expect(rows[0]!.n).toBe(PERIODS.reduce((n, p) => n + clean.rosters[p]!.length, 0));
       expect(await explainedScores(database.db)).toEqual(scores);
+      expect(await members(database.db)).toEqual(people);
       expect((await migrator.migrateToLatest()).error).toBeUndefined();
       expect(await versions(database.db)).toEqual(clean.versions);
       expect(await explainedScores(database.db)).toEqual(scores);
+      expect(await members(database.db)).toEqual(people);
+      // only the people outside the roster are rows of their own
+      const { rows: [split] } = await sql<{ rows: number; outside: number }>`
+        select (select count(*)::int from member_row) as rows,
+               (select count(*)::int from member m join household h using (period, household_id) where not h.on_roster) as outside`.execute(database.db);
+      expect(split!.rows).toBe(split!.outside);
+      expect(split!.rows).toBeGreaterThan(0);
       // the migration digests the stored text, not the scorer's: fewer or as many explanations as scores
       const { rows: kept } = await sql<{ explanations: number; scores: number }>`
         select (select count(*)::int from score_explanation) as explanations, (select count(*)::int from scored_household) as scores`.execute(database.db);

@@ -1,0 +1,208 @@
+import { type Kysely, sql } from 'kysely';
+import { analyzableTables, createAnalyzeFunction } from './0005-batch-analyze.js';
+import { grantsOn, policiesReading, recreatePolicies, regrant, type View, viewsOver } from './0018-period-partitions.js';
+
+/**
+ * A period's members are read from the roster's versions instead of written again every month:
+ * `member` was a copy of the roster's people a period (114 MiB a month at 250,000 households),
+ * when migration 0025 already keeps the roster as versions of which about 5% change a month.
+ *
+ * `member` is now a view: the roster's people in force in each loaded period (`roster_period`
+ * × `roster_version`), and the rows of `member_row`, which holds the members no version gives:
+ * the people outside the roster the link adds as one-person households (about 5% of a city),
+ * and every member of a period whose roster was purged (purge writes them there first: members
+ * are results, kept when the raw extracts go). Its columns are the table's, in their order, so
+ * every reader reads what it read: the scoring, the report, the masked export view, and the
+ * row-security policies of the person tables, which find a person's household through it.
+ *
+ * Row security: the table had the policies of migration 0003 (every row for the owner and the
+ * batch, the households in scope for an exporter). The view says the same in its WHERE: a
+ * trusted reader reads every member, anyone else those of the households the household table's
+ * own policies show it. Neither roster_version nor member_row has row security; the exporter
+ * has no grant on either, nor on this view: it reads members through
+ * `safetynet_export.member`, which is a security barrier again (migration 0021 had lifted it
+ * while it read a table with policies of its own), so that a reader's condition cannot see a
+ * row before the view's WHERE has removed it.
+ *
+ * The conversion checks that each loaded period's members are the versions': a member row that
+ * differs stops the migration (nothing converted) rather than change what a period reads.
+ * `safetynet_fresh_partition` still names `member` among its tables; nothing asks it for it.
+ * The down writes the view's rows into the table again, with its policies as 0003 made them.
+ */
+const COLUMNS = 'period, household_id, id18, name, relation, birth_date, sex, employment';
+
+/** The roster's members of every loaded period, from the versions in force then. */
+const ROSTER_MEMBERS = `
+  select p.period, v.household_id, v.id18, v.name, v.relation, v.birth_date, v.sex, v.employment
+  from roster_period p
+  join roster_version v on v.valid_from <= p.period and (v.valid_until is null or v.valid_until > p.period)`;
+
+const EXPORT_MEMBERS = 'safetynet_export.member';
+const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
+
+async function currentUser(db: Kysely<unknown>): Promise<string> {
+  const { rows } = await sql<{ me: string }>`select current_user as me`.execute(db);
+  return rows[0]!.me;
+}
+
+async function ownerOf(db: Kysely<unknown>, relation: string): Promise<string> {
+  const { rows } = await sql<{ owner: string }>`select pg_get_userbyid(relowner) as owner from pg_class where oid = ${relation}::regclass`.execute(db);
+  return rows[0]!.owner;
+}
+
+async function remakeViews(db: Kysely<unknown>, views: View[], barrier: boolean): Promise<void> {
+  const me = await currentUser(db);
+  for (const v of views) {
+    let options = v.options ?? [];
+    if (v.name === EXPORT_MEMBERS) options = [...options.filter((o) => o !== 'security_barrier=true'), ...(barrier ? ['security_barrier=true'] : [])];
+    await sql.raw(`create view ${v.name}${options.length ? ` with (${options.join(', ')})` : ''} as ${v.def}`).execute(db);
+    if (v.owner !== me) await sql.raw(`alter view ${v.name} owner to ${ident(v.owner)}`).execute(db);
+  }
+}
+
+/** safetynet_analyze allows `to` where it allowed `from`, in its place in the list. */
+async function renameAnalyzable(db: Kysely<unknown>, from: string, to: string): Promise<void> {
+  await createAnalyzeFunction(db, (await analyzableTables(db)).map((t) => (t === from ? to : t)));
+}
+
+/** The views and other tables' policies that read `member`, dropped to be made again over its new shape. */
+async function dropDependents(db: Kysely<unknown>) {
+  const views = (await viewsOver(db, ['member'])).filter((v) => v.name !== 'public.member');
+  const grants = await grantsOn(db, views.map((v) => v.name));
+  const policies = (await policiesReading(db, ['member'])).filter((p) => p.tablename !== 'member');
+  for (const v of [...views].reverse()) await sql.raw(`drop view ${v.name}`).execute(db);
+  for (const p of policies) await sql.raw(`drop policy ${ident(p.policyname)} on ${ident(p.schemaname)}.${ident(p.tablename)}`).execute(db);
+  return { views, grants, policies };
+}
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  const owner = await ownerOf(db, 'public.member');
+  const { views, grants, policies } = await dropDependents(db);
+
+  await sql.raw(`
+    create table member_row (
+      period text not null,
+      household_id text not null,
+      id18 text not null,
+      name text not null,
+      relation text not null,
+      birth_date date not null,
+      sex text not null,
+      employment text,
+      primary key (period, id18)
+    );
+    create index member_row_household on member_row (period, household_id);
+
+    -- the people outside the roster, and every member of a period with no roster loaded
+    insert into member_row (${COLUMNS})
+    select ${COLUMNS.split(', ').map((c) => `m.${c}`).join(', ')}
+    from member m
+    where m.period not in (select period from roster_period)
+       or exists (select 1 from household h where h.period = m.period and h.household_id = m.household_id and not h.on_roster);
+
+    do $$
+    declare
+      differing bigint;
+      example text;
+    begin
+      with kept as (
+        select ${COLUMNS} from member m
+        where not exists (select 1 from member_row r where r.period = m.period and r.id18 = m.id18)
+      ), derived as (${ROSTER_MEMBERS}), only_kept as (
+        select * from kept except all select * from derived
+      ), only_derived as (
+        select * from derived except all select * from kept
+      ), diff as (
+        select period, id18 from only_kept union all select period, id18 from only_derived
+      )
+      select count(*), min(period || ' ' || left(id18, 6)) into differing, example from diff;
+      if differing > 0 then
+        raise exception 'member holds % rows that the roster''s versions do not give (first: period and region %); nothing was converted', differing, example;
+      end if;
+    end $$;
+
+    drop table member;
+
+    create view member as
+      select m.period, m.household_id, m.id18, m.name, m.relation, m.birth_date, m.sex, m.employment
+      from (
+        ${ROSTER_MEMBERS}
+        union all
+        select ${COLUMNS} from member_row
+      ) m
+      -- the owner and the batch read every member; anyone else those of the households the
+      -- household table's row security shows them (an exporter: its region)
+      where (select safetynet_trusted('member_row'::regclass))
+         or exists (select 1 from household h where h.period = m.period and h.household_id = m.household_id);
+  `).execute(db);
+  if (owner !== (await currentUser(db))) {
+    await sql.raw(`alter table member_row owner to ${ident(owner)}`).execute(db);
+    await sql.raw(`alter view member owner to ${ident(owner)}`).execute(db);
+  }
+  // a migration run as the owner after `migrate --create-roles`: the batch's share at once, as
+  // grantObjects gives it (migrations 0024 and 0026 do the same)
+  await sql`
+    do $$ begin
+      if to_regrole('safetynet_batch') is not null and current_user = 'safetynet_owner' then
+        grant select, insert, update, delete on member_row to safetynet_batch;
+        grant select on member to safetynet_batch;
+      end if;
+    end $$;
+  `.execute(db);
+  await recreatePolicies(db, policies);
+  await remakeViews(db, views, true);
+  await regrant(db, grants);
+  await renameAnalyzable(db, 'member', 'member_row');
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  const owner = await ownerOf(db, 'public.member_row');
+  const { views, grants, policies } = await dropDependents(db);
+  const scoped = `(select safetynet_scoped('member'::regclass))`;
+  const trusted = `(select safetynet_trusted('member'::regclass))`;
+  const inScope = `left(h.region_code, length((select safetynet_region_scope()))) = (select safetynet_region_scope())`;
+  await sql.raw(`
+    create table member_copy as select ${COLUMNS} from member;
+    drop view member;
+    create table member (
+      period text not null,
+      household_id text not null,
+      id18 text not null,
+      name text not null,
+      relation text not null,
+      birth_date date not null,
+      sex text not null,
+      employment text,
+      constraint member_pkey primary key (period, id18)
+    ) partition by list (period);
+    create index member_household on member (period, household_id);
+    create table member_default partition of member default;
+    insert into member select * from member_copy;
+    drop table member_copy;
+    -- migration 0003's policies
+    alter table member enable row level security;
+    alter table member force row level security;
+    create policy safetynet_trusted on member for all to public using (${trusted}) with check (${trusted});
+    create policy safetynet_exporter_scope on member for select to public
+      using (${scoped} and exists (
+        select 1 from household h
+        where h.period = member.period and h.household_id = member.household_id and ${inScope}));
+  `).execute(db);
+  if (owner !== (await currentUser(db))) {
+    await sql.raw(`alter table member owner to ${ident(owner)}`).execute(db);
+    await sql.raw(`alter table member_default owner to ${ident(owner)}`).execute(db);
+  }
+  await sql`
+    do $$ begin
+      if to_regrole('safetynet_batch') is not null and has_table_privilege('safetynet_batch', 'member_row', 'INSERT') then
+        grant select, insert, update, delete on member, member_default to safetynet_batch;
+      end if;
+    end $$;
+    drop table member_row;
+  `.execute(db);
+  await recreatePolicies(db, policies);
+  // the export view as migration 0021 left it, without its barrier
+  await remakeViews(db, views, false);
+  await regrant(db, grants);
+  await renameAnalyzable(db, 'member_row', 'member');
+}

@@ -16,6 +16,7 @@ import { buildHouseholdFacts } from '../src/score/household-facts.sql.js';
 import { toFacts, type FactsRow } from '../src/score/score-households.js';
 import { assessHousehold } from '../scoring/assess-household.js';
 import { urgentWarnings, type DayEvent, type UrgentKind } from '../scoring/urgent.js';
+import { membersAsOf } from '../src/link/members.js';
 
 /**
  * The nightly run: one day's deliveries from the departments that may send them between months
@@ -135,7 +136,7 @@ export async function runDay(deps: { database: DatabaseHandle; config: LoadedCon
       );
       await sql`
         create temp table day_event on commit drop as
-        select m.household_id, e.* from (${events}) e join member m on m.period = ${period} and m.id18 = e.id18
+        select m.household_id, e.* from (${events}) e join ${membersAsOf(period)} as m on m.id18 = e.id18
       `.execute(tx.db);
       await sql`create temp table touched on commit drop as select distinct household_id from day_event`.execute(tx.db);
       await sql`alter table touched add primary key (household_id)`.execute(tx.db);

@@ -7,6 +7,7 @@ import type { FactsContext } from '../ingest/department.js';
 import { deltaDepartmentIds, departments } from '../ingest/departments.js';
 import { householdMembership } from './household-membership.sql.js';
 import { addMonths, claimsWindowStart, rowsPeriod, type PeriodWindow } from '../period.js';
+import { membersAsOf } from '../link/members.js';
 
 /**
  * Aggregates everything the dimensions need into one row per household of the period, set-based,
@@ -164,9 +165,9 @@ export async function buildHouseholdFacts(
   // (the few of last period kept first: guessed at half the city, they were looked up one by one
   // and the whole of facts_person hashed to meet them)
   await step('facts_severe_before', sql`
-      select m.household_id, m.id18 from member m
-      where m.period = ${previous}::text
-        and m.id18 in (select id18 from disability where period = ${previous}::text and disability_grade <= ${singlePersonMaxGrade}
+      select m.household_id, m.id18
+      from ${previous === null ? sql`(select null::text as household_id, null::text as id18 where false)` : membersAsOf(previous)} as m
+      where m.id18 in (select id18 from disability where period = ${previous}::text and disability_grade <= ${singlePersonMaxGrade}
                        union all
                        select id18 from diagnosis where period = ${previous}::text and category in ('severe', 'mental'))`);
   await step('facts_severe_change', sql`
@@ -199,7 +200,7 @@ export async function buildHouseholdFacts(
   await step('facts_rescued', sql`
       select m.household_id, count(*)::int as links
       from identity_rescue r
-      join member m on m.period = ${period} and m.id18 = r.id18
+      join ${membersAsOf(period)} as m on m.id18 = r.id18
       where r.outcome = 'rescued'
         and (r.period = ${period} or (r.source = any(${deltaDepartmentIds()}::text[]) and r.period >= ${rescueFrom} and r.period < ${period}))
       group by m.household_id`);

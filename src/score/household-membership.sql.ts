@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { SafetynetConfig } from '../config/schema.js';
 import type { Department, FactsContext } from '../ingest/department.js';
 import { addMonths } from '../period.js';
+import { membersAsOf } from '../link/members.js';
 
 /**
  * Who a household's members are at the facts' day, when a department says more than the roster
@@ -48,8 +49,8 @@ export function householdMembership(
       name: 'facts_departed',
       query: sql`
       select m.household_id, m.id18, m.name, g.gone_on, g.why
-      from member m join facts_gone_person g on g.id18 = m.id18
-      where m.period = ${period} ${only}`,
+      from ${membersAsOf(period)} as m join facts_gone_person g on g.id18 = m.id18
+      where true ${only}`,
     },
     {
       name: 'facts_emptied',
@@ -65,8 +66,8 @@ export function householdMembership(
       query: sql`
       select distinct on (j.id18) j.id18, j.birth_date, m.household_id
       from (${union('joined', sql`select null::text as id18, null::date as birth_date, null::text as with_id18 where false`)}) j
-      join member m on m.period = ${period} and m.id18 = j.with_id18
-      where not exists (select 1 from member o where o.period = ${period} and o.id18 = j.id18)
+      join ${membersAsOf(period)} as m on m.id18 = j.with_id18
+      where not exists (select 1 from ${membersAsOf(period)} as o where o.id18 = j.id18)
         and j.id18 not in (select id18 from facts_gone_person)
       order by j.id18, m.household_id`,
     },
@@ -79,7 +80,7 @@ export function householdMembership(
       select m.household_id, m.id18, m.name, g.gone_on, g.why,
              case when r.able and m.employment = 'employed' then 1 when r.able then 2
                   when m.employment = 'employed' then 3 when m.employment = 'retired' then 4 end as earner_rank
-      from member m
+      from ${membersAsOf(period)} as m
       left join facts_gone_person g on g.id18 = m.id18
       left join facts_person_disability d on d.id18 = m.id18
       left join facts_person_diagnosis x on x.id18 = m.id18
@@ -88,8 +89,7 @@ export function householdMembership(
                and coalesce(m.employment, '') not in ('student', 'unable')
                and coalesce(d.grade, 9) > 2 and not coalesce(x.severe, false) and not coalesce(x.mental, false) as able
       ) r
-      where m.period = ${period}
-        and m.household_id in (select household_id from facts_departed where why = 'died')
+      where m.household_id in (select household_id from facts_departed where why = 'died')
         and m.household_id not in (select household_id from facts_emptied)
     ), main_earner_death as (
       -- the main earner: the one member best placed to earn, alive on the day; a tie names none
@@ -128,8 +128,8 @@ export function householdMembership(
   const membersNow = sql`
       select u.*, extract(year from age(${end}::date, u.birth_date))::int as age
       from (
-        select m.household_id, m.id18, m.employment, m.birth_date from member m
-        where m.period = ${period} ${only}
+        select m.household_id, m.id18, m.employment, m.birth_date from ${membersAsOf(period)} as m
+        where true ${only}
           and (m.id18 not in (select id18 from facts_departed) or m.household_id in (select household_id from facts_emptied))
         union all
         select household_id, id18, null::text, birth_date from facts_born_child where true ${only}

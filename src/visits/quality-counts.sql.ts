@@ -5,6 +5,7 @@ import type { AuditTier, Database } from '../db/schema.js';
 import { assertPeriod, isoDate, periodEnd } from '../period.js';
 import { headAgeBands, type GroupingId } from './fairness.js';
 import { qualityTables, type QualityTables } from './quality-tables.js';
+import { membersAsOf } from '../link/members.js';
 
 /**
  * The counts behind the period's precision, miss rate and fairness tables, in one pass over the
@@ -70,7 +71,7 @@ function periodHouseholds(period: string): RawBuilder<unknown> {
       from household_score s
       join household h on h.period = s.period and h.household_id = s.household_id
       -- the head's row: one join for the period, not a lookup per household
-      left join member head on head.period = h.period and head.id18 = h.head_id18 and head.household_id = h.household_id
+      left join ${membersAsOf(period)} as head on head.id18 = h.head_id18 and head.household_id = h.household_id
       where s.period = ${period}`;
 }
 

@@ -5,6 +5,7 @@ import {
   codeList, idNumber, notAfter, optionalBoolean, optionalIdNumber, optionalText, requiredCode, requiredDate, withRules,
 } from '../values.js';
 import { addMonths } from '../../period.js';
+import { membersAsOf } from '../../link/members.js';
 
 /**
  * 公安 population events (户籍变动): deaths, births, moves out of and into the jurisdiction, by
@@ -125,8 +126,8 @@ export const publicSecurity: Department<PublicSecurityRow> = {
       return sql`
         with recent as (select * from (${eventsAsOf(ctx)}) e where event in ('death', 'birth') and event_date >= ${from}::date)
         select o.id18 from recent d
-        join member m on m.period = ${ctx.period}::text and m.id18 = d.id18
-        join member o on o.period = m.period and o.household_id = m.household_id and o.id18 <> m.id18
+        join ${membersAsOf(ctx.period)} as m on m.id18 = d.id18
+        join ${membersAsOf(ctx.period)} as o on o.household_id = m.household_id and o.id18 <> m.id18
         where d.event = 'death'
         union all
         select parent_id18 from recent where event = 'birth'`;

@@ -24,6 +24,9 @@ import { grantsOn, policiesReading, recreatePolicies, regrant, type View, viewsO
  * while it read a table with policies of its own), so that a reader's condition cannot see a
  * row before the view's WHERE has removed it.
  *
+ * `roster_version_household` finds a household's members (a card reads one household) among the
+ * versions, as `member_household` did among a period's rows.
+ *
  * The conversion checks that each loaded period's members are the versions': a member row that
  * differs stops the migration (nothing converted) rather than change what a period reads.
  * `safetynet_fresh_partition` still names `member` among its tables; nothing asks it for it.
@@ -122,6 +125,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     end $$;
 
     drop table member;
+    -- a household's members (the card, the household of a person who died) without reading every version
+    create index roster_version_household on roster_version (household_id);
 
     create view member as
       select m.period, m.household_id, m.id18, m.name, m.relation, m.birth_date, m.sex, m.employment
@@ -164,6 +169,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql.raw(`
     create table member_copy as select ${COLUMNS} from member;
     drop view member;
+    drop index roster_version_household;
     create table member (
       period text not null,
       household_id text not null,

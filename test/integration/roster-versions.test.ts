@@ -12,6 +12,7 @@ import type { Database } from '../../src/db/schema.js';
 import { writeWarningList } from '../../src/export/warning-list.js';
 import { generateCity } from '../../src/generate/generate-city.js';
 import { rosterAsOf } from '../../src/ingest/civil-affairs/civil-affairs.source.js';
+import { membersAsOf } from '../../src/link/members.js';
 import { silentLog, useScratchDatabase, useTestDatabase } from '../helpers/database.js';
 
 /**
@@ -97,6 +98,17 @@ describe('the roster as versions', () => {
     const { rows } = await sql<{ n: number }>`
       select count(*)::int as n from ${rosterAsOf(PERIODS[3]!)} as r where monthly_income is not null and position > 1 and relation <> 'head'`.execute(test.handle.db);
     expect(rows[0]!.n).toBe(0);
+    // a period's members: the roster's people in force then and the people outside the roster,
+    // the same through the view every reader has and through the run's own membersAsOf
+    for (const p of PERIODS) {
+      const { rows: [counts] } = await sql<{ members: number; roster: number; outside: number }>`
+        select (select count(*)::int from member where period = ${p}) as members,
+               (select count(*)::int from ${rosterAsOf(p)} as r) as roster,
+               (select count(*)::int from household where period = ${p} and not on_roster) as outside`.execute(test.handle.db);
+      expect(counts!.members, p).toBe(counts!.roster + counts!.outside);
+      const viewed = (await sql`select * from member where period = ${p} order by id18`.execute(test.handle.db)).rows;
+      expect((await sql`select * from ${membersAsOf(p)} as m order by id18`.execute(test.handle.db)).rows, p).toEqual(viewed);
+    }
     // the scores' explanations are kept once, however many households and months they explain
     // (migration 0026), and every score finds its own
     const { rows: [kept] } = await sql<{ explanations: number; scores: number; unexplained: number }>`

@@ -66,7 +66,7 @@ const PERIOD_TABLES = (): (readonly [string, string])[] => [
   ['scored_household', 'period'],
   ['identity_rescue', 'period'],
   ['member_row', 'period'],
-  ['household', 'period'],
+  ['household_row', 'period'],
   ...departmentTables().map((t) => [t.table, t.periodColumn] as const),
   ['rejected_row', 'period'],
   ['quality_issue', 'period'],
@@ -193,8 +193,9 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
       // the window's claims once, for the link and the facts both
       const claims = await buildWindowClaims(tx, window);
       const link = await linkHouseholds(tx, window, claims);
-      // the people outside the roster it wrote (the roster's members are its versions, analysed at ingest)
-      await analyzeTables(tx, ['member_row'], runLog);
+      // what it wrote: the households' versions, the people outside the roster (the roster's
+      // members are its versions, analysed at ingest)
+      await analyzeTables(tx, ['household_version', 'household_period', 'member_row'], runLog);
       crashPoint('after-link');
       runLog.info({ households: link.households, not_on_roster: link.notOnRoster, seconds: seconds(t) }, 'linked');
 

@@ -32,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '0025-roster-versions': await import('./0025-roster-versions.js'),
   '0026-score-explanations': await import('./0026-score-explanations.js'),
   '0027-members-from-roster-versions': await import('./0027-members-from-roster-versions.js'),
+  '0028-household-versions': await import('./0028-household-versions.js'),
 };

@@ -7,6 +7,7 @@ import { withTransaction } from '../db/transaction.js';
 import { PeriodLocked, UsageError } from '../errors.js';
 import { departmentTables, departmentVersions } from '../ingest/departments.js';
 import { purgeVersions } from '../db/versions.js';
+import { keepPurgedHouseholds, householdVersions } from '../link/households.js';
 import { keepRosterMembers } from '../link/members.js';
 import { assertPeriod, claimsWindowStart, PERIOD } from '../period.js';
 
@@ -132,11 +133,14 @@ export async function purgeRawExtracts(pool: pg.Pool, db: Kysely<Database>, opts
         : await sql<{ n: number }>`with gone as (delete from ${sql.table(table)} where ${olderThan(column, before)} returning 1) select count(*)::int as n from gone`.execute(tx.db);
       deleted[table] = rows[0]?.n ?? 0;
     }
-    // the members the purged rosters gave stay, as rows
+    // the members the purged rosters gave, and the purged periods' households without their
+    // address and phone, stay as rows of their own; then the versions that gave them go
     const membersKept = opts.dryRun ? 0 : await keepRosterMembers(tx, before);
+    const households = await keepPurgedHouseholds(tx, before, !!opts.dryRun);
     for (const v of departmentVersions()) {
       deleted[v.table] = await purgeVersions(tx.db, v, before, !!opts.dryRun);
     }
+    await purgeVersions(tx.db, householdVersions, before, !!opts.dryRun);
     // an explanation no score names any more (its period was rerun): text that explains nobody.
     // A month's run may be naming one again, uncommitted (it inserts only the explanations not
     // kept yet), so they go only while no month runs (the run's lock, held to this commit);
@@ -154,13 +158,8 @@ export async function purgeRawExtracts(pool: pg.Pool, db: Kysely<Database>, opts
       deleted.score_explanation = 0;
       log.warn('a month is being run: the explanations no score names are left for the next purge');
     }
-    const contacts = opts.dryRun
-      ? await sql<{ n: number }>`select count(*)::int as n from household where period < ${before} and (address is not null or phone is not null)`.execute(tx.db)
-      : await sql<{ n: number }>`
-          with cleared as (update household set address = null, phone = null where period < ${before} and (address is not null or phone is not null) returning 1)
-          select count(*)::int as n from cleared`.execute(tx.db);
-    const result: PurgeResult = { before, latest_period: latest, limit, dry_run: !!opts.dryRun, deleted, contacts_cleared: contacts.rows[0]?.n ?? 0 };
-    log.info({ ...result, periods: [...periods].sort(), members_kept: membersKept }, opts.dryRun ? 'purge dry run: nothing deleted' : 'raw extracts purged');
+    const result: PurgeResult = { before, latest_period: latest, limit, dry_run: !!opts.dryRun, deleted, contacts_cleared: households.contactsCleared };
+    log.info({ ...result, periods: [...periods].sort(), members_kept: membersKept, households_kept: households.kept }, opts.dryRun ? 'purge dry run: nothing deleted' : 'raw extracts purged');
     return result;
   });
 }

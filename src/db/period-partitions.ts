@@ -17,9 +17,9 @@ export interface PeriodWrite {
 }
 
 /** The tables partitioned by period (migration 0018): a month writes them whole (the roster, since migration 0025, as versions, and the members with it since 0027; the scores' explanations, since 0026, once each). */
-export const PERIOD_PARTITIONED = ['household', 'scored_household'] as const;
+export const PERIOD_PARTITIONED = ['scored_household'] as const;
 export type PeriodPartitioned = (typeof PERIOD_PARTITIONED)[number];
-/** A period's own table (partition) of a table partitioned by period: `household_p2026_10`, as migration 0018's functions name it. */
+/** A period's own table (partition) of a table partitioned by period: `scored_household_p2026_10`, as migration 0018's functions name it. */
 export const partitionOf = (table: PeriodPartitioned, period: string): string => `${table}_p${period.replace('-', '_')}`;
 export const isPeriodPartitioned = (table: string): table is PeriodPartitioned => (PERIOD_PARTITIONED as readonly string[]).includes(table);
 

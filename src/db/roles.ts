@@ -41,8 +41,8 @@ const EXPORTER_TABLES = ['run', 'kysely_migration', 'kysely_migration_lock'];
 export const EXPORT_SCHEMA = 'safetynet_export';
 /** The batch may read but not write these: the schema's bookkeeping, and an audit log written only through its functions. */
 const BATCH_READ_ONLY = new Set(['kysely_migration', 'kysely_migration_lock', 'export_audit']);
-/** Views of the schema the batch reads as it reads their tables: the scores with their explanations (migration 0026), the members (0027). */
-const BATCH_VIEWS = ['household_score', 'member'];
+/** Views of the schema the batch reads as it reads their tables: the scores with their explanations (migration 0026), the members (0027), the households (0028). */
+const BATCH_VIEWS = ['household_score', 'member', 'household'];
 /** Neither batch nor exporter touches these: who may export where is the owner's to say, and the key of person_key. */
 const OWNER_ONLY = new Set(['export_scope', 'safetynet_secret']);
 /**

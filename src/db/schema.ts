@@ -469,6 +469,8 @@ export interface Database {
   region_name: RegionNameTable;
   household: HouseholdTable;
   member: MemberTable;
+  /** the households of periods whose versions were purged (migration 0028), without address and phone */
+  household_row: HouseholdTable;
   /** the members no roster version gives: people outside the roster, members of a period whose roster was purged */
   member_row: MemberTable;
   /** a view: scored_household with its score_explanation */

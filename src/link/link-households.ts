@@ -1,7 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Tx } from '../db/transaction.js';
 import { windowClaims } from '../db/latest-claims.js';
-import { periodWrite } from '../db/period-partitions.js';
+import { writeVersions } from '../db/versions.js';
+import { householdVersions } from './households.js';
 import { rosterAsOf } from '../ingest/civil-affairs/civil-affairs.source.js';
 import { periodColumnOf } from '../ingest/department.js';
 import { departments } from '../ingest/departments.js';
@@ -21,28 +22,26 @@ export interface LinkCounts {
  */
 export async function linkHouseholds(tx: Tx, window: PeriodWindow, claims: RawBuilder<unknown> = windowClaims(window)): Promise<LinkCounts> {
   const { period } = window;
-  // the roster's households into a table of their own, indexed when whole
-  // (src/db/period-partitions.ts); the roster's members are its versions in force (the view
-  // `member`, migration 0027); the people outside the roster are added after, through the tables
-  const household = await periodWrite(tx, 'household', period);
+  // the period's households: the roster's, then the people outside it, gathered here and
+  // written as versions (migration 0028: only the households new or changed since the versions
+  // in force); the roster's members are its own versions (the view `member`, migration 0027)
+  await sql`drop table if exists link_household`.execute(tx.db);
   await sql`
-    insert into ${household.into} (period, household_id, on_roster, region_code, hukou_type, assistance, monthly_income,
-                           head_id18, head_name, members, address, phone)
-    select ${period}, household_id, true,
-           (array_agg(region_code order by relation = 'head' desc, position))[1],
-           (array_agg(hukou_type order by relation = 'head' desc, position))[1],
-           (array_agg(assistance order by relation = 'head' desc, position))[1],
+    create temp table link_household on commit drop as
+    select household_id, true as on_roster,
+           (array_agg(region_code order by relation = 'head' desc, position))[1] as region_code,
+           (array_agg(hukou_type order by relation = 'head' desc, position))[1] as hukou_type,
+           (array_agg(assistance order by relation = 'head' desc, position))[1] as assistance,
            -- income is given on the head's row and may repeat on others
-           (array_agg(monthly_income order by relation = 'head' desc, position) filter (where monthly_income is not null))[1],
-           (array_agg(id18 order by relation = 'head' desc, position))[1],
-           (array_agg(name order by relation = 'head' desc, position))[1],
-           count(*)::int,
-           (array_agg(address order by relation = 'head' desc, position) filter (where address is not null))[1],
-           (array_agg(phone order by relation = 'head' desc, position) filter (where phone is not null))[1]
+           (array_agg(monthly_income order by relation = 'head' desc, position) filter (where monthly_income is not null))[1] as monthly_income,
+           (array_agg(id18 order by relation = 'head' desc, position))[1] as head_id18,
+           (array_agg(name order by relation = 'head' desc, position))[1] as head_name,
+           count(*)::int as members,
+           (array_agg(address order by relation = 'head' desc, position) filter (where address is not null))[1] as address,
+           (array_agg(phone order by relation = 'head' desc, position) filter (where phone is not null))[1] as phone
     from ${rosterAsOf(period)} as r
     group by household_id
   `.execute(tx.db);
-  await household.attach();
 
   // People other departments report this period (claims: in the 12-month window) who are not
   // on the roster. Their household id is derived from the ID number without revealing it. The
@@ -70,9 +69,9 @@ export async function linkHouseholds(tx: Tx, window: PeriodWindow, claims: RawBu
       where seen.id18 not in (select r.id18 from ${rosterAsOf(period)} as r)
       order by id18, (name is null), pref, line
     ), hh as (
-      insert into household (period, household_id, on_roster, region_code, hukou_type, assistance, monthly_income,
-                             head_id18, head_name, members, address, phone)
-      select ${period}, 'NR-' || substr(md5(id18), 1, 12), false,
+      insert into link_household (household_id, on_roster, region_code, hukou_type, assistance, monthly_income,
+                                  head_id18, head_name, members, address, phone)
+      select 'NR-' || substr(md5(id18), 1, 12), false,
              coalesce((select left(region_code, 6) from ${rosterAsOf(period)} as r
                        group by 1 order by count(*) desc, 1 limit 1), left(id18, 6)) || '000000',
              'unknown', 'none', null,
@@ -88,10 +87,8 @@ export async function linkHouseholds(tx: Tx, window: PeriodWindow, claims: RawBu
     select (select count(*) from hh)::int as n
   `.execute(tx.db);
 
-  const households = await tx.db
-    .selectFrom('household')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('period', '=', period)
-    .executeTakeFirstOrThrow();
-  return { households: Number(households.n), notOnRoster: outsiders.rows[0]?.n ?? 0 };
+  const { rows: counted } = await sql<{ n: number }>`select count(*)::int as n from link_household`.execute(tx.db);
+  await writeVersions(tx, householdVersions, period, sql`
+    select household_id, ${sql.join(householdVersions.columns.map((c) => sql.ref(c)))} from link_household`);
+  return { households: counted[0]?.n ?? 0, notOnRoster: outsiders.rows[0]?.n ?? 0 };
 }

@@ -8,6 +8,7 @@ import { deltaDepartmentIds, departments } from '../ingest/departments.js';
 import { householdMembership } from './household-membership.sql.js';
 import { addMonths, claimsWindowStart, rowsPeriod, type PeriodWindow } from '../period.js';
 import { membersAsOf } from '../link/members.js';
+import { householdsAsOf } from '../link/households.js';
 
 /**
  * Aggregates everything the dimensions need into one row per household of the period, set-based,
@@ -166,7 +167,7 @@ export async function buildHouseholdFacts(
   // and the whole of facts_person hashed to meet them)
   await step('facts_severe_before', sql`
       select m.household_id, m.id18
-      from ${previous === null ? sql`(select null::text as household_id, null::text as id18 where false)` : membersAsOf(previous)} as m
+      from ${previous === null ? sql`(select * from member where false)` : membersAsOf(previous)} as m
       where m.id18 in (select id18 from disability where period = ${previous}::text and disability_grade <= ${singlePersonMaxGrade}
                        union all
                        select id18 from diagnosis where period = ${previous}::text and category in ('severe', 'mental'))`);
@@ -210,7 +211,7 @@ export async function buildHouseholdFacts(
       select r.region_code, r.hukou, std.monthly_standard
       from (
         select distinct region_code, case when hukou_type = 'rural' then 'rural' else 'urban' end as hukou
-        from household where period = ${period}
+        from ${householdsAsOf(period)} as h
       ) r
       left join lateral (
         -- the longest matching region prefix wins, then the latest standard in force
@@ -241,10 +242,10 @@ export async function buildHouseholdFacts(
            ${sql.join(contributions.flatMap((c) => c.columns.map((col) => sql`coalesce(${sql.ref(`${c.table}.${col.name}`)}, ${col.none}) as ${sql.ref(col.name)}`)))}${contributions.length > 0 ? sql`,` : sql``}
            ${membership.columns},
            p.*
-    from household h
+    from ${householdsAsOf(period)} as h
     join facts_per_household p using (household_id)${sql.join(contributions.map((c) => sql`
     left join ${sql.table(c.table)} on ${sql.ref(`${c.table}.household_id`)} = h.household_id`), sql``)}
-    left join household prev on prev.period = ${previous}::text and prev.household_id = h.household_id
+    left join ${previous === null ? sql`(select * from household where false)` : householdsAsOf(previous)} as prev on prev.household_id = h.household_id
     left join facts_severe_change sc on sc.household_id = h.household_id
     left join facts_left_assistance la on la.household_id = h.household_id and h.assistance not in ('dibao', 'tekun')
     left join facts_last_visit lv on lv.household_id = h.household_id${membership.join}

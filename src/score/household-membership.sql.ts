@@ -3,6 +3,7 @@ import type { SafetynetConfig } from '../config/schema.js';
 import type { Department, FactsContext } from '../ingest/department.js';
 import { addMonths } from '../period.js';
 import { membersAsOf } from '../link/members.js';
+import { householdsAsOf } from '../link/households.js';
 
 /**
  * Who a household's members are at the facts' day, when a department says more than the roster
@@ -57,7 +58,7 @@ export function householdMembership(
       // a household everyone has left keeps its roster's members: it is still seen, and reviewed
       query: sql`
       select d.household_id from facts_departed d
-      join household h on h.period = ${period} and h.household_id = d.household_id
+      join ${householdsAsOf(period)} as h on h.household_id = d.household_id
       group by d.household_id, h.members having count(*) >= h.members`,
     },
     {

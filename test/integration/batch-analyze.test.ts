@@ -25,8 +25,8 @@ import { silentLog, useTestDatabase } from '../helpers/database.js';
 const INBOX = join(ROOT, 'fixtures', 'district-a', 'inbox');
 const PERIOD = '2026-10';
 // a table partitioned by period (migration 0018) is analysed in its period's partition
-// and the roster's versions (migration 0025) and the members outside them (0027) whole
-const ANALYZED = ['disability', 'diagnosis', 'claim', 'roster_version', 'member_row', ...(['household', 'scored_household'] as const).map((t) => partitionOf(t, PERIOD))];
+// and the versions of the roster (migration 0025) and the households (0028), and the members outside the roster (0027), whole
+const ANALYZED = ['disability', 'diagnosis', 'claim', 'roster_version', 'household_version', 'member_row', ...(['scored_household'] as const).map((t) => partitionOf(t, PERIOD))];
 // roles are cluster-wide: the password test/integration/row-security.test.ts gives the batch too
 const BATCH_PASSWORD = 'row-security-test-batch';
 
@@ -97,16 +97,16 @@ describe('the run as the batch login', () => {
   });
 
   it('may not use the function on any table but the period tables, nor ANALYZE through it by name tricks', async () => {
-    for (const tables of [['export_audit'], ['kysely_migration'], ['pg_authid'], ['public.household'], ['"household"'], ['household', 'run'], [null]]) {
+    for (const tables of [['export_audit'], ['kysely_migration'], ['pg_authid'], ['public.household_version'], ['"household_version"'], ['household_version', 'run'], [null]]) {
       await expect(batch.pool.query('select safetynet_analyze($1::text[])', [tables]), JSON.stringify(tables)).rejects.toMatchObject({
         code: '42501',
         message: expect.stringMatching(/^safetynet_analyze analyses only Safetynet's period tables, not /),
       });
     }
     // a refused call analyses nothing, not even the allowed names before the refused one
-    const before = await batch.pool.query(`select coalesce(analyze_count, 0)::int as n from pg_stat_user_tables where relname = 'household'`);
-    await expect(batch.pool.query(`select safetynet_analyze(array['household', 'export_audit'])`)).rejects.toMatchObject({ code: '42501' });
-    const after = await batch.pool.query(`select coalesce(analyze_count, 0)::int as n from pg_stat_user_tables where relname = 'household'`);
+    const before = await batch.pool.query(`select coalesce(analyze_count, 0)::int as n from pg_stat_user_tables where relname = 'household_version'`);
+    await expect(batch.pool.query(`select safetynet_analyze(array['household_version', 'export_audit'])`)).rejects.toMatchObject({ code: '42501' });
+    const after = await batch.pool.query(`select coalesce(analyze_count, 0)::int as n from pg_stat_user_tables where relname = 'household_version'`);
     expect(after.rows[0].n).toBe(before.rows[0].n);
   });
 

@@ -12,6 +12,7 @@ import type { Database } from '../../src/db/schema.js';
 import { writeWarningList } from '../../src/export/warning-list.js';
 import { generateCity } from '../../src/generate/generate-city.js';
 import { rosterAsOf } from '../../src/ingest/civil-affairs/civil-affairs.source.js';
+import { householdsAsOf } from '../../src/link/households.js';
 import { membersAsOf } from '../../src/link/members.js';
 import { silentLog, useScratchDatabase, useTestDatabase } from '../helpers/database.js';
 
@@ -77,6 +78,10 @@ async function members(db: Kysely<Database>): Promise<unknown[]> {
   return (await sql`select * from member order by period, id18`.execute(db)).rows;
 }
 
+async function households(db: Kysely<Database>): Promise<unknown[]> {
+  return (await sql`select * from household order by period, household_id`.execute(db)).rows;
+}
+
 const clean: { lists: Record<string, string>; rosters: Record<string, unknown[]>; versions: unknown[] } = { lists: {}, rosters: {}, versions: [] };
 
 describe('the roster as versions', () => {
@@ -108,7 +113,15 @@ describe('the roster as versions', () => {
       expect(counts!.members, p).toBe(counts!.roster + counts!.outside);
       const viewed = (await sql`select * from member where period = ${p} order by id18`.execute(test.handle.db)).rows;
       expect((await sql`select * from ${membersAsOf(p)} as m order by id18`.execute(test.handle.db)).rows, p).toEqual(viewed);
+      // and its households, through the view and through householdsAsOf
+      const homes = (await sql`select * from household where period = ${p} order by household_id`.execute(test.handle.db)).rows;
+      expect(homes.length, p).toBeGreaterThan(0);
+      expect((await sql`select * from ${householdsAsOf(p)} as h order by household_id`.execute(test.handle.db)).rows, p).toEqual(homes);
     }
+    // the households as versions: a household is written again only when it changes
+    const { rows: [homes] } = await sql<{ versions: number; copies: number }>`
+      select (select count(*)::int from household_version) as versions, (select count(*)::int from household) as copies`.execute(test.handle.db);
+    expect(homes!.versions).toBeLessThan(homes!.copies * 0.5);
     // the scores' explanations are kept once, however many households and months they explain
     // (migration 0026), and every score finds its own
     const { rows: [kept] } = await sql<{ explanations: number; scores: number; unexplained: number }>`
@@ -144,14 +157,23 @@ describe('the roster as versions', () => {
       const scores = await explainedScores(database.db);
       const people = await members(database.db);
       expect(people.length).toBeGreaterThan(PERIODS.length * 300);
+      // and the households through migration 0028's down (a table of rows again) and up (versions)
+      const homes = await households(database.db);
+      expect(homes.length).toBeGreaterThan(PERIODS.length * 300);
       const down = await migrator.migrateTo('0024-claim-latest-bulk-build');
       expect(down.error).toBeUndefined();
-      expect(down.results?.map((r) => r.migrationName)).toEqual(['0027-members-from-roster-versions', '0026-score-explanations', '0025-roster-versions']);
+      expect(down.results?.map((r) => r.migrationName)).toEqual(['0028-household-versions', '0027-members-from-roster-versions', '0026-score-explanations', '0025-roster-versions']);
       const { rows } = await sql<{ n: number }>`select count(*)::int as n from roster_member`.execute(database.db);
       expect(rows[0]!.n).toBe(PERIODS.reduce((n, p) => n + clean.rosters[p]!.length, 0));
       expect(await explainedScores(database.db)).toEqual(scores);
       expect(await members(database.db)).toEqual(people);
+      expect(await households(database.db)).toEqual(homes);
+      const { rows: [copies] } = await sql<{ n: number }>`select count(*)::int as n from household`.execute(database.db);
       expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect(await households(database.db)).toEqual(homes);
+      // the conversion keeps a household once while it does not change
+      const { rows: [versioned] } = await sql<{ n: number }>`select count(*)::int as n from household_version`.execute(database.db);
+      expect(versioned!.n).toBeLessThan(copies!.n * 0.5);
       expect(await versions(database.db)).toEqual(clean.versions);
       expect(await explainedScores(database.db)).toEqual(scores);
       expect(await members(database.db)).toEqual(people);

@@ -214,7 +214,9 @@ describe('export --format xlsx', () => {
   it('neutralises text a spreadsheet would run as a formula', async () => {
     const [, first] = await csvRecords();
     const id = first![col('household_id') - 1]!;
-    await sql`update household set head_name = '=HYPERLINK("http://x")' where period = ${PERIOD} and household_id = ${id}`.execute(test.handle.db);
+    // the household's version in force in the period (migration 0028)
+    await sql`update household_version set head_name = '=HYPERLINK("http://x")'
+              where household_id = ${id} and valid_from <= ${PERIOD} and (valid_until is null or valid_until > ${PERIOD})`.execute(test.handle.db);
     const wb = await readWorkbook((await exportXlsx({ unmasked: true })).file);
     const names: unknown[] = [];
     for (const ws of wb.worksheets.slice(1)) ws.eachRow((row) => names.push(row.getCell(col('head_name')).value));

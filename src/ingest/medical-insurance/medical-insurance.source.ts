@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { z } from 'zod';
 import { personColumns, type Department } from '../department.js';
+import { householdsAsOf } from '../../link/households.js';
 import {
   idNumber, notAfter, optionalMoney, optionalText, requiredBoolean, requiredDate, requiredMoney, requiredText, withRules,
 } from '../values.js';
@@ -112,7 +113,7 @@ export const medicalInsurance: Department<ClaimRow> = {
     people: ({ members, period, cfg }) => sql`
       select p.id18
       from ${members} p
-      left join household h on h.period = ${period}::text and h.household_id = p.household_id
+      left join ${householdsAsOf(period)} as h on h.household_id = p.household_id
       where p.stays > 0 or (p.oop > 0 and p.oop >= ${cfg.medicalBurden.floorRatio}::numeric * 12 * coalesce(h.monthly_income, 0))`,
   },
   columns: [

@@ -86,8 +86,10 @@ describe('dimension scores stored as data (migration 0007)', () => {
     // 2026-07 was scored before health existed (as a seventh dimension will be missing from old periods)
     await sql`
       insert into run (period, status, inbox, config_version, finished_at) values ('2026-07', 'succeeded', 'test', 'test', now());
-      insert into household (period, household_id, on_roster, region_code, hukou_type, assistance, monthly_income, head_id18, head_name, members)
-      values ('2026-07', 'PART1', true, '420106001001', 'urban', 'none', 600, '420106194401010016', '张三', 1);
+      -- since migration 0028 the households are versions, household their view
+      insert into household_period (period) values ('2026-07');
+      insert into household_version (household_id, valid_from, valid_until, on_roster, region_code, hukou_type, assistance, monthly_income, head_id18, head_name, members)
+      values ('PART1', '2026-07', null, true, '420106001001', 'urban', 'none', 600, '420106194401010016', '张三', 1);
       insert into score_explanation (id, dimensions, reasons)
       values ('00000000-0000-0000-0000-0000000000b2',
               '{"age_structure": 70, "economic": 91.6, "disability": 0, "medical_burden": 0, "labour_capacity": 70}',

@@ -146,7 +146,7 @@ describe('PostgreSQL goes away mid-run, on the embedded database (no DATABASE_UR
   });
 
   it('killed (SIGKILL) while the run links: exit 5, and the next run recovers the server and the period', async () => {
-    const { result, before, after, rerun, final } = await serverGoesAway('household', 'SIGKILL');
+    const { result, before, after, rerun, final } = await serverGoesAway('household_version', 'SIGKILL');
     recordDatabaseFault('PostgreSQL killed (SIGKILL) mid-run, at linking; embedded', result, before, after, rerun, final);
     expect(cliMessage(result)).toMatch(/^lost the connection to PostgreSQL .*then rerun/);
   });
@@ -444,6 +444,13 @@ describe('the disk fills where PostgreSQL keeps its data, during the COPY of a b
     home = join(mount, 'home');
     const r = await cli(['run', '--inbox', INBOX, '--period', '2026-09', '--no-export'], { SAFETYNET_HOME: home });
     expect(r.code, r.stderr).toBe(0);
+    // a fresh WAL segment before the disk is filled: the tries' own WAL (their ledger rows) fits
+    // in it, so a server start never needs a new 16 MB segment on the full disk (which fails
+    // the start itself, before the COPY this is about, once the fixture's run ends late in one)
+    await onEmbedded(home, async (db) => {
+      await sql`select pg_switch_wal()`.execute(db);
+      await sql`checkpoint`.execute(db);
+    });
   }, 120_000);
   afterAll(async () => {
     if (tmpfsProblem || !mount) return;

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { analyzableTables, createAnalyzeFunction } from './0005-batch-analyze.js';
-import { grantsOn, policiesReading, recreatePolicies, regrant, type View, viewsOver } from './0018-period-partitions.js';
+import { grantsOn, type Policy, policiesReading, recreatePolicies, regrant, type View, viewsOver } from './0018-period-partitions.js';
 
 /**
  * A period's members are read from the roster's versions instead of written again every month:
@@ -26,6 +26,14 @@ import { grantsOn, policiesReading, recreatePolicies, regrant, type View, viewsO
  *
  * `roster_version_household` finds a household's members (a card reads one household) among the
  * versions, as `member_household` did among a period's rows.
+ *
+ * The person tables' exporter policies (disability, diagnosis and each department's since) and
+ * `identity_rescue_link` found a person's household by joining `member` to `household`. Over
+ * views that PostgreSQL cannot flatten (a join of periods and versions is one branch of a union)
+ * that join cannot reach the versions' keys: each row checked would have read a whole period of
+ * households. They now ask the members' view alone, by period and ID number (both reach the
+ * versions' primary key), whose WHERE says the household's scope; the down writes them as
+ * migration 0003 did.
  *
  * The conversion checks that each loaded period's members are the versions': a member row that
  * differs stops the migration (nothing converted) rather than change what a period reads.
@@ -53,9 +61,42 @@ async function ownerOf(db: Kysely<unknown>, relation: string): Promise<string> {
   return rows[0]!.owner;
 }
 
+const IN_SCOPE = `left(h.region_code, length((select safetynet_region_scope()))) = (select safetynet_region_scope())`;
+
+/**
+ * A person table's exporter policy (migration 0003's form: the person's household in scope that
+ * period) through the members' view alone (`throughView`, whose WHERE says the household's scope),
+ * or as 0003 wrote it, with the household joined. Any other policy is given back as it is.
+ */
+function personScope(p: Policy, throughView: boolean): Policy {
+  const period = /m\.period = ([a-z_]+\.[a-z_]+)\)/.exec(p.qual ?? '')?.[1];
+  if (p.policyname !== 'safetynet_exporter_scope' || period === undefined) return p;
+  const t = p.tablename;
+  const scoped = `(select safetynet_scoped('${t}'::regclass))`;
+  const qual = throughView
+    ? `${scoped} and exists (select 1 from member m where m.period = ${period} and m.id18 = ${t}.id18)`
+    : `${scoped} and exists (select 1 from member m join household h on h.period = m.period and h.household_id = m.household_id ` +
+      `where m.period = ${period} and m.id18 = ${t}.id18 and ${IN_SCOPE})`;
+  return { ...p, qual };
+}
+
+/** The rescued rows of a person in scope (migration 0003): the person a member of an in-scope household in a period whose card shows the row. */
+function identityRescueLink(throughView: boolean): string {
+  const within = `m.period >= r.period and m.period <= to_char(to_date(r.period, 'YYYY-MM') + interval '11 months', 'YYYY-MM') and m.id18 = r.id18`;
+  return `
+    select r.period, r.source, r.line, r.outcome, r.id18, r.difference, r.confidence, r.reason
+    from identity_rescue r
+    where (select safetynet_trusted('identity_rescue'::regclass))
+       or ((select safetynet_scoped('identity_rescue'::regclass)) and exists (
+            ${throughView
+              ? `select 1 from member m where ${within}`
+              : `select 1 from member m join household h on h.period = m.period and h.household_id = m.household_id where ${within} and ${IN_SCOPE}`}))`;
+}
+
 async function remakeViews(db: Kysely<unknown>, views: View[], barrier: boolean): Promise<void> {
   const me = await currentUser(db);
-  for (const v of views) {
+  for (const view of views) {
+    const v = view.name === 'public.identity_rescue_link' ? { ...view, def: identityRescueLink(barrier) } : view;
     let options = v.options ?? [];
     if (v.name === EXPORT_MEMBERS) options = [...options.filter((o) => o !== 'security_barrier=true'), ...(barrier ? ['security_barrier=true'] : [])];
     await sql.raw(`create view ${v.name}${options.length ? ` with (${options.join(', ')})` : ''} as ${v.def}`).execute(db);
@@ -154,8 +195,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       end if;
     end $$;
   `.execute(db);
-  await recreatePolicies(db, policies);
   await remakeViews(db, views, true);
+  await recreatePolicies(db, policies.map((p) => personScope(p, true)));
   await regrant(db, grants);
   await renameAnalyzable(db, 'member', 'member_row');
 }
@@ -165,7 +206,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   const { views, grants, policies } = await dropDependents(db);
   const scoped = `(select safetynet_scoped('member'::regclass))`;
   const trusted = `(select safetynet_trusted('member'::regclass))`;
-  const inScope = `left(h.region_code, length((select safetynet_region_scope()))) = (select safetynet_region_scope())`;
+  const inScope = IN_SCOPE;
   await sql.raw(`
     create table member_copy as select ${COLUMNS} from member;
     drop view member;
@@ -206,9 +247,9 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     end $$;
     drop table member_row;
   `.execute(db);
-  await recreatePolicies(db, policies);
   // the export view as migration 0021 left it, without its barrier
   await remakeViews(db, views, false);
+  await recreatePolicies(db, policies.map((p) => personScope(p, false)));
   await regrant(db, grants);
   await renameAnalyzable(db, 'member_row', 'member');
 }

@@ -130,6 +130,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       phone text,
       primary key (period, household_id)
     );
+    -- whether any period had a household (a visit's report) is asked by its id alone
+    create index household_row_household on household_row (household_id);
 
     insert into household_period select distinct period from household;
 

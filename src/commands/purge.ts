@@ -116,7 +116,7 @@ export async function purgeRawExtracts(pool: pg.Pool, db: Kysely<Database>, opts
       const { rows } = await sql<{ period: string }>`select distinct ${sql.ref(column)} as period from ${sql.table(table)} where ${olderThan(column, before)}`.execute(tx.db);
       for (const r of rows) periods.add(r.period);
     }
-    for (const v of departmentVersions()) {
+    for (const v of [...departmentVersions(), householdVersions]) {
       const { rows } = await sql<{ period: string }>`select period from ${sql.table(v.periods)} where period < ${before}`.execute(tx.db);
       for (const r of rows) periods.add(r.period);
     }

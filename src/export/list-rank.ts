@@ -49,9 +49,16 @@ export async function listPlaces(
     where?: RawBuilder<boolean>;
   },
 ): Promise<ListPlace[]> {
-  const periods = opts.history
-    ? sql`s.period <= ${opts.period} and s.period in (select period from ${sql.table(VIEW.household_score)} where household_id = ${opts.household ?? ''})`
-    : sql`s.period = ${opts.period}`;
+  if (opts.history) {
+    // one period at a time: with the period a value, the households' view reads that period's
+    // versions only (given through a join, it would build every period's households)
+    const { rows: scored } = await sql<{ period: string }>`
+      select period from ${sql.table(VIEW.household_score)} where household_id = ${opts.household ?? ''} and period <= ${opts.period} order by period`.execute(db);
+    const places: ListPlace[] = [];
+    for (const { period } of scored) places.push(...(await listPlaces(db, { ...opts, period, history: false })));
+    return places;
+  }
+  const periods = sql`s.period = ${opts.period}`;
   const { rows } = await sql<ListPlace>`
     select period, household_id, rank::int as rank, "of"::int as "of" from (
       select s.period, s.household_id, ${listRank()} as rank, count(*) over (partition by s.period) as "of"

@@ -62,7 +62,14 @@ async function* urgentEntries(db: Kysely<Database>, opts: ExportOptions): AsyncG
   const names = await readRegionNames(db);
   const query = exportViews(db)
     .selectFrom('urgent_warning as u')
-    .innerJoin('household as h', (j) => j.onRef('h.period', '=', 'u.base_period').onRef('h.household_id', '=', 'u.household_id'))
+    // each warning's household looked up by its period and id: a lateral select kept whole (offset
+    // 0) so that both reach the households' versions as values (a join would build every period's)
+    .innerJoinLateral(
+      (eb) => eb.selectFrom('household as hh').selectAll('hh')
+        .whereRef('hh.period', '=', 'u.base_period').whereRef('hh.household_id', '=', 'u.household_id')
+        .offset(0).as('h'),
+      (j) => j.onTrue(),
+    )
     .select([
       sql<string>`to_char(u.day, 'YYYY-MM-DD')`.as('day'), 'u.household_id', 'h.region_code', 'h.head_name', 'h.head_id18', 'u.kind',
       'u.previous_total', 'u.total', 'u.reason', 'u.reason_zh', 'h.address', 'h.phone',

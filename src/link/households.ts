@@ -33,6 +33,16 @@ export function householdsAsOf(period: string): RawBuilder<unknown> {
 }
 
 /**
+ * Whether any period has the household (`householdId`, a column or value): asked of the
+ * versions and the purged periods' rows by their keys, not of the view, whose branch of versions
+ * and periods cannot be probed by household and would be built for every period.
+ */
+export function anyPeriodHas(householdId: RawBuilder<unknown>): RawBuilder<boolean> {
+  return sql<boolean>`(exists (select 1 from household_version v where v.household_id = ${householdId})
+    or exists (select 1 from household_row r where r.household_id = ${householdId}))`;
+}
+
+/**
  * The households of the periods before `before` written as rows of household_row, without
  * address and phone, before the versions that give them are purged: they are results (the list
  * and card of a past period), the way to their door is not. Returns the households written and

@@ -14,7 +14,7 @@ import type { QualityTables } from '../visits/quality-tables.js';
 import { parseConfig } from '../config/load-config.js';
 import type { SafetynetConfig } from '../config/schema.js';
 import { routeIds } from '../../scoring/route.js';
-import { membersAsOf } from '../link/members.js';
+import { rosterAsOf } from '../ingest/civil-affairs/civil-affairs.source.js';
 
 /**
  * The monthly report's numbers. Every figure is an aggregate computed in PostgreSQL: no household,
@@ -286,8 +286,9 @@ async function quality(db: Kysely<Database>, period: string, previousPeriod: str
       )
       select seen.source, count(*)::int as people,
              count(*) filter (where exists (
-               select 1 from ${membersAsOf(period)} as m join household h on h.period = m.period and h.household_id = m.household_id
-               where m.id18 = seen.id18 and h.on_roster))::int as linked
+               -- on the period's roster: the roster's households are the ones on it
+               select 1 from ${rosterAsOf(period)} as r
+               where r.id18 = seen.id18 and exists (select 1 from roster_period p where p.period = ${period})))::int as linked
       from seen group by 1
     `.execute(db)
   ).rows;

@@ -9,6 +9,7 @@ import type { Database } from '../db/schema.js';
 import { ExtractRejected } from '../errors.js';
 import type { VisitOutcome } from './outcomes.js';
 import { openVisitReport, REPORT_LIMITS, visitColumns, visitRow, type ReportLimits } from './visit-report.js';
+import { anyPeriodHas } from '../link/households.js';
 
 export interface VisitImportCounts {
   import_id: number;
@@ -130,7 +131,7 @@ export async function importVisits(
         select ${imp.import_id}::bigint, line, 'household_id', format('household %s is not in any period Safetynet has run', household_id),
                jsonb_build_object(${sql.join(asSent)})
         from stage_visit s
-        where reject_reason is null and not exists (select 1 from household h where h.household_id = s.household_id)
+        where reject_reason is null and not ${anyPeriodHas(sql.ref('s.household_id'))}
         returning 1
       ) select count(*)::int as n from ins
     `.execute(tx.db);
@@ -139,7 +140,7 @@ export async function importVisits(
         insert into visit (import_id, line, household_id, visited_on, outcome, assistance_granted, note)
         select distinct on (household_id, visited_on, outcome) ${imp.import_id}, line, household_id, visited_on, outcome, assistance_granted, note
         from stage_visit s
-        where reject_reason is null and exists (select 1 from household h where h.household_id = s.household_id)
+        where reject_reason is null and ${anyPeriodHas(sql.ref('s.household_id'))}
         order by household_id, visited_on, outcome, line
         on conflict (household_id, visited_on, outcome) do nothing
         returning 1

@@ -204,11 +204,11 @@ describe('exit codes of unattended operation', () => {
     await blocker.connect();
     await blocker.query('begin');
     // the run will wait on this lock when it starts to replace the period's rows
-    await blocker.query('lock table household in access exclusive mode');
+    await blocker.query('lock table household_row in access exclusive mode');
     const { child, exited } = spawnCli(['run', '--inbox', INBOX, '--period', '2026-10'], { DATABASE_URL: db.url });
     try {
       for (let i = 0; i < 80; i++) {
-        const waiting = await blocker.query(`select count(*)::int as n from pg_locks where not granted and relation = 'household'::regclass`);
+        const waiting = await blocker.query(`select count(*)::int as n from pg_locks where not granted and relation = 'household_row'::regclass`);
         if (waiting.rows[0].n > 0) break;
         await new Promise((r) => setTimeout(r, 100));
       }

@@ -121,6 +121,8 @@ async function dropDependents(db: Kysely<unknown>) {
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   const owner = await ownerOf(db, 'public.member');
+  // the table's readers other than the batch (granted its share below) read the view
+  const readers = (await grantsOn(db, ['public.member'])).filter((g) => g.privilege === 'SELECT' && g.grantee !== 'safetynet_batch');
   const { views, grants, policies } = await dropDependents(db);
 
   await sql.raw(`
@@ -195,6 +197,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       end if;
     end $$;
   `.execute(db);
+  await regrant(db, readers.map((g) => ({ ...g, relation: 'public.member' })));
   await remakeViews(db, views, true);
   await recreatePolicies(db, policies.map((p) => personScope(p, true)));
   await regrant(db, grants);
@@ -203,6 +206,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   const owner = await ownerOf(db, 'public.member_row');
+  const readers = (await grantsOn(db, ['public.member'])).filter((g) => g.grantee !== 'safetynet_batch');
   const { views, grants, policies } = await dropDependents(db);
   const scoped = `(select safetynet_scoped('member'::regclass))`;
   const trusted = `(select safetynet_trusted('member'::regclass))`;
@@ -247,6 +251,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     end $$;
     drop table member_row;
   `.execute(db);
+  await regrant(db, readers);
   // the export view as migration 0021 left it, without its barrier
   await remakeViews(db, views, false);
   await recreatePolicies(db, policies.map((p) => personScope(p, false)));

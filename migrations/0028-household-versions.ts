@@ -177,13 +177,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     end $$;
   `.execute(db);
   // the table's readers' grants on the view, which is only read
-  await regrant(db, tableGrants.filter((g) => g.privilege === 'SELECT').map((g) => ({ ...g, relation: 'public.household' })));
+  await regrant(db, tableGrants.filter((g) => g.privilege === 'SELECT' && g.grantee !== 'safetynet_batch').map((g) => ({ ...g, relation: 'public.household' })));
   await remake(db, dependents);
   await renameAnalyzable(db, ['household'], ['household_period', 'household_version', 'household_row']);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   const owner = await ownerOf(db, 'public.household_version');
+  // the view's readers (SELECT granted to it) read the table again; the batch's share as below
+  const viewGrants = (await grantsOn(db, ['public.household'])).filter((g) => g.grantee !== 'safetynet_batch');
   const dependents = await dropDependents(db);
   await sql.raw(`
     create table household_copy as select ${ALL} from household;
@@ -220,6 +222,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     end $$;
     drop table household_period, household_version, household_row;
   `.execute(db);
+  await regrant(db, viewGrants);
   await remake(db, dependents);
   await renameAnalyzable(db, ['household_period', 'household_version', 'household_row'], ['household']);
 }

@@ -123,7 +123,9 @@ export async function down(db: Kysely<unknown>): Promise<void> {
 /**
  * The row security of a department's person table, as this migration gives disability and diagnosis: the run sees every row, an
  * exporter only the people of households in its scope (it has no grant on the table either: no
- * export reads it, the card shows its facts through the reasons).
+ * export reads it, the card shows its facts through the reasons). Kept as the migrations up to
+ * 0014 used it: a department added after migration 0027 takes that migration's
+ * `personRowSecurity` (the members' view asked by period and ID number, no household joined).
  */
 export async function departmentRowSecurity(db: Kysely<unknown>, table: string, periodColumn: string): Promise<void> {
   const t = sql.table(table);

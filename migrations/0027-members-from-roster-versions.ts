@@ -71,13 +71,33 @@ const IN_SCOPE = `left(h.region_code, length((select safetynet_region_scope())))
 function personScope(p: Policy, throughView: boolean): Policy {
   const period = /m\.period = ([a-z_]+\.[a-z_]+)\)/.exec(p.qual ?? '')?.[1];
   if (p.policyname !== 'safetynet_exporter_scope' || period === undefined) return p;
-  const t = p.tablename;
+  return { ...p, qual: personQual(p.tablename, period, throughView) };
+}
+
+/** The exporter's condition on person table `t` whose row's period is `period` (`t.column`). */
+function personQual(t: string, period: string, throughView: boolean): string {
   const scoped = `(select safetynet_scoped('${t}'::regclass))`;
-  const qual = throughView
+  return throughView
     ? `${scoped} and exists (select 1 from member m where m.period = ${period} and m.id18 = ${t}.id18)`
     : `${scoped} and exists (select 1 from member m join household h on h.period = m.period and h.household_id = m.household_id ` +
       `where m.period = ${period} and m.id18 = ${t}.id18 and ${IN_SCOPE})`;
-  return { ...p, qual };
+}
+
+/**
+ * The row security of a department's person table from this migration on (migration 0003's
+ * `departmentRowSecurity` as 0027 leaves it): the owner and the batch see every row, an exporter
+ * the people of the households in its scope that period, asked of the members' view by period
+ * and ID number, whose WHERE says the scope.
+ */
+export async function personRowSecurity(db: Kysely<unknown>, table: string, periodColumn: string): Promise<void> {
+  const trusted = `(select safetynet_trusted('${table}'::regclass))`;
+  await sql.raw(`
+    alter table ${ident(table)} enable row level security;
+    alter table ${ident(table)} force row level security;
+    create policy safetynet_trusted on ${ident(table)} for all to public using (${trusted}) with check (${trusted});
+    create policy safetynet_exporter_scope on ${ident(table)} for select to public
+      using (${personQual(table, `${table}.${periodColumn}`, true)});
+  `).execute(db);
 }
 
 /** The rescued rows of a person in scope (migration 0003): the person a member of an in-scope household in a period whose card shows the row. */

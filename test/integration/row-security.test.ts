@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPeriod } from '../../jobs/run-period.js';
+import { personRowSecurity } from '../../migrations/0027-members-from-roster-versions.js';
 import { migrations } from '../../migrations/index.js';
 import { explainCommand } from '../../src/commands/explain.js';
 import { parseConfig } from '../../src/config/load-config.js';
@@ -572,6 +573,31 @@ describe('the row-security migrations (0003 and every one after it that puts a t
     } finally {
       await database.close();
       await dropDatabase(scratch.name);
+    }
+  });
+});
+
+describe('the person tables\' exporter policies (migration 0027)', () => {
+  // over the members' and households' views a join of the two cannot reach the versions' keys:
+  // each row checked would read a whole period of households (cancelled after 120 s at 250,000
+  // households); asked by period and ID number, the members' view reaches them
+  it('ask the members\' view by period and ID number, never joined to the households, and a new department\'s the same', async () => {
+    const { rows } = await test.handle.pool.query<{ tablename: string; qual: string }>(
+      `select tablename, qual from pg_policies where policyname = 'safetynet_exporter_scope' and qual like '%member m%' order by 1`);
+    expect(rows.map((r) => r.tablename)).toEqual(['dangerous_house', 'diagnosis', 'disability', 'disaster_event', 'enrolment', 'human_resources', 'public_security', 'verification']);
+    for (const r of rows) {
+      expect(r.qual, r.tablename).not.toMatch(/household/i);
+      expect(r.qual, r.tablename).toContain(`m.id18 = ${r.tablename}.id18`);
+    }
+    // a department added from now on takes personRowSecurity: the same policy as the converted ones
+    await test.handle.pool.query(`create table person_probe (period text not null, id18 text not null)`);
+    try {
+      await personRowSecurity(test.handle.db as Kysely<any>, 'person_probe', 'period');
+      const { rows: [probe] } = await test.handle.pool.query<{ qual: string }>(
+        `select qual from pg_policies where tablename = 'person_probe' and policyname = 'safetynet_exporter_scope'`);
+      expect(probe!.qual).toBe(rows.find((r) => r.tablename === 'disability')!.qual.replaceAll('disability', 'person_probe'));
+    } finally {
+      await test.handle.pool.query(`drop table person_probe`);
     }
   });
 });

@@ -34,6 +34,8 @@ export interface RunSummary {
   warnings: number;
   run_id: number;
   not_on_roster: number;
+  /** households new or changed since the versions in force before the period (the versions it wrote, migration 0028) */
+  households_changed: number;
   previous_period: string | null;
   /** households scored against the config's default dibao standard, for want of a local one */
   default_standard: number;
@@ -197,7 +199,7 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
       // members are its versions, analysed at ingest)
       await analyzeTables(tx, ['household_version', 'household_period', 'member_row'], runLog);
       crashPoint('after-link');
-      runLog.info({ households: link.households, not_on_roster: link.notOnRoster, seconds: seconds(t) }, 'linked');
+      runLog.info({ households: link.households, not_on_roster: link.notOnRoster, households_changed: link.householdsChanged, seconds: seconds(t) }, 'linked');
 
       t = performance.now();
       const score = await scoreHouseholds(tx, window, config.config, claims);
@@ -222,6 +224,7 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
         warnings: score.warnings,
         run_id: run.run_id,
         not_on_roster: link.notOnRoster,
+        households_changed: link.householdsChanged,
         previous_period: window.previous,
         default_standard: score.default_standard,
         identity_rescue: rescue,

@@ -44,9 +44,9 @@ const sameKey = (key: readonly string[], a: string, b: string) => sql.join(key.m
  * Makes `rows` (a select of `key` and `columns`, one row per key) the period's content of `v`.
  * Only the keys whose content differs from the versions in force are written; the rest keep
  * their version untouched. Runs inside the caller's transaction: a failure leaves the versions
- * as they were.
+ * as they were. Returns how many keys the period wrote a version for (new or changed).
  */
-export async function writeVersions(tx: Pick<Tx, 'db'>, v: Versioned, period: string, rows: RawBuilder<unknown>): Promise<void> {
+export async function writeVersions(tx: Pick<Tx, 'db'>, v: Versioned, period: string, rows: RawBuilder<unknown>): Promise<number> {
   const db = tx.db;
   const t = sql.table(v.table);
   const key = sql.join(v.key.map((k) => sql.ref(k)));
@@ -63,11 +63,11 @@ export async function writeVersions(tx: Pick<Tx, 'db'>, v: Versioned, period: st
   if (!held[0]?.any) {
     // the first period written: every row is new, and goes in key order, so that the primary
     // key fills its pages one after the other instead of all over the index
-    await sql`
+    const first = await sql`
       insert into ${t} (${key}, valid_from, valid_until, ${cols})
       select ${key}, ${period}::text, ${next}::text, ${cols} from (${rows}) as n order by ${key}
     `.execute(db);
-    return;
+    return Number(first.numAffectedRows ?? 0);
   }
 
   await sql`drop table if exists version_new, version_changed`.execute(db);
@@ -105,7 +105,7 @@ export async function writeVersions(tx: Pick<Tx, 'db'>, v: Versioned, period: st
   `.execute(db);
   // the versions split, the period's not written yet
   crashPoint('mid-versions');
-  await sql`
+  const written = await sql`
     insert into ${t} (${key}, valid_from, valid_until, ${cols})
     select ${refs(v.key, 'n')}, ${period}::text, ${next}::text, ${refs(v.columns, 'n')}
     from version_new n join version_changed c on ${sameKey(v.key, 'n', 'c')}
@@ -126,6 +126,7 @@ export async function writeVersions(tx: Pick<Tx, 'db'>, v: Versioned, period: st
       update ${t} t set valid_until = p.b_until from pair p where ${sameKey(v.key, 't', 'p')} and t.valid_from = p.a_from
     `.execute(db);
   }
+  return Number(written.numAffectedRows ?? 0);
 }
 
 /**

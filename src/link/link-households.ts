@@ -11,6 +11,8 @@ import { rowsPeriod, type PeriodWindow } from '../period.js';
 export interface LinkCounts {
   households: number;
   notOnRoster: number;
+  /** households new or changed since the versions in force before the period: what it wrote */
+  householdsChanged: number;
 }
 
 /**
@@ -88,7 +90,7 @@ export async function linkHouseholds(tx: Tx, window: PeriodWindow, claims: RawBu
   `.execute(tx.db);
 
   const { rows: counted } = await sql<{ n: number }>`select count(*)::int as n from link_household`.execute(tx.db);
-  await writeVersions(tx, householdVersions, period, sql`
+  const householdsChanged = await writeVersions(tx, householdVersions, period, sql`
     select household_id, ${sql.join(householdVersions.columns.map((c) => sql.ref(c)))} from link_household`);
-  return { households: counted[0]?.n ?? 0, notOnRoster: outsiders.rows[0]?.n ?? 0 };
+  return { households: counted[0]?.n ?? 0, notOnRoster: outsiders.rows[0]?.n ?? 0, householdsChanged };
 }

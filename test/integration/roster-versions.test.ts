@@ -86,7 +86,8 @@ const clean: { lists: Record<string, string>; rosters: Record<string, unknown[]>
 
 describe('the roster as versions', () => {
   it('writes a month\'s changed rows only, and each period reads its own roster', async () => {
-    for (const p of PERIODS) await run(test.handle, p);
+    const changed: Record<string, number> = {};
+    for (const p of PERIODS) changed[p] = (await run(test.handle, p)).households_changed;
     for (const p of PERIODS) {
       clean.lists[p] = await list(test.handle.db, p);
       clean.rosters[p] = await roster(test.handle.db, p);
@@ -122,6 +123,11 @@ describe('the roster as versions', () => {
     const { rows: [homes] } = await sql<{ versions: number; copies: number }>`
       select (select count(*)::int from household_version) as versions, (select count(*)::int from household) as copies`.execute(test.handle.db);
     expect(homes!.versions).toBeLessThan(homes!.copies * 0.5);
+    // the run says how many households each month wrote: the versions that begin with it
+    const { rows: begun } = await sql<{ period: string; n: number }>`
+      select valid_from as period, count(*)::int as n from household_version group by 1 order by 1`.execute(test.handle.db);
+    expect(Object.fromEntries(begun.map((r) => [r.period, r.n]))).toEqual(changed);
+    expect(changed[PERIODS[1]!]).toBeLessThan(changed[PERIODS[0]!]! * 0.5);
     // the scores' explanations are kept once, however many households and months they explain
     // (migration 0026), and every score finds its own
     const { rows: [kept] } = await sql<{ explanations: number; scores: number; unexplained: number }>`

@@ -29,7 +29,46 @@ const VERSIONED = [
   'household_id', 'position', 'name', 'relation', 'region_code', 'hukou_type', 'assistance', 'monthly_income', 'employment',
   'address', 'phone', 'birth_date', 'sex',
 ];
-const COLUMNS = sql.raw(VERSIONED.join(', '));
+
+/**
+ * The rows of `into` (`key`, valid_from, valid_until, then `columns`) from a copy a period
+ * (`copies`: a select of `period`, the key and the columns): gaps and islands over the periods
+ * of `periods`, a version for each run of loaded periods with the same content. Migration 0028
+ * converts the households so too.
+ */
+export const versionsFromCopies = (o: { into: string; periods: string; key: string; columns: readonly string[]; copies: string }) => `
+    with numbered as (
+      select period, row_number() over (order by period)::int as n from ${o.periods}
+    ), copies as (${o.copies}
+    ), hashed as (
+      select x.*, p.n, md5(row(${o.columns.map((c) => `x.${c}`).join(', ')})::text) as digest
+      from copies x join numbered p using (period)
+    ), marked as (
+      select *, case when lag(n) over w = n - 1 and lag(digest) over w = digest then 0 else 1 end as starts
+      from hashed window w as (partition by ${o.key} order by n)
+    ), islands as (
+      select *, sum(starts) over (partition by ${o.key} order by n) as island from marked
+    ), runs as (
+      select ${o.key}, island, min(n) as first_n, max(n) as last_n from islands group by ${o.key}, island
+    )
+    insert into ${o.into} (${o.key}, valid_from, valid_until, ${o.columns.join(', ')})
+    select i.${o.key}, i.period, after.period, ${o.columns.map((c) => `i.${c}`).join(', ')}
+    from runs r
+    join islands i on i.${o.key} = r.${o.key} and i.n = r.first_n
+    left join numbered after on after.n = r.last_n + 1`;
+
+/** Each period's roster as a household's rows: its place among them, the income on the first. */
+const NORMAL = `
+      select r.period, r.id18, r.household_id,
+             row_number() over in_household as position,
+             r.name, r.relation, r.region_code, r.hukou_type, r.assistance,
+             case when row_number() over in_household = 1
+                  then (array_agg(r.monthly_income) filter (where r.monthly_income is not null)
+                          over (in_household rows between unbounded preceding and unbounded following))[1]
+             end as monthly_income,
+             r.employment, r.address, r.phone, r.birth_date, r.sex
+      from roster_member r
+      window in_household as (partition by r.period, r.household_id order by r.relation = 'head' desc, r.line)`;
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -65,35 +104,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
     insert into roster_period select distinct period from roster_member;
 
-    with numbered as (
-      select period, row_number() over (order by period)::int as n from roster_period
-    ), normal as (
-      select r.period, r.id18, r.household_id,
-             row_number() over in_household as position,
-             r.name, r.relation, r.region_code, r.hukou_type, r.assistance,
-             case when row_number() over in_household = 1
-                  then (array_agg(r.monthly_income) filter (where r.monthly_income is not null)
-                          over (in_household rows between unbounded preceding and unbounded following))[1]
-             end as monthly_income,
-             r.employment, r.address, r.phone, r.birth_date, r.sex
-      from roster_member r
-      window in_household as (partition by r.period, r.household_id order by r.relation = 'head' desc, r.line)
-    ), hashed as (
-      select x.*, p.n, md5(row(${COLUMNS})::text) as digest
-      from normal x join numbered p using (period)
-    ), marked as (
-      select *, case when lag(n) over w = n - 1 and lag(digest) over w = digest then 0 else 1 end as starts
-      from hashed window w as (partition by id18 order by n)
-    ), islands as (
-      select *, sum(starts) over (partition by id18 order by n) as island from marked
-    ), runs as (
-      select id18, island, min(n) as first_n, max(n) as last_n from islands group by id18, island
-    )
-    insert into roster_version (id18, valid_from, valid_until, ${COLUMNS})
-    select i.id18, i.period, after.period, ${sql.raw(VERSIONED.map((c) => `i.${c}`).join(', '))}
-    from runs r
-    join islands i on i.id18 = r.id18 and i.n = r.first_n
-    left join numbered after on after.n = r.last_n + 1;
+    ${sql.raw(versionsFromCopies({ into: 'roster_version', periods: 'roster_period', key: 'id18', columns: VERSIONED, copies: NORMAL }))};
 
     drop table roster_member;
 

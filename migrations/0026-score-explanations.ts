@@ -137,12 +137,12 @@ async function renameInPartitionFunctions(db: Kysely<unknown>, from: string, to:
   }
 }
 
-async function owner(db: Kysely<unknown>, relation: string): Promise<string> {
+export async function owner(db: Kysely<unknown>, relation: string): Promise<string> {
   const { rows } = await sql<{ owner: string }>`select pg_get_userbyid(relowner) as owner from pg_class where oid = ${relation}::regclass`.execute(db);
   return rows[0]!.owner;
 }
 
-async function currentUser(db: Kysely<unknown>): Promise<string> {
+export async function currentUser(db: Kysely<unknown>): Promise<string> {
   const { rows } = await sql<{ me: string }>`select current_user as me`.execute(db);
   return rows[0]!.me;
 }

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { analyzableTables, createAnalyzeFunction } from './0005-batch-analyze.js';
-import { grantsOn, type Policy, policiesReading, recreatePolicies, regrant, type View, viewsOver } from './0018-period-partitions.js';
+import { type Grant, grantsOn, type Policy, policiesReading, recreatePolicies, regrant, type View, viewsOver } from './0018-period-partitions.js';
+import { currentUser, owner as ownerOf } from './0026-score-explanations.js';
 
 /**
  * A period's members are read from the roster's versions instead of written again every month:
@@ -40,7 +41,14 @@ import { grantsOn, type Policy, policiesReading, recreatePolicies, regrant, type
  * `safetynet_fresh_partition` still names `member` among its tables; nothing asks it for it.
  * The down writes the view's rows into the table again, with its policies as 0003 made them.
  */
-const COLUMNS = 'period, household_id, id18, name, relation, birth_date, sex, employment';
+/** member's columns in their order, as migration 0001 made them. */
+const MEMBER_COLUMNS: readonly (readonly [string, string])[] = [
+  ['period', 'text not null'], ['household_id', 'text not null'], ['id18', 'text not null'], ['name', 'text not null'],
+  ['relation', 'text not null'], ['birth_date', 'date not null'], ['sex', 'text not null'], ['employment', 'text'],
+];
+const COLUMNS = MEMBER_COLUMNS.map(([c]) => c).join(', ');
+/** A table's column definitions from a list of (name, type). */
+export const columnDefinitions = (columns: readonly (readonly [string, string])[]) => columns.map(([c, t]) => `${c} ${t}`).join(',\n      ');
 
 /** The roster's members of every loaded period, from the versions in force then. */
 const ROSTER_MEMBERS = `
@@ -50,16 +58,6 @@ const ROSTER_MEMBERS = `
 
 const EXPORT_MEMBERS = 'safetynet_export.member';
 const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
-
-async function currentUser(db: Kysely<unknown>): Promise<string> {
-  const { rows } = await sql<{ me: string }>`select current_user as me`.execute(db);
-  return rows[0]!.me;
-}
-
-async function ownerOf(db: Kysely<unknown>, relation: string): Promise<string> {
-  const { rows } = await sql<{ owner: string }>`select pg_get_userbyid(relowner) as owner from pg_class where oid = ${relation}::regclass`.execute(db);
-  return rows[0]!.owner;
-}
 
 const IN_SCOPE = `left(h.region_code, length((select safetynet_region_scope()))) = (select safetynet_region_scope())`;
 
@@ -113,48 +111,68 @@ function identityRescueLink(throughView: boolean): string {
               : `select 1 from member m join household h on h.period = m.period and h.household_id = m.household_id where ${within} and ${IN_SCOPE}`}))`;
 }
 
-async function remakeViews(db: Kysely<unknown>, views: View[], barrier: boolean): Promise<void> {
-  const me = await currentUser(db);
-  for (const view of views) {
-    const v = view.name === 'public.identity_rescue_link' ? { ...view, def: identityRescueLink(barrier) } : view;
-    let options = v.options ?? [];
-    if (v.name === EXPORT_MEMBERS) options = [...options.filter((o) => o !== 'security_barrier=true'), ...(barrier ? ['security_barrier=true'] : [])];
-    await sql.raw(`create view ${v.name}${options.length ? ` with (${options.join(', ')})` : ''} as ${v.def}`).execute(db);
-    if (v.owner !== me) await sql.raw(`alter view ${v.name} owner to ${ident(v.owner)}`).execute(db);
-  }
-}
-
 /** safetynet_analyze allows `to` where it allowed `from`, in its place in the list. */
-async function renameAnalyzable(db: Kysely<unknown>, from: string, to: string): Promise<void> {
-  await createAnalyzeFunction(db, (await analyzableTables(db)).map((t) => (t === from ? to : t)));
+export async function renameAnalyzable(db: Kysely<unknown>, from: readonly string[], to: readonly string[]): Promise<void> {
+  const list = await analyzableTables(db);
+  const at = list.indexOf(from[0]!);
+  const kept = list.filter((t) => !from.includes(t));
+  kept.splice(at < 0 ? kept.length : at, 0, ...to);
+  await createAnalyzeFunction(db, kept);
 }
 
-/** The views and other tables' policies that read `member`, dropped to be made again over its new shape. */
-async function dropDependents(db: Kysely<unknown>) {
-  const views = (await viewsOver(db, ['member'])).filter((v) => v.name !== 'public.member');
+export interface Dependents {
+  views: View[];
+  grants: Grant[];
+  policies: Policy[];
+}
+
+/**
+ * The views over `table` and the other tables' policies that read it or a view over it (the
+ * person tables' read `member`), dropped, policies first, to be made again over its new shape;
+ * `own`: the table's own names, whose policies go with it.
+ */
+export async function dropDependents(db: Kysely<unknown>, table: string, own: readonly string[]): Promise<Dependents> {
+  const views = (await viewsOver(db, [table])).filter((v) => v.name !== `public.${table}`);
   const grants = await grantsOn(db, views.map((v) => v.name));
-  const policies = (await policiesReading(db, ['member'])).filter((p) => p.tablename !== 'member');
-  for (const v of [...views].reverse()) await sql.raw(`drop view ${v.name}`).execute(db);
+  const overViews = views.filter((v) => v.name.startsWith('public.')).map((v) => v.name.slice('public.'.length));
+  const policies = (await policiesReading(db, [table, ...overViews])).filter((p) => !own.includes(p.tablename));
   for (const p of policies) await sql.raw(`drop policy ${ident(p.policyname)} on ${ident(p.schemaname)}.${ident(p.tablename)}`).execute(db);
+  for (const v of [...views].reverse()) await sql.raw(`drop view ${v.name}`).execute(db);
   return { views, grants, policies };
 }
+
+/** The dependents made again, views first (the policies may read them), each view and policy as `change` gives it. */
+export async function remakeDependents(
+  db: Kysely<unknown>,
+  d: Dependents,
+  change: { view?: (v: View) => View; policy?: (p: Policy) => Policy } = {},
+): Promise<void> {
+  const me = await currentUser(db);
+  for (const view of d.views) {
+    const v = change.view?.(view) ?? view;
+    await sql.raw(`create view ${v.name}${v.options?.length ? ` with (${v.options.join(', ')})` : ''} as ${v.def}`).execute(db);
+    if (v.owner !== me) await sql.raw(`alter view ${v.name} owner to ${ident(v.owner)}`).execute(db);
+  }
+  await recreatePolicies(db, d.policies.map((p) => change.policy?.(p) ?? p));
+  await regrant(db, d.grants);
+}
+
+/** This migration's changes to the views over member: `identity_rescue_link` by key, the masked view a barrier (or, down, as before). */
+const memberViews = (up: boolean) => (v: View): View => {
+  if (v.name === 'public.identity_rescue_link') return { ...v, def: identityRescueLink(up) };
+  if (v.name !== EXPORT_MEMBERS) return v;
+  return { ...v, options: [...(v.options ?? []).filter((o) => o !== 'security_barrier=true'), ...(up ? ['security_barrier=true'] : [])] };
+};
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   const owner = await ownerOf(db, 'public.member');
   // the table's readers other than the batch (granted its share below) read the view
   const readers = (await grantsOn(db, ['public.member'])).filter((g) => g.privilege === 'SELECT' && g.grantee !== 'safetynet_batch');
-  const { views, grants, policies } = await dropDependents(db);
+  const dependents = await dropDependents(db, 'member', ['member']);
 
   await sql.raw(`
     create table member_row (
-      period text not null,
-      household_id text not null,
-      id18 text not null,
-      name text not null,
-      relation text not null,
-      birth_date date not null,
-      sex text not null,
-      employment text,
+      ${columnDefinitions(MEMBER_COLUMNS)},
       primary key (period, id18)
     );
     create index member_row_household on member_row (period, household_id);
@@ -218,16 +236,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     end $$;
   `.execute(db);
   await regrant(db, readers.map((g) => ({ ...g, relation: 'public.member' })));
-  await remakeViews(db, views, true);
-  await recreatePolicies(db, policies.map((p) => personScope(p, true)));
-  await regrant(db, grants);
-  await renameAnalyzable(db, 'member', 'member_row');
+  await remakeDependents(db, dependents, { view: memberViews(true), policy: (p) => personScope(p, true) });
+  await renameAnalyzable(db, ['member'], ['member_row']);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   const owner = await ownerOf(db, 'public.member_row');
   const readers = (await grantsOn(db, ['public.member'])).filter((g) => g.grantee !== 'safetynet_batch');
-  const { views, grants, policies } = await dropDependents(db);
+  const dependents = await dropDependents(db, 'member', ['member']);
   const scoped = `(select safetynet_scoped('member'::regclass))`;
   const trusted = `(select safetynet_trusted('member'::regclass))`;
   const inScope = IN_SCOPE;
@@ -236,14 +252,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     drop view member;
     drop index roster_version_household;
     create table member (
-      period text not null,
-      household_id text not null,
-      id18 text not null,
-      name text not null,
-      relation text not null,
-      birth_date date not null,
-      sex text not null,
-      employment text,
+      ${columnDefinitions(MEMBER_COLUMNS)},
       constraint member_pkey primary key (period, id18)
     ) partition by list (period);
     create index member_household on member (period, household_id);
@@ -273,8 +282,6 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   `.execute(db);
   await regrant(db, readers);
   // the export view as migration 0021 left it, without its barrier
-  await remakeViews(db, views, false);
-  await recreatePolicies(db, policies.map((p) => personScope(p, false)));
-  await regrant(db, grants);
-  await renameAnalyzable(db, 'member_row', 'member');
+  await remakeDependents(db, dependents, { view: memberViews(false), policy: (p) => personScope(p, false) });
+  await renameAnalyzable(db, ['member_row'], ['member']);
 }

@@ -1,6 +1,8 @@
 import { type Kysely, sql } from 'kysely';
-import { analyzableTables, createAnalyzeFunction } from './0005-batch-analyze.js';
-import { grantsOn, policiesReading, recreatePolicies, regrant, type View, viewsOver } from './0018-period-partitions.js';
+import { grantsOn, regrant } from './0018-period-partitions.js';
+import { versionsFromCopies } from './0025-roster-versions.js';
+import { currentUser, owner as ownerOf } from './0026-score-explanations.js';
+import { columnDefinitions, dropDependents, remakeDependents, renameAnalyzable } from './0027-members-from-roster-versions.js';
 
 /**
  * The households kept as versions (src/db/versions.ts), as the roster is since migration 0025:
@@ -24,9 +26,16 @@ import { grantsOn, policiesReading, recreatePolicies, regrant, type View, viewsO
  * The conversion is gaps and islands over the loaded periods, as migration 0025's; the down
  * writes the view's rows into the table again, partitioned by period as migration 0018 made it.
  */
-const COLUMNS = ['on_roster', 'region_code', 'hukou_type', 'assistance', 'monthly_income', 'head_id18', 'head_name', 'members', 'address', 'phone'];
-const VERSIONED = COLUMNS.join(', ');
-const ALL = `period, household_id, ${VERSIONED}`;
+/** What a household version holds: household's columns after its period and id, as migration 0001 made them. */
+const VERSIONED_COLUMNS: readonly (readonly [string, string])[] = [
+  ['on_roster', 'boolean not null'], ['region_code', 'text not null'], ['hukou_type', 'text not null'], ['assistance', 'text not null'],
+  ['monthly_income', 'numeric(14, 2)'], ['head_id18', 'text not null'], ['head_name', 'text not null'], ['members', 'integer not null'],
+  ['address', 'text'], ['phone', 'text'],
+];
+const COLUMNS = VERSIONED_COLUMNS.map(([c]) => c);
+/** household's columns in their order, as a period's row (household itself, household_row). */
+const HOUSEHOLD_COLUMNS = [['period', 'text not null'], ['household_id', 'text not null'], ...VERSIONED_COLUMNS] as const;
+const ALL = HOUSEHOLD_COLUMNS.map(([c]) => c).join(', ');
 
 /** The households of every loaded period, from the versions in force then. */
 const VERSION_HOUSEHOLDS = `
@@ -35,25 +44,6 @@ const VERSION_HOUSEHOLDS = `
   join household_version v on v.valid_from <= p.period and (v.valid_until is null or v.valid_until > p.period)`;
 
 const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
-
-async function currentUser(db: Kysely<unknown>): Promise<string> {
-  const { rows } = await sql<{ me: string }>`select current_user as me`.execute(db);
-  return rows[0]!.me;
-}
-
-async function ownerOf(db: Kysely<unknown>, relation: string): Promise<string> {
-  const { rows } = await sql<{ owner: string }>`select pg_get_userbyid(relowner) as owner from pg_class where oid = ${relation}::regclass`.execute(db);
-  return rows[0]!.owner;
-}
-
-/** safetynet_analyze allows `to` where it allowed `from`, in its place in the list. */
-async function renameAnalyzable(db: Kysely<unknown>, from: string[], to: string[]): Promise<void> {
-  const list = await analyzableTables(db);
-  const at = list.indexOf(from[0]!);
-  const kept = list.filter((t) => !from.includes(t));
-  kept.splice(at < 0 ? kept.length : at, 0, ...to);
-  await createAnalyzeFunction(db, kept);
-}
 
 /** Migration 0003's policies of a household table: every row for the trusted, the region's for an exporter. */
 function householdPolicies(table: string): string {
@@ -67,34 +57,13 @@ function householdPolicies(table: string): string {
              and left(region_code, length((select safetynet_region_scope()))) = (select safetynet_region_scope()));`;
 }
 
-/** The views and other tables' policies that read `household`, dropped to be made again over its new shape. */
-async function dropDependents(db: Kysely<unknown>) {
-  const views = (await viewsOver(db, ['household'])).filter((v) => v.name !== 'public.household');
-  const grants = await grantsOn(db, views.map((v) => v.name));
-  // the policies reading it or a view over it (the person tables' read `member`, a view over it since 0027), dropped first
-  const overViews = views.filter((v) => v.name.startsWith('public.')).map((v) => v.name.slice('public.'.length));
-  const policies = (await policiesReading(db, ['household', ...overViews])).filter((p) => !['household', 'household_version', 'household_row'].includes(p.tablename));
-  for (const p of policies) await sql.raw(`drop policy ${ident(p.policyname)} on ${ident(p.schemaname)}.${ident(p.tablename)}`).execute(db);
-  for (const v of [...views].reverse()) await sql.raw(`drop view ${v.name}`).execute(db);
-  return { views, grants, policies };
-}
-
-async function remake(db: Kysely<unknown>, dependents: Awaited<ReturnType<typeof dropDependents>>): Promise<void> {
-  const me = await currentUser(db);
-  for (const v of dependents.views as View[]) {
-    const options = v.options?.length ? ` with (${v.options.join(', ')})` : '';
-    await sql.raw(`create view ${v.name}${options} as ${v.def}`).execute(db);
-    if (v.owner !== me) await sql.raw(`alter view ${v.name} owner to ${ident(v.owner)}`).execute(db);
-  }
-  // after the views: the person tables' read `member`
-  await recreatePolicies(db, dependents.policies);
-  await regrant(db, dependents.grants);
-}
+/** The households' own tables, whose policies are theirs (the others' that read them are dependents). */
+const OWN = ['household', 'household_version', 'household_row'];
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   const owner = await ownerOf(db, 'public.household');
   const tableGrants = await grantsOn(db, ['public.household']);
-  const dependents = await dropDependents(db);
+  const dependents = await dropDependents(db, 'household', OWN);
 
   await sql.raw(`
     create table household_period (period text primary key);
@@ -102,32 +71,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       household_id text not null,
       valid_from text not null,
       valid_until text,
-      on_roster boolean not null,
-      region_code text not null,
-      hukou_type text not null,
-      assistance text not null,
-      monthly_income numeric(14, 2),
-      head_id18 text not null,
-      head_name text not null,
-      members integer not null,
-      address text,
-      phone text,
+      ${columnDefinitions(VERSIONED_COLUMNS)},
       primary key (household_id, valid_from),
       check (valid_until is null or valid_until > valid_from)
     );
     create table household_row (
-      period text not null,
-      household_id text not null,
-      on_roster boolean not null,
-      region_code text not null,
-      hukou_type text not null,
-      assistance text not null,
-      monthly_income numeric(14, 2),
-      head_id18 text not null,
-      head_name text not null,
-      members integer not null,
-      address text,
-      phone text,
+      ${columnDefinitions(HOUSEHOLD_COLUMNS)},
       primary key (period, household_id)
     );
     -- whether any period had a household (a visit's report) is asked by its id alone
@@ -135,24 +84,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
     insert into household_period select distinct period from household;
 
-    with numbered as (
-      select period, row_number() over (order by period)::int as n from household_period
-    ), hashed as (
-      select h.*, p.n, md5(row(${COLUMNS.map((c) => `h.${c}`).join(', ')})::text) as digest
-      from household h join numbered p using (period)
-    ), marked as (
-      select *, case when lag(n) over w = n - 1 and lag(digest) over w = digest then 0 else 1 end as starts
-      from hashed window w as (partition by household_id order by n)
-    ), islands as (
-      select *, sum(starts) over (partition by household_id order by n) as island from marked
-    ), runs as (
-      select household_id, island, min(n) as first_n, max(n) as last_n from islands group by household_id, island
-    )
-    insert into household_version (household_id, valid_from, valid_until, ${VERSIONED})
-    select i.household_id, i.period, after.period, ${COLUMNS.map((c) => `i.${c}`).join(', ')}
-    from runs r
-    join islands i on i.household_id = r.household_id and i.n = r.first_n
-    left join numbered after on after.n = r.last_n + 1;
+    ${versionsFromCopies({ into: 'household_version', periods: 'household_period', key: 'household_id', columns: COLUMNS, copies: 'select * from household' })};
 
     drop table household;
 
@@ -178,7 +110,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   `.execute(db);
   // the table's readers' grants on the view, which is only read
   await regrant(db, tableGrants.filter((g) => g.privilege === 'SELECT' && g.grantee !== 'safetynet_batch').map((g) => ({ ...g, relation: 'public.household' })));
-  await remake(db, dependents);
+  await remakeDependents(db, dependents);
   await renameAnalyzable(db, ['household'], ['household_period', 'household_version', 'household_row']);
 }
 
@@ -186,23 +118,12 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   const owner = await ownerOf(db, 'public.household_version');
   // the view's readers (SELECT granted to it) read the table again; the batch's share as below
   const viewGrants = (await grantsOn(db, ['public.household'])).filter((g) => g.grantee !== 'safetynet_batch');
-  const dependents = await dropDependents(db);
+  const dependents = await dropDependents(db, 'household', OWN);
   await sql.raw(`
     create table household_copy as select ${ALL} from household;
     drop view household;
     create table household (
-      period text not null,
-      household_id text not null,
-      on_roster boolean not null,
-      region_code text not null,
-      hukou_type text not null,
-      assistance text not null,
-      monthly_income numeric(14, 2),
-      head_id18 text not null,
-      head_name text not null,
-      members integer not null,
-      address text,
-      phone text,
+      ${columnDefinitions(HOUSEHOLD_COLUMNS)},
       constraint household_pkey primary key (period, household_id)
     ) partition by list (period);
     create table household_default partition of household default;
@@ -223,6 +144,6 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     drop table household_period, household_version, household_row;
   `.execute(db);
   await regrant(db, viewGrants);
-  await remake(db, dependents);
+  await remakeDependents(db, dependents);
   await renameAnalyzable(db, ['household_period', 'household_version', 'household_row'], ['household']);
 }

@@ -32,9 +32,23 @@ const holdsIn = (period: RawBuilder<unknown>, alias?: string) => {
   return sql`${col('valid_from')} <= ${period} and (${col('valid_until')} is null or ${col('valid_until')} > ${period})`;
 };
 
-/** The versions of `v` in force in `period`, as a parenthesised select to alias (`from ${asOf(v, p)} as r`). */
-export function asOf(v: Versioned, period: string): RawBuilder<unknown> {
-  return sql`(select * from ${sql.table(v.table)} where ${holdsIn(sql`${period}::text`)})`;
+/**
+ * The versions of `v` in force in `period`, as a parenthesised select to alias (`from ${asOf(v, p)} as r`):
+ * none for a period not loaded (null, one never written, or one purged), as for the view over them.
+ */
+export function asOf(v: Versioned, period: string | null): RawBuilder<unknown> {
+  return sql`(
+    select * from ${sql.table(v.table)}
+    where ${holdsIn(sql`${period}::text`)} and exists (select 1 from ${sql.table(v.periods)} where period = ${period}::text)
+  )`;
+}
+
+/** Every loaded period before `before` with the versions of `v` in force in it (`period` and the versions' columns), to alias. */
+export function periodsBefore(v: Versioned, before: string): RawBuilder<unknown> {
+  return sql`(
+    select q.period, t.* from ${sql.table(v.periods)} q join ${sql.table(v.table)} t on ${holdsIn(sql.ref('q.period'), 't')}
+    where q.period < ${before}
+  )`;
 }
 
 const refs = (cols: readonly string[], alias: string) => sql.join(cols.map((c) => sql.ref(`${alias}.${c}`)));
@@ -139,7 +153,7 @@ export async function purgeVersions(db: Kysely<any>, v: Versioned, before: strin
   const p = sql.table(v.periods);
   const { rows } = await sql<{ first_kept: string | null; period_rows: number }>`
     select (select min(period) from ${p} where period >= ${before}) as first_kept,
-           (select count(*)::int from ${p} q join ${t} v on ${holdsIn(sql.ref('q.period'), 'v')} where q.period < ${before}) as period_rows
+           (select count(*)::int from ${periodsBefore(v, before)} as v) as period_rows
   `.execute(db);
   const { first_kept: firstKept, period_rows: periodRows } = rows[0]!;
   if (!dryRun) {

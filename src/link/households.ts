@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Tx } from '../db/transaction.js';
-import { asOf, type Versioned } from '../db/versions.js';
+import { asOf, periodsBefore, type Versioned } from '../db/versions.js';
 
 /**
  * The households as versions (migration 0028): a household from the period it first appears or
@@ -17,18 +17,16 @@ export const householdVersions: Versioned = {
 
 /**
  * The households of `period`, as a parenthesised select to alias (`join ${householdsAsOf(p)} as h on …`):
- * what the view `household` holds for the period, for the run's own queries, where the planner
- * compares the versions with the period itself rather than through a join with the periods.
+ * what the view `household` holds for the period (none for null), for the run's own queries,
+ * where the planner compares the versions with the period itself rather than through a join
+ * with the periods.
  */
-export function householdsAsOf(period: string): RawBuilder<unknown> {
+export function householdsAsOf(period: string | null): RawBuilder<unknown> {
+  const columns = ['household_id', ...householdVersions.columns];
   return sql`(
-    select ${period}::text as period, v.household_id, v.on_roster, v.region_code, v.hukou_type, v.assistance, v.monthly_income,
-           v.head_id18, v.head_name, v.members, v.address, v.phone
-    from ${asOf(householdVersions, period)} as v
-    where exists (select 1 from household_period p where p.period = ${period}::text)
+    select ${period}::text as period, ${sql.join(columns.map((c) => sql.ref(`v.${c}`)))} from ${asOf(householdVersions, period)} as v
     union all
-    select period, household_id, on_roster, region_code, hukou_type, assistance, monthly_income, head_id18, head_name, members, address, phone
-    from household_row where period = ${period}::text
+    select period, ${sql.join(columns.map((c) => sql.ref(c)))} from household_row where period = ${period}::text
   )`;
 }
 
@@ -45,30 +43,20 @@ export function anyPeriodHas(householdId: RawBuilder<unknown>): RawBuilder<boole
 /**
  * The households of the periods before `before` written as rows of household_row, without
  * address and phone, before the versions that give them are purged: they are results (the list
- * and card of a past period), the way to their door is not. Returns the households written and
- * how many of them had an address or phone.
+ * and card of a past period), the way to their door is not. Every purged period's in one
+ * statement. Returns the households written (or, `dryRun`, that would be) and how many of them
+ * had an address or phone.
  */
 export async function keepPurgedHouseholds(tx: Pick<Tx, 'db'>, before: string, dryRun: boolean): Promise<{ kept: number; contactsCleared: number }> {
-  const { rows: periods } = await sql<{ period: string }>`
-    select period from ${sql.table(householdVersions.periods)} where period < ${before} order by period`.execute(tx.db);
-  let kept = 0;
-  let contactsCleared = 0;
-  for (const { period } of periods) {
-    const { rows } = dryRun
-      ? await sql<{ n: number; contacts: number }>`
-          select count(*)::int as n, count(*) filter (where address is not null or phone is not null)::int as contacts
-          from ${householdsAsOf(period)} as h`.execute(tx.db)
-      : await sql<{ n: number; contacts: number }>`
-          with kept as (
-            insert into household_row (period, household_id, on_roster, region_code, hukou_type, assistance, monthly_income,
-                                       head_id18, head_name, members, address, phone)
-            select period, household_id, on_roster, region_code, hukou_type, assistance, monthly_income, head_id18, head_name, members, null, null
-            from ${householdsAsOf(period)} as h
-            returning 1
-          ) select (select count(*)::int from kept) as n,
-                   (select count(*)::int from ${householdsAsOf(period)} as h where address is not null or phone is not null) as contacts`.execute(tx.db);
-    kept += rows[0]?.n ?? 0;
-    contactsCleared += rows[0]?.contacts ?? 0;
-  }
-  return { kept, contactsCleared };
+  const purged = periodsBefore(householdVersions, before);
+  const kept = sql.join(['household_id', ...householdVersions.columns].map((c) => (c === 'address' || c === 'phone' ? sql`null` : sql.ref(`h.${c}`))));
+  const { rows } = await sql<{ n: number; contacts: number }>`
+    with kept as (
+      ${dryRun ? sql`select 1 from ${purged} as h` : sql`
+      insert into household_row (period, household_id, ${sql.join(householdVersions.columns.map((c) => sql.ref(c)))})
+      select h.period, ${kept} from ${purged} as h
+      returning 1`}
+    ) select (select count(*)::int from kept) as n,
+             (select count(*)::int from ${purged} as h where address is not null or phone is not null) as contacts`.execute(tx.db);
+  return { kept: rows[0]?.n ?? 0, contactsCleared: rows[0]?.contacts ?? 0 };
 }

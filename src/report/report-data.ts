@@ -287,8 +287,7 @@ async function quality(db: Kysely<Database>, period: string, previousPeriod: str
       select seen.source, count(*)::int as people,
              count(*) filter (where exists (
                -- on the period's roster: the roster's households are the ones on it
-               select 1 from ${rosterAsOf(period)} as r
-               where r.id18 = seen.id18 and exists (select 1 from roster_period p where p.period = ${period})))::int as linked
+               select 1 from ${rosterAsOf(period)} as r where r.id18 = seen.id18))::int as linked
       from seen group by 1
     `.execute(db)
   ).rows;

@@ -167,7 +167,7 @@ export async function buildHouseholdFacts(
   // and the whole of facts_person hashed to meet them)
   await step('facts_severe_before', sql`
       select m.household_id, m.id18
-      from ${previous === null ? sql`(select * from member where false)` : membersAsOf(previous)} as m
+      from ${membersAsOf(previous)} as m
       where m.id18 in (select id18 from disability where period = ${previous}::text and disability_grade <= ${singlePersonMaxGrade}
                        union all
                        select id18 from diagnosis where period = ${previous}::text and category in ('severe', 'mental'))`);
@@ -245,7 +245,7 @@ export async function buildHouseholdFacts(
     from ${householdsAsOf(period)} as h
     join facts_per_household p using (household_id)${sql.join(contributions.map((c) => sql`
     left join ${sql.table(c.table)} on ${sql.ref(`${c.table}.household_id`)} = h.household_id`), sql``)}
-    left join ${previous === null ? sql`(select * from household where false)` : householdsAsOf(previous)} as prev on prev.household_id = h.household_id
+    left join ${householdsAsOf(previous)} as prev on prev.household_id = h.household_id
     left join facts_severe_change sc on sc.household_id = h.household_id
     left join facts_left_assistance la on la.household_id = h.household_id and h.assistance not in ('dibao', 'tekun')
     left join facts_last_visit lv on lv.household_id = h.household_id${membership.join}

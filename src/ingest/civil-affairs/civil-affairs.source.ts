@@ -84,7 +84,7 @@ export const rosterVersions: Versioned = {
 };
 
 /** The roster of a period: its people's versions in force then, to alias (`from ${rosterAsOf(p)} as r`). */
-export const rosterAsOf = (period: string) => asOf(rosterVersions, period);
+export const rosterAsOf = (period: string | null) => asOf(rosterVersions, period);
 
 export const civilAffairs: Department<RosterRow> = {
   id: 'civil-affairs',

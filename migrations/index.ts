@@ -34,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '0027-members-from-roster-versions': await import('./0027-members-from-roster-versions.js'),
   '0028-household-versions': await import('./0028-household-versions.js'),
   '0029-scores-by-household-versions-with-room': await import('./0029-scores-by-household-versions-with-room.js'),
+  '0030-claims-superseded-by': await import('./0030-claims-superseded-by.js'),
 };

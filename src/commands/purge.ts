@@ -35,9 +35,6 @@ const RAW_TABLES = (): (readonly [string, string])[] => [
   ['identity_rescue', 'period'],
   // the daily medical-insurance deltas (migration 0004), by the day they came
   ['daily_claim', 'day'],
-  // each claim's latest version (migration 0023): one received before `before` is the claim's
-  // last, so every version of that claim goes from `claim`; a later version keeps its row
-  ['claim_latest', 'received_period'],
 ];
 
 /** `column < before`: a period compares as text, a day from the first of that month. */

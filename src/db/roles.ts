@@ -48,10 +48,9 @@ const OWNER_ONLY = new Set(['export_scope', 'safetynet_secret']);
 /**
  * The owner's functions only the batch may call: the run's ANALYZE on every server version
  * (migration 0005; not MAINTAIN, which is PostgreSQL 17+ only and would let the batch VACUUM,
- * CLUSTER and LOCK the tables too), and claim_latest's build with its indexes after the rows
- * (migration 0024).
+ * CLUSTER and LOCK the tables too).
  */
-const BATCH_FUNCTIONS = ['safetynet_analyze(text[])', 'safetynet_build_latest_claims(boolean)'];
+const BATCH_FUNCTIONS = ['safetynet_analyze(text[])'];
 /** The audited path: the only way to write export_audit, and to open the masked views (migration 0006). */
 const AUDIT_FUNCTIONS = [
   'safetynet_audit_begin(text, text, text, text, jsonb, boolean, text)',

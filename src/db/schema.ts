@@ -83,10 +83,9 @@ export interface ClaimTable {
   out_of_pocket: Numeric;
   birth_date: DateCol;
   sex: string;
+  /** the received period of the claim's next version; null while this one is the latest (migration 0030) */
+  superseded_by: string | null;
 }
-
-/** Each claim's latest monthly version (migration 0023), kept by the run: `claim`'s columns the window reads. */
-export type ClaimLatestTable = Omit<ClaimTable, 'total_cost' | 'fund_paid' | 'assistance_paid'>;
 
 export interface DiagnosisTable {
   period: string;
@@ -453,7 +452,6 @@ export interface Database {
   roster_period: RosterPeriodTable;
   disability: DisabilityTable;
   claim: ClaimTable;
-  claim_latest: ClaimLatestTable;
   diagnosis: DiagnosisTable;
   human_resources: HumanResourcesTable;
   dangerous_house: DangerousHouseTable;

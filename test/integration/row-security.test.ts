@@ -315,7 +315,7 @@ describe('the exporter role in plain SQL, acting for a trusted session (SET ROLE
     for (const table of [
       'household', 'household_version', 'household_row', 'household_period', 'household_score', 'scored_household', 'score_explanation', 'member', 'member_row', 'disability', 'diagnosis', 'identity_rescue_link', 'urgent_warning',
       'roster_version', 'roster_period', 'claim', 'daily_claim', 'visit', 'rejected_row', 'quality_issue', 'source_load', 'identity_rescue',
-      'identity_decision', 'claim_latest', 'dibao_standard', 'export_audit', 'export_scope', 'safetynet_secret',
+      'identity_decision', 'dibao_standard', 'export_audit', 'export_scope', 'safetynet_secret',
     ]) {
       await expect(exporterRun(STREET_A, `select 1 from public.${table} limit 1`), table).rejects.toMatchObject({ code: '42501' });
     }
@@ -334,8 +334,8 @@ describe('the exporter role in plain SQL, acting for a trusted session (SET ROLE
       'drop policy safetynet_exporter_scope on household_version',
       'truncate scored_household',
       `insert into export_scope (login, region_prefix) values (current_user, '420106')`,
-      // the batch's own: rebuilding claim_latest (migration 0024)
-      'select safetynet_build_latest_claims(true)',
+      // which claim version supersedes which is the batch's to say (migration 0030)
+      `update claim set superseded_by = null`,
     ]) {
       await expect(exporterRun(STREET_A, statement), statement).rejects.toMatchObject({ code: '42501' });
     }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
-import { buildWindowClaims, latestClaims, refreshLatestClaims, windowClaims, windowClaimsFromLatest } from '../../src/db/latest-claims.js';
+import { buildWindowClaims, latestClaims, markSupersededClaims, windowClaims } from '../../src/db/latest-claims.js';
 import type { Database } from '../../src/db/schema.js';
 import { withTransaction, type Tx } from '../../src/db/transaction.js';
 import { claimsWindowStart, isoDate, periodEnd, periodWindow } from '../../src/period.js';
@@ -9,10 +9,10 @@ import { useTestDatabase } from '../helpers/database.js';
 import { makeId } from '../helpers/inbox.js';
 
 /**
- * `windowClaims(period)` is `latestClaims(period)` with the 12-month window applied, computed
- * without sorting the versions received before the window: the same rows, claim for claim, in
- * every case of corrections, daily deltas and history. So is `claim_latest` read for the newest
- * period, kept month by month as the runs keep it, reruns included.
+ * `windowClaims(period)` is `latestClaims(period)` with the 12-month window applied, read
+ * without sorting any version: the same rows, claim for claim, in every case of corrections,
+ * daily deltas and history, for the newest period and earlier ones, as the months' runs keep
+ * `claim.superseded_by` (late months and reruns included).
  */
 const test = useTestDatabase();
 const A = makeId('19800101', 11);
@@ -65,9 +65,9 @@ beforeAll(async () => {
       );
     }
   }
-  // each month's claims in, as each month's run keeps the table
+  // each month's claims in, as each month's run marks what they supersede
   await withTransaction(test.handle.pool, async (tx) => {
-    for (const month of MONTHS) await refreshLatestClaims(tx, month);
+    for (const month of MONTHS) await markSupersededClaims(tx, month);
   });
 });
 
@@ -102,13 +102,26 @@ const receive = (db: Kysely<Database>, claim: string, period: string, id18: stri
   sql`insert into claim (claim_id, received_period, line, id18, settled_on, inpatient, total_cost, fund_paid, assistance_paid, out_of_pocket, birth_date, sex)
       values (${claim}, ${period}, 1, ${id18}, ${settled}::date, false, ${oop}, 0, 0, ${oop}, '1980-01-01', 'm')`.execute(db);
 
-/** In `tx`, a login of its own with the batch's table rights, not granted claim_latest's build function (migration 0024). */
-async function asLoginWithoutBuild(tx: Tx): Promise<void> {
-  const { rows } = await sql<{ db: string }>`select current_database() as db`.execute(tx.db);
-  await sql`create role safetynet_test_no_build`.execute(tx.db);
-  await sql`grant select, insert, update, delete on claim, daily_claim, claim_latest to safetynet_test_no_build`.execute(tx.db);
-  await sql`grant temporary on database ${sql.id(rows[0]!.db)} to safetynet_test_no_build`.execute(tx.db);
-  await sql`set local role safetynet_test_no_build`.execute(tx.db);
+/** Each version's superseded_by, and what it should be: the received period of the claim's next version. */
+async function chain(db: Kysely<Database>): Promise<{ actual: string[]; expected: string[] }> {
+  const { rows } = await sql<{ claim_id: string; received_period: string; superseded_by: string | null; next: string | null }>`
+    select claim_id, received_period, superseded_by,
+           lead(received_period) over (partition by claim_id order by received_period) as next
+    from claim order by claim_id, received_period`.execute(db);
+  return {
+    actual: rows.map((r) => `${r.claim_id} ${r.received_period} → ${r.superseded_by}`),
+    expected: rows.map((r) => `${r.claim_id} ${r.received_period} → ${r.next}`),
+  };
+}
+
+const EVERY_PERIOD = ['2025-10', '2025-12', '2026-01', '2026-03', '2026-04', '2026-05', '2026-09', '2026-10', '2026-11', '2026-12', '2027-02'];
+
+/** The window of every period is the sort's, in `db`. */
+async function everyWindowAgrees(db: Kysely<Database>): Promise<void> {
+  for (const period of EVERY_PERIOD) {
+    const { expected, actual } = await both(period, windowClaims, db);
+    expect(actual, period).toEqual(expected);
+  }
 }
 
 describe('the claims of a period window', () => {
@@ -142,111 +155,76 @@ describe('the claims of a period window', () => {
   });
 });
 
-describe("each claim's latest version (claim_latest), as the months' runs keep it", () => {
-  it('gives the newest period the same window as the sort of every version', async () => {
-    const { expected, actual } = await both('2026-11', windowClaimsFromLatest);
+describe('each version says which period superseded it (claim.superseded_by), as the months\' runs keep it', () => {
+  it("is the received period of the claim's next version, null for the latest", async () => {
+    const { actual, expected } = await chain(test.handle.db);
     expect(actual).toEqual(expected);
-    expect(actual.length).toBeGreaterThan(0);
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from claim_latest`.execute(test.handle.db);
-    // one row a claim that has a monthly version: the nightly-only ones have none
-    expect(rows[0]!.n).toBe(new Set(VERSIONS.filter((v) => v[1].length === 7).map((v) => v[0])).size);
+    expect(actual).toContain('twice 2026-02 → 2026-05');
+    expect(actual).toContain('twice 2026-05 → 2026-11');
+    expect(actual).toContain('twice 2026-11 → null');
   });
 
-  it('is built whole from every version when empty (the first month), the same as kept month by month', async () => {
-    const kept = (await sql`select * from claim_latest order by claim_id`.execute(test.handle.db)).rows;
+  it('is written only where a version gains a successor: a month of new claims writes none', async () => {
     await rolledBack(async (tx) => {
-      await sql`delete from claim_latest`.execute(tx.db);
-      expect(await refreshLatestClaims(tx, '2026-11')).toBe(true);
-      expect((await sql`select * from claim_latest order by claim_id`.execute(tx.db)).rows).toEqual(kept);
-    });
-  });
-
-  it('is built anew, not claim by claim, when a month touches most of it (a rerun of the first month, a year of claims)', async () => {
-    await rolledBack(async (tx) => {
-      const filenode = async () => (await sql<{ f: string }>`select pg_relation_filenode('claim_latest')::text as f`.execute(tx.db)).rows[0]!.f;
-      const before = await filenode();
-      // a month that touches a few claims of many is brought up to date claim by claim
+      for (let i = 0; i < 30; i++) await receive(tx.db, `bulk-${i}`, '2026-12', B, '2026-12-01', i);
+      expect(await markSupersededClaims(tx, '2026-12')).toBe(0);
+      // and marked again, the month writes nothing
+      expect(await markSupersededClaims(tx, '2026-11')).toBe(0);
       await receive(tx.db, 'twice', '2026-12', A, '2026-02-01', 1700);
-      expect(await refreshLatestClaims(tx, '2026-12')).toBe(true);
-      expect(await filenode()).toBe(before);
-      // sent again with more claims than the table holds: the table is built again whole
-      for (let i = 0; i < 30; i++) await receive(tx.db, `bulk-${i}`, '2026-12', B, '2026-12-01', i);
-      expect(await refreshLatestClaims(tx, '2026-12')).toBe(true);
-      expect(await filenode()).not.toBe(before);
-      const { rows: latest } = await sql`select * from claim_latest order by claim_id`.execute(tx.db);
-      const { rows: expected } = await sql`
-        select distinct on (claim_id) claim_id, received_period, line, id18, name, settled_on, inpatient, out_of_pocket, birth_date, sex
-        from claim order by claim_id, received_period desc`.execute(tx.db);
-      expect(latest).toEqual(expected);
-      const window = await both('2026-12', windowClaimsFromLatest, tx.db);
-      expect(window.actual).toEqual(window.expected);
-      expect(window.actual).toContain(`${B} 2026-12-01 false 29`);
+      expect(await markSupersededClaims(tx, '2026-12')).toBe(1);
+      expect((await chain(tx.db)).actual).toContain('twice 2026-11 → 2026-12');
+      await everyWindowAgrees(tx.db);
+      expect((await both('2026-12', windowClaims, tx.db)).actual).toContain(`${A} 2026-02-01 false 1700`);
     });
   });
 
-  it('is kept through its indexes, the same, by a login that may not call the owner function that builds it', async () => {
-    const kept = (await sql`select * from claim_latest order by claim_id`.execute(test.handle.db)).rows;
-    await rolledBack(async (tx) => {
-      await asLoginWithoutBuild(tx);
-      await expect(sql`select safetynet_build_latest_claims(false)`.execute(tx.db)).rejects.toMatchObject({ code: '42501' });
-    });
-    await rolledBack(async (tx) => {
-      await asLoginWithoutBuild(tx);
-      // empty: built whole through the indexes; then a month that touches most of it, claim by claim
-      await sql`delete from claim_latest`.execute(tx.db);
-      expect(await refreshLatestClaims(tx, '2026-11')).toBe(true);
-      expect((await sql`select * from claim_latest order by claim_id`.execute(tx.db)).rows).toEqual(kept);
-      for (let i = 0; i < 30; i++) await receive(tx.db, `bulk-${i}`, '2026-12', B, '2026-12-01', i);
-      expect(await refreshLatestClaims(tx, '2026-12')).toBe(true);
-      const window = await both('2026-12', windowClaimsFromLatest, tx.db);
-      expect(window.actual).toEqual(window.expected);
-      expect(window.actual).toContain(`${B} 2026-12-01 false 29`);
-    });
-  });
-
-  it('answers only for a period no later one was received after: an earlier month is sorted', async () => {
-    await rolledBack(async (tx) => {
-      expect(await refreshLatestClaims(tx, '2026-10')).toBe(false);
-      expect(await refreshLatestClaims(tx, '2026-11')).toBe(true);
-    });
-  });
-
-  it('stays the latest version through a rerun of the newest month, sent again changed or without a claim', async () => {
+  it('stays right through a rerun of a month, sent again changed or without a claim', async () => {
     await rolledBack(async (tx) => {
       // sent again: the correction of "twice" changed, a claim it did not have before
       await sql`delete from claim where received_period = '2026-11'`.execute(tx.db);
       await receive(tx.db, 'twice', '2026-11', A, '2026-02-01', 8888);
       await receive(tx.db, 'new', '2026-11', B, '2026-11-03', 77);
-      expect(await refreshLatestClaims(tx, '2026-11')).toBe(true);
-      let window = await both('2026-11', windowClaimsFromLatest, tx.db);
-      expect(window.actual).toEqual(window.expected);
-      expect(window.actual).toContain(`${B} 2026-11-03 false 77`);
+      await markSupersededClaims(tx, '2026-11');
+      let versions = await chain(tx.db);
+      expect(versions.actual).toEqual(versions.expected);
+      await everyWindowAgrees(tx.db);
+      expect((await both('2026-11', windowClaims, tx.db)).actual).toContain(`${B} 2026-11-03 false 77`);
       // sent again without "twice": its version of 2026-05 is the latest again, "new" is gone
       await sql`delete from claim where received_period = '2026-11'`.execute(tx.db);
       await receive(tx.db, 'other', '2026-11', B, '2026-11-04', 5);
-      expect(await refreshLatestClaims(tx, '2026-11')).toBe(true);
-      window = await both('2026-11', windowClaimsFromLatest, tx.db);
-      expect(window.actual).toEqual(window.expected);
-      const { rows } = await sql<{ claim_id: string; received_period: string; out_of_pocket: number }>`
-        select claim_id, received_period, out_of_pocket from claim_latest where claim_id in ('twice', 'new') order by 1`.execute(tx.db);
-      expect(rows).toEqual([{ claim_id: 'twice', received_period: '2026-05', out_of_pocket: 1500 }]);
-      // the next month after the rerun: the table answers for it
-      await receive(tx.db, 'twice', '2026-12', A, '2026-02-01', 1600);
-      expect(await refreshLatestClaims(tx, '2026-12')).toBe(true);
-      window = await both('2026-12', windowClaimsFromLatest, tx.db);
-      expect(window.actual).toEqual(window.expected);
-      expect(window.actual).toContain(`${A} 2026-02-01 false 1600`);
+      await markSupersededClaims(tx, '2026-11');
+      versions = await chain(tx.db);
+      expect(versions.actual).toEqual(versions.expected);
+      expect(versions.actual).toContain('twice 2026-05 → null');
+      await everyWindowAgrees(tx.db);
+      expect((await both('2026-11', windowClaims, tx.db)).actual).toContain(`${A} 2026-02-01 true 1500`);
     });
   });
 
-  it('is what a run reads for its window: the newest month from the table, an earlier one sorted', async () => {
+  it('stays right when a month is run after the months that follow it', async () => {
     await rolledBack(async (tx) => {
-      for (const period of ['2026-11', '2026-10']) {
+      // 2026-03 arrives late, with a correction of "twice" between its versions of 2026-02 and 2026-05
+      await receive(tx.db, 'twice', '2026-03', A, '2026-02-01', 1200);
+      expect(await markSupersededClaims(tx, '2026-03')).toBe(2);
+      const versions = await chain(tx.db);
+      expect(versions.actual).toEqual(versions.expected);
+      expect(versions.actual).toContain('twice 2026-02 → 2026-03');
+      expect(versions.actual).toContain('twice 2026-03 → 2026-05');
+      await everyWindowAgrees(tx.db);
+      expect((await both('2026-04', windowClaims, tx.db)).actual).toContain(`${A} 2026-02-01 false 1200`);
+    });
+  });
+
+  it('is marked by the run as it keeps the window claims once, for the newest month and an earlier one', async () => {
+    await rolledBack(async (tx) => {
+      await receive(tx.db, 'twice', '2026-12', A, '2026-02-01', 1600);
+      for (const period of ['2026-12', '2026-10']) {
         await sql`drop table if exists window_claims`.execute(tx.db);
         const table = await buildWindowClaims(tx, periodWindow(period, null));
         const { rows } = await sql<Row>`select id18, to_char(settled_on, 'YYYY-MM-DD') as settled_on, inpatient, out_of_pocket from ${table} t`.execute(tx.db);
         expect(sorted(rows), period).toEqual((await both(period, windowClaims, tx.db)).expected);
       }
+      expect((await chain(tx.db)).actual).toContain('twice 2026-11 → 2026-12');
     });
   });
 });

@@ -39,7 +39,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await latestTable(db);
   await latestBuild(db);
   // the batch's table like claim (migration 0023), claim's owner's: claim's grants, on it; its
-  // build function the owner's, the batch's to call (src/db/roles.ts granted it then)
+  // build function the owner's (0024's up lets the batch call it when the owner migrates)
   const grants = await grantsOn(db, ['public.claim']);
   await regrant(db, grants.map((g) => ({ ...g, relation: 'public.claim_latest' })));
   const claimOwner = await owner(db, 'public.claim');
@@ -47,11 +47,4 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     await sql`alter table claim_latest owner to ${sql.id(claimOwner)}`.execute(db);
     await sql`alter function safetynet_build_latest_claims(boolean) owner to ${sql.id(claimOwner)}`.execute(db);
   }
-  await sql`
-    do $$ begin
-      if to_regrole('safetynet_batch') is not null then
-        grant execute on function safetynet_build_latest_claims(boolean) to safetynet_batch;
-      end if;
-    end $$;
-  `.execute(db);
 }

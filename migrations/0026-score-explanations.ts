@@ -69,8 +69,13 @@ const SCORE_COLUMNS: readonly { name: string; type: string; explained?: true }[]
   { name: 'signal_departments', type: "text[] not null default '{}'::text[]" },
   { name: 'low_confidence', type: 'boolean not null default false' },
 ];
-/** The scores' columns with the explanation's from `e` (score_explanation), the rest from `scored`. */
-const selectList = (scored: string) => sql.raw(SCORE_COLUMNS.map((c) => (c.explained ? `e.${c.name}` : `${scored}.${c.name}`)).join(', '));
+/**
+ * The scores' columns with the explanation's from `e` (score_explanation), the rest from `scored`;
+ * `reasons`, when given, the expression the reasons are read by (migration 0031 keeps each reason once).
+ */
+export const scoreColumns = (scored: string, reasons?: string) =>
+  SCORE_COLUMNS.map((c) => (c.name === 'reasons' && reasons !== undefined ? `${reasons} as reasons` : c.explained ? `e.${c.name}` : `${scored}.${c.name}`)).join(', ');
+const selectList = (scored: string) => sql.raw(scoreColumns(scored));
 /** The columns scored_household keeps of household_score's. */
 const SCORED_COLUMNS = SCORE_COLUMNS.filter((c) => !c.explained).map((c) => c.name);
 

@@ -35,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0028-household-versions': await import('./0028-household-versions.js'),
   '0029-scores-by-household-versions-with-room': await import('./0029-scores-by-household-versions-with-room.js'),
   '0030-claims-superseded-by': await import('./0030-claims-superseded-by.js'),
+  '0031-score-reasons-kept-once': await import('./0031-score-reasons-kept-once.js'),
 };

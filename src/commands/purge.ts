@@ -151,8 +151,18 @@ export async function purgeRawExtracts(pool: pg.Pool, db: Kysely<Database>, opts
         ? await sql<{ n: number }>`select count(*)::int as n ${orphans}`.execute(tx.db)
         : await sql<{ n: number }>`with gone as (delete ${orphans} returning 1) select count(*)::int as n from gone`.execute(tx.db);
       deleted.score_explanation = unexplained[0]?.n ?? 0;
+      // and the reasons (migration 0031) no explanation that stays names
+      const named = sql`(
+        select distinct unnest(e.reason_ids) as id from score_explanation e
+        where exists (select 1 from scored_household s where s.explanation = e.id))`;
+      const unnamed = sql`select r.id from score_reason r left join ${named} k on k.id = r.id where k.id is null`;
+      const { rows: reasons } = opts.dryRun
+        ? await sql<{ n: number }>`select count(*)::int as n from (${unnamed}) u`.execute(tx.db)
+        : await sql<{ n: number }>`with gone as (delete from score_reason where id in (${unnamed}) returning 1) select count(*)::int as n from gone`.execute(tx.db);
+      deleted.score_reason = reasons[0]?.n ?? 0;
     } else {
       deleted.score_explanation = 0;
+      deleted.score_reason = 0;
       log.warn('a month is being run: the explanations no score names are left for the next purge');
     }
     const result: PurgeResult = { before, latest_period: latest, limit, dry_run: !!opts.dryRun, deleted, contacts_cleared: households.contactsCleared };

@@ -304,8 +304,17 @@ export type ScoredHouseholdTable = Omit<HouseholdScoreTable, 'dimensions' | 'rea
   explanation: string;
 };
 
-/** One explanation of a score, kept once whoever and whenever it explains (migration 0026). */
-export type ScoreExplanationTable = { id: string } & Pick<HouseholdScoreTable, 'dimensions' | 'reasons' | 'route_rule' | 'route_rule_zh'>;
+/**
+ * One explanation of a score, kept once whoever and whenever it explains (migration 0026); its
+ * reasons named in order, each kept once in `score_reason` (migration 0031).
+ */
+export type ScoreExplanationTable = { id: string; reason_ids: string[] } & Pick<HouseholdScoreTable, 'dimensions' | 'route_rule' | 'route_rule_zh'>;
+
+/** One reason of a score's explanation, kept once under the MD5 of its jsonb text (migration 0031). */
+export interface ScoreReasonTable {
+  id: string;
+  reason: ColumnType<StoredReason, string, string>;
+}
 
 /** A reason as stored: rows scored before reasons had Chinese words lack `text_zh`. */
 export type StoredReason = Omit<ScoreReason, 'text_zh'> & { text_zh?: string };
@@ -471,10 +480,11 @@ export interface Database {
   household_row: HouseholdTable;
   /** the members no roster version gives: people outside the roster, members of a period whose roster was purged */
   member_row: MemberTable;
-  /** a view: scored_household with its score_explanation */
+  /** a view: scored_household with its score_explanation and the reasons of score_reason */
   household_score: HouseholdScoreTable;
   scored_household: ScoredHouseholdTable;
   score_explanation: ScoreExplanationTable;
+  score_reason: ScoreReasonTable;
   identity_rescue: IdentityRescueTable;
   identity_decision: IdentityDecisionTable;
   visit_import: VisitImportTable;

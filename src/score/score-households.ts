@@ -274,11 +274,23 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
   // a temp table has no statistics until analysed: guessed at twice its rows, the scores were
   // sorted whole to disk (190 MB at 250,000 households) to merge them with their ranks
   await sql`analyze scored`.execute(tx.db);
-  // each explanation once (migration 0026): most are already kept, from another household or
-  // an earlier month, and cost an index probe
+  // each explanation once (migration 0026), each of its reasons once (0031): most explanations
+  // are already kept, from another household or an earlier month, and cost an index probe; a new
+  // one names its reasons by the MD5 of their jsonb text, as the migration did
   await sql`
-    insert into score_explanation (id, dimensions, reasons, route_rule, route_rule_zh)
-    select explanation, dimensions, reasons, route_rule, route_rule_zh from scored
+    with fresh as (
+      select s.explanation, s.dimensions, s.reasons, s.route_rule, s.route_rule_zh from scored s
+      where not exists (select 1 from score_explanation e where e.id = s.explanation)
+    ), kept_reasons as (
+      insert into score_reason (id, reason)
+      select md5(r::text)::uuid, r from fresh f cross join lateral jsonb_array_elements(f.reasons) r
+      on conflict (id) do nothing
+    )
+    insert into score_explanation (id, dimensions, reason_ids, route_rule, route_rule_zh)
+    select f.explanation, f.dimensions,
+           array(select md5(r::text)::uuid from jsonb_array_elements(f.reasons) with ordinality as a(r, n) order by n),
+           f.route_rule, f.route_rule_zh
+    from fresh f
     on conflict (id) do nothing
   `.execute(tx.db);
   const scores = await periodWrite(tx, 'scored_household', period);

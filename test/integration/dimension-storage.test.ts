@@ -65,7 +65,7 @@ describe('dimension scores stored as data (migration 0007)', () => {
     await migrateTo('latest');
     // since migration 0026 a score and its explanation are two rows, household_score their view
     await sql`
-      insert into score_explanation (id, dimensions, reasons) values ('00000000-0000-0000-0000-0000000000a1', '{"economic": 45, "isolation": 50}', '[]');
+      insert into score_explanation (id, dimensions, reason_ids) values ('00000000-0000-0000-0000-0000000000a1', '{"economic": 45, "isolation": 50}', '{}');
       insert into scored_household (period, household_id, rank, total, tier, on_list, covered, review, explanation)
       values ('2026-09', 'NEW1', 1, 20, 'none', false, false, false, '00000000-0000-0000-0000-0000000000a1')
     `.execute(test.handle.db);
@@ -90,10 +90,14 @@ describe('dimension scores stored as data (migration 0007)', () => {
       insert into household_period (period) values ('2026-07');
       insert into household_version (household_id, valid_from, valid_until, on_roster, region_code, hukou_type, assistance, monthly_income, head_id18, head_name, members)
       values ('PART1', '2026-07', null, true, '420106001001', 'urban', 'none', 600, '420106194401010016', '张三', 1);
-      insert into score_explanation (id, dimensions, reasons)
+      -- since migration 0031 each reason is kept once, the explanation names it
+      insert into score_reason (id, reason)
+      values ('00000000-0000-0000-0000-0000000000c3',
+              '{"dimension":"economic","points":32.1,"text":"income 600 yuan per person a month","text_zh":"人均月收入600元"}');
+      insert into score_explanation (id, dimensions, reason_ids)
       values ('00000000-0000-0000-0000-0000000000b2',
               '{"age_structure": 70, "economic": 91.6, "disability": 0, "medical_burden": 0, "labour_capacity": 70}',
-              '[{"dimension":"economic","points":32.1,"text":"income 600 yuan per person a month","text_zh":"人均月收入600元"}]');
+              '{00000000-0000-0000-0000-0000000000c3}');
       insert into scored_household (period, household_id, rank, total, tier, on_list, covered, review, explanation)
       values ('2026-07', 'PART1', 1, 46.1, 'orange', true, false, false, '00000000-0000-0000-0000-0000000000b2');
       insert into visit_import (file, sha256, operator, rows_read, rows_loaded, rows_rejected, rows_duplicate) values ('v.csv', 'x', 'test', 1, 1, 0, 0);

@@ -128,7 +128,9 @@ describe('a purge', () => {
 
   it('--dry-run counts the rows of the old periods and changes nothing', async () => {
     // an explanation no score names any more, as a period's rerun leaves (migration 0026)
-    await test.handle.pool.query(`insert into score_explanation (id, dimensions, reasons) values ('00000000-0000-0000-0000-00000000dead', '{}', '[]')`);
+    // and a reason only it names (migration 0031)
+    await test.handle.pool.query(`insert into score_reason (id, reason) values ('00000000-0000-0000-0000-0000000dead0', '{"dimension": "economic", "points": 1, "text": "x"}')`);
+    await test.handle.pool.query(`insert into score_explanation (id, dimensions, reason_ids) values ('00000000-0000-0000-0000-00000000dead', '{}', '{00000000-0000-0000-0000-0000000dead0}')`);
     const unexplained = await count('score_explanation e', 'not exists (select 1 from scored_household s where s.explanation = e.id)');
     expect(unexplained).toBeGreaterThanOrEqual(1);
     const before = await counts([...RAW, ...KEPT]);
@@ -139,6 +141,7 @@ describe('a purge', () => {
     expect(dryRun).toMatchObject({ before: '2024-11', latest_period: '2026-10', limit: '2024-11', dry_run: true, deleted: old, contacts_cleared: 4 });
     expect(dryRun.deleted.roster_version).toBe(6); // 3 valid roster rows x 2 periods
     expect(dryRun.deleted.score_explanation).toBe(unexplained);
+    expect(dryRun.deleted.score_reason).toBeGreaterThanOrEqual(1);
     expect(await counts([...RAW, ...KEPT])).toEqual(before);
   });
 
@@ -158,6 +161,10 @@ describe('a purge', () => {
     // the explanations no score named are gone, every score keeps its own
     expect(await count('score_explanation e', 'not exists (select 1 from scored_household s where s.explanation = e.id)')).toBe(0);
     expect(await count('household_score', 'reasons is null or dimensions is null')).toBe(0);
+    // and the reasons no explanation names, while every explanation keeps all of its own
+    expect(await count('score_reason r', 'not exists (select 1 from score_explanation e where r.id = any(e.reason_ids))')).toBe(0);
+    expect(await count('score_explanation e', 'cardinality(e.reason_ids) > (select count(*) from score_reason r where r.id = any(e.reason_ids))')).toBe(0);
+    expect(await count('household_score', `jsonb_array_length(reasons) > 0`)).toBeGreaterThan(0);
     // no roster version begins in a purged period: what still holds later begins with the first kept one
     expect((await test.handle.pool.query(`select count(*)::int as n from roster_version where valid_from < '2024-11'`)).rows[0].n).toBe(0);
     // the households of purged periods keep who they are, not where to find them
@@ -189,7 +196,7 @@ describe('a purge', () => {
   });
 
   it('leaves the explanations no score names while a month is being run, and takes them once it is not', async () => {
-    await test.handle.pool.query(`insert into score_explanation (id, dimensions, reasons) values ('00000000-0000-0000-0000-00000000beef', '{}', '[]')`);
+    await test.handle.pool.query(`insert into score_explanation (id, dimensions, reason_ids) values ('00000000-0000-0000-0000-00000000beef', '{}', '{}')`);
     const other = new pg.Client({ connectionString: test.url });
     await other.connect();
     try {

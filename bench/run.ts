@@ -45,6 +45,7 @@ import { startEmbedded } from '../src/db/embedded.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { writeWarningList } from '../src/export/warning-list.js';
 import { CITY_SOURCES, type CitySource, type CityStats } from '../src/generate/generate-city.js';
+import { exporterReads, type ExporterRead } from './exporter-reads.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // bench/run.ts under tsx, or its compiled worker dist/bench/run.js: the project is where package.json is
@@ -168,6 +169,8 @@ interface WorkerResult {
   /** the largest tables after the run, and the whole database */
   sizes: { table: string; rows: number; mib: number }[];
   databaseMiB: number;
+  /** one street's exporter reading the last period through the masked views (bench/exporter-reads.ts) */
+  exporter: { street: string | null; reads: ExporterRead[] } | { skipped: string };
   settings: string[];
   rssMiB: number;
 }
@@ -296,6 +299,7 @@ async function measure(workDir: string, inbox: string, households: number, made:
   let copies: CopyResult[] = [];
   let sizes: WorkerResult['sizes'] = [];
   let databaseMiB = 0;
+  let exporter: WorkerResult['exporter'] = { skipped: 'not reached' };
   let postgres = '';
   let psql: WorkerResult['psql'] = { missing: 'not looked for' };
   try {
@@ -347,6 +351,8 @@ async function measure(workDir: string, inbox: string, households: number, made:
     }
     // measured after each period, the last of them
     databaseMiB = runs.at(-1)?.databaseMiB ?? 0;
+    // after the sizes: it creates the roles
+    exporter = await exporterReads(database.db, city.periods.at(-1)!, log).catch((err: unknown) => ({ skipped: err instanceof Error ? err.message : String(err) }));
 
     psql = findPsql();
     if ('path' in psql) {
@@ -379,6 +385,7 @@ async function measure(workDir: string, inbox: string, households: number, made:
     slow,
     sizes,
     databaseMiB,
+    exporter,
     settings: pgSettings.map((x) => `${x.name}=${x.value}`),
     rssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
   };
@@ -599,6 +606,15 @@ function report(r: WorkerResult): { lines: string[]; checks: { what: string; val
       r.sizes.map((t) => `${t.table} ${t.mib} MiB (${thousands(t.rows)} rows)`).join(', '),
   );
   if (r.settings.length > 0) lines.push(`server settings for this run: ${r.settings.join(', ')}`);
+  if ('skipped' in r.exporter) {
+    lines.push(`exporter's reads: skipped (${r.exporter.skipped})`);
+  } else {
+    lines.push('');
+    lines.push(`exporter's reads of ${r.periods.at(-1)} (safetynet_exporter, street ${r.exporter.street ?? 'none'}, through the masked views):`);
+    for (const x of r.exporter.reads) {
+      lines.push(`  ${x.read.padEnd(28)} ${(x.ms / 1000).toFixed(2).padStart(7)} s  ${x.rows === null ? `not finished: ${x.error}` : `${thousands(x.rows)} rows`}`);
+    }
+  }
 
   if (r.slow.length > 0) {
     lines.push('');

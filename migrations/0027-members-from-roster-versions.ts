@@ -120,6 +120,31 @@ export async function renameAnalyzable(db: Kysely<unknown>, from: readonly strin
   await createAnalyzeFunction(db, kept);
 }
 
+/**
+ * What a migration made, handed over as migration 0003's roles expect: its tables and views to
+ * `owner` (when another login runs it), and the batch its share (to write the tables, to read
+ * the views) when `batchMay`, a condition in SQL, holds: the owner's own login migrating
+ * (`OWNER_MIGRATES`), or, on the way down, the batch having written what is made again.
+ */
+export async function handOver(db: Kysely<unknown>, owner: string, made: { tables: readonly string[]; views?: readonly string[] }, batchMay: string): Promise<void> {
+  if (owner !== (await currentUser(db))) {
+    for (const t of made.tables) await sql.raw(`alter table ${t} owner to ${ident(owner)}`).execute(db);
+    for (const v of made.views ?? []) await sql.raw(`alter view ${v} owner to ${ident(owner)}`).execute(db);
+  }
+  const views = made.views?.length ? `grant select on ${made.views.join(', ')} to safetynet_batch;` : '';
+  await sql.raw(`
+    do $$ begin
+      if to_regrole('safetynet_batch') is not null and ${batchMay} then
+        grant select, insert, update, delete on ${made.tables.join(', ')} to safetynet_batch;
+        ${views}
+      end if;
+    end $$;`).execute(db);
+}
+/** A migration run as the owner after `migrate --create-roles` gives the batch its share at once, as grantObjects would (migrations 0024 and 0026 do the same). */
+export const OWNER_MIGRATES = `current_user = 'safetynet_owner'`;
+/** The batch could write `table`: what replaces it is the batch's to write too. */
+export const batchWrote = (table: string) => `has_table_privilege('safetynet_batch', '${table}', 'INSERT')`;
+
 export interface Dependents {
   views: View[];
   grants: Grant[];
@@ -221,20 +246,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       where (select safetynet_trusted('member_row'::regclass))
          or exists (select 1 from household h where h.period = m.period and h.household_id = m.household_id);
   `).execute(db);
-  if (owner !== (await currentUser(db))) {
-    await sql.raw(`alter table member_row owner to ${ident(owner)}`).execute(db);
-    await sql.raw(`alter view member owner to ${ident(owner)}`).execute(db);
-  }
-  // a migration run as the owner after `migrate --create-roles`: the batch's share at once, as
-  // grantObjects gives it (migrations 0024 and 0026 do the same)
-  await sql`
-    do $$ begin
-      if to_regrole('safetynet_batch') is not null and current_user = 'safetynet_owner' then
-        grant select, insert, update, delete on member_row to safetynet_batch;
-        grant select on member to safetynet_batch;
-      end if;
-    end $$;
-  `.execute(db);
+  await handOver(db, owner, { tables: ['member_row'], views: ['member'] }, OWNER_MIGRATES);
   await regrant(db, readers.map((g) => ({ ...g, relation: 'public.member' })));
   await remakeDependents(db, dependents, { view: memberViews(true), policy: (p) => personScope(p, true) });
   await renameAnalyzable(db, ['member'], ['member_row']);
@@ -268,18 +280,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
         select 1 from household h
         where h.period = member.period and h.household_id = member.household_id and ${inScope}));
   `).execute(db);
-  if (owner !== (await currentUser(db))) {
-    await sql.raw(`alter table member owner to ${ident(owner)}`).execute(db);
-    await sql.raw(`alter table member_default owner to ${ident(owner)}`).execute(db);
-  }
-  await sql`
-    do $$ begin
-      if to_regrole('safetynet_batch') is not null and has_table_privilege('safetynet_batch', 'member_row', 'INSERT') then
-        grant select, insert, update, delete on member, member_default to safetynet_batch;
-      end if;
-    end $$;
-    drop table member_row;
-  `.execute(db);
+  await handOver(db, owner, { tables: ['member', 'member_default'] }, batchWrote('member_row'));
+  await sql`drop table member_row`.execute(db);
   await regrant(db, readers);
   // the export view as migration 0021 left it, without its barrier
   await remakeDependents(db, dependents, { view: memberViews(false), policy: (p) => personScope(p, false) });

@@ -1,8 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 import { grantsOn, regrant } from './0018-period-partitions.js';
 import { versionsFromCopies } from './0025-roster-versions.js';
-import { currentUser, owner as ownerOf } from './0026-score-explanations.js';
-import { columnDefinitions, dropDependents, remakeDependents, renameAnalyzable } from './0027-members-from-roster-versions.js';
+import { owner as ownerOf } from './0026-score-explanations.js';
+import { batchWrote, columnDefinitions, dropDependents, handOver, OWNER_MIGRATES, remakeDependents, renameAnalyzable } from './0027-members-from-roster-versions.js';
 
 /**
  * The households kept as versions (src/db/versions.ts), as the roster is since migration 0025:
@@ -42,8 +42,6 @@ const VERSION_HOUSEHOLDS = `
   select p.period, v.household_id, ${COLUMNS.map((c) => `v.${c}`).join(', ')}
   from household_period p
   join household_version v on v.valid_from <= p.period and (v.valid_until is null or v.valid_until > p.period)`;
-
-const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
 
 /** Migration 0003's policies of a household table: every row for the trusted, the region's for an exporter. */
 function householdPolicies(table: string): string {
@@ -95,19 +93,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     ${householdPolicies('household_version')}
     ${householdPolicies('household_row')}
   `).execute(db);
-  if (owner !== (await currentUser(db))) {
-    for (const t of ['household_period', 'household_version', 'household_row']) await sql.raw(`alter table ${t} owner to ${ident(owner)}`).execute(db);
-    await sql.raw(`alter view household owner to ${ident(owner)}`).execute(db);
-  }
-  // the batch's share at once when the owner's own login migrates (as 0024, 0026 and 0027)
-  await sql`
-    do $$ begin
-      if to_regrole('safetynet_batch') is not null and current_user = 'safetynet_owner' then
-        grant select, insert, update, delete on household_period, household_version, household_row to safetynet_batch;
-        grant select on household to safetynet_batch;
-      end if;
-    end $$;
-  `.execute(db);
+  await handOver(db, owner, { tables: ['household_period', 'household_version', 'household_row'], views: ['household'] }, OWNER_MIGRATES);
   // the table's readers' grants on the view, which is only read
   await regrant(db, tableGrants.filter((g) => g.privilege === 'SELECT' && g.grantee !== 'safetynet_batch').map((g) => ({ ...g, relation: 'public.household' })));
   await remakeDependents(db, dependents);
@@ -131,18 +117,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     drop table household_copy;
     ${householdPolicies('household')}
   `).execute(db);
-  if (owner !== (await currentUser(db))) {
-    await sql.raw(`alter table household owner to ${ident(owner)}`).execute(db);
-    await sql.raw(`alter table household_default owner to ${ident(owner)}`).execute(db);
-  }
-  await sql`
-    do $$ begin
-      if to_regrole('safetynet_batch') is not null and has_table_privilege('safetynet_batch', 'household_version', 'INSERT') then
-        grant select, insert, update, delete on household, household_default to safetynet_batch;
-      end if;
-    end $$;
-    drop table household_period, household_version, household_row;
-  `.execute(db);
+  await handOver(db, owner, { tables: ['household', 'household_default'] }, batchWrote('household_version'));
+  await sql`drop table household_period, household_version, household_row`.execute(db);
   await regrant(db, viewGrants);
   await remakeDependents(db, dependents);
   await renameAnalyzable(db, ['household_period', 'household_version', 'household_row'], ['household']);

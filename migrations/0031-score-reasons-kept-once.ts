@@ -25,10 +25,12 @@ import { dropDependents, remakeDependents } from './0027-members-from-roster-ver
  */
 const reasonId = (reason: string) => `md5(${reason}::text)::uuid`;
 
-/** An explanation's reasons as the array household_score gives: none (null) when no explanation is kept. */
-const REASONS = `case when e.reason_ids is null then null else coalesce((
-    select jsonb_agg(r.reason order by u.n) from unnest(e.reason_ids) with ordinality as u(id, n) join score_reason r on r.id = u.id
-  ), '[]'::jsonb) end`;
+/** The reasons explanation `e` names, as one jsonb array in their order ('[]' for none). */
+const reasonsOf = (e: string) => `coalesce((
+    select jsonb_agg(r.reason order by u.n) from unnest(${e}.reason_ids) with ordinality as u(id, n) join score_reason r on r.id = u.id
+  ), '[]'::jsonb)`;
+/** An explanation's reasons as household_score gives them: none (null) when no explanation is kept. */
+const REASONS = `case when e.reason_ids is null then null else ${reasonsOf('e')} end`;
 
 const scoresView = (reasons?: string) => `select ${scoreColumns('s', reasons)} from scored_household s left join score_explanation e on e.id = s.explanation`;
 const withReasons = (reasons?: string) => (v: View): View => (v.name === 'public.household_score' ? { ...v, def: scoresView(reasons) } : v);
@@ -82,10 +84,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     db,
     'create table score_explanation (id uuid primary key, dimensions jsonb not null, reasons jsonb not null, route_rule text, route_rule_zh text)',
     `insert into score_explanation (id, dimensions, reasons, route_rule, route_rule_zh)
-       select o.id, o.dimensions, coalesce((
-                select jsonb_agg(r.reason order by u.n) from unnest(o.reason_ids) with ordinality as u(id, n) join score_reason r on r.id = u.id
-              ), '[]'::jsonb),
-              o.route_rule, o.route_rule_zh
+       select o.id, o.dimensions, ${reasonsOf('o')}, o.route_rule, o.route_rule_zh
        from score_explanation__remade o`,
     withReasons(),
     'drop table score_reason',

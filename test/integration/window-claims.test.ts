@@ -124,6 +124,14 @@ async function everyWindowAgrees(db: Kysely<Database>): Promise<void> {
   }
 }
 
+/** Each version superseded by the claim's next one and every period's window the sort's, in `db`: the chain, for what a test adds. */
+async function keptRight(db: Kysely<Database>): Promise<string[]> {
+  const versions = await chain(db);
+  expect(versions.actual).toEqual(versions.expected);
+  await everyWindowAgrees(db);
+  return versions.actual;
+}
+
 describe('the claims of a period window', () => {
   it('are the latest versions up to the period, settled in its 12 months', async () => {
     const { expected, actual } = await both('2026-10');
@@ -185,18 +193,13 @@ describe('each version says which period superseded it (claim.superseded_by), as
       await receive(tx.db, 'twice', '2026-11', A, '2026-02-01', 8888);
       await receive(tx.db, 'new', '2026-11', B, '2026-11-03', 77);
       await markSupersededClaims(tx, '2026-11');
-      let versions = await chain(tx.db);
-      expect(versions.actual).toEqual(versions.expected);
-      await everyWindowAgrees(tx.db);
+      await keptRight(tx.db);
       expect((await both('2026-11', windowClaims, tx.db)).actual).toContain(`${B} 2026-11-03 false 77`);
       // sent again without "twice": its version of 2026-05 is the latest again, "new" is gone
       await sql`delete from claim where received_period = '2026-11'`.execute(tx.db);
       await receive(tx.db, 'other', '2026-11', B, '2026-11-04', 5);
       await markSupersededClaims(tx, '2026-11');
-      versions = await chain(tx.db);
-      expect(versions.actual).toEqual(versions.expected);
-      expect(versions.actual).toContain('twice 2026-05 → null');
-      await everyWindowAgrees(tx.db);
+      expect(await keptRight(tx.db)).toContain('twice 2026-05 → null');
       expect((await both('2026-11', windowClaims, tx.db)).actual).toContain(`${A} 2026-02-01 true 1500`);
     });
   });
@@ -206,11 +209,9 @@ describe('each version says which period superseded it (claim.superseded_by), as
       // 2026-03 arrives late, with a correction of "twice" between its versions of 2026-02 and 2026-05
       await receive(tx.db, 'twice', '2026-03', A, '2026-02-01', 1200);
       expect(await markSupersededClaims(tx, '2026-03')).toBe(2);
-      const versions = await chain(tx.db);
-      expect(versions.actual).toEqual(versions.expected);
-      expect(versions.actual).toContain('twice 2026-02 → 2026-03');
-      expect(versions.actual).toContain('twice 2026-03 → 2026-05');
-      await everyWindowAgrees(tx.db);
+      const versions = await keptRight(tx.db);
+      expect(versions).toContain('twice 2026-02 → 2026-03');
+      expect(versions).toContain('twice 2026-03 → 2026-05');
       expect((await both('2026-04', windowClaims, tx.db)).actual).toContain(`${A} 2026-02-01 false 1200`);
     });
   });

@@ -13,7 +13,8 @@ import { ExtractsMissing, PeriodLocked, SafetynetError } from '../src/errors.js'
 import { ingestSource, type SourceCounts } from '../src/ingest/ingest-source.js';
 import { refuseMassRejects } from '../src/ingest/refuse-mass-rejects.js';
 import type { DepartmentId } from '../src/ingest/department.js';
-import { department, departmentTables, departmentVersions } from '../src/ingest/departments.js';
+import { department, departments, departmentTables, departmentVersions } from '../src/ingest/departments.js';
+import { forgetPeriod } from '../src/db/versions.js';
 import { writeWarningList } from '../src/export/warning-list.js';
 import { linkHouseholds } from '../src/link/link-households.js';
 import { rescueIdentities, type RescueCounts } from '../src/link/rescue-identities.js';
@@ -154,6 +155,12 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
 
       for (const [table, column] of PERIOD_TABLES()) {
         await sql`delete from ${sql.table(table)} where ${sql.ref(column)} = ${period}`.execute(tx.db);
+      }
+      // a department kept as versions writes the period again when it delivers; one that does not
+      // this time must not be read in what an earlier run of the period wrote
+      const delivering = new Set(located.map((l) => l.source));
+      for (const def of departments()) {
+        if (def.versions && !def.definesHouseholds && !delivering.has(def.id)) await forgetPeriod(tx, def.versions, period);
       }
       const standards = await loadDibaoStandards(tx, opts.inbox);
       runLog.info({ standards: standards ?? 'config defaults' }, 'dibao standards');

@@ -36,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '0029-scores-by-household-versions-with-room': await import('./0029-scores-by-household-versions-with-room.js'),
   '0030-claims-superseded-by': await import('./0030-claims-superseded-by.js'),
   '0031-score-reasons-kept-once': await import('./0031-score-reasons-kept-once.js'),
+  '0032-snapshot-departments-as-versions': await import('./0032-snapshot-departments-as-versions.js'),
 };

@@ -87,10 +87,14 @@ export interface ClaimTable {
   superseded_by: string | null;
 }
 
+/**
+ * 卫健 diagnoses: a view of each loaded period's rows (migration 0032) over `diagnosis_version`,
+ * a row's versions keyed by the person and its place among the person's rows (`ordinal`).
+ */
 export interface DiagnosisTable {
   period: string;
-  line: number;
   id18: string;
+  ordinal: number;
   name: string | null;
   diagnosis_code: string;
   category: string;
@@ -99,10 +103,12 @@ export interface DiagnosisTable {
   sex: string;
 }
 
-/** 人社: one row per person and period (a person sent twice is folded into one at load) */
+/**
+ * 人社: one row per person and period (a person sent twice is folded into one at load); a view of
+ * each loaded period's rows (migration 0032) over `human_resources_version`.
+ */
 export interface HumanResourcesTable {
   period: string;
-  line: number;
   id18: string;
   name: string | null;
   registered_unemployed: boolean;

@@ -59,8 +59,18 @@ const sameKey = (key: readonly string[], a: string, b: string) => sql.join(key.m
  * Only the keys whose content differs from the versions in force are written; the rest keep
  * their version untouched. Runs inside the caller's transaction: a failure leaves the versions
  * as they were. Returns how many keys the period wrote a version for (new or changed).
+ *
+ * `only: 'given'` writes the period's content of the people `rows` names (the key's first
+ * column) and leaves everyone else's as it is: the identity rescue adds a few rows to a period
+ * the ingest has written.
  */
-export async function writeVersions(tx: Pick<Tx, 'db'>, v: Versioned, period: string, rows: RawBuilder<unknown>): Promise<number> {
+export async function writeVersions(
+  tx: Pick<Tx, 'db'>,
+  v: Versioned,
+  period: string,
+  rows: RawBuilder<unknown>,
+  opts: { only?: 'given' } = {},
+): Promise<number> {
   const db = tx.db;
   const t = sql.table(v.table);
   const key = sql.join(v.key.map((k) => sql.ref(k)));
@@ -94,7 +104,9 @@ export async function writeVersions(tx: Pick<Tx, 'db'>, v: Versioned, period: st
     select ${sql.join(v.key.map((k) => sql`coalesce(${sql.ref(`n.${k}`)}, ${sql.ref(`o.${k}`)}) as ${sql.ref(k)}`))},
            o.valid_from, o.valid_until
     from version_new n
-    full join ${asOf(v, period)} as o on ${sameKey(v.key, 'n', 'o')}
+    full join ${opts.only === 'given' ? sql`(
+      select * from ${asOf(v, period)} as g where ${sql.ref(`g.${v.key[0]!}`)} in (select ${sql.ref(v.key[0]!)} from version_new)
+    )` : asOf(v, period)} as o on ${sameKey(v.key, 'n', 'o')}
     where ${sql.ref(`n.${v.key[0]!}`)} is null or ${sql.ref(`o.${v.key[0]!}`)} is null or (${refs(v.columns, 'n')}) is distinct from (${refs(v.columns, 'o')})
   `.execute(db);
   await sql`analyze version_changed`.execute(db);
@@ -141,6 +153,20 @@ export async function writeVersions(tx: Pick<Tx, 'db'>, v: Versioned, period: st
     `.execute(db);
   }
   return Number(written.numAffectedRows ?? 0);
+}
+
+/**
+ * Takes `period` out of the periods `v` holds, as if it had never been written: a rerun of a
+ * month in which an optional department does not deliver again reads it in its latest extract,
+ * so what the earlier run wrote for the period must not stay. What held in it ends there; what
+ * began with it and held after it goes on from the next period.
+ */
+export async function forgetPeriod(tx: Pick<Tx, 'db'>, v: Versioned, period: string): Promise<void> {
+  const { rows } = await sql<{ loaded: boolean }>`select exists (select 1 from ${sql.table(v.periods)} where period = ${period}) as loaded`.execute(tx.db);
+  if (!rows[0]?.loaded) return;
+  const nothing = sql`select ${sql.join([...v.key, ...v.columns].map((c) => sql.ref(c)))} from ${sql.table(v.table)} where false`;
+  await writeVersions(tx, v, period, nothing);
+  await sql`delete from ${sql.table(v.periods)} where period = ${period}`.execute(tx.db);
 }
 
 /**

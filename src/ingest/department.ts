@@ -165,6 +165,12 @@ export interface Department<Row extends object = any> {
    * rejected_row; returns how many it refused.
    */
   finalize(tx: Tx, period: string, stage: string): Promise<number>;
+  /**
+   * With `versions`, how the identity rescue adds the period's rescued rows (temp table `stage`,
+   * the staged shape) to what `finalize` wrote; returns the lines it kept (one a valid line of
+   * the file already stands for is not). Without `versions`, rescued rows go into `table`.
+   */
+  addRescued?(tx: Tx, period: string, stage: string): Promise<number[]>;
 }
 
 /**
@@ -212,7 +218,7 @@ export function periodColumnOf(def: Department, table = def.table): string {
  * A department's stored rows of a period, as a parenthesised select to alias: its period
  * table's rows of the period, or the versions in force then (the roster).
  */
-export function periodRows(def: Department, period: string): RawBuilder<unknown> {
+export function periodRows(def: Department, period: string | null): RawBuilder<unknown> {
   return def.versions ? asOf(def.versions, period) : sql`(select * from ${sql.table(def.table)} where ${sql.ref(periodColumnOf(def))} = ${period}::text)`;
 }
 

@@ -34,6 +34,7 @@ function problemsOf(def: Department): string[] {
   if (!id) problems.push(`its idColumn ${def.idColumn} is not one of its columns`);
   else if (!id.required) problems.push(`its idColumn ${def.idColumn} must be a required column`);
   if (!def.versions && !def.periodTables.some((t) => t.table === def.table)) problems.push(`its table ${def.table} must be one of its periodTables`);
+  if (def.versions && def.rescuable && !def.addRescued) problems.push('a department kept as versions that is rescuable needs addRescued');
   if (def.definesHouseholds && !def.required) problems.push('the department that defines households must be required');
   if (def.definesHouseholds && def.notOnRoster) problems.push('the department that defines households has no people outside the roster');
   for (const other of registry.values()) {

@@ -4,7 +4,7 @@ import { windowClaims } from '../db/latest-claims.js';
 import { writeVersions } from '../db/versions.js';
 import { householdVersions } from './households.js';
 import { rosterAsOf } from '../ingest/civil-affairs/civil-affairs.source.js';
-import { periodColumnOf } from '../ingest/department.js';
+import { periodRows } from '../ingest/department.js';
 import { departments } from '../ingest/departments.js';
 import { rowsPeriod, type PeriodWindow } from '../period.js';
 
@@ -56,7 +56,7 @@ export async function linkHouseholds(tx: Tx, window: PeriodWindow, claims: RawBu
       // an optional department that has not delivered is seen in its latest extract
       const rows = rowsPeriod(window, d.id);
       const people = d.notOnRoster!.people?.({ period, rowsPeriod: rows, windowClaims: claims })
-        ?? sql`select id18, name, birth_date, sex, line from ${sql.table(d.table)} where ${sql.ref(periodColumnOf(d))} = ${rows}::text`;
+        ?? sql`select id18, name, birth_date, sex, line from ${periodRows(d, rows)} as r`;
       return sql`select id18, name, birth_date, sex, ${sql.lit(d.notOnRoster!.preference)} as pref, line from (${people}) as ${sql.ref(`seen_${d.table}`)}`;
     });
   if (sightings.length === 0) sightings.push(sql`select null::text as id18, null::text as name, null::date as birth_date, null::text as sex, 0 as pref, 0 as line where false`);

@@ -150,10 +150,13 @@ export async function rescueIdentities(
     await copyRows(tx.client, stage, def.tableColumns, rows);
     // a claim a valid line of the file also carries already holds its key: the valid line wins,
     // and the rescued row is not counted as loaded
-    const { rows: inserted } = await sql<{ line: number }>`
-      insert into ${sql.table(def.table)} select * from ${sql.table(stage)} on conflict do nothing returning line
-    `.execute(tx.db);
-    const kept = new Set(inserted.map((r) => r.line));
+    const kept = new Set(
+      def.addRescued
+        ? await def.addRescued(tx, period, stage)
+        : (await sql<{ line: number }>`
+            insert into ${sql.table(def.table)} select * from ${sql.table(stage)} on conflict do nothing returning line
+          `.execute(tx.db)).rows.map((r) => r.line),
+    );
     const superseded = rows.map((r) => Number(r[1])).filter((line) => !kept.has(line));
     if (superseded.length > 0) {
       await sql`

@@ -4,7 +4,7 @@ import { readRegionNames } from '../export/region-label.js';
 import { DIMENSIONS, type DimensionId } from '../../scoring/dimensions.js';
 import { requireSucceededRun, windowOfRun } from '../db/runs.js';
 import type { Database } from '../db/schema.js';
-import { periodColumnOf } from '../ingest/department.js';
+import { periodRows } from '../ingest/department.js';
 import { departments, findDepartment } from '../ingest/departments.js';
 import { reasonClass } from '../ingest/reject-reasons.js';
 import { addMonths, assertPeriod } from '../period.js';
@@ -277,7 +277,7 @@ async function quality(db: Kysely<Database>, period: string, previousPeriod: str
   // holds: a person not on the roster became a one-person household with on_roster = false.
   const others = departments().filter((d) => !d.definesHouseholds);
   const seen = others.map(
-    (d) => sql`select distinct ${d.id}::text as source, id18 from ${sql.table(d.table)} where ${sql.ref(periodColumnOf(d))} = ${period}`,
+    (d) => sql`select distinct ${d.id}::text as source, id18 from ${periodRows(d, period)} as ${sql.ref(`rows_${d.id.replaceAll('-', '_')}`)}`,
   );
   const links = seen.length === 0 ? [] : (
     await sql<{ source: string; people: number; linked: number }>`

@@ -3,8 +3,8 @@ import type { SafetynetConfig } from '../config/schema.js';
 import type { Tx } from '../db/transaction.js';
 import type { Evidence } from '../../scoring/household-facts.js';
 import { windowClaims } from '../db/latest-claims.js';
-import type { FactsContext } from '../ingest/department.js';
-import { deltaDepartmentIds, departments } from '../ingest/departments.js';
+import { periodRows, type FactsContext } from '../ingest/department.js';
+import { department, deltaDepartmentIds, departments } from '../ingest/departments.js';
 import { householdMembership } from './household-membership.sql.js';
 import { addMonths, claimsWindowStart, rowsPeriod, type PeriodWindow } from '../period.js';
 import { membersAsOf } from '../link/members.js';
@@ -96,7 +96,7 @@ export async function buildHouseholdFacts(
       select id18, bool_or(category = 'severe') as severe, bool_or(category = 'mental') as mental,
              bool_or(category = 'chronic') as chronic,
              max(recorded_on) filter (where category in ('severe', 'mental')) as severe_recorded_on
-      from diagnosis where period = ${rowsPeriod(month, 'health')}::text group by id18`);
+      from ${periodRows(department('health'), rowsPeriod(month, 'health'))} as d group by id18`);
   for (const table of membership.tables) await step(table.name, table.query);
   // each member counted at the facts' day, with what a department's household facts may ask of
   // one besides its own rows (working_age; able: a working-age member the roster counts as able to earn)
@@ -170,7 +170,7 @@ export async function buildHouseholdFacts(
       from ${membersAsOf(previous)} as m
       where m.id18 in (select id18 from disability where period = ${previous}::text and disability_grade <= ${singlePersonMaxGrade}
                        union all
-                       select id18 from diagnosis where period = ${previous}::text and category in ('severe', 'mental'))`);
+                       select id18 from ${periodRows(department('health'), previous)} as d where category in ('severe', 'mental'))`);
   await step('facts_severe_change', sql`
       select ps.household_id,
              count(*) filter (where p.id18 is not null and not p.is_severe)::int as recovered,

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runPeriod, type RunSummary } from '../../jobs/run-period.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { UsageError } from '../../src/errors.js';
-import { periodColumnOf } from '../../src/ingest/department.js';
+import { periodRows } from '../../src/ingest/department.js';
 import { department, departments } from '../../src/ingest/departments.js';
 import { COLUMNS, writeWarningList, writeWarningListJson } from '../../src/export/warning-list.js';
 import { reportData, type ReportData } from '../../src/report/report-data.js';
@@ -157,10 +157,9 @@ describe('report data', () => {
       const d = department(x.source);
       const [link] = await q(sql<{ people: number; linked: number }>`
         select count(distinct d.id18)::int as people, count(distinct d.id18) filter (where h.on_roster)::int as linked
-        from ${sql.table(d.table)} d
+        from ${periodRows(d, PERIOD)} d
         left join member m on m.period = ${PERIOD} and m.id18 = d.id18
-        left join household h on h.period = m.period and h.household_id = m.household_id
-        where ${sql.ref(`d.${periodColumnOf(d)}`)} = ${PERIOD}`);
+        left join household h on h.period = m.period and h.household_id = m.household_id`);
       expect({ people: x.people, linked: x.linked }, x.source).toEqual(link);
     }
     for (const x of data.quality.slice(1)) {

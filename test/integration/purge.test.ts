@@ -20,7 +20,7 @@ import { makeId, makeInbox, type PeriodSpec } from '../helpers/inbox.js';
 const test = useTestDatabase();
 const config = parseConfig(undefined);
 // daily_claim comes with migration 0004 (daily deltas); the purge handles it when it is there
-const RAW = ['roster_version', 'disability', 'diagnosis', 'claim', 'rejected_row', 'quality_issue', 'identity_rescue', 'daily_claim'];
+const RAW = ['roster_version', 'disability', 'diagnosis_version', 'claim', 'rejected_row', 'quality_issue', 'identity_rescue', 'daily_claim'];
 const KEPT = ['household_score', 'household', 'member', 'run', 'export_audit', 'source_load'];
 
 const HEAD = makeId('19480305', 11);
@@ -47,11 +47,14 @@ function month(period: string): PeriodSpec {
 }
 
 const PERIODS = ['2024-01', '2024-02', '2026-10'];
-// the roster is versions (migration 0025): its rows are those each period holds
-const ROSTER = 'roster_period p join roster_version v on v.valid_from <= p.period and (v.valid_until is null or v.valid_until > p.period)';
+// the roster and the diagnoses are versions (migrations 0025, 0032): their rows are those each period holds
+const VERSIONS: Record<string, string> = {
+  roster_version: 'roster_period p join roster_version v on v.valid_from <= p.period and (v.valid_until is null or v.valid_until > p.period)',
+  diagnosis_version: 'diagnosis_period p join diagnosis_version v on v.valid_from <= p.period and (v.valid_until is null or v.valid_until > p.period)',
+};
 const count = async (table: string, where = 'true') =>
-  (await test.handle.pool.query<{ n: number }>(`select count(*)::int as n from ${table === 'roster_version' ? ROSTER : table} where ${where}`)).rows[0]!.n;
-const periodColumn = (table: string) => (table === 'claim' ? 'received_period' : table === 'roster_version' ? 'p.period' : 'period');
+  (await test.handle.pool.query<{ n: number }>(`select count(*)::int as n from ${VERSIONS[table] ?? table} where ${where}`)).rows[0]!.n;
+const periodColumn = (table: string) => (table === 'claim' ? 'received_period' : VERSIONS[table] ? 'p.period' : 'period');
 const older = (t: string) => (t === 'daily_claim' ? `day < '2024-11-01'` : `${periodColumn(t)} < '2024-11'`);
 const newer = (t: string) => `not (${older(t)})`;
 const counts = async (tables: string[], where: (t: string) => string = () => 'true') =>

@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -45,6 +45,12 @@ beforeAll(async () => {
   await cp(inbox, wrongInbox, { recursive: true });
   await rm(join(wrongInbox, PERIODS[1]!), { recursive: true });
   await cp(join(other, PERIODS[1]!), join(wrongInbox, PERIODS[1]!), { recursive: true });
+  // and without its human resources extract (optional: the month reads the one before)
+  await rm(join(wrongInbox, PERIODS[1]!, 'human-resources.csv'));
+  const manifestPath = join(wrongInbox, PERIODS[1]!, 'manifest.json');
+  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { files: Record<string, unknown> };
+  delete manifest.files['human-resources.csv'];
+  await writeFile(manifestPath, JSON.stringify(manifest));
 });
 
 afterAll(async () => {
@@ -65,8 +71,21 @@ async function roster(db: Kysely<Database>, period: string): Promise<unknown[]> 
   return rows.map((r) => ({ ...(r as object), valid_from: undefined, valid_until: undefined }));
 }
 
+/** The roster's versions, and those of the departments kept so (migration 0032). */
 async function versions(db: Kysely<Database>): Promise<unknown[]> {
-  return (await sql`select * from roster_version order by id18, valid_from`.execute(db)).rows;
+  return [
+    (await sql`select * from roster_version order by id18, valid_from`.execute(db)).rows,
+    (await sql`select * from diagnosis_version order by id18, ordinal, valid_from`.execute(db)).rows,
+    (await sql`select * from human_resources_version order by id18, valid_from`.execute(db)).rows,
+  ];
+}
+
+/** A period's diagnoses and human-resources rows as their readers see them. */
+async function departmentRows(db: Kysely<Database>, period: string): Promise<unknown[]> {
+  return [
+    (await sql`select * from diagnosis where period = ${period} order by id18, ordinal`.execute(db)).rows,
+    (await sql`select * from human_resources where period = ${period} order by id18`.execute(db)).rows,
+  ];
 }
 
 /** Every period's scores as their readers see them, explanations joined (migration 0026). */
@@ -82,7 +101,9 @@ async function households(db: Kysely<Database>): Promise<unknown[]> {
   return (await sql`select * from household order by period, household_id`.execute(db)).rows;
 }
 
-const clean: { lists: Record<string, string>; rosters: Record<string, unknown[]>; versions: unknown[] } = { lists: {}, rosters: {}, versions: [] };
+const clean: { lists: Record<string, string>; rosters: Record<string, unknown[]>; departments: Record<string, unknown[]>; versions: unknown[] } = {
+  lists: {}, rosters: {}, departments: {}, versions: [],
+};
 
 describe('the roster as versions', () => {
   it('writes a month\'s changed rows only, and each period reads its own roster', async () => {
@@ -91,12 +112,21 @@ describe('the roster as versions', () => {
     for (const p of PERIODS) {
       clean.lists[p] = await list(test.handle.db, p);
       clean.rosters[p] = await roster(test.handle.db, p);
+      clean.departments[p] = await departmentRows(test.handle.db, p);
     }
     clean.versions = await versions(test.handle.db);
+    // the diagnoses and registrations, sent whole each month, are written when they change (migration 0032)
+    for (const [i, table] of [[1, 'diagnosis'], [2, 'human_resources']] as const) {
+      const rows = PERIODS.reduce((n, p) => n + (clean.departments[p]![i - 1] as unknown[]).length, 0);
+      const kept = (clean.versions[i] as unknown[]).length;
+      expect(kept, table).toBeLessThan(rows * 0.5);
+      expect(kept, table).toBeGreaterThanOrEqual((clean.departments[PERIODS[3]!]![i - 1] as unknown[]).length);
+    }
     const people = PERIODS.reduce((n, p) => n + clean.rosters[p]!.length, 0);
     // a copy a month would be `people` rows; the city changes a few percent a month
-    expect(clean.versions.length).toBeLessThan(people * 0.5);
-    expect(clean.versions.length).toBeGreaterThan(clean.rosters[PERIODS[0]!]!.length);
+    const rosterVersions = clean.versions[0] as unknown[];
+    expect(rosterVersions.length).toBeLessThan(people * 0.5);
+    expect(rosterVersions.length).toBeGreaterThan(clean.rosters[PERIODS[0]!]!.length);
     // every person once a period, and the periods differ (people came and went)
     for (const p of PERIODS) expect(new Set(clean.rosters[p]!.map((r) => (r as { id18: string }).id18)).size).toBe(clean.rosters[p]!.length);
     expect(clean.rosters[PERIODS[3]!]).not.toEqual(clean.rosters[PERIODS[0]!]);
@@ -141,12 +171,17 @@ describe('the roster as versions', () => {
     await run(test.handle, PERIODS[1]!, wrongInbox);
     expect(await roster(test.handle.db, PERIODS[1]!)).not.toEqual(clean.rosters[PERIODS[1]!]);
     for (const p of [PERIODS[0]!, PERIODS[2]!, PERIODS[3]!]) expect(await roster(test.handle.db, p), p).toEqual(clean.rosters[p]);
+    // its human resources, not delivered this time, are no longer that month's: the month before stands in
+    const [, registrations] = await departmentRows(test.handle.db, PERIODS[1]!);
+    expect(registrations).toEqual([]);
+    for (const p of [PERIODS[0]!, PERIODS[2]!, PERIODS[3]!]) expect(await departmentRows(test.handle.db, p), p).toEqual(clean.departments[p]);
   });
 
   it('rerunning month 2 of 4 right, then months 3 and 4, gives the lists and the versions of a clean run', async () => {
     for (const p of PERIODS.slice(1)) await run(test.handle, p);
     for (const p of PERIODS) expect(await list(test.handle.db, p), p).toBe(clean.lists[p]);
     expect(await versions(test.handle.db)).toEqual(clean.versions);
+    for (const p of PERIODS) expect(await departmentRows(test.handle.db, p), p).toEqual(clean.departments[p]);
   });
 
   it('a month run after the months that follow it gives the same versions, and so does the migration from copies', async () => {
@@ -168,12 +203,15 @@ describe('the roster as versions', () => {
       expect(homes.length).toBeGreaterThan(PERIODS.length * 300);
       const down = await migrator.migrateTo('0024-claim-latest-bulk-build');
       expect(down.error).toBeUndefined();
-      expect(down.results?.map((r) => r.migrationName)).toEqual(['0031-score-reasons-kept-once', '0030-claims-superseded-by', '0029-scores-by-household-versions-with-room', '0028-household-versions', '0027-members-from-roster-versions', '0026-score-explanations', '0025-roster-versions']);
+      expect(down.results?.map((r) => r.migrationName)).toEqual(['0032-snapshot-departments-as-versions', '0031-score-reasons-kept-once', '0030-claims-superseded-by', '0029-scores-by-household-versions-with-room', '0028-household-versions', '0027-members-from-roster-versions', '0026-score-explanations', '0025-roster-versions']);
       const { rows } = await sql<{ n: number }>`select count(*)::int as n from roster_member`.execute(database.db);
       expect(rows[0]!.n).toBe(PERIODS.reduce((n, p) => n + clean.rosters[p]!.length, 0));
       expect(await explainedScores(database.db)).toEqual(scores);
       expect(await members(database.db)).toEqual(people);
       expect(await households(database.db)).toEqual(homes);
+      // the diagnoses and registrations a table a period again, a line each
+      const { rows: [lines] } = await sql<{ n: number }>`select count(*)::int as n from diagnosis where line is null`.execute(database.db);
+      expect(lines!.n).toBe(0);
       const { rows: [copies] } = await sql<{ n: number }>`select count(*)::int as n from household`.execute(database.db);
       expect((await migrator.migrateToLatest()).error).toBeUndefined();
       expect(await households(database.db)).toEqual(homes);
@@ -181,6 +219,7 @@ describe('the roster as versions', () => {
       const { rows: [versioned] } = await sql<{ n: number }>`select count(*)::int as n from household_version`.execute(database.db);
       expect(versioned!.n).toBeLessThan(copies!.n * 0.5);
       expect(await versions(database.db)).toEqual(clean.versions);
+      for (const p of PERIODS) expect(await departmentRows(database.db, p), p).toEqual(clean.departments[p]);
       expect(await explainedScores(database.db)).toEqual(scores);
       expect(await members(database.db)).toEqual(people);
       // only the people outside the roster are rows of their own

@@ -31,11 +31,17 @@ describe('the registry', () => {
   });
 
   it('refuses a declaration that contradicts itself or the registry, naming every problem', () => {
-    const clash: Department = { ...department('health'), id: 'Health Office', idColumn: 'person', table: 'elsewhere' };
+    const clash: Department = { ...department('disability'), id: 'Health Office', file: 'health', idColumn: 'person', table: 'elsewhere' };
     expect(() => registerDepartment(clash)).toThrow(
       'department Health Office cannot be registered: its id must be lower-case words joined by "-" (e.g. human-resources); ' +
         'its idColumn person is not one of its columns; its table elsewhere must be one of its periodTables; ' +
-        'department health already reads the file health; department health already keeps its rows in diagnosis',
+        'department disability already keeps its rows in disability; department health already reads the file health',
+    );
+    // kept as versions: in a table of its own, and a rescuable one says how rescued rows join them
+    const versioned: Department = { ...department('health'), id: 'health-office', file: 'health-office', addRescued: undefined };
+    expect(() => registerDepartment(versioned)).toThrow(
+      'department health-office cannot be registered: a department kept as versions that is rescuable needs addRescued; ' +
+        'department health already keeps its rows in diagnosis_version',
     );
     expect(departmentIds()).toEqual(CONTRACT);
   });
@@ -46,6 +52,8 @@ describe('the registry', () => {
       id: 'tax',
       file: 'tax',
       required: false,
+      versions: undefined,
+      addRescued: undefined,
       table: 'tax_record',
       periodTables: [{ table: 'tax_record', periodColumn: 'period' }],
     });

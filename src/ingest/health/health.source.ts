@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { z } from 'zod';
+import { asOf, writeVersions, type Versioned } from '../../db/versions.js';
 import { personColumns, type Department } from '../department.js';
 import { codeList, idNumber, notAfter, optionalDate, optionalText, requiredCode, requiredPattern, withRules } from '../values.js';
 
@@ -28,6 +29,26 @@ const healthRow = (asOf: Date) =>
   );
 export type HealthRow = z.infer<ReturnType<typeof healthRow>>;
 
+/**
+ * The diagnoses as versions (migration 0032): the register is sent whole every month and little
+ * of it changes. A person can have several diagnoses, even two alike, so a row is keyed by the
+ * person and its place among the person's rows in the order of their content (`ordinal`): the
+ * same diagnoses are the same versions month after month, wherever the file lists them.
+ */
+export const diagnosisVersions: Versioned = {
+  table: 'diagnosis_version',
+  periods: 'diagnosis_period',
+  key: ['id18', 'ordinal'],
+  columns: ['name', 'diagnosis_code', 'category', 'recorded_on', 'birth_date', 'sex'],
+};
+
+/** Rows as sent (`diagnosis_row`'s columns, the line not needed) as versions: each person's numbered by content. */
+const asDiagnosisVersions = (rows: RawBuilder<unknown>) => sql`
+  select id18,
+         (row_number() over (partition by id18 order by diagnosis_code, category, recorded_on, name, birth_date, sex))::int as ordinal,
+         name, diagnosis_code, category, recorded_on, birth_date, sex
+  from (${rows}) as sent`;
+
 export const health: Department<HealthRow> = {
   id: 'health',
   labels: { en: 'Health commission', zh: '卫健' },
@@ -36,12 +57,17 @@ export const health: Department<HealthRow> = {
   required: true,
   delivery: 'snapshot',
   rescuable: true,
-  notOnRoster: { preference: 2 },
-  periodTables: [{ table: 'diagnosis', periodColumn: 'period' }],
+  // a person's rows in the order of their content, the line not being kept
+  notOnRoster: {
+    preference: 2,
+    people: ({ rowsPeriod }) => sql`select id18, name, birth_date, sex, ordinal as line from ${asOf(diagnosisVersions, rowsPeriod)} as d`,
+  },
+  periodTables: [],
+  versions: diagnosisVersions,
   // every category the commission sends (severe, severe mental, chronic) is a diagnosis of need
   signal: {
     meaning: { en: 'a severe or chronic diagnosis on record', zh: '有重特大疾病或慢性病记录' },
-    people: ({ rowsPeriod }) => sql`select distinct id18 from diagnosis where period = ${rowsPeriod}::text`,
+    people: ({ rowsPeriod }) => sql`select distinct id18 from ${asOf(diagnosisVersions, rowsPeriod)} as d`,
   },
   columns: [
     { name: 'id_number', headers: ['身份证号', '身份证号码'], required: true },
@@ -51,13 +77,25 @@ export const health: Department<HealthRow> = {
     { name: 'recorded_on', headers: ['登记日期'], required: false },
   ],
   rowSchema: healthRow,
-  table: 'diagnosis',
+  // the row as sent (a type, migration 0032): the stage's shape
+  table: 'diagnosis_row',
   tableColumns: ['period', 'line', 'id18', 'name', 'diagnosis_code', 'category', 'recorded_on', 'birth_date', 'sex'],
   toColumns: (r, { period, line }) => [
     period, line, r.id_number.id18, r.name, r.diagnosis_code, r.category, r.recorded_on, ...personColumns(r.id_number),
   ],
-  async finalize({ db }, _period, stage) {
-    await sql`insert into diagnosis select * from ${sql.table(stage)}`.execute(db);
+  async finalize({ db }, period, stage) {
+    await writeVersions({ db }, diagnosisVersions, period, asDiagnosisVersions(sql`select * from ${sql.table(stage)}`));
     return 0;
+  },
+  // a rescued diagnosis is one more of the person's: their rows numbered again with it
+  async addRescued({ db }, period, stage) {
+    await writeVersions({ db }, diagnosisVersions, period, asDiagnosisVersions(sql`
+      select id18, name, diagnosis_code, category, recorded_on, birth_date, sex
+      from ${asOf(diagnosisVersions, period)} as d where id18 in (select id18 from ${sql.table(stage)})
+      union all
+      select id18, name, diagnosis_code, category, recorded_on, birth_date, sex from ${sql.table(stage)}
+    `), { only: 'given' });
+    const { rows } = await sql<{ line: number }>`select line from ${sql.table(stage)}`.execute(db);
+    return rows.map((r) => r.line);
   },
 };

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { asOf, writeVersions, type Versioned } from '../../db/versions.js';
 import { z } from 'zod';
 import { foldPersonRows, personColumns, type Department } from '../department.js';
 import { idNumber, notAfter, optionalDate, optionalMoney, optionalText, requiredBoolean, withRules } from '../values.js';
@@ -30,6 +31,16 @@ const hrRow = (asOf: Date) =>
   );
 export type HumanResourcesRow = z.infer<ReturnType<typeof hrRow>>;
 
+/** The registrations as versions (migration 0032), one a person: the register is sent whole every month and little of it changes. */
+export const humanResourcesVersions: Versioned = {
+  table: 'human_resources_version',
+  periods: 'human_resources_period',
+  key: ['id18'],
+  columns: ['name', 'registered_unemployed', 'registered_on', 'pension_monthly', 'birth_date', 'sex'],
+};
+
+const HELD = sql.raw(humanResourcesVersions.columns.join(', '));
+
 export const humanResources: Department<HumanResourcesRow> = {
   id: 'human-resources',
   labels: { en: 'Human resources and social security', zh: '人社' },
@@ -40,11 +51,12 @@ export const humanResources: Department<HumanResourcesRow> = {
   delivery: 'snapshot',
   rescuable: true,
   // no notOnRoster: nearly every pensioner would become a household, and a pension is no sign of need
-  periodTables: [{ table: 'human_resources', periodColumn: 'period' }],
+  periodTables: [],
+  versions: humanResourcesVersions,
   // a pension alone is no sign of need
   signal: {
     meaning: { en: 'registered unemployed', zh: '登记失业' },
-    people: ({ rowsPeriod }) => sql`select id18 from human_resources where period = ${rowsPeriod}::text and registered_unemployed`,
+    people: ({ rowsPeriod }) => sql`select id18 from ${asOf(humanResourcesVersions, rowsPeriod)} as h where registered_unemployed`,
   },
   columns: [
     { name: 'id_number', headers: ['身份证号', '身份证号码', '公民身份号码'], required: true },
@@ -54,7 +66,8 @@ export const humanResources: Department<HumanResourcesRow> = {
     { name: 'pension_monthly', headers: ['养老金月领取额'], required: false },
   ],
   rowSchema: hrRow,
-  table: 'human_resources',
+  // the row as sent (a type, migration 0032): the stage's shape
+  table: 'human_resources_row',
   tableColumns: ['period', 'line', 'id18', 'name', 'registered_unemployed', 'registered_on', 'pension_monthly', 'birth_date', 'sex'],
   toColumns: (r, { period, line }) => [
     period, line, r.id_number.id18, r.name, r.registered_unemployed,
@@ -64,7 +77,7 @@ export const humanResources: Department<HumanResourcesRow> = {
   householdFacts: {
     people: ({ rowsPeriod }) => sql`
       select id18, registered_unemployed, registered_on, coalesce(pension_monthly, 0) as pension_monthly
-      from human_resources where period = ${rowsPeriod}::text`,
+      from ${asOf(humanResourcesVersions, rowsPeriod)} as h`,
     // `p` a member (working_age, able, employment as the roster says), `f` its row here
     columns: [
       { name: 'registered_unemployed', aggregate: sql`count(*) filter (where f.registered_unemployed and p.working_age)::int`, none: sql`0` },
@@ -97,18 +110,38 @@ export const humanResources: Department<HumanResourcesRow> = {
   async finalize({ db }, period, stage) {
     // A person on several rows is kept once: the latest registration, the pensions added (a
     // survivor's pension and one's own); the data-quality report names the lines folded in.
+    await sql`
+      create temp table human_resources_folded (
+        id18 text, name text, registered_unemployed boolean, registered_on date, pension_monthly numeric(14, 2), birth_date date, sex text
+      ) on commit drop
+    `.execute(db);
     await foldPersonRows(db, {
       period, source: 'human-resources', stage, keptHow: 'kept once, with the latest registration and the pensions added',
       insert: sql`
-        insert into human_resources (period, line, id18, name, registered_unemployed, registered_on, pension_monthly, birth_date, sex)
-        select period, min(line), id18,
-               (array_agg(name order by registered_on desc nulls last, line) filter (where name is not null))[1],
-               bool_or(registered_unemployed), max(registered_on) filter (where registered_unemployed),
-               sum(pension_monthly), min(birth_date), min(sex)
+        insert into human_resources_folded (id18, ${HELD})
+        select id18,
+               (array_agg(name order by registered_on desc nulls last, line) filter (where name is not null))[1] as name,
+               bool_or(registered_unemployed) as registered_unemployed, max(registered_on) filter (where registered_unemployed) as registered_on,
+               sum(pension_monthly) as pension_monthly, min(birth_date) as birth_date, min(sex) as sex
         from ${sql.table(stage)}
-        group by period, id18
+        group by id18
       `,
     });
+    await writeVersions({ db }, humanResourcesVersions, period, sql`select id18, ${HELD} from human_resources_folded`);
+    await sql`drop table human_resources_folded`.execute(db);
     return 0;
+  },
+  // a rescued row of a person the file already has a valid line for is not kept: the valid line wins
+  async addRescued({ db }, period, stage) {
+    await sql`
+      create temp table human_resources_rescued on commit drop as
+      select distinct on (id18) line, id18, ${HELD} from ${sql.table(stage)} as s
+      where not exists (select 1 from ${asOf(humanResourcesVersions, period)} as h where h.id18 = s.id18)
+      order by id18, line
+    `.execute(db);
+    await writeVersions({ db }, humanResourcesVersions, period, sql`select id18, ${HELD} from human_resources_rescued`, { only: 'given' });
+    const kept = await sql<{ line: number }>`select line from human_resources_rescued`.execute(db);
+    await sql`drop table human_resources_rescued`.execute(db);
+    return kept.rows.map((r) => r.line);
   },
 };

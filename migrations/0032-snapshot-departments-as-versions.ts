@@ -138,7 +138,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     const dependents = await dropDependents(db, c.table, [c.table]);
     const key = keyOf(c);
     await sql.raw(`
-      create type ${c.table}_row as (${c.columns.map(([n, t]) => `${n} ${t.replace(' not null', '')}`).join(', ')});
+      create type ${c.table}_row as (${c.columns.map(([n, t]) => `${n} ${t.replace(/ not null.*$/, '')}`).join(', ')});
       create table ${c.table}_period (period text primary key);
       create table ${c.table}_version (
         id18 text not null,

@@ -1,6 +1,7 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import { z } from 'zod';
-import { asOf, writeVersions, type Versioned } from '../../db/versions.js';
+import { asOf, type Versioned } from '../../db/versions.js';
+import { personRowVersions } from '../person-rows.js';
 import { personColumns, type Department } from '../department.js';
 import { codeList, idNumber, notAfter, optionalDate, optionalText, requiredCode, requiredPattern, withRules } from '../values.js';
 
@@ -29,12 +30,7 @@ const healthRow = (asOf: Date) =>
   );
 export type HealthRow = z.infer<ReturnType<typeof healthRow>>;
 
-/**
- * The diagnoses as versions (migration 0032): the register is sent whole every month and little
- * of it changes. A person can have several diagnoses, even two alike, so a row is keyed by the
- * person and its place among the person's rows in the order of their content (`ordinal`): the
- * same diagnoses are the same versions month after month, wherever the file lists them.
- */
+/** The diagnoses as versions (migration 0032, src/ingest/person-rows.ts): the register is sent whole every month and little of it changes. */
 export const diagnosisVersions: Versioned = {
   table: 'diagnosis_version',
   periods: 'diagnosis_period',
@@ -42,12 +38,7 @@ export const diagnosisVersions: Versioned = {
   columns: ['name', 'diagnosis_code', 'category', 'recorded_on', 'birth_date', 'sex'],
 };
 
-/** Rows as sent (`diagnosis_row`'s columns, the line not needed) as versions: each person's numbered by content. */
-const asDiagnosisVersions = (rows: RawBuilder<unknown>) => sql`
-  select id18,
-         (row_number() over (partition by id18 order by diagnosis_code, category, recorded_on, name, birth_date, sex))::int as ordinal,
-         name, diagnosis_code, category, recorded_on, birth_date, sex
-  from (${rows}) as sent`;
+const diagnosisRows = personRowVersions(diagnosisVersions, ['diagnosis_code', 'category', 'recorded_on', 'name', 'birth_date', 'sex']);
 
 export const health: Department<HealthRow> = {
   id: 'health',
@@ -83,19 +74,6 @@ export const health: Department<HealthRow> = {
   toColumns: (r, { period, line }) => [
     period, line, r.id_number.id18, r.name, r.diagnosis_code, r.category, r.recorded_on, ...personColumns(r.id_number),
   ],
-  async finalize({ db }, period, stage) {
-    await writeVersions({ db }, diagnosisVersions, period, asDiagnosisVersions(sql`select * from ${sql.table(stage)}`));
-    return 0;
-  },
-  // a rescued diagnosis is one more of the person's: their rows numbered again with it
-  async addRescued({ db }, period, stage) {
-    await writeVersions({ db }, diagnosisVersions, period, asDiagnosisVersions(sql`
-      select id18, name, diagnosis_code, category, recorded_on, birth_date, sex
-      from ${asOf(diagnosisVersions, period)} as d where id18 in (select id18 from ${sql.table(stage)})
-      union all
-      select id18, name, diagnosis_code, category, recorded_on, birth_date, sex from ${sql.table(stage)}
-    `), { only: 'given' });
-    const { rows } = await sql<{ line: number }>`select line from ${sql.table(stage)}`.execute(db);
-    return rows.map((r) => r.line);
-  },
+  finalize: diagnosisRows.finalize,
+  addRescued: diagnosisRows.addRescued,
 };

@@ -334,6 +334,12 @@ async function measure(workDir: string, inbox: string, households: number, made:
         households: summary.households_scored, notOnRoster: summary.not_on_roster, warnings: summary.warnings,
         exportSeconds: round2((Date.now() - t2) / 1000), exported, copyPhase,
       });
+      // a long city is read as it goes: each period's figures as soon as they are known
+      const run = runs.at(-1)!;
+      process.stderr.write(
+        `${period}: ${seconds} s, Node peak RSS ${rssMiB} MiB, list exported in ${run.exportSeconds} s (sha256 ${listSha256}), ` +
+          `database ${sizeMiB} MiB (+${run.growthMiB})\n`,
+      );
     }
     // give the server a moment to flush its last log lines
     await new Promise((r) => setTimeout(r, 300));

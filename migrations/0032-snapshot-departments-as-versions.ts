@@ -35,7 +35,7 @@ import {
  * ledger stays). The down writes every period's rows into the table again, numbered as a line in
  * the order of the person and their rows, with the row security migration 0027 left.
  */
-interface Converted {
+export interface Converted {
   table: string;
   source: string;
   /** the table's columns as migrations 0001 and 0008 made them, in their order */
@@ -132,13 +132,22 @@ function periodView(c: Converted): string {
 }
 
 export async function up(db: Kysely<unknown>): Promise<void> {
-  for (const c of CONVERTED) {
+  await toVersions(db, CONVERTED);
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await toTables(db, CONVERTED);
+}
+
+/** Each department table of `converted` made versions and a view of its periods' rows. */
+export async function toVersions(db: Kysely<unknown>, converted: readonly Converted[]): Promise<void> {
+  for (const c of converted) {
     const owner = await ownerOf(db, `public.${c.table}`);
     const readers = (await grantsOn(db, [`public.${c.table}`])).filter((g) => g.privilege === 'SELECT' && g.grantee !== 'safetynet_batch');
     const dependents = await dropDependents(db, c.table, [c.table]);
     const key = keyOf(c);
     await sql.raw(`
-      create type ${c.table}_row as (${c.columns.map(([n, t]) => `${n} ${t.replace(/ not null.*$/, '')}`).join(', ')});
+      create type ${c.table}_row as (${c.columns.map(([n, t]) => `${n} ${t.replace(/ (not null|check).*$/, '')}`).join(', ')});
       create table ${c.table}_period (period text primary key);
       create table ${c.table}_version (
         id18 text not null,
@@ -166,8 +175,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   }
 }
 
-export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const c of [...CONVERTED].reverse()) {
+/** Each department of `converted` a table a period again, with migration 0027's row security. */
+export async function toTables(db: Kysely<unknown>, converted: readonly Converted[]): Promise<void> {
+  for (const c of [...converted].reverse()) {
     const owner = await ownerOf(db, `public.${c.table}_version`);
     const readers = (await grantsOn(db, [`public.${c.table}`])).filter((g) => g.grantee !== 'safetynet_batch');
     const dependents = await dropDependents(db, c.table, [c.table]);

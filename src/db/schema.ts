@@ -144,10 +144,9 @@ export interface DisasterEventTable {
   sex: string;
 }
 
-/** 教育 students in non-compulsory education and this school year's fees (migration 0013). */
+/** 教育 students in non-compulsory education and this school year's fees (migration 0013); a view of each loaded period's rows over `enrolment_version` (migration 0033). */
 export interface EnrolmentTable {
   period: string;
-  line: number;
   id18: string;
   name: string | null;
   stage: 'high_school' | 'secondary_vocational' | 'higher';
@@ -158,10 +157,12 @@ export interface EnrolmentTable {
   sex: string;
 }
 
-/** The information verification centre's findings per person (核对, migration 0014): asset data, no export reads it. */
+/**
+ * The information verification centre's findings per person (核对, migration 0014): asset data,
+ * no export reads it; a view of each loaded period's rows over `verification_version` (migration 0033).
+ */
 export interface VerificationTable {
   period: string;
-  line: number;
   id18: string;
   name: string | null;
   properties: number;

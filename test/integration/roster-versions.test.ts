@@ -77,6 +77,8 @@ async function versions(db: Kysely<Database>): Promise<unknown[]> {
     (await sql`select * from roster_version order by id18, valid_from`.execute(db)).rows,
     (await sql`select * from diagnosis_version order by id18, ordinal, valid_from`.execute(db)).rows,
     (await sql`select * from human_resources_version order by id18, valid_from`.execute(db)).rows,
+    (await sql`select * from verification_version order by id18, valid_from`.execute(db)).rows,
+    (await sql`select * from enrolment_version order by id18, valid_from`.execute(db)).rows,
   ];
 }
 
@@ -85,6 +87,8 @@ async function departmentRows(db: Kysely<Database>, period: string): Promise<unk
   return [
     (await sql`select * from diagnosis where period = ${period} order by id18, ordinal`.execute(db)).rows,
     (await sql`select * from human_resources where period = ${period} order by id18`.execute(db)).rows,
+    (await sql`select * from verification where period = ${period} order by id18`.execute(db)).rows,
+    (await sql`select * from enrolment where period = ${period} order by id18`.execute(db)).rows,
   ];
 }
 
@@ -116,7 +120,7 @@ describe('the roster as versions', () => {
     }
     clean.versions = await versions(test.handle.db);
     // the diagnoses and registrations, sent whole each month, are written when they change (migration 0032)
-    for (const [i, table] of [[1, 'diagnosis'], [2, 'human_resources']] as const) {
+    for (const [i, table] of [[1, 'diagnosis'], [2, 'human_resources'], [3, 'verification'], [4, 'enrolment']] as const) {
       const rows = PERIODS.reduce((n, p) => n + (clean.departments[p]![i - 1] as unknown[]).length, 0);
       const kept = (clean.versions[i] as unknown[]).length;
       expect(kept, table).toBeLessThan(rows * 0.5);
@@ -203,7 +207,7 @@ describe('the roster as versions', () => {
       expect(homes.length).toBeGreaterThan(PERIODS.length * 300);
       const down = await migrator.migrateTo('0024-claim-latest-bulk-build');
       expect(down.error).toBeUndefined();
-      expect(down.results?.map((r) => r.migrationName)).toEqual(['0032-snapshot-departments-as-versions', '0031-score-reasons-kept-once', '0030-claims-superseded-by', '0029-scores-by-household-versions-with-room', '0028-household-versions', '0027-members-from-roster-versions', '0026-score-explanations', '0025-roster-versions']);
+      expect(down.results?.map((r) => r.migrationName)).toEqual(['0033-verification-and-enrolment-as-versions', '0032-snapshot-departments-as-versions', '0031-score-reasons-kept-once', '0030-claims-superseded-by', '0029-scores-by-household-versions-with-room', '0028-household-versions', '0027-members-from-roster-versions', '0026-score-explanations', '0025-roster-versions']);
       const { rows } = await sql<{ n: number }>`select count(*)::int as n from roster_member`.execute(database.db);
       expect(rows[0]!.n).toBe(PERIODS.reduce((n, p) => n + clean.rosters[p]!.length, 0));
       expect(await explainedScores(database.db)).toEqual(scores);

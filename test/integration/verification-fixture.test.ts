@@ -4,12 +4,16 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import pg from 'pg';
+import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runPeriod, type RunSummary } from '../../jobs/run-period.js';
 import { explainCommand } from '../../src/commands/explain.js';
 import { purgeRawExtracts } from '../../src/commands/purge.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { createRoles, grantRoles, ROLES } from '../../src/db/roles.js';
+import { withTransaction } from '../../src/db/transaction.js';
+import { writeVersions } from '../../src/db/versions.js';
+import { verificationVersions } from '../../src/ingest/verification/verification.source.js';
 import { auditedExport } from '../../src/export/audited-export.js';
 import { formatCard, householdCard } from '../../src/export/household-card.js';
 import { writeWarningListXlsx } from '../../src/export/warning-list-xlsx.js';
@@ -184,12 +188,13 @@ describe('who sees verification data', () => {
 
 describe('retention', () => {
   it('purge deletes the rows and the notes of the periods it purges, through the registry; the scores stay', async () => {
-    // the same findings as if delivered in an old month
-    await test.handle.pool.query(`insert into verification select '2024-01', line, id18, name, properties, properties_beyond_home, vehicles, vehicle_value,
-                                   businesses, business_role, housing_fund_monthly, birth_date, sex from verification where period = '2026-10'`);
+    // the same findings as if delivered in an old month (versions, migration 0033: written as a month's run writes them)
+    await withTransaction(test.handle.pool, (tx) => writeVersions(tx, verificationVersions, '2024-01', sql`
+      select id18, name, properties, properties_beyond_home, vehicles, vehicle_value, businesses, business_role, housing_fund_monthly, birth_date, sex
+      from verification where period = '2026-10'`));
     await test.handle.pool.query(`insert into household_asset_check select '2024-01', household_id, note, note_zh from household_asset_check where period = '2026-10'`);
     const result = await purgeRawExtracts(test.handle.pool, test.handle.db, { before: '2024-11', retentionMonths: 24 }, silentLog);
-    expect(result.deleted).toMatchObject({ verification: 4, household_asset_check: 2 });
+    expect(result.deleted).toMatchObject({ verification_version: 4, household_asset_check: 2 });
     const left = await test.handle.pool.query(`
       select (select count(*)::int from verification where period < '2024-11') as old_rows, (select count(*)::int from verification where period = '2026-10') as rows,
              (select count(*)::int from household_asset_check where period = '2026-10') as notes,

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { foldPersonRows, personColumns, type Department } from '../department.js';
+import { asOf, type Versioned } from '../../db/versions.js';
+import { personColumns, type Department } from '../department.js';
+import { foldedPersonVersions } from '../person-rows.js';
 import { codeList, idNumber, optionalText, requiredCode, requiredMoney, requiredPattern, withRules } from '../values.js';
 
 /**
@@ -61,6 +63,26 @@ const educationRow = (asOf: Date) => {
 };
 export type EducationRow = z.infer<ReturnType<typeof educationRow>>;
 
+/** The enrolments as versions (migration 0033), one a student: the register is sent whole every month and little of it changes. */
+export const enrolmentVersions: Versioned = {
+  table: 'enrolment_version',
+  periods: 'enrolment_period',
+  key: ['id18'],
+  columns: ['name', 'stage', 'school_year', 'fees_paid', 'birth_date', 'sex'],
+};
+
+// A student on two rows (a transfer within the year): kept once, the fees added, at the stage of the later line
+const enrolments = foldedPersonVersions(enrolmentVersions, {
+  source: 'education',
+  keptHow: 'kept once, with the fees added',
+  rows: (stage) => sql`
+    select id18, (array_agg(name order by line desc) filter (where name is not null))[1] as name,
+           (array_agg(stage order by line desc))[1] as stage, max(school_year) as school_year, sum(fees_paid) as fees_paid,
+           min(birth_date) as birth_date, min(sex) as sex
+    from ${sql.table(stage)}
+    group by id18`,
+});
+
 export const education: Department<EducationRow> = {
   id: 'education',
   labels: { en: 'Education', zh: '教育' },
@@ -72,13 +94,14 @@ export const education: Department<EducationRow> = {
   delivery: 'snapshot',
   rescuable: true,
   // no notOnRoster: a student on no roster is counted with their family's roster elsewhere
-  periodTables: [{ table: 'enrolment', periodColumn: 'period' }],
+  periodTables: [],
+  versions: enrolmentVersions,
   // fees of half the counted cap or more are a real weight on a household; a free place is none
   signal: {
     meaning: { en: 'school fees of at least half the counted cap', zh: '学杂费达计入上限一半以上' },
     people: ({ rowsPeriod, cfg }) => sql`
-      select id18 from enrolment
-      where period = ${rowsPeriod}::text and fees_paid >= ${cfg.rigidSpending.schoolFeesCapPerStudent / 2}::numeric`,
+      select id18 from ${asOf(enrolmentVersions, rowsPeriod)} as e
+      where fees_paid >= ${cfg.rigidSpending.schoolFeesCapPerStudent / 2}::numeric`,
   },
   columns: [
     { name: 'id_number', headers: ['身份证号', '身份证号码', '学生身份证号'], required: true },
@@ -88,13 +111,14 @@ export const education: Department<EducationRow> = {
     { name: 'fees_paid', headers: ['已缴学杂费', '学杂费'], required: true },
   ],
   rowSchema: educationRow,
-  table: 'enrolment',
+  // the row as sent (a type, migration 0033): the stage's shape
+  table: 'enrolment_row',
   tableColumns: ['period', 'line', 'id18', 'name', 'stage', 'school_year', 'fees_paid', 'birth_date', 'sex'],
   toColumns: (r, { period, line }) => [
     period, line, r.id_number.id18, r.name, r.stage, schoolYearStart(r.school_year), r.fees_paid, ...personColumns(r.id_number),
   ],
   householdFacts: {
-    people: ({ rowsPeriod }) => sql`select id18, stage, school_year, fees_paid from enrolment where period = ${rowsPeriod}::text`,
+    people: ({ rowsPeriod }) => sql`select id18, stage, school_year, fees_paid from ${asOf(enrolmentVersions, rowsPeriod)} as e`,
     columns: [
       // each student's fees, not their sum: the cap of rigid spending is per student (scoring/rigid-spending.ts)
       {
@@ -105,20 +129,6 @@ export const education: Department<EducationRow> = {
       { name: 'school_year', aggregate: sql`min(f.school_year)`, none: sql`null::int` },
     ],
   },
-  async finalize({ db }, period, stage) {
-    // A student on two rows (a transfer within the year): kept once, the fees added, at the
-    // stage of the later line; the report names the lines folded in.
-    await foldPersonRows(db, {
-      period, source: 'education', stage, keptHow: 'kept once, with the fees added',
-      insert: sql`
-        insert into enrolment (period, line, id18, name, stage, school_year, fees_paid, birth_date, sex)
-        select period, min(line), id18,
-               (array_agg(name order by line desc) filter (where name is not null))[1],
-               (array_agg(stage order by line desc))[1], max(school_year), sum(fees_paid), min(birth_date), min(sex)
-        from ${sql.table(stage)}
-        group by period, id18
-      `,
-    });
-    return 0;
-  },
+  finalize: enrolments.finalize,
+  addRescued: enrolments.addRescued,
 };

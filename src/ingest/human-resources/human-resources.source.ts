@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
-import { asOf, writeVersions, type Versioned } from '../../db/versions.js';
 import { z } from 'zod';
-import { foldPersonRows, personColumns, type Department } from '../department.js';
+import { asOf, type Versioned } from '../../db/versions.js';
+import { personColumns, type Department } from '../department.js';
+import { foldedPersonVersions } from '../person-rows.js';
 import { idNumber, notAfter, optionalDate, optionalMoney, optionalText, requiredBoolean, withRules } from '../values.js';
 
 /**
@@ -39,7 +40,19 @@ export const humanResourcesVersions: Versioned = {
   columns: ['name', 'registered_unemployed', 'registered_on', 'pension_monthly', 'birth_date', 'sex'],
 };
 
-const HELD = sql.raw(humanResourcesVersions.columns.join(', '));
+// A person on several rows is kept once: the latest registration, the pensions added (a
+// survivor's pension and one's own).
+const registrations = foldedPersonVersions(humanResourcesVersions, {
+  source: 'human-resources',
+  keptHow: 'kept once, with the latest registration and the pensions added',
+  rows: (stage) => sql`
+    select id18,
+           (array_agg(name order by registered_on desc nulls last, line) filter (where name is not null))[1] as name,
+           bool_or(registered_unemployed) as registered_unemployed, max(registered_on) filter (where registered_unemployed) as registered_on,
+           sum(pension_monthly) as pension_monthly, min(birth_date) as birth_date, min(sex) as sex
+    from ${sql.table(stage)}
+    group by id18`,
+});
 
 export const humanResources: Department<HumanResourcesRow> = {
   id: 'human-resources',
@@ -107,41 +120,6 @@ export const humanResources: Department<HumanResourcesRow> = {
       { name: 'pensioners', aggregate: sql`count(*) filter (where f.pension_monthly > 0)::int`, none: sql`0` },
     ],
   },
-  async finalize({ db }, period, stage) {
-    // A person on several rows is kept once: the latest registration, the pensions added (a
-    // survivor's pension and one's own); the data-quality report names the lines folded in.
-    await sql`
-      create temp table human_resources_folded (
-        id18 text, name text, registered_unemployed boolean, registered_on date, pension_monthly numeric(14, 2), birth_date date, sex text
-      ) on commit drop
-    `.execute(db);
-    await foldPersonRows(db, {
-      period, source: 'human-resources', stage, keptHow: 'kept once, with the latest registration and the pensions added',
-      insert: sql`
-        insert into human_resources_folded (id18, ${HELD})
-        select id18,
-               (array_agg(name order by registered_on desc nulls last, line) filter (where name is not null))[1] as name,
-               bool_or(registered_unemployed) as registered_unemployed, max(registered_on) filter (where registered_unemployed) as registered_on,
-               sum(pension_monthly) as pension_monthly, min(birth_date) as birth_date, min(sex) as sex
-        from ${sql.table(stage)}
-        group by id18
-      `,
-    });
-    await writeVersions({ db }, humanResourcesVersions, period, sql`select id18, ${HELD} from human_resources_folded`);
-    await sql`drop table human_resources_folded`.execute(db);
-    return 0;
-  },
-  // a rescued row of a person the file already has a valid line for is not kept: the valid line wins
-  async addRescued({ db }, period, stage) {
-    await sql`
-      create temp table human_resources_rescued on commit drop as
-      select distinct on (id18) line, id18, ${HELD} from ${sql.table(stage)} as s
-      where not exists (select 1 from ${asOf(humanResourcesVersions, period)} as h where h.id18 = s.id18)
-      order by id18, line
-    `.execute(db);
-    await writeVersions({ db }, humanResourcesVersions, period, sql`select id18, ${HELD} from human_resources_rescued`, { only: 'given' });
-    const kept = await sql<{ line: number }>`select line from human_resources_rescued`.execute(db);
-    await sql`drop table human_resources_rescued`.execute(db);
-    return kept.rows.map((r) => r.line);
-  },
+  finalize: registrations.finalize,
+  addRescued: registrations.addRescued,
 };

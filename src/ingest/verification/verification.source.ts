@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { foldPersonRows, personColumns, type Department } from '../department.js';
+import { asOf, type Versioned } from '../../db/versions.js';
+import { personColumns, type Department } from '../department.js';
+import { foldedPersonVersions } from '../person-rows.js';
 import { codeList, idNumber, optionalCode, optionalCount, optionalMoney, optionalText, withRules } from '../values.js';
 
 /**
@@ -65,6 +67,35 @@ const verificationRow = (asOf: Date) =>
   );
 export type VerificationRow = z.infer<ReturnType<typeof verificationRow>>;
 
+/** The findings as versions (migration 0033), one a person: the register is sent whole every month and little of it changes. */
+export const verificationVersions: Versioned = {
+  table: 'verification_version',
+  periods: 'verification_period',
+  key: ['id18'],
+  columns: [
+    'name', 'properties', 'properties_beyond_home', 'vehicles', 'vehicle_value', 'businesses', 'business_role', 'housing_fund_monthly',
+    'birth_date', 'sex',
+  ],
+};
+
+// A person on several rows (some centres send one row per finding) is kept once: counts added,
+// the dearest vehicle's band, both roles when both appear, the housing fund's one account once
+// (the largest amount sent)
+const findings = foldedPersonVersions(verificationVersions, {
+  source: 'verification',
+  keptHow: 'kept once, with the counts added and the housing fund counted once',
+  rows: (stage) => sql`
+    select id18, (array_agg(name order by line) filter (where name is not null))[1] as name,
+           sum(properties)::int as properties, sum(properties_beyond_home)::int as properties_beyond_home, sum(vehicles)::int as vehicles,
+           (${BANDS}::text[])[max(array_position(${BANDS}::text[], vehicle_value))] as vehicle_value,
+           sum(businesses)::int as businesses,
+           case when bool_or(business_role = 'both') or (bool_or(business_role = 'owner') and bool_or(business_role = 'legal_representative')) then 'both'
+                else max(business_role) end as business_role,
+           max(housing_fund_monthly) as housing_fund_monthly, min(birth_date) as birth_date, min(sex) as sex
+    from ${sql.table(stage)}
+    group by id18`,
+});
+
 export const verification: Department<VerificationRow> = {
   id: 'verification',
   labels: { en: 'Information verification', zh: '核对' },
@@ -77,10 +108,10 @@ export const verification: Department<VerificationRow> = {
   // no notOnRoster: a person checked is an applicant or a member of a household already known
   // no signal: a finding is a reason to check at the door, not a sign of need
   periodTables: [
-    { table: 'verification', periodColumn: 'period' },
     // the asset-check note the scoring wrote from these rows: asset data, kept and purged with them
     { table: 'household_asset_check', periodColumn: 'period' },
   ],
+  versions: verificationVersions,
   columns: [
     { name: 'id_number', headers: ['身份证号', '身份证号码', '公民身份号码'], required: true },
     { name: 'name', headers: ['姓名'], required: false },
@@ -93,7 +124,8 @@ export const verification: Department<VerificationRow> = {
     { name: 'housing_fund_monthly', headers: ['住房公积金月缴存额', '公积金月缴存额'], required: false },
   ],
   rowSchema: verificationRow,
-  table: 'verification',
+  // the row as sent (a type, migration 0033): the stage's shape
+  table: 'verification_row',
   tableColumns: [
     'period', 'line', 'id18', 'name', 'properties', 'properties_beyond_home', 'vehicles', 'vehicle_value', 'businesses', 'business_role',
     'housing_fund_monthly', 'birth_date', 'sex',
@@ -109,7 +141,7 @@ export const verification: Department<VerificationRow> = {
       select id18, properties_beyond_home, vehicles, businesses, business_role,
              array_position(${BANDS}::text[], vehicle_value) as vehicle_band,
              coalesce(housing_fund_monthly, 0) as housing_fund_monthly
-      from verification where period = ${rowsPeriod}::text`,
+      from ${asOf(verificationVersions, rowsPeriod)} as v`,
     columns: [
       { name: 'verified_members', aggregate: sql`count(*)::int`, none: sql`0` },
       { name: 'verified_properties_beyond_home', aggregate: sql`sum(f.properties_beyond_home)::int`, none: sql`0` },
@@ -128,27 +160,6 @@ export const verification: Department<VerificationRow> = {
       { name: 'verified_housing_fund_members', aggregate: sql`count(*) filter (where f.housing_fund_monthly > 0)::int`, none: sql`0` },
     ],
   },
-  async finalize({ db }, period, stage) {
-    // A person on several rows (some centres send one row per finding) is kept once: counts
-    // added, the dearest vehicle's band, both roles when both appear, the housing fund's one
-    // account once (the largest amount sent); the data-quality report names the lines folded in.
-    await foldPersonRows(db, {
-      period, source: 'verification', stage, keptHow: 'kept once, with the counts added and the housing fund counted once',
-      insert: sql`
-        insert into verification (period, line, id18, name, properties, properties_beyond_home, vehicles, vehicle_value, businesses,
-                                  business_role, housing_fund_monthly, birth_date, sex)
-        select period, min(line), id18,
-               (array_agg(name order by line) filter (where name is not null))[1],
-               sum(properties), sum(properties_beyond_home), sum(vehicles),
-               (${BANDS}::text[])[max(array_position(${BANDS}::text[], vehicle_value))],
-               sum(businesses),
-               case when bool_or(business_role = 'both') or (bool_or(business_role = 'owner') and bool_or(business_role = 'legal_representative')) then 'both'
-                    else max(business_role) end,
-               max(housing_fund_monthly), min(birth_date), min(sex)
-        from ${sql.table(stage)}
-        group by period, id18
-      `,
-    });
-    return 0;
-  },
+  finalize: findings.finalize,
+  addRescued: findings.addRescued,
 };

@@ -34,9 +34,12 @@ const VERSIONED = [
  * The rows of `into` (`key`, valid_from, valid_until, then `columns`) from a copy a period
  * (`copies`: a select of `period`, the key and the columns): gaps and islands over the periods
  * of `periods`, a version for each run of loaded periods with the same content. Migration 0028
- * converts the households so too.
+ * converts the households so too, and 0032 the departments (a key of one or more columns).
  */
-export const versionsFromCopies = (o: { into: string; periods: string; key: string; columns: readonly string[]; copies: string }) => `
+export const versionsFromCopies = (o: { into: string; periods: string; key: string | readonly string[]; columns: readonly string[]; copies: string }) => {
+  const key = typeof o.key === 'string' ? [o.key] : o.key;
+  const k = key.join(', ');
+  return `
     with numbered as (
       select period, row_number() over (order by period)::int as n from ${o.periods}
     ), copies as (${o.copies}
@@ -45,17 +48,18 @@ export const versionsFromCopies = (o: { into: string; periods: string; key: stri
       from copies x join numbered p using (period)
     ), marked as (
       select *, case when lag(n) over w = n - 1 and lag(digest) over w = digest then 0 else 1 end as starts
-      from hashed window w as (partition by ${o.key} order by n)
+      from hashed window w as (partition by ${k} order by n)
     ), islands as (
-      select *, sum(starts) over (partition by ${o.key} order by n) as island from marked
+      select *, sum(starts) over (partition by ${k} order by n) as island from marked
     ), runs as (
-      select ${o.key}, island, min(n) as first_n, max(n) as last_n from islands group by ${o.key}, island
+      select ${k}, island, min(n) as first_n, max(n) as last_n from islands group by ${k}, island
     )
-    insert into ${o.into} (${o.key}, valid_from, valid_until, ${o.columns.join(', ')})
-    select i.${o.key}, i.period, after.period, ${o.columns.map((c) => `i.${c}`).join(', ')}
+    insert into ${o.into} (${k}, valid_from, valid_until, ${o.columns.join(', ')})
+    select ${key.map((c) => `i.${c}`).join(', ')}, i.period, after.period, ${o.columns.map((c) => `i.${c}`).join(', ')}
     from runs r
-    join islands i on i.${o.key} = r.${o.key} and i.n = r.first_n
+    join islands i on ${key.map((c) => `i.${c} = r.${c}`).join(' and ')} and i.n = r.first_n
     left join numbered after on after.n = r.last_n + 1`;
+};
 
 /** Each period's roster as a household's rows: its place among them, the income on the first. */
 const NORMAL = `

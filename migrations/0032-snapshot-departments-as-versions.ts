@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { grantsOn, regrant } from './0018-period-partitions.js';
+import { versionsFromCopies } from './0025-roster-versions.js';
 import { owner as ownerOf } from './0026-score-explanations.js';
 import {
   batchWrote, columnDefinitions, dropDependents, handOver, OWNER_MIGRATES, personRowSecurity, remakeDependents, renameAnalyzable,
@@ -83,35 +84,15 @@ const keyOf = (c: Converted) => (c.ordinal ? ['id18', 'ordinal'] : ['id18']);
 /** The version's place among the person's rows in one period, by content. */
 const ordinalOver = (c: Converted, period: string) => `(row_number() over (partition by ${period}, id18 order by ${c.rowOrder}))::int`;
 
-/** The versions from a copy a period: gaps and islands over the loaded periods, a version for each run of periods with the same content. */
-function versionsFromCopies(c: Converted): string {
-  const key = keyOf(c);
-  const cols = held(c).map(([n]) => n);
-  const k = key.join(', ');
-  const on = (a: string, b: string) => key.map((x) => `${a}.${x} = ${b}.${x}`).join(' and ');
-  return `
-    with numbered as (
-      select period, row_number() over (order by period)::int as n from ${c.table}_period
-    ), copies as (
-      select period, id18${c.ordinal ? `, ${ordinalOver(c, 'period')} as ordinal` : ''}, ${cols.join(', ')} from ${c.table}_copy
-    ), hashed as (
-      select x.*, p.n, md5(row(${cols.map((x) => `x.${x}`).join(', ')})::text) as digest
-      from copies x join numbered p using (period)
-    ), marked as (
-      select *, case when lag(n) over w = n - 1 and lag(digest) over w = digest then 0 else 1 end as starts
-      from hashed window w as (partition by ${k} order by n)
-    ), islands as (
-      select *, sum(starts) over (partition by ${k} order by n) as island from marked
-    ), runs as (
-      select ${k}, island, min(n) as first_n, max(n) as last_n from islands group by ${k}, island
-    )
-    insert into ${c.table}_version (${k}, valid_from, valid_until, ${cols.join(', ')})
-    select ${key.map((x) => `i.${x}`).join(', ')}, i.period, after.period, ${cols.map((x) => `i.${x}`).join(', ')}
-    from runs r
-    join islands i on ${on('i', 'r')} and i.island = r.island and i.n = r.first_n
-    left join numbered after on after.n = r.last_n + 1
-    order by ${key.map((x) => `i.${x}`).join(', ')}, i.period`;
-}
+/** The versions from the copies a period (migration 0025's gaps and islands), a diagnosis numbered among its person's rows. */
+const versionsOf = (c: Converted): string =>
+  versionsFromCopies({
+    into: `${c.table}_version`,
+    periods: `${c.table}_period`,
+    key: keyOf(c),
+    columns: held(c).map(([n]) => n),
+    copies: `select period, id18${c.ordinal ? `, ${ordinalOver(c, 'period')} as ordinal` : ''}, ${held(c).map(([n]) => n).join(', ')} from ${c.table}_copy`,
+  });
 
 /** The view over the versions: each loaded period's rows, as the table's row security let each reader see them. */
 function periodView(c: Converted): string {
@@ -164,7 +145,7 @@ export async function toVersions(db: Kysely<unknown>, converted: readonly Conver
       select distinct period from ${c.table}_copy
       union
       select period from source_load where source = '${c.source}' and period in (select period from roster_period);
-      ${versionsFromCopies(c)};
+      ${versionsOf(c)};
       drop table ${c.table}_copy;
       ${periodView(c)};
     `).execute(db);

@@ -71,10 +71,16 @@ const SCORE_COLUMNS: readonly { name: string; type: string; explained?: true }[]
 ];
 /**
  * The scores' columns with the explanation's from `e` (score_explanation), the rest from `scored`;
- * `reasons`, when given, the expression the reasons are read by (migration 0031 keeps each reason once).
+ * `reasons`, when given, the expression the reasons are read by (migration 0031 keeps each reason once);
+ * `explained`, the expression of each of the explanation's columns read otherwise (migration 0034
+ * keeps them as templates and figures).
  */
-export const scoreColumns = (scored: string, reasons?: string) =>
-  SCORE_COLUMNS.map((c) => (c.name === 'reasons' && reasons !== undefined ? `${reasons} as reasons` : c.explained ? `e.${c.name}` : `${scored}.${c.name}`)).join(', ');
+export const scoreColumns = (scored: string, reasons?: string, explained: Readonly<Record<string, string>> = {}) =>
+  SCORE_COLUMNS.map((c) => {
+    const read = c.name === 'reasons' && reasons !== undefined ? reasons : explained[c.name];
+    if (read !== undefined) return `${read} as ${c.name}`;
+    return c.explained ? `e.${c.name}` : `${scored}.${c.name}`;
+  }).join(', ');
 const selectList = (scored: string) => sql.raw(scoreColumns(scored));
 /** The columns scored_household keeps of household_score's. */
 const SCORED_COLUMNS = SCORE_COLUMNS.filter((c) => !c.explained).map((c) => c.name);

@@ -30,9 +30,9 @@ const reasonsOf = (e: string) => `coalesce((
     select jsonb_agg(r.reason order by u.n) from unnest(${e}.reason_ids) with ordinality as u(id, n) join score_reason r on r.id = u.id
   ), '[]'::jsonb)`;
 /** An explanation's reasons as household_score gives them: none (null) when no explanation is kept. */
-const REASONS = `case when e.reason_ids is null then null else ${reasonsOf('e')} end`;
+export const REASONS = `case when e.reason_ids is null then null else ${reasonsOf('e')} end`;
 
-const scoresView = (reasons?: string) => `select ${scoreColumns('s', reasons)} from scored_household s left join score_explanation e on e.id = s.explanation`;
+export const scoresView = (reasons?: string) => `select ${scoreColumns('s', reasons)} from scored_household s left join score_explanation e on e.id = s.explanation`;
 const withReasons = (reasons?: string) => (v: View): View => (v.name === 'public.household_score' ? { ...v, def: scoresView(reasons) } : v);
 
 const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;

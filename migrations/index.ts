@@ -38,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   '0031-score-reasons-kept-once': await import('./0031-score-reasons-kept-once.js'),
   '0032-snapshot-departments-as-versions': await import('./0032-snapshot-departments-as-versions.js'),
   '0033-verification-and-enrolment-as-versions': await import('./0033-verification-and-enrolment-as-versions.js'),
+  '0034-score-texts-as-templates-and-figures': await import('./0034-score-texts-as-templates-and-figures.js'),
 };

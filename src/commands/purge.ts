@@ -160,9 +160,21 @@ export async function purgeRawExtracts(pool: pg.Pool, db: Kysely<Database>, opts
         ? await sql<{ n: number }>`select count(*)::int as n from (${unnamed}) u`.execute(tx.db)
         : await sql<{ n: number }>`with gone as (delete from score_reason where id in (${unnamed}) returning 1) select count(*)::int as n from gone`.execute(tx.db);
       deleted.score_reason = reasons[0]?.n ?? 0;
+      // and the templates (migration 0034) no text that stays uses: counted alike before the
+      // explanations and reasons above are deleted (a dry run) and after
+      const used = sql`(
+        select e.dimensions_template as id from score_explanation e where exists (select 1 from scored_household s where s.explanation = e.id)
+        union select e.route_template from score_explanation e where e.route_template is not null and exists (select 1 from scored_household s where s.explanation = e.id)
+        union select r.template from score_reason r join ${named} k on k.id = r.id)`;
+      const unused = sql`from score_template t where t.id not in ${used}`;
+      const { rows: templates } = opts.dryRun
+        ? await sql<{ n: number }>`select count(*)::int as n ${unused}`.execute(tx.db)
+        : await sql<{ n: number }>`with gone as (delete ${unused} returning 1) select count(*)::int as n from gone`.execute(tx.db);
+      deleted.score_template = templates[0]?.n ?? 0;
     } else {
       deleted.score_explanation = 0;
       deleted.score_reason = 0;
+      deleted.score_template = 0;
       log.warn('a month is being run: the explanations no score names are left for the next purge');
     }
     const result: PurgeResult = { before, latest_period: latest, limit, dry_run: !!opts.dryRun, deleted, contacts_cleared: households.contactsCleared };

@@ -313,17 +313,40 @@ export type ScoredHouseholdTable = Omit<HouseholdScoreTable, 'dimensions' | 'rea
 
 /**
  * One explanation of a score, kept once whoever and whenever it explains (migration 0026); its
- * reasons named in order, each kept once in `score_reason` (migration 0031).
+ * reasons named in order, each kept once in `score_reason` (migration 0031); its dimensions'
+ * scores and its route's rule (a jsonb array of the rule in English and Chinese) as a template
+ * of `score_template` and the figures that fill it (migration 0034).
  */
-export type ScoreExplanationTable = { id: string; reason_ids: string[] } & Pick<HouseholdScoreTable, 'dimensions' | 'route_rule' | 'route_rule_zh'>;
-
-/** One reason of a score's explanation, kept once under the MD5 of its jsonb text (migration 0031). */
-export interface ScoreReasonTable {
+export interface ScoreExplanationTable {
   id: string;
-  reason: ColumnType<StoredReason, string, string>;
+  dimensions_template: string;
+  dimensions_figures: string | null;
+  reason_ids: string[];
+  route_template: string | null;
+  route_figures: string | null;
 }
 
-/** A reason as stored: rows scored before reasons had Chinese words lack `text_zh`. */
+/**
+ * One reason of a score's explanation, kept once under the MD5 of its jsonb text (migration
+ * 0031): that text as a template and its figures (migration 0034).
+ */
+export interface ScoreReasonTable {
+  id: string;
+  template: string;
+  figures: string | null;
+}
+
+/**
+ * A text of the scores' explanations with its numbers taken out (each `%s`, each `%` doubled),
+ * kept once under the MD5 of the template; `format(template, VARIADIC figures)`
+ * (`safetynet_text_filled`) gives the text back (migration 0034).
+ */
+export interface ScoreTemplateTable {
+  id: string;
+  template: string;
+}
+
+/** A reason as household_score gives it: rows scored before reasons had Chinese words lack `text_zh`. */
 export type StoredReason = Omit<ScoreReason, 'text_zh'> & { text_zh?: string };
 
 export interface VisitImportTable {
@@ -492,6 +515,7 @@ export interface Database {
   scored_household: ScoredHouseholdTable;
   score_explanation: ScoreExplanationTable;
   score_reason: ScoreReasonTable;
+  score_template: ScoreTemplateTable;
   identity_rescue: IdentityRescueTable;
   identity_decision: IdentityDecisionTable;
   visit_import: VisitImportTable;

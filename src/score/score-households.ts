@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
+import { keepExplanations } from './score-explanations.sql.js';
 import { periodWrite } from '../db/period-partitions.js';
 import type { SafetynetConfig } from '../config/schema.js';
 import { copyRows, type CopyValue } from '../db/copy.js';
@@ -274,25 +275,8 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
   // a temp table has no statistics until analysed: guessed at twice its rows, the scores were
   // sorted whole to disk (190 MB at 250,000 households) to merge them with their ranks
   await sql`analyze scored`.execute(tx.db);
-  // each explanation once (migration 0026), each of its reasons once (0031): most explanations
-  // are already kept, from another household or an earlier month, and cost an index probe; a new
-  // one names its reasons by the MD5 of their jsonb text, as the migration did
-  await sql`
-    with fresh as (
-      select s.explanation, s.dimensions, s.reasons, s.route_rule, s.route_rule_zh from scored s
-      where not exists (select 1 from score_explanation e where e.id = s.explanation)
-    ), kept_reasons as (
-      insert into score_reason (id, reason)
-      select md5(r::text)::uuid, r from fresh f cross join lateral jsonb_array_elements(f.reasons) r
-      on conflict (id) do nothing
-    )
-    insert into score_explanation (id, dimensions, reason_ids, route_rule, route_rule_zh)
-    select f.explanation, f.dimensions,
-           array(select md5(r::text)::uuid from jsonb_array_elements(f.reasons) with ordinality as a(r, n) order by n),
-           f.route_rule, f.route_rule_zh
-    from fresh f
-    on conflict (id) do nothing
-  `.execute(tx.db);
+  // each explanation once (migration 0026), each of its reasons once (0031), their texts as templates and figures (0034)
+  await keepExplanations(tx.db, sql`scored`);
   const scores = await periodWrite(tx, 'scored_household', period);
   await sql`
     with ranked as (

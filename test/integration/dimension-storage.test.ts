@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { migrations } from '../../migrations/index.js';
 import { householdCard } from '../../src/export/household-card.js';
 import { warningListEntries } from '../../src/export/warning-list.js';
+import { keepExplanations } from '../../src/score/score-explanations.sql.js';
 import { outcomeSamples } from '../../src/visits/calibrate.js';
 import { useTestDatabase } from '../helpers/database.js';
 
@@ -20,6 +21,11 @@ async function migrateTo(target: string | 'latest'): Promise<void> {
   const { error } = target === 'latest' ? await migrator().migrateToLatest() : await migrator().migrateTo(target);
   if (error) throw error;
 }
+
+/** An explanation kept as a month's run keeps it (src/score/score-explanations.sql.ts). */
+const keepExplanation = (id: string, dimensions: Record<string, number>, reasons: object[]) =>
+  keepExplanations(test.handle.db, sql`(select ${id}::uuid as explanation, ${JSON.stringify(dimensions)}::jsonb as dimensions,
+    ${JSON.stringify(reasons)}::jsonb as reasons, null::text as route_rule, null::text as route_rule_zh)`);
 
 const viewAcl = async () =>
   (await sql<{ acl: string | null }>`select relacl::text as acl from pg_class where oid = 'safetynet_export.household_score'::regclass`.execute(test.handle.db))
@@ -64,8 +70,8 @@ describe('dimension scores stored as data (migration 0007)', () => {
   it('goes down to the six columns with the scores of the six, a missing one as 0', async () => {
     await migrateTo('latest');
     // since migration 0026 a score and its explanation are two rows, household_score their view
+    await keepExplanation('00000000-0000-0000-0000-0000000000a1', { economic: 45, isolation: 50 }, []);
     await sql`
-      insert into score_explanation (id, dimensions, reason_ids) values ('00000000-0000-0000-0000-0000000000a1', '{"economic": 45, "isolation": 50}', '{}');
       insert into scored_household (period, household_id, rank, total, tier, on_list, covered, review, explanation)
       values ('2026-09', 'NEW1', 1, 20, 'none', false, false, false, '00000000-0000-0000-0000-0000000000a1')
     `.execute(test.handle.db);
@@ -83,21 +89,19 @@ describe('dimension scores stored as data (migration 0007)', () => {
 
   it('shows a dimension a period was scored without as no score, never as 0, and calibrates without that household', async () => {
     await migrateTo('latest');
-    // 2026-07 was scored before health existed (as a seventh dimension will be missing from old periods)
+    // 2026-07 was scored before health existed (as a seventh dimension will be missing from old periods);
+    // an explanation and its reasons are kept once (migrations 0026, 0031), their texts as templates (0034)
+    await keepExplanation(
+      '00000000-0000-0000-0000-0000000000b2',
+      { age_structure: 70, economic: 91.6, disability: 0, medical_burden: 0, labour_capacity: 70 },
+      [{ dimension: 'economic', points: 32.1, text: 'income 600 yuan per person a month', text_zh: '人均月收入600元' }],
+    );
     await sql`
       insert into run (period, status, inbox, config_version, finished_at) values ('2026-07', 'succeeded', 'test', 'test', now());
       -- since migration 0028 the households are versions, household their view
       insert into household_period (period) values ('2026-07');
       insert into household_version (household_id, valid_from, valid_until, on_roster, region_code, hukou_type, assistance, monthly_income, head_id18, head_name, members)
       values ('PART1', '2026-07', null, true, '420106001001', 'urban', 'none', 600, '420106194401010016', '张三', 1);
-      -- since migration 0031 each reason is kept once, the explanation names it
-      insert into score_reason (id, reason)
-      values ('00000000-0000-0000-0000-0000000000c3',
-              '{"dimension":"economic","points":32.1,"text":"income 600 yuan per person a month","text_zh":"人均月收入600元"}');
-      insert into score_explanation (id, dimensions, reason_ids)
-      values ('00000000-0000-0000-0000-0000000000b2',
-              '{"age_structure": 70, "economic": 91.6, "disability": 0, "medical_burden": 0, "labour_capacity": 70}',
-              '{00000000-0000-0000-0000-0000000000c3}');
       insert into scored_household (period, household_id, rank, total, tier, on_list, covered, review, explanation)
       values ('2026-07', 'PART1', 1, 46.1, 'orange', true, false, false, '00000000-0000-0000-0000-0000000000b2');
       insert into visit_import (file, sha256, operator, rows_read, rows_loaded, rows_rejected, rows_duplicate) values ('v.csv', 'x', 'test', 1, 1, 0, 0);

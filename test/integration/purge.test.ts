@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runPeriod } from '../../jobs/run-period.js';
@@ -9,6 +10,7 @@ import { PeriodLocked, UsageError } from '../../src/errors.js';
 import { auditedExport } from '../../src/export/audited-export.js';
 import { householdCard } from '../../src/export/household-card.js';
 import { writeWarningList } from '../../src/export/warning-list.js';
+import { keepExplanations } from '../../src/score/score-explanations.sql.js';
 import { cli } from '../helpers/cli.js';
 import { silentLog, useTestDatabase } from '../helpers/database.js';
 import { makeId, makeInbox, type PeriodSpec } from '../helpers/inbox.js';
@@ -126,14 +128,18 @@ describe('how far a purge may go', () => {
   });
 });
 
+/** An explanation kept as a month's run keeps it (src/score/score-explanations.sql.ts), of no dimension's score. */
+const keepExplanation = (id: string, reasons: object[]) =>
+  keepExplanations(test.handle.db, sql`(select ${id}::uuid as explanation, '{}'::jsonb as dimensions,
+    ${JSON.stringify(reasons)}::jsonb as reasons, null::text as route_rule, null::text as route_rule_zh)`);
+
 describe('a purge', () => {
   let dryRun: Awaited<ReturnType<typeof purgeRawExtracts>>;
 
   it('--dry-run counts the rows of the old periods and changes nothing', async () => {
-    // an explanation no score names any more, as a period's rerun leaves (migration 0026)
-    // and a reason only it names (migration 0031)
-    await test.handle.pool.query(`insert into score_reason (id, reason) values ('00000000-0000-0000-0000-0000000dead0', '{"dimension": "economic", "points": 1, "text": "x"}')`);
-    await test.handle.pool.query(`insert into score_explanation (id, dimensions, reason_ids) values ('00000000-0000-0000-0000-00000000dead', '{}', '{00000000-0000-0000-0000-0000000dead0}')`);
+    // an explanation no score names any more, as a period's rerun leaves (migration 0026),
+    // a reason only it names (migration 0031) and the templates only they use (0034)
+    await keepExplanation('00000000-0000-0000-0000-00000000dead', [{ dimension: 'economic', points: 1, text: 'x' }]);
     const unexplained = await count('score_explanation e', 'not exists (select 1 from scored_household s where s.explanation = e.id)');
     expect(unexplained).toBeGreaterThanOrEqual(1);
     const before = await counts([...RAW, ...KEPT]);
@@ -145,6 +151,7 @@ describe('a purge', () => {
     expect(dryRun.deleted.roster_version).toBe(6); // 3 valid roster rows x 2 periods
     expect(dryRun.deleted.score_explanation).toBe(unexplained);
     expect(dryRun.deleted.score_reason).toBeGreaterThanOrEqual(1);
+    expect(dryRun.deleted.score_template).toBeGreaterThanOrEqual(1);
     expect(await counts([...RAW, ...KEPT])).toEqual(before);
   });
 
@@ -168,6 +175,10 @@ describe('a purge', () => {
     expect(await count('score_reason r', 'not exists (select 1 from score_explanation e where r.id = any(e.reason_ids))')).toBe(0);
     expect(await count('score_explanation e', 'cardinality(e.reason_ids) > (select count(*) from score_reason r where r.id = any(e.reason_ids))')).toBe(0);
     expect(await count('household_score', `jsonb_array_length(reasons) > 0`)).toBeGreaterThan(0);
+    // and the templates nothing uses, while every text left keeps its own
+    expect(await count('score_template t', `not exists (select 1 from score_reason r where r.template = t.id)
+      and not exists (select 1 from score_explanation e where t.id in (e.dimensions_template, e.route_template))`)).toBe(0);
+    expect(await count('score_reason r', 'not exists (select 1 from score_template t where t.id = r.template)')).toBe(0);
     // no roster version begins in a purged period: what still holds later begins with the first kept one
     expect((await test.handle.pool.query(`select count(*)::int as n from roster_version where valid_from < '2024-11'`)).rows[0].n).toBe(0);
     // the households of purged periods keep who they are, not where to find them
@@ -199,7 +210,7 @@ describe('a purge', () => {
   });
 
   it('leaves the explanations no score names while a month is being run, and takes them once it is not', async () => {
-    await test.handle.pool.query(`insert into score_explanation (id, dimensions, reason_ids) values ('00000000-0000-0000-0000-00000000beef', '{}', '{}')`);
+    await keepExplanation('00000000-0000-0000-0000-00000000beef', []);
     const other = new pg.Client({ connectionString: test.url });
     await other.connect();
     try {

@@ -1,0 +1,150 @@
+import { type Kysely, sql } from 'kysely';
+import { grantsOn, regrant, type View } from './0018-period-partitions.js';
+import { currentUser, owner as ownerOf, scoreColumns } from './0026-score-explanations.js';
+import { dropDependents, remakeDependents } from './0027-members-from-roster-versions.js';
+import { REASONS, scoresView } from './0031-score-reasons-kept-once.js';
+
+/**
+ * The texts of the scores' explanations kept as a template and its figures: a reason, the
+ * dimensions' scores and the route's rule are each the jsonb text of their value with every
+ * number in it taken out (`score_template`, each kept once under the MD5 of its text) and the
+ * numbers, as written, in the order they come (`figures`, a text of them joined by spaces).
+ *
+ * Why: a household's figures move every month (a 12-month sum of out-of-pocket spending, an
+ * age), so each month brings new explanations and new reasons although their words are the same:
+ * at 1,000,000 households over 13 periods, 216,000 explanations (364 bytes each) and 228,000
+ * reasons (371 bytes) a month, 84 + 85 MiB of the 840 an ordinary month added. The 2.9 million
+ * reasons kept are 1,791 texts once their numbers are out; the dimensions' scores are one.
+ *
+ * A template is the text with each number (digits, with `,` or `.` between digits: `1,100`,
+ * `32.4`) replaced by `%s` and each `%` doubled, so `format(template, VARIADIC figures)` gives
+ * the text back byte for byte (`safetynet_text_filled`); the Chinese and English texts of a
+ * reason are in one template, their numbers each in its place, whatever order the two languages
+ * put them in. No number is parsed or printed again. The explanations' and reasons' keys are
+ * unchanged (the MD5 of the reason's jsonb text, the explanation's digest), so nothing that names
+ * them changes.
+ *
+ * `household_score` gives the same values as before: a reader that does not ask for the
+ * explanation does not read these tables. A template is content, like a reason: no region, no
+ * row security, the owner and batch only (the exporter reads the texts through its scoped view).
+ * The down writes each text back whole.
+ */
+const NUMBER = `'[0-9]+(?:[.,][0-9]+)*'`;
+
+const FUNCTIONS = `
+  create function safetynet_text_template(text_ text) returns text
+    language sql immutable strict parallel safe
+    return regexp_replace(replace(text_, '%', '%%'), ${NUMBER}, '%s', 'g');
+  create function safetynet_text_figures(text_ text) returns text
+    language sql immutable strict parallel safe
+    return nullif(array_to_string(array(select (regexp_matches(text_, ${NUMBER}, 'g'))[1]), ' '), '');
+  create function safetynet_text_filled(template text, figures text) returns text
+    language sql immutable parallel safe
+    return format(template, variadic coalesce(string_to_array(figures, ' '), '{}'::text[]));
+`;
+
+/** The text a template and figures column pair of `alias` give, through score_template (null when the template is). */
+const filled = (alias: string, template: string, figures: string) =>
+  `(select safetynet_text_filled(t.template, ${alias}.${figures}) from score_template t where t.id = ${alias}.${template})`;
+
+/** The reasons explanation `e` names, as one jsonb array in their order ('[]' for none; null without an explanation). */
+const REASONS_FILLED = `case when e.reason_ids is null then null else coalesce((
+    select jsonb_agg(safetynet_text_filled(t.template, r.figures)::jsonb order by u.n)
+    from unnest(e.reason_ids) with ordinality as u(id, n) join score_reason r on r.id = u.id join score_template t on t.id = r.template
+  ), '[]'::jsonb) end`;
+
+const EXPLAINED = {
+  dimensions: `${filled('e', 'dimensions_template', 'dimensions_figures')}::jsonb`,
+  route_rule: `${filled('e', 'route_template', 'route_figures')}::jsonb ->> 0`,
+  route_rule_zh: `${filled('e', 'route_template', 'route_figures')}::jsonb ->> 1`,
+};
+
+const scoresFilled = `select ${scoreColumns('s', REASONS_FILLED, EXPLAINED)} from scored_household s left join score_explanation e on e.id = s.explanation`;
+const withView = (def: string) => (v: View): View => (v.name === 'public.household_score' ? { ...v, def } : v);
+
+const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
+
+/** The route's rule in both languages as one text (null when it has none). */
+export const routeText = (rule: string, ruleZh: string) =>
+  `case when ${rule} is null and ${ruleZh} is null then null else jsonb_build_array(${rule}, ${ruleZh})::text end`;
+
+/**
+ * score_explanation and score_reason renamed aside, `create` and `fill` making them again from
+ * the old ones (`score_explanation__remade`, `score_reason__remade`), the old ones dropped; with
+ * their owner and grants (a reason's are its explanation's), the views over them made again.
+ */
+async function remakeTexts(db: Kysely<unknown>, create: string, fill: string, view: (v: View) => View, then = ''): Promise<void> {
+  const owner = await ownerOf(db, 'public.score_explanation');
+  const grants = await grantsOn(db, ['public.score_explanation']);
+  const dependents = await dropDependents(db, 'score_explanation', ['score_explanation']);
+  await sql.raw(`
+    alter table score_explanation rename to score_explanation__remade;
+    alter index score_explanation_pkey rename to score_explanation__remade_pkey;
+    alter table score_reason rename to score_reason__remade;
+    alter index score_reason_pkey rename to score_reason__remade_pkey;
+    ${create};
+    ${fill};
+    drop table score_explanation__remade;
+    drop table score_reason__remade;
+    ${then};
+  `).execute(db);
+  const tables = ['score_explanation', 'score_reason', ...(create.includes('create table score_template') ? ['score_template'] : [])];
+  if (owner !== (await currentUser(db))) {
+    for (const t of tables) await sql.raw(`alter table ${t} owner to ${ident(owner)}`).execute(db);
+  }
+  await regrant(db, tables.flatMap((t) => grants.map((g) => ({ ...g, relation: `public.${t}` }))));
+  await remakeDependents(db, dependents, { view });
+}
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql.raw(FUNCTIONS).execute(db);
+  await remakeTexts(
+    db,
+    `create table score_template (id uuid primary key, template text not null);
+     create table score_reason (id uuid primary key, template uuid not null, figures text);
+     create table score_explanation (
+       id uuid primary key,
+       dimensions_template uuid not null, dimensions_figures text,
+       reason_ids uuid[] not null,
+       route_template uuid, route_figures text
+     )`,
+    // one statement: each distinct text's template and figures worked out once, then the three tables
+    `with part as (
+       select t, safetynet_text_template(t) as template, safetynet_text_figures(t) as figures from (
+         select reason::text from score_reason__remade
+         union select dimensions::text from score_explanation__remade
+         union select ${routeText('route_rule', 'route_rule_zh')} from score_explanation__remade
+       ) u(t) where t is not null
+     ), kept_template as (
+       insert into score_template (id, template) select distinct md5(template)::uuid, template from part
+     ), kept_reason as (
+       insert into score_reason (id, template, figures)
+       select o.id, md5(x.template)::uuid, x.figures from score_reason__remade o join part x on x.t = o.reason::text
+     )
+     insert into score_explanation (id, dimensions_template, dimensions_figures, reason_ids, route_template, route_figures)
+     select o.id, md5(d.template)::uuid, d.figures, o.reason_ids, md5(r.template)::uuid, r.figures
+     from score_explanation__remade o
+     join part d on d.t = o.dimensions::text
+     left join part r on r.t = ${routeText('o.route_rule', 'o.route_rule_zh')}`,
+    withView(scoresFilled),
+  );
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await remakeTexts(
+    db,
+    `create table score_reason (id uuid primary key, reason jsonb not null);
+     create table score_explanation (id uuid primary key, dimensions jsonb not null, reason_ids uuid[] not null, route_rule text, route_rule_zh text)`,
+    `insert into score_reason (id, reason)
+       select o.id, ${filled('o', 'template', 'figures')}::jsonb from score_reason__remade o;
+     insert into score_explanation (id, dimensions, reason_ids, route_rule, route_rule_zh)
+       select o.id, ${filled('o', 'dimensions_template', 'dimensions_figures')}::jsonb, o.reason_ids,
+              ${filled('o', 'route_template', 'route_figures')}::jsonb ->> 0, ${filled('o', 'route_template', 'route_figures')}::jsonb ->> 1
+       from score_explanation__remade o`,
+    withView(scoresView(REASONS)),
+    `drop table score_template;
+     drop function safetynet_text_filled(text, text);
+     drop function safetynet_text_figures(text);
+     drop function safetynet_text_template(text)`,
+  );
+}

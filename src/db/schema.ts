@@ -314,8 +314,8 @@ export type ScoredHouseholdTable = Omit<HouseholdScoreTable, 'dimensions' | 'rea
 /**
  * One explanation of a score, kept once whoever and whenever it explains (migration 0026); its
  * reasons named in order, each kept once in `score_reason` (migration 0031); its dimensions'
- * scores and its route's rule (a jsonb array of the rule in English and Chinese) as a template
- * of `score_template` and the figures that fill it (migration 0034).
+ * scores as a template of `score_template` and the figures that fill it, its route's rule (a
+ * jsonb array of the rule in English and Chinese) as a template without figures (migration 0034).
  */
 export interface ScoreExplanationTable {
   id: string;
@@ -323,7 +323,6 @@ export interface ScoreExplanationTable {
   dimensions_figures: string | null;
   reason_ids: string[];
   route_template: string | null;
-  route_figures: string | null;
 }
 
 /**

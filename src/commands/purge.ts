@@ -163,8 +163,7 @@ export async function purgeRawExtracts(pool: pg.Pool, db: Kysely<Database>, opts
       // and the templates (migration 0034) no text that stays uses: counted alike before the
       // explanations and reasons above are deleted (a dry run) and after
       const used = sql`(
-        select e.dimensions_template as id from score_explanation e where exists (select 1 from scored_household s where s.explanation = e.id)
-        union select e.route_template from score_explanation e where e.route_template is not null and exists (select 1 from scored_household s where s.explanation = e.id)
+        select e.route_template as id from score_explanation e where e.route_template is not null and exists (select 1 from scored_household s where s.explanation = e.id)
         union select r.template from score_reason r join ${named} k on k.id = r.id)`;
       const unused = sql`from score_template t where t.id not in ${used}`;
       const { rows: templates } = opts.dryRun

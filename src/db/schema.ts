@@ -313,14 +313,13 @@ export type ScoredHouseholdTable = Omit<HouseholdScoreTable, 'dimensions' | 'rea
 
 /**
  * One explanation of a score, kept once whoever and whenever it explains (migration 0026); its
- * reasons named in order, each kept once in `score_reason` (migration 0031); its dimensions'
- * scores as a template of `score_template` and the figures that fill it, its route's rule (a
- * jsonb array of the rule in English and Chinese) as a template without figures (migration 0034).
+ * reasons named in order, each kept once in `score_reason` (migration 0031); its route's rule (a
+ * jsonb array of the rule in English and Chinese) a template of `score_template` without figures
+ * (migration 0034).
  */
 export interface ScoreExplanationTable {
   id: string;
-  dimensions_template: string;
-  dimensions_figures: string | null;
+  dimensions: ColumnType<Record<string, number>, string, string>;
   reason_ids: string[];
   route_template: string | null;
 }

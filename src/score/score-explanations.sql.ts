@@ -3,16 +3,14 @@ import type { Database } from '../db/schema.js';
 
 /**
  * Keeps the explanations of `scores` that are not kept yet (migration 0026), each of their
- * reasons once (0031), and their texts as templates (0034): a reason's numbers out of its text,
- * the dimensions' scores out of their object, a route's rule whole; each template once.
+ * reasons once (0031) as a template and its figures, and each route rule once (0034).
  * `scores` is a relation of `explanation` (uuid), `dimensions` and `reasons` (jsonb),
  * `route_rule` and `route_rule_zh`: the scores' temp table of a month's run, or a test's rows.
  *
  * Most explanations are already kept, from another household or an earlier month, and cost an
  * index probe; so are most reasons of a new one. A reason's numbers are found by a text search
- * (about 25 µs a reason in PostgreSQL), so only the reasons not kept yet are searched. The
- * templates and figures are the database's functions of migration 0034: the run and the
- * migration cut a text alike.
+ * (about 25 µs a reason in PostgreSQL), so only the reasons not kept yet are searched, by the
+ * database's functions of migration 0034: the run and the migration cut a text alike.
  */
 export async function keepExplanations(db: Kysely<Database>, scores: RawBuilder<unknown>): Promise<void> {
   await sql`
@@ -27,26 +25,20 @@ export async function keepExplanations(db: Kysely<Database>, scores: RawBuilder<
         select distinct r::text from fresh f cross join lateral jsonb_array_elements(f.reasons) r
         where not exists (select 1 from score_reason k where k.id = md5(r::text)::uuid)
       ) u(t)
-    ), explanation as (
-      select f.id, f.reasons, safetynet_numbers_template(f.dimensions) as dimensions_template,
-             safetynet_numbers_figures(f.dimensions) as dimensions_figures, f.route_template
-      from fresh f
     ), kept_template as (
       insert into score_template (id, template)
-      select md5(t)::uuid, t from (
-        select template from reason union select dimensions_template from explanation union select route_template from explanation
-      ) u(t) where t is not null
+      select md5(t)::uuid, t from (select template from reason union select route_template from fresh) u(t) where t is not null
       on conflict (id) do nothing
     ), kept_reason as (
       insert into score_reason (id, template, figures)
       select md5(t)::uuid, md5(template)::uuid, figures from reason
       on conflict (id) do nothing
     )
-    insert into score_explanation (id, dimensions_template, dimensions_figures, reason_ids, route_template)
-    select e.id, md5(e.dimensions_template)::uuid, e.dimensions_figures,
-           array(select md5(r::text)::uuid from jsonb_array_elements(e.reasons) with ordinality as a(r, n) order by n),
-           md5(e.route_template)::uuid
-    from explanation e
+    insert into score_explanation (id, dimensions, reason_ids, route_template)
+    select f.id, f.dimensions,
+           array(select md5(r::text)::uuid from jsonb_array_elements(f.reasons) with ordinality as a(r, n) order by n),
+           md5(f.route_template)::uuid
+    from fresh f
     on conflict (id) do nothing
   `.execute(db);
 }

@@ -170,7 +170,7 @@ const digest = (t: string) =>
  * old one: a dropped column's bytes stay in every row until the row is rewritten, and an
  * update rewrites rows into a second copy of the table.
  */
-async function rebuild(db: Kysely<unknown>, from: string, to: string, create: RawBuilder<unknown>, fill: (old: string) => RawBuilder<unknown>): Promise<void> {
+export async function rebuild(db: Kysely<unknown>, from: string, to: string, create: RawBuilder<unknown>, fill: (old: string) => RawBuilder<unknown>): Promise<void> {
   const old = `${from}__rebuilt`;
   await renameScores(db, from, old);
   const policies = await policiesReading(db, [old]);

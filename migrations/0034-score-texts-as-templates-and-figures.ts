@@ -54,12 +54,12 @@ const filled = (alias: string, template: string, figures: string | null) =>
   `(select safetynet_text_filled(t.template, ${figures === null ? 'null' : `${alias}.${figures}`}) from score_template t where t.id = ${alias}.${template})`;
 
 /** The reasons explanation `e` names, as one jsonb array in their order ('[]' for none; null without an explanation). */
-const REASONS_FILLED = `case when e.reason_ids is null then null else coalesce((
+export const REASONS_FILLED = `case when e.reason_ids is null then null else coalesce((
     select jsonb_agg(safetynet_text_filled(t.template, r.figures)::jsonb order by u.n)
     from unnest(e.reason_ids) with ordinality as u(id, n) join score_reason r on r.id = u.id join score_template t on t.id = r.template
   ), '[]'::jsonb) end`;
 
-const EXPLAINED = {
+export const EXPLAINED = {
   route_rule: `${filled('e', 'route_template', null)}::jsonb ->> 0`,
   route_rule_zh: `${filled('e', 'route_template', null)}::jsonb ->> 1`,
 };

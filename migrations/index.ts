@@ -39,4 +39,6 @@ export const migrations: Record<string, Migration> = {
   '0032-snapshot-departments-as-versions': await import('./0032-snapshot-departments-as-versions.js'),
   '0033-verification-and-enrolment-as-versions': await import('./0033-verification-and-enrolment-as-versions.js'),
   '0034-score-texts-as-templates-and-figures': await import('./0034-score-texts-as-templates-and-figures.js'),
+  '0035-scores-ranked-on-the-list-only': await import('./0035-scores-ranked-on-the-list-only.js'),
+  '0036-signal-sets-kept-once': await import('./0036-signal-sets-kept-once.js'),
 };

@@ -306,10 +306,18 @@ export interface HouseholdScoreTable {
  * `score_explanation`, shared by every household and month explained alike. `household_score`
  * is the view of the two joined, what every reader reads.
  */
-export type ScoredHouseholdTable = Omit<HouseholdScoreTable, 'dimensions' | 'reasons' | 'route_rule' | 'route_rule_zh'> & {
+export type ScoredHouseholdTable = Omit<HouseholdScoreTable, 'dimensions' | 'reasons' | 'route_rule' | 'route_rule_zh' | 'signal_departments'> & {
   /** the key of its row in score_explanation (explanationId in src/score/score-households.ts) */
   explanation: string;
+  /** the departments pointing at the household, a row of signal_set (migration 0036); null: none */
+  signal_set: number | null;
 };
+
+/** A set of departments whose data point at a household, kept once (migration 0036): ids in registry order. */
+export interface SignalSetTable {
+  id: Generated<number>;
+  departments: string[];
+}
 
 /**
  * One explanation of a score, kept once whoever and whenever it explains (migration 0026); its
@@ -514,6 +522,7 @@ export interface Database {
   score_explanation: ScoreExplanationTable;
   score_reason: ScoreReasonTable;
   score_template: ScoreTemplateTable;
+  signal_set: SignalSetTable;
   identity_rescue: IdentityRescueTable;
   identity_decision: IdentityDecisionTable;
   visit_import: VisitImportTable;

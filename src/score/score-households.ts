@@ -277,6 +277,11 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
   await sql`analyze scored`.execute(tx.db);
   // each explanation once (migration 0026), each of its reasons once (0031), their texts as templates and figures (0034)
   await keepExplanations(tx.db, sql`scored`);
+  // each set of departments pointing at households once (migration 0036), named by its number
+  await sql`
+    insert into signal_set (departments) select distinct departments from facts_signal
+    on conflict (departments) do nothing
+  `.execute(tx.db);
   const scores = await periodWrite(tx, 'scored_household', period);
   await sql`
     with ranked as (
@@ -294,7 +299,7 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
     )
     insert into ${scores.into} (period, household_id, rank, total, tier, on_list, covered, change, previous_total, review,
                                  explanation, route, review_reasons, rescued_links,
-                                 covered_by_visit, visit_notes, cooled_down, review_by_score, signal_departments,
+                                 covered_by_visit, visit_notes, cooled_down, review_by_score, signal_set,
                                  route_confidence, low_confidence)
     select ${period}, f.household_id, f.rank,
            f.total, f.tier, f.on_list, f.covered,
@@ -304,12 +309,13 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
                 when f.previous_total - f.total >= 1 then 'down' else 'same' end,
            f.previous_total, f.review,
            f.explanation, f.route, f.review_reasons, coalesce(rs.links, 0),
-           f.covered_by_visit, f.visit_notes, f.cooled_down, f.review_by_score, coalesce(sig.departments, '{}'::text[]),
+           f.covered_by_visit, f.visit_notes, f.cooled_down, f.review_by_score, g.id,
            f.route_confidence, f.low_confidence
     from flagged f
     -- the signals and the rescued links are the analyst's, no score reads them: straight from
     -- the facts' steps, not through Node
     left join facts_signal sig on sig.household_id = f.household_id
+    left join signal_set g on g.departments = sig.departments
     left join facts_rescued rs on rs.household_id = f.household_id
   `.execute(tx.db);
   await scores.attach();

@@ -313,7 +313,7 @@ describe('the exporter role in plain SQL, acting for a trusted session (SET ROLE
 
   it('cannot read any table with personal data, only the masked views', async () => {
     for (const table of [
-      'household', 'household_version', 'household_row', 'household_period', 'household_score', 'scored_household', 'score_explanation', 'score_reason', 'score_template', 'member', 'member_row', 'disability', 'diagnosis', 'identity_rescue_link', 'urgent_warning',
+      'household', 'household_version', 'household_row', 'household_period', 'household_score', 'scored_household', 'score_explanation', 'score_reason', 'score_template', 'signal_set', 'member', 'member_row', 'disability', 'diagnosis', 'identity_rescue_link', 'urgent_warning',
       'roster_version', 'roster_period', 'diagnosis_version', 'diagnosis_period', 'human_resources', 'human_resources_version', 'human_resources_period',
       'verification', 'verification_version', 'verification_period', 'enrolment', 'enrolment_version', 'enrolment_period', 'claim', 'daily_claim', 'visit', 'rejected_row', 'quality_issue', 'source_load', 'identity_rescue',
       'identity_decision', 'dibao_standard', 'export_audit', 'export_scope', 'safetynet_secret',
@@ -328,6 +328,7 @@ describe('the exporter role in plain SQL, acting for a trusted session (SET ROLE
       `delete from score_explanation`,
       `delete from score_reason`,
       `delete from score_template`,
+      `delete from signal_set`,
       `delete from household_version`,
       `insert into member_row (period, household_id, id18, name, relation, birth_date, sex) values ('2026-10', 'X', 'x', 'x', 'head', '2000-01-01', 'm')`,
       `delete from roster_version`,

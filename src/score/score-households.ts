@@ -276,7 +276,7 @@ export async function scoreHouseholds(tx: Tx, window: PeriodWindow, cfg: Safetyn
   // sorted whole to disk (190 MB at 250,000 households) to merge them with their ranks
   await sql`analyze scored`.execute(tx.db);
   // each explanation once (migration 0026), each of its reasons once (0031), their texts as templates and figures (0034)
-  await keepExplanations(tx.db, sql`scored`);
+  await keepExplanations(tx, sql`scored`);
   // each set of departments pointing at households once (migration 0036), named by its number
   await sql`
     insert into signal_set (departments) select distinct departments from facts_signal

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { migrations } from '../../migrations/index.js';
 import { householdCard } from '../../src/export/household-card.js';
 import { warningListEntries } from '../../src/export/warning-list.js';
+import { withTransaction } from '../../src/db/transaction.js';
 import { keepExplanations } from '../../src/score/score-explanations.sql.js';
 import { outcomeSamples } from '../../src/visits/calibrate.js';
 import { useTestDatabase } from '../helpers/database.js';
@@ -24,8 +25,8 @@ async function migrateTo(target: string | 'latest'): Promise<void> {
 
 /** An explanation kept as a month's run keeps it (src/score/score-explanations.sql.ts). */
 const keepExplanation = (id: string, dimensions: Record<string, number>, reasons: object[]) =>
-  keepExplanations(test.handle.db, sql`(select ${id}::uuid as explanation, ${JSON.stringify(dimensions)}::jsonb as dimensions,
-    ${JSON.stringify(reasons)}::jsonb as reasons, null::text as route_rule, null::text as route_rule_zh)`);
+  withTransaction(test.handle.pool, (tx) => keepExplanations(tx, sql`(select ${id}::uuid as explanation, ${JSON.stringify(dimensions)}::jsonb as dimensions,
+    ${JSON.stringify(reasons)}::jsonb as reasons, null::text as route_rule, null::text as route_rule_zh)`));
 
 const viewAcl = async () =>
   (await sql<{ acl: string | null }>`select relacl::text as acl from pg_class where oid = 'safetynet_export.household_score'::regclass`.execute(test.handle.db))

@@ -10,6 +10,7 @@ import { PeriodLocked, UsageError } from '../../src/errors.js';
 import { auditedExport } from '../../src/export/audited-export.js';
 import { householdCard } from '../../src/export/household-card.js';
 import { writeWarningList } from '../../src/export/warning-list.js';
+import { withTransaction } from '../../src/db/transaction.js';
 import { keepExplanations } from '../../src/score/score-explanations.sql.js';
 import { cli } from '../helpers/cli.js';
 import { silentLog, useTestDatabase } from '../helpers/database.js';
@@ -130,8 +131,8 @@ describe('how far a purge may go', () => {
 
 /** An explanation kept as a month's run keeps it (src/score/score-explanations.sql.ts), of no dimension's score. */
 const keepExplanation = (id: string, reasons: object[]) =>
-  keepExplanations(test.handle.db, sql`(select ${id}::uuid as explanation, '{}'::jsonb as dimensions,
-    ${JSON.stringify(reasons)}::jsonb as reasons, null::text as route_rule, null::text as route_rule_zh)`);
+  withTransaction(test.handle.pool, (tx) => keepExplanations(tx, sql`(select ${id}::uuid as explanation, '{}'::jsonb as dimensions,
+    ${JSON.stringify(reasons)}::jsonb as reasons, null::text as route_rule, null::text as route_rule_zh)`));
 
 describe('a purge', () => {
   let dryRun: Awaited<ReturnType<typeof purgeRawExtracts>>;

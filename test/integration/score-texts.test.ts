@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { withTransaction } from '../../src/db/transaction.js';
 import { keepExplanations } from '../../src/score/score-explanations.sql.js';
+import { cutText, md5Key } from '../../src/score/score-texts.js';
 import { useTestDatabase } from '../helpers/database.js';
 
 /**
@@ -21,8 +23,8 @@ const REASONS = [
 const DIMENSIONS = { health: 15, economic: 100, disability: 0, age_structure: 72.3, medical_burden: 0.1, labour_capacity: 100 };
 
 async function scoreWith(household: string, explanation: string, reasons: object[], rule: [string | null, string | null]): Promise<void> {
-  await keepExplanations(test.handle.db, sql`(select ${explanation}::uuid as explanation, ${JSON.stringify(DIMENSIONS)}::jsonb as dimensions,
-    ${JSON.stringify(reasons)}::jsonb as reasons, ${rule[0]}::text as route_rule, ${rule[1]}::text as route_rule_zh)`);
+  await withTransaction(test.handle.pool, (tx) => keepExplanations(tx, sql`(select ${explanation}::uuid as explanation, ${JSON.stringify(DIMENSIONS)}::jsonb as dimensions,
+    ${JSON.stringify(reasons)}::jsonb as reasons, ${rule[0]}::text as route_rule, ${rule[1]}::text as route_rule_zh)`));
   await sql`
     insert into scored_household (period, household_id, rank, total, tier, on_list, covered, review, explanation)
     values ('2026-09', ${household}, 1, 50, 'orange', true, false, false, ${explanation}::uuid)`.execute(test.handle.db);
@@ -59,6 +61,17 @@ describe('the scores\' reasons as templates and figures', () => {
     expect(rows[0]!.template).toBe(rows[1]!.template);
     expect(rows[0]!.template).toContain('income %s yuan per person a month');
     expect(rows.map((r) => r.figures)).toEqual(['762 1,100 584 32.4 762 1,100 584', '80 950 12 30.1 80 950 12']);
+  });
+
+  it('cut in Node as the migration\'s functions cut them in PostgreSQL, under the same keys', async () => {
+    for (const reason of REASONS) {
+      const text = (await sql<{ t: string }>`select ${JSON.stringify(reason)}::jsonb::text as t`.execute(test.handle.db)).rows[0]!.t;
+      const { rows } = await sql<{ template: string; figures: string | null; key: string; template_key: string }>`
+        select safetynet_text_template(${text}) as template, safetynet_text_figures(${text}) as figures,
+               replace(md5(${text})::uuid::text, '-', '') as key, replace(md5(safetynet_text_template(${text}))::uuid::text, '-', '') as template_key`.execute(test.handle.db);
+      const cut = cutText(text);
+      expect({ ...cut, key: md5Key(text), template_key: md5Key(cut.template) }).toEqual(rows[0]);
+    }
   });
 
   it('writes an explanation kept already no second time', async () => {

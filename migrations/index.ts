@@ -41,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '0034-score-texts-as-templates-and-figures': await import('./0034-score-texts-as-templates-and-figures.js'),
   '0035-scores-ranked-on-the-list-only': await import('./0035-scores-ranked-on-the-list-only.js'),
   '0036-signal-sets-kept-once': await import('./0036-signal-sets-kept-once.js'),
+  '0037-disability-as-versions': await import('./0037-disability-as-versions.js'),
 };

@@ -57,10 +57,14 @@ export interface RosterPeriodTable {
   period: string;
 }
 
+/**
+ * 残联 certificates: a view of each loaded period's rows (migration 0037) over `disability_version`,
+ * a row's versions keyed by the person and its place among the person's rows (`ordinal`).
+ */
 export interface DisabilityTable {
   period: string;
-  line: number;
   id18: string;
+  ordinal: number;
   name: string | null;
   disability_type: string;
   disability_grade: number;

@@ -91,7 +91,7 @@ export async function buildHouseholdFacts(
       select id18, min(disability_grade) as grade,
              bool_or(disability_type in ('intellectual', 'mental')) as intellectual_or_mental,
              max(certified_on) filter (where disability_grade <= ${singlePersonMaxGrade}) as severe_certified_on
-      from disability where period = ${rowsPeriod(month, 'disability')}::text group by id18`);
+      from ${periodRows(department('disability'), rowsPeriod(month, 'disability'))} as d group by id18`);
   await step('facts_person_diagnosis', sql`
       select id18, bool_or(category = 'severe') as severe, bool_or(category = 'mental') as mental,
              bool_or(category = 'chronic') as chronic,
@@ -168,7 +168,7 @@ export async function buildHouseholdFacts(
   await step('facts_severe_before', sql`
       select m.household_id, m.id18
       from ${membersAsOf(previous)} as m
-      where m.id18 in (select id18 from disability where period = ${previous}::text and disability_grade <= ${singlePersonMaxGrade}
+      where m.id18 in (select id18 from ${periodRows(department('disability'), previous)} as d where disability_grade <= ${singlePersonMaxGrade}
                        union all
                        select id18 from ${periodRows(department('health'), previous)} as d where category in ('severe', 'mental'))`);
   await step('facts_severe_change', sql`

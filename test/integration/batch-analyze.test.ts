@@ -25,8 +25,8 @@ import { silentLog, useTestDatabase } from '../helpers/database.js';
 const INBOX = join(ROOT, 'fixtures', 'district-a', 'inbox');
 const PERIOD = '2026-10';
 // a table partitioned by period (migration 0018) is analysed in its period's partition
-// and the versions of the roster (migration 0025), the households (0028) and the diagnoses (0032), and the members outside the roster (0027), whole
-const ANALYZED = ['disability', 'diagnosis_version', 'claim', 'roster_version', 'household_version', 'member_row', 'audit_frame', 'audit_sample', 'household_asset_check', ...(['scored_household'] as const).map((t) => partitionOf(t, PERIOD))];
+// and the versions of the roster (migration 0025), the households (0028), the diagnoses (0032) and the certificates (0037), and the members outside the roster (0027), whole
+const ANALYZED = ['disability_version', 'diagnosis_version', 'claim', 'roster_version', 'household_version', 'member_row', 'audit_frame', 'audit_sample', 'household_asset_check', ...(['scored_household'] as const).map((t) => partitionOf(t, PERIOD))];
 // roles are cluster-wide: the password test/integration/row-security.test.ts gives the batch too
 const BATCH_PASSWORD = 'row-security-test-batch';
 

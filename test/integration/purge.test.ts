@@ -23,7 +23,7 @@ import { makeId, makeInbox, type PeriodSpec } from '../helpers/inbox.js';
 const test = useTestDatabase();
 const config = parseConfig(undefined);
 // daily_claim comes with migration 0004 (daily deltas); the purge handles it when it is there
-const RAW = ['roster_version', 'disability', 'diagnosis_version', 'claim', 'rejected_row', 'quality_issue', 'identity_rescue', 'daily_claim'];
+const RAW = ['roster_version', 'disability_version', 'diagnosis_version', 'claim', 'rejected_row', 'quality_issue', 'identity_rescue', 'daily_claim'];
 const KEPT = ['household_score', 'household', 'member', 'run', 'export_audit', 'source_load'];
 
 const HEAD = makeId('19480305', 11);
@@ -54,6 +54,7 @@ const PERIODS = ['2024-01', '2024-02', '2026-10'];
 const VERSIONS: Record<string, string> = {
   roster_version: 'roster_period p join roster_version v on v.valid_from <= p.period and (v.valid_until is null or v.valid_until > p.period)',
   diagnosis_version: 'diagnosis_period p join diagnosis_version v on v.valid_from <= p.period and (v.valid_until is null or v.valid_until > p.period)',
+  disability_version: 'disability_period p join disability_version v on v.valid_from <= p.period and (v.valid_until is null or v.valid_until > p.period)',
 };
 const count = async (table: string, where = 'true') =>
   (await test.handle.pool.query<{ n: number }>(`select count(*)::int as n from ${VERSIONS[table] ?? table} where ${where}`)).rows[0]!.n;

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { asOf, type Versioned } from '../../db/versions.js';
 import { personColumns, type Department } from '../department.js';
+import { personRowVersions } from '../person-rows.js';
 import {
   clean, codeList, idNumber, notAfter, optionalDate, optionalText, requiredCode, shown, SLOW, withFast, withRules,
 } from '../values.js';
@@ -45,6 +47,17 @@ const disabilityRow = (asOf: Date) =>
   );
 export type DisabilityRow = z.infer<ReturnType<typeof disabilityRow>>;
 
+/** The certificates as versions (migration 0037, src/ingest/person-rows.ts): the register is sent whole every month and little of it changes. */
+export const disabilityVersions: Versioned = {
+  table: 'disability_version',
+  periods: 'disability_period',
+  key: ['id18', 'ordinal'],
+  columns: ['name', 'disability_type', 'disability_grade', 'certified_on', 'birth_date', 'sex'],
+};
+
+// a person may hold several certificates (one per type): all are kept
+const certificateRows = personRowVersions(disabilityVersions, ['disability_type', 'disability_grade', 'certified_on', 'name', 'birth_date', 'sex']);
+
 export const disability: Department<DisabilityRow> = {
   id: 'disability',
   labels: { en: 'Disability federation', zh: '残联' },
@@ -53,12 +66,17 @@ export const disability: Department<DisabilityRow> = {
   required: true,
   delivery: 'snapshot',
   rescuable: true,
-  // a certificate holder's name and birth date come from here first: the federation verifies them
-  notOnRoster: { preference: 1 },
-  periodTables: [{ table: 'disability', periodColumn: 'period' }],
+  // a certificate holder's name and birth date come from here first: the federation verifies
+  // them; a person's rows in the order of their content, the line not being kept
+  notOnRoster: {
+    preference: 1,
+    people: ({ rowsPeriod }) => sql`select id18, name, birth_date, sex, ordinal as line from ${asOf(disabilityVersions, rowsPeriod)} as d`,
+  },
+  periodTables: [],
+  versions: disabilityVersions,
   signal: {
     meaning: { en: 'a certified disability', zh: '持残疾证' },
-    people: ({ rowsPeriod }) => sql`select distinct id18 from disability where period = ${rowsPeriod}::text`,
+    people: ({ rowsPeriod }) => sql`select distinct id18 from ${asOf(disabilityVersions, rowsPeriod)} as d`,
   },
   columns: [
     { name: 'id_number', headers: ['身份证号', '身份证号码'], required: true },
@@ -68,14 +86,12 @@ export const disability: Department<DisabilityRow> = {
     { name: 'certified_on', headers: ['发证日期'], required: false },
   ],
   rowSchema: disabilityRow,
-  table: 'disability',
+  // the row as sent (a type, migration 0037): the stage's shape
+  table: 'disability_row',
   tableColumns: ['period', 'line', 'id18', 'name', 'disability_type', 'disability_grade', 'certified_on', 'birth_date', 'sex'],
   toColumns: (r, { period, line }) => [
     period, line, r.id_number.id18, r.name, r.disability_type, r.disability_grade, r.certified_on, ...personColumns(r.id_number),
   ],
-  async finalize({ db }, _period, stage) {
-    // a person may hold several certificates (one per type): all are kept
-    await sql`insert into disability select * from ${sql.table(stage)}`.execute(db);
-    return 0;
-  },
+  finalize: certificateRows.finalize,
+  addRescued: certificateRows.addRescued,
 };

@@ -41,7 +41,7 @@ const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
  * score_explanation renamed aside, `create` and `fill` (from the old one) making it again, the
  * old one dropped; with its owner and grants, and the views over it made again as `view` says.
  */
-async function remakeExplanations(db: Kysely<unknown>, create: string, fill: string, view: (v: View) => View, then: string): Promise<{ owner: string; grants: Awaited<ReturnType<typeof grantsOn>> }> {
+export async function remakeExplanations(db: Kysely<unknown>, create: string, fill: string, view: (v: View) => View, then: string): Promise<{ owner: string; grants: Awaited<ReturnType<typeof grantsOn>> }> {
   const owner = await ownerOf(db, 'public.score_explanation');
   const grants = await grantsOn(db, ['public.score_explanation']);
   const dependents = await dropDependents(db, 'score_explanation', ['score_explanation']);

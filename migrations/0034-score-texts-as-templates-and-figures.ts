@@ -1,8 +1,7 @@
 import { type Kysely, sql } from 'kysely';
-import { grantsOn, regrant, type View } from './0018-period-partitions.js';
-import { currentUser, owner as ownerOf, scoreColumns } from './0026-score-explanations.js';
-import { dropDependents, remakeDependents } from './0027-members-from-roster-versions.js';
-import { REASONS, scoresView } from './0031-score-reasons-kept-once.js';
+import { type Grant, regrant, type View } from './0018-period-partitions.js';
+import { currentUser, scoreColumns } from './0026-score-explanations.js';
+import { REASONS, remakeExplanations, scoresView } from './0031-score-reasons-kept-once.js';
 
 /**
  * The scores' reasons kept as a template and its figures, and the routes' rules kept once.
@@ -70,45 +69,28 @@ export const EXPLAINED = {
 const scoresFilled = `select ${scoreColumns('s', REASONS_FILLED, EXPLAINED)} from scored_household s left join score_explanation e on e.id = s.explanation`;
 const withView = (def: string) => (v: View): View => (v.name === 'public.household_score' ? { ...v, def } : v);
 
-const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
-
 /** The route's rule in both languages as one text (null when it has none). */
 export const routeText = (rule: string, ruleZh: string) =>
   `case when ${rule} is null and ${ruleZh} is null then null else jsonb_build_array(${rule}, ${ruleZh})::text end`;
 
-/**
- * score_explanation and score_reason renamed aside, `create` and `fill` making them again from
- * the old ones (`score_explanation__remade`, `score_reason__remade`), the old ones dropped; with
- * their owner and grants (a reason's are its explanation's), the views over them made again.
- */
-async function remakeTexts(db: Kysely<unknown>, create: string, fill: string, view: (v: View) => View, then = ''): Promise<void> {
-  const owner = await ownerOf(db, 'public.score_explanation');
-  const grants = await grantsOn(db, ['public.score_explanation']);
-  const dependents = await dropDependents(db, 'score_explanation', ['score_explanation']);
-  await sql.raw(`
-    alter table score_explanation rename to score_explanation__remade;
-    alter index score_explanation_pkey rename to score_explanation__remade_pkey;
-    alter table score_reason rename to score_reason__remade;
-    alter index score_reason_pkey rename to score_reason__remade_pkey;
-    ${create};
-    ${fill};
-    drop table score_explanation__remade;
-    drop table score_reason__remade;
-    ${then};
-  `).execute(db);
-  const tables = ['score_explanation', 'score_reason', ...(create.includes('create table score_template') ? ['score_template'] : [])];
-  if (owner !== (await currentUser(db))) {
-    for (const t of tables) await sql.raw(`alter table ${t} owner to ${ident(owner)}`).execute(db);
+/** score_reason set aside (`score_reason__remade`) for `fill`, as migration 0031's helper sets score_explanation aside. */
+const REASONS_ASIDE = `alter table score_reason rename to score_reason__remade;
+     alter index score_reason_pkey rename to score_reason__remade_pkey`;
+
+/** The new tables beside score_explanation: its owner, its grants (the batch writes them all). */
+export async function likeExplanations(db: Kysely<unknown>, made: { owner: string; grants: Grant[] }, tables: readonly string[]): Promise<void> {
+  if (made.owner !== (await currentUser(db))) {
+    for (const t of tables) await sql.raw(`alter table ${t} owner to "${made.owner.replaceAll('"', '""')}"`).execute(db);
   }
-  await regrant(db, tables.flatMap((t) => grants.map((g) => ({ ...g, relation: `public.${t}` }))));
-  await remakeDependents(db, dependents, { view });
+  await regrant(db, tables.flatMap((t) => made.grants.map((g) => ({ ...g, relation: `public.${t}` }))));
 }
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql.raw(FUNCTIONS).execute(db);
-  await remakeTexts(
+  const made = await remakeExplanations(
     db,
-    `create table score_template (id uuid primary key, template text not null);
+    `${REASONS_ASIDE};
+     create table score_template (id uuid primary key, template text not null);
      create table score_reason (id uuid primary key, template uuid not null, figures text);
      create table score_explanation (
        id uuid primary key,
@@ -131,13 +113,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
      insert into score_explanation (id, dimensions, reason_ids, route_template)
      select id, dimensions, reason_ids, md5(route_template)::uuid from explanation`,
     withView(scoresFilled),
+    'drop table score_reason__remade',
   );
+  await likeExplanations(db, made, ['score_reason', 'score_template']);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await remakeTexts(
+  const made = await remakeExplanations(
     db,
-    `create table score_reason (id uuid primary key, reason jsonb not null);
+    `${REASONS_ASIDE};
+     create table score_reason (id uuid primary key, reason jsonb not null);
      create table score_explanation (id uuid primary key, dimensions jsonb not null, reason_ids uuid[] not null, route_rule text, route_rule_zh text)`,
     `insert into score_reason (id, reason)
        select o.id, ${filled('o', 'template', 'figures')}::jsonb from score_reason__remade o;
@@ -146,9 +131,11 @@ export async function down(db: Kysely<unknown>): Promise<void> {
               ${filled('o', 'route_template', null)}::jsonb ->> 0, ${filled('o', 'route_template', null)}::jsonb ->> 1
        from score_explanation__remade o`,
     withView(scoresView(REASONS)),
-    `drop table score_template;
+    `drop table score_reason__remade;
+     drop table score_template;
      drop function safetynet_text_filled(text, text);
      drop function safetynet_text_figures(text);
      drop function safetynet_text_template(text)`,
   );
+  await likeExplanations(db, made, ['score_reason']);
 }

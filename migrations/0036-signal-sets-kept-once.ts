@@ -1,8 +1,8 @@
 import { type Kysely, sql } from 'kysely';
-import { currentUser, owner as ownerOf, rebuild, scoreColumns } from './0026-score-explanations.js';
+import { owner as ownerOf, rebuild, scoreColumns } from './0026-score-explanations.js';
 import { dropDependents, remakeDependents } from './0027-members-from-roster-versions.js';
-import { grantsOn, regrant, type View } from './0018-period-partitions.js';
-import { EXPLAINED, REASONS_FILLED } from './0034-score-texts-as-templates-and-figures.js';
+import { grantsOn, type View } from './0018-period-partitions.js';
+import { EXPLAINED, likeExplanations, REASONS_FILLED } from './0034-score-texts-as-templates-and-figures.js';
 
 /**
  * The departments whose data point at a household (`signal_departments`, migration 0015) kept
@@ -71,9 +71,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     select ${sql.raw(SHARED.split(', ').map((c) => `o.${c}`).join(', '))}, g.id
     from ${sql.table(old)} o left join signal_set g on g.departments = o.signal_departments`);
   // a set is the explanations' kind of content: their owner, their grants (the batch writes them)
-  const owner = await ownerOf(db, 'public.score_explanation');
-  if (owner !== (await currentUser(db))) await sql.raw(`alter table signal_set owner to "${owner.replaceAll('"', '""')}"`).execute(db);
-  await regrant(db, (await grantsOn(db, ['public.score_explanation'])).map((g) => ({ ...g, relation: 'public.signal_set' })));
+  await likeExplanations(db, { owner: await ownerOf(db, 'public.score_explanation'), grants: await grantsOn(db, ['public.score_explanation']) }, ['signal_set']);
   await remakeDependents(db, dependents, { view: withView(view(true)) });
 }
 

@@ -167,6 +167,9 @@ export const medicalInsurance: Department<ClaimRow> = {
       select claim_id, s.received_period, s.line, s.id18, s.name, s.settled_on, s.inpatient, s.total_cost,
              s.fund_paid, s.assistance_paid, s.out_of_pocket, s.birth_date, s.sex
       from ${latestInFile(stage, resent)}
+      -- in key order: the key's pages fill as an index built in bulk does, where rows in file
+      -- order split pages all over it (claim after 2 periods at 250,000 households 392 MiB, not 465)
+      order by claim_id
     `.execute(db);
     return 0;
   },

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type RawBuilder, sql, type Kysely } from 'kysely';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { openMigrated, resolveConfig, type GlobalOptions } from '../context.js';
@@ -124,11 +124,15 @@ export async function purgeRawExtracts(pool: pg.Pool, db: Kysely<Database>, opts
         if (!rows[0]?.locked) throw new PeriodLocked(period);
       }
     }
+    // what a dry run counts and a purge deletes: `rows` is `from <table> where <condition>`
+    const gone = async (rows: RawBuilder<unknown>): Promise<number> => {
+      const { rows: n } = opts.dryRun
+        ? await sql<{ n: number }>`select count(*)::int as n ${rows}`.execute(tx.db)
+        : await sql<{ n: number }>`with gone as (delete ${rows} returning 1) select count(*)::int as n from gone`.execute(tx.db);
+      return n[0]?.n ?? 0;
+    };
     for (const [table, column] of tables) {
-      const { rows } = opts.dryRun
-        ? await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)} where ${olderThan(column, before)}`.execute(tx.db)
-        : await sql<{ n: number }>`with gone as (delete from ${sql.table(table)} where ${olderThan(column, before)} returning 1) select count(*)::int as n from gone`.execute(tx.db);
-      deleted[table] = rows[0]?.n ?? 0;
+      deleted[table] = await gone(sql`from ${sql.table(table)} where ${olderThan(column, before)}`);
     }
     // the members the purged rosters gave, and the purged periods' households without their
     // address and phone, stay as rows of their own; then the versions that gave them go
@@ -142,34 +146,22 @@ export async function purgeRawExtracts(pool: pg.Pool, db: Kysely<Database>, opts
     // A month's run may be naming one again, uncommitted (it inserts only the explanations not
     // kept yet), so they go only while no month runs (the run's lock, held to this commit);
     // otherwise the next purge takes them
-    const orphans = sql`from score_explanation e where not exists (select 1 from scored_household s where s.explanation = e.id)`;
+    // the explanations that stay: a score names them
+    const staying = sql`from score_explanation e where exists (select 1 from scored_household s where s.explanation = e.id)`;
     const { rows: idle } = opts.dryRun
       ? { rows: [{ locked: true }] }
       : await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext('safetynet:month')) as locked`.execute(tx.db);
     if (idle[0]?.locked) {
-      const { rows: unexplained } = opts.dryRun
-        ? await sql<{ n: number }>`select count(*)::int as n ${orphans}`.execute(tx.db)
-        : await sql<{ n: number }>`with gone as (delete ${orphans} returning 1) select count(*)::int as n from gone`.execute(tx.db);
-      deleted.score_explanation = unexplained[0]?.n ?? 0;
+      deleted.score_explanation = await gone(sql`from score_explanation e where not exists (select 1 from scored_household s where s.explanation = e.id)`);
       // and the reasons (migration 0031) no explanation that stays names
-      const named = sql`(
-        select distinct unnest(e.reason_ids) as id from score_explanation e
-        where exists (select 1 from scored_household s where s.explanation = e.id))`;
-      const unnamed = sql`select r.id from score_reason r left join ${named} k on k.id = r.id where k.id is null`;
-      const { rows: reasons } = opts.dryRun
-        ? await sql<{ n: number }>`select count(*)::int as n from (${unnamed}) u`.execute(tx.db)
-        : await sql<{ n: number }>`with gone as (delete from score_reason where id in (${unnamed}) returning 1) select count(*)::int as n from gone`.execute(tx.db);
-      deleted.score_reason = reasons[0]?.n ?? 0;
+      const reasonsNamed = sql`(select distinct unnest(e.reason_ids) as id ${staying})`;
+      deleted.score_reason = await gone(sql`from score_reason r where not exists (select 1 from ${reasonsNamed} k where k.id = r.id)`);
       // and the templates (migration 0034) no text that stays uses: counted alike before the
       // explanations and reasons above are deleted (a dry run) and after
       const used = sql`(
-        select e.route_template as id from score_explanation e where e.route_template is not null and exists (select 1 from scored_household s where s.explanation = e.id)
-        union select r.template from score_reason r join ${named} k on k.id = r.id)`;
-      const unused = sql`from score_template t where t.id not in ${used}`;
-      const { rows: templates } = opts.dryRun
-        ? await sql<{ n: number }>`select count(*)::int as n ${unused}`.execute(tx.db)
-        : await sql<{ n: number }>`with gone as (delete ${unused} returning 1) select count(*)::int as n from gone`.execute(tx.db);
-      deleted.score_template = templates[0]?.n ?? 0;
+        select e.route_template as id ${staying} and e.route_template is not null
+        union select r.template from score_reason r join ${reasonsNamed} k on k.id = r.id)`;
+      deleted.score_template = await gone(sql`from score_template t where t.id not in ${used}`);
     } else {
       deleted.score_explanation = 0;
       deleted.score_reason = 0;

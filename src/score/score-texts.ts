@@ -27,12 +27,5 @@ export function cutText(text: string): CutText {
   return { template, figures: figures.length === 0 ? null : figures.join(' ') };
 }
 
-/** The text a template and its figures give, as `format()` gives it: the inverse of `cutText`. */
-export function filledText({ template, figures }: CutText): string {
-  const numbers = figures === null ? [] : figures.split(' ');
-  let i = 0;
-  return template.replace(/%[s%]/g, (m) => (m === '%%' ? '%' : numbers[i++]!));
-}
-
 /** The key PostgreSQL's `md5(text)::uuid` gives a text (reasons and templates are kept under it). */
 export const md5Key = (text: string): string => createHash('md5').update(text, 'utf8').digest('hex');

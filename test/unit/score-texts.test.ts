@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { cutText, filledText, md5Key } from '../../src/score/score-texts.js';
+import { cutText, type CutText, md5Key } from '../../src/score/score-texts.js';
+
+/** The text a template and its figures give, as PostgreSQL's `format()` gives it (`safetynet_text_filled`). */
+function filledText({ template, figures }: CutText): string {
+  const numbers = figures === null ? [] : figures.split(' ');
+  let i = 0;
+  return template.replace(/%[s%]/g, (m) => (m === '%%' ? '%' : numbers[i++]!));
+}
 
 /** A reason's text cut into a template and its figures (migration 0034), and back. */
 describe('a score text cut into a template and its figures', () => {

@@ -40,7 +40,7 @@ function logger(cmd: Command): Logger {
 
 export function buildProgram(): Command {
   const program = new Command('safetynet')
-    .description('Policy finds people: scores every household on six dimensions from four departments\' monthly extracts and writes a ranked, explained warning list for home visits.')
+    .description('Policy finds people: scores every household on six dimensions from the monthly extracts of the registered departments (civil affairs, disability, medical insurance, health and more: docs/departments.md) and writes a ranked, explained warning list for home visits.')
     .option('--home <dir>', 'SAFETYNET_HOME: embedded database and exports')
     .option('--config <file>', 'config file (JSON) over the documented defaults')
     .option('--database-url <url>', 'PostgreSQL server to use (default: DATABASE_URL, else embedded)')
@@ -52,8 +52,8 @@ export function buildProgram(): Command {
 
   program
     .command('run')
-    .description('run the monthly job: pull the period\'s four extracts, verify, ingest, link, score, record the run and write the warning list')
-    .option('--inbox <dir>', 'inbox folder: <inbox>/<period>/{civil-affairs,disability,medical-insurance,health}.csv (default: fetch from the config\'s operation.sources)')
+    .description('run the monthly job: pull the period\'s extracts (every required department\'s, and the optional ones that arrived), verify, ingest, link, score, record the run and write the warning list')
+    .option('--inbox <dir>', 'inbox folder: <inbox>/<period>/<department>.csv or .xlsx, one file a department (docs/departments.md), and an optional manifest.json (default: fetch from the config\'s operation.sources)')
     .option('--period <YYYY-MM>', 'the period to run (default: every period folder of the inbox, oldest first)')
     .option('--json', 'print one JSON summary line per period on stdout')
     .option('--no-export', 'do not write the warning list under SAFETYNET_HOME/exports')

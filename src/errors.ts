@@ -11,7 +11,7 @@ export const ExitCode = {
   usage: 2,
   /** an extract could not be trusted (manifest mismatch, unreadable header, mostly rejected rows): nothing of the period was loaded */
   inputRefused: 3,
-  /** one or more of the period's four extracts is not in the inbox yet */
+  /** one or more of the period's required extracts is not in the inbox yet */
   extractsMissing: 4,
   /** PostgreSQL could not be reached or started */
   databaseUnavailable: 5,

@@ -52,7 +52,7 @@ const FUNCTIONS = `
 `;
 
 /** The text template column `template` of `alias` and its figures (a column, or none) give, through score_template (null when the template is). */
-const filled = (alias: string, template: string, figures: string | null) =>
+export const filled = (alias: string, template: string, figures: string | null) =>
   `(select safetynet_text_filled(t.template, ${figures === null ? 'null' : `${alias}.${figures}`}) from score_template t where t.id = ${alias}.${template})`;
 
 /** The reasons explanation `e` names, as one jsonb array in their order ('[]' for none; null without an explanation). */

@@ -42,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   '0035-scores-ranked-on-the-list-only': await import('./0035-scores-ranked-on-the-list-only.js'),
   '0036-signal-sets-kept-once': await import('./0036-signal-sets-kept-once.js'),
   '0037-disability-as-versions': await import('./0037-disability-as-versions.js'),
+  '0038-dimension-scores-as-template-and-figures': await import('./0038-dimension-scores-as-template-and-figures.js'),
 };

@@ -156,10 +156,11 @@ export async function purgeRawExtracts(pool: pg.Pool, db: Kysely<Database>, opts
       // and the reasons (migration 0031) no explanation that stays names
       const reasonsNamed = sql`(select distinct unnest(e.reason_ids) as id ${staying})`;
       deleted.score_reason = await gone(sql`from score_reason r where not exists (select 1 from ${reasonsNamed} k where k.id = r.id)`);
-      // and the templates (migration 0034) no text that stays uses: counted alike before the
+      // and the templates (migrations 0034, 0038) no text that stays uses: counted alike before the
       // explanations and reasons above are deleted (a dry run) and after
       const used = sql`(
         select e.route_template as id ${staying} and e.route_template is not null
+        union select e.dimensions_template ${staying}
         union select r.template from score_reason r join ${reasonsNamed} k on k.id = r.id)`;
       deleted.score_template = await gone(sql`from score_template t where t.id not in ${used}`);
     } else {

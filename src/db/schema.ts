@@ -331,9 +331,12 @@ export interface SignalSetTable {
  */
 export interface ScoreExplanationTable {
   id: string;
-  dimensions: ColumnType<Record<string, number>, string, string>;
-  reason_ids: string[];
+  /** the dimension scores' jsonb text with each number out: a row of score_template (migration 0038) */
+  dimensions_template: string;
   route_template: string | null;
+  reason_ids: string[];
+  /** the scores as written, joined by spaces; null: none */
+  dimension_figures: string | null;
 }
 
 /**

@@ -179,8 +179,9 @@ describe('a purge', () => {
     expect(await count('household_score', `jsonb_array_length(reasons) > 0`)).toBeGreaterThan(0);
     // and the templates nothing uses, while every text left keeps its own
     expect(await count('score_template t', `not exists (select 1 from score_reason r where r.template = t.id)
-      and not exists (select 1 from score_explanation e where t.id = e.route_template)`)).toBe(0);
+      and not exists (select 1 from score_explanation e where t.id in (e.route_template, e.dimensions_template))`)).toBe(0);
     expect(await count('score_reason r', 'not exists (select 1 from score_template t where t.id = r.template)')).toBe(0);
+    expect(await count('score_explanation e', 'not exists (select 1 from score_template t where t.id = e.dimensions_template)')).toBe(0);
     // no roster version begins in a purged period: what still holds later begins with the first kept one
     expect((await test.handle.pool.query(`select count(*)::int as n from roster_version where valid_from < '2024-11'`)).rows[0].n).toBe(0);
     // the households of purged periods keep who they are, not where to find them

@@ -6,9 +6,10 @@ import { cutText, md5Key } from '../../src/score/score-texts.js';
 import { useTestDatabase } from '../helpers/database.js';
 
 /**
- * The reasons kept as templates and figures, the route rules once (migration 0034): whatever a
- * reason or a route's rule says, `household_score` gives back exactly the value the scorer
- * wrote, and reasons alike but for their numbers share one template.
+ * The reasons kept as templates and figures, the route rules once (migration 0034), the
+ * dimension scores as a template and figures (0038): whatever a reason, a route's rule or the
+ * scores say, `household_score` gives back exactly the value the scorer wrote, and texts alike
+ * but for their numbers share one template.
  */
 const test = useTestDatabase();
 
@@ -22,8 +23,8 @@ const REASONS = [
 ];
 const DIMENSIONS = { health: 15, economic: 100, disability: 0, age_structure: 72.3, medical_burden: 0.1, labour_capacity: 100 };
 
-async function scoreWith(household: string, explanation: string, reasons: object[], rule: [string | null, string | null]): Promise<void> {
-  await withTransaction(test.handle.pool, (tx) => keepExplanations(tx, sql`(select ${explanation}::uuid as explanation, ${JSON.stringify(DIMENSIONS)}::jsonb as dimensions,
+async function scoreWith(household: string, explanation: string, reasons: object[], rule: [string | null, string | null], dimensions: object = DIMENSIONS): Promise<void> {
+  await withTransaction(test.handle.pool, (tx) => keepExplanations(tx, sql`(select ${explanation}::uuid as explanation, ${JSON.stringify(dimensions)}::jsonb as dimensions,
     ${JSON.stringify(reasons)}::jsonb as reasons, ${rule[0]}::text as route_rule, ${rule[1]}::text as route_rule_zh)`));
   await sql`
     insert into scored_household (period, household_id, rank, total, tier, on_list, covered, review, explanation)
@@ -61,6 +62,20 @@ describe('the scores\' reasons as templates and figures', () => {
     expect(rows[0]!.template).toBe(rows[1]!.template);
     expect(rows[0]!.template).toContain('income %s yuan per person a month');
     expect(rows.map((r) => r.figures)).toEqual(['762 1,100 584 32.4 762 1,100 584', '80 950 12 30.1 80 950 12']);
+  });
+
+  it('keep the dimension scores of two explanations as one template, each with its own figures', async () => {
+    const other = { ...DIMENSIONS, health: 0, economic: 37.5 };
+    await scoreWith('H4', '00000000-0000-0000-0000-000000000004', [], [null, null], other);
+    expect((await read('H4'))!.dimensions).toEqual(other);
+    const { rows } = await sql<{ template: string; figures: string | null }>`
+      select t.template, e.dimension_figures as figures from score_explanation e join score_template t on t.id = e.dimensions_template
+      where e.id in ('00000000-0000-0000-0000-000000000002', '00000000-0000-0000-0000-000000000004') order by e.id`.execute(test.handle.db);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]!.template).toBe(rows[1]!.template);
+    expect(rows[0]!.template).not.toMatch(/[0-9]/);
+    // in jsonb's order of keys (shorter first), each score as written
+    expect(rows.map((r) => r.figures)).toEqual(['15 100 0 72.3 0.1 100', '0 37.5 0 72.3 0.1 100']);
   });
 
   it('cut in Node as the migration\'s functions cut them in PostgreSQL, under the same keys', async () => {

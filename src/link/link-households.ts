@@ -28,6 +28,11 @@ export async function linkHouseholds(tx: Tx, window: PeriodWindow, claims: RawBu
   // written as versions (migration 0028: only the households new or changed since the versions
   // in force); the roster's members are its own versions (the view `member`, migration 0027)
   await sql`drop table if exists link_household`.execute(tx.db);
+  // Every version in force is read, so read in the table's order and sorted once: left to
+  // itself the planner walks the household index to skip the sort, and fetches the rows in
+  // random order (at 1,000,000 households 24.2 s against 14.3 for a scan and a sort)
+  const { rows: indexScans } = await sql<{ setting: string }>`select current_setting('enable_indexscan') as setting`.execute(tx.db);
+  await sql`set local enable_indexscan = off`.execute(tx.db);
   await sql`
     create temp table link_household on commit drop as
     select household_id, true as on_roster,
@@ -44,6 +49,7 @@ export async function linkHouseholds(tx: Tx, window: PeriodWindow, claims: RawBu
     from ${rosterAsOf(period)} as r
     group by household_id
   `.execute(tx.db);
+  await sql`select set_config('enable_indexscan', ${indexScans[0]!.setting}, true)`.execute(tx.db);
 
   // People other departments report this period (claims: in the 12-month window) who are not
   // on the roster. Their household id is derived from the ID number without revealing it. The

@@ -163,10 +163,13 @@ export async function purgeRawExtracts(pool: pg.Pool, db: Kysely<Database>, opts
         union select e.dimensions_template ${staying}
         union select r.template from score_reason r join ${reasonsNamed} k on k.id = r.id)`;
       deleted.score_template = await gone(sql`from score_template t where t.id not in ${used}`);
+      // and the sets of departments (migration 0036) no score names, as a rerun leaves them
+      deleted.signal_set = await gone(sql`from signal_set g where not exists (select 1 from scored_household s where s.signal_set = g.id)`);
     } else {
       deleted.score_explanation = 0;
       deleted.score_reason = 0;
       deleted.score_template = 0;
+      deleted.signal_set = 0;
       log.warn('a month is being run: the explanations no score names are left for the next purge');
     }
     const result: PurgeResult = { before, latest_period: latest, limit, dry_run: !!opts.dryRun, deleted, contacts_cleared: households.contactsCleared };

@@ -142,6 +142,8 @@ describe('a purge', () => {
     // an explanation no score names any more, as a period's rerun leaves (migration 0026),
     // a reason only it names (migration 0031) and the templates only they use (0034)
     await keepExplanation('00000000-0000-0000-0000-00000000dead', [{ dimension: 'economic', points: 1, text: 'x' }]);
+    // and a set of departments no score names (migration 0036)
+    await sql`insert into signal_set (departments) values ('{nobody-sends-this}')`.execute(test.handle.db);
     const unexplained = await count('score_explanation e', 'not exists (select 1 from scored_household s where s.explanation = e.id)');
     expect(unexplained).toBeGreaterThanOrEqual(1);
     const before = await counts([...RAW, ...KEPT]);
@@ -154,6 +156,7 @@ describe('a purge', () => {
     expect(dryRun.deleted.score_explanation).toBe(unexplained);
     expect(dryRun.deleted.score_reason).toBeGreaterThanOrEqual(1);
     expect(dryRun.deleted.score_template).toBeGreaterThanOrEqual(1);
+    expect(dryRun.deleted.signal_set).toBe(1);
     expect(await counts([...RAW, ...KEPT])).toEqual(before);
   });
 
@@ -182,6 +185,10 @@ describe('a purge', () => {
       and not exists (select 1 from score_explanation e where t.id in (e.route_template, e.dimensions_template))`)).toBe(0);
     expect(await count('score_reason r', 'not exists (select 1 from score_template t where t.id = r.template)')).toBe(0);
     expect(await count('score_explanation e', 'not exists (select 1 from score_template t where t.id = e.dimensions_template)')).toBe(0);
+    // and the sets no score names, while every score keeps its own
+    expect(await count('signal_set g', 'not exists (select 1 from scored_household s where s.signal_set = g.id)')).toBe(0);
+    expect(await count('scored_household s', 'signal_set is not null and not exists (select 1 from signal_set g where g.id = s.signal_set)')).toBe(0);
+    expect(await count('scored_household', 'signal_set is not null')).toBeGreaterThan(0);
     // no roster version begins in a purged period: what still holds later begins with the first kept one
     expect((await test.handle.pool.query(`select count(*)::int as n from roster_version where valid_from < '2024-11'`)).rows[0].n).toBe(0);
     // the households of purged periods keep who they are, not where to find them

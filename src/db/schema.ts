@@ -327,7 +327,7 @@ export interface SignalSetTable {
  * One explanation of a score, kept once whoever and whenever it explains (migration 0026); its
  * reasons named in order, each kept once in `score_reason` (migration 0031); its route's rule (a
  * jsonb array of the rule in English and Chinese) a template of `score_template` without figures
- * (migration 0034).
+ * (migration 0034); its dimensions' scores a template and figures (migration 0038).
  */
 export interface ScoreExplanationTable {
   id: string;

@@ -1,8 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 import { owner as ownerOf, rebuild, scoreColumns } from './0026-score-explanations.js';
 import { dropDependents, remakeDependents } from './0027-members-from-roster-versions.js';
-import { grantsOn, type View } from './0018-period-partitions.js';
-import { EXPLAINED, likeExplanations, REASONS_FILLED } from './0034-score-texts-as-templates-and-figures.js';
+import { grantsOn } from './0018-period-partitions.js';
+import { EXPLAINED, likeExplanations, REASONS_FILLED, withView } from './0034-score-texts-as-templates-and-figures.js';
 
 /**
  * The departments whose data point at a household (`signal_departments`, migration 0015) kept
@@ -17,10 +17,13 @@ import { EXPLAINED, likeExplanations, REASONS_FILLED } from './0034-score-texts-
  * household_score or names its columns. A set is content, like a reason: no region, no row
  * security; the exporter reads it only through its scoped view of the scores.
  */
-const view = (signals: boolean) =>
-  `select ${scoreColumns('s', REASONS_FILLED, signals ? { ...EXPLAINED, signal_departments: `coalesce(g.departments, '{}'::text[])` } : EXPLAINED)}
+/**
+ * household_score's definition: the scores naming their signal set (`signals`) or carrying the
+ * departments, and the explanation's columns read as `explained` says (migration 0034's).
+ */
+export const setsView = (signals: boolean, explained: Readonly<Record<string, string>> = EXPLAINED) =>
+  `select ${scoreColumns('s', REASONS_FILLED, signals ? { ...explained, signal_departments: `coalesce(g.departments, '{}'::text[])` } : explained)}
    from scored_household s left join score_explanation e on e.id = s.explanation` + (signals ? ' left join signal_set g on g.id = s.signal_set' : '');
-const withView = (def: string) => (v: View): View => (v.name === 'public.household_score' ? { ...v, def } : v);
 
 const CHECKS_KEY_INDEXES = `
   alter table scored_household add constraint scored_household_covered_by_visit_check check (covered_by_visit = any (array['dibao'::text, 'tekun'::text]));
@@ -72,7 +75,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     from ${sql.table(old)} o left join signal_set g on g.departments = o.signal_departments`);
   // a set is the explanations' kind of content: their owner, their grants (the batch writes them)
   await likeExplanations(db, { owner: await ownerOf(db, 'public.score_explanation'), grants: await grantsOn(db, ['public.score_explanation']) }, ['signal_set']);
-  await remakeDependents(db, dependents, { view: withView(view(true)) });
+  await remakeDependents(db, dependents, { view: withView(setsView(true)) });
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
@@ -81,6 +84,6 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     insert into scored_household (${sql.raw(SHARED)}, signal_departments)
     select ${sql.raw(SHARED.split(', ').map((c) => `o.${c}`).join(', '))}, coalesce(g.departments, '{}'::text[])
     from ${sql.table(old)} o left join signal_set g on g.id = o.signal_set`);
-  await remakeDependents(db, dependents, { view: withView(view(false)) });
+  await remakeDependents(db, dependents, { view: withView(setsView(false)) });
   await sql`drop table signal_set`.execute(db);
 }

@@ -1,8 +1,7 @@
-import { type Kysely, sql } from 'kysely';
-import { scoreColumns } from './0026-score-explanations.js';
+import type { Kysely } from 'kysely';
 import { remakeExplanations } from './0031-score-reasons-kept-once.js';
-import { EXPLAINED, filled, REASONS_FILLED } from './0034-score-texts-as-templates-and-figures.js';
-import type { View } from './0018-period-partitions.js';
+import { EXPLAINED, filled, withView } from './0034-score-texts-as-templates-and-figures.js';
+import { setsView } from './0036-signal-sets-kept-once.js';
 
 /**
  * An explanation's dimension scores kept as a template and its figures, as its reasons are
@@ -17,17 +16,9 @@ import type { View } from './0018-period-partitions.js';
  * (src/score/score-texts.ts), this migration those kept with `safetynet_text_template` and
  * `safetynet_text_figures`. The down writes each object back whole.
  */
-const withView = (def: string) => (v: View): View => (v.name === 'public.household_score' ? { ...v, def } : v);
-const view = (dimensions: string | undefined) =>
-  `select ${scoreColumns('s', REASONS_FILLED, {
-    ...EXPLAINED,
-    signal_departments: `coalesce(g.departments, '{}'::text[])`,
-    ...(dimensions === undefined ? {} : { dimensions }),
-  })}
-   from scored_household s left join score_explanation e on e.id = s.explanation left join signal_set g on g.id = s.signal_set`;
 
 /** The dimensions of explanation `e`, filled from their template (null without an explanation). */
-export const DIMENSIONS_FILLED = `${filled('e', 'dimensions_template', 'dimension_figures')}::jsonb`;
+const DIMENSIONS_FILLED = `${filled('e', 'dimensions_template', 'dimension_figures')}::jsonb`;
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await remakeExplanations(
@@ -50,7 +41,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
      )
      insert into score_explanation (id, dimensions_template, route_template, reason_ids, dimension_figures)
      select id, md5(template)::uuid, route_template, reason_ids, figures from explanation`,
-    withView(view(DIMENSIONS_FILLED)),
+    withView(setsView(true, { ...EXPLAINED, dimensions: DIMENSIONS_FILLED })),
     '',
   );
 }
@@ -65,7 +56,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
      delete from score_template t
        where not exists (select 1 from score_reason r where r.template = t.id)
          and not exists (select 1 from score_explanation e where e.route_template = t.id)`,
-    withView(view(undefined)),
+    withView(setsView(true)),
     '',
   );
 }

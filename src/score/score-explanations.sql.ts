@@ -29,7 +29,7 @@ export async function keepExplanations(tx: Tx, scores: RawBuilder<unknown>): Pro
     where not exists (select 1 from score_explanation e where e.id = s.explanation)
   `.execute(tx.db);
   await sql`
-    create temp table fresh_cut (id uuid, template uuid, figures text) on commit drop;
+    create temp table fresh_dimensions_cut (id uuid, template uuid, figures text) on commit drop;
     create temp table fresh_reason_cut (id uuid, template uuid, figures text) on commit drop;
     create temp table fresh_template (id uuid, template text) on commit drop;
   `.execute(tx.db);
@@ -49,7 +49,7 @@ export async function keepExplanations(tx: Tx, scores: RawBuilder<unknown>): Pro
     }
     await sql`close fresh_text`.execute(tx.db);
   };
-  await cutAll(sql`select id, dimensions::text as text from fresh_explanation`, 'fresh_cut');
+  await cutAll(sql`select id, dimensions::text as text from fresh_explanation`, 'fresh_dimensions_cut');
   await cutAll(sql`
     select distinct md5(r::text)::uuid as id, r::text as text from fresh_explanation f cross join lateral jsonb_array_elements(f.reasons) r
     where not exists (select 1 from score_reason k where k.id = md5(r::text)::uuid)`, 'fresh_reason_cut');
@@ -64,8 +64,8 @@ export async function keepExplanations(tx: Tx, scores: RawBuilder<unknown>): Pro
     select f.id, d.template, md5(f.route_template)::uuid,
            array(select md5(r::text)::uuid from jsonb_array_elements(f.reasons) with ordinality as a(r, n) order by n),
            d.figures
-    from fresh_explanation f join fresh_cut d on d.id = f.id
+    from fresh_explanation f join fresh_dimensions_cut d on d.id = f.id
     on conflict (id) do nothing;
-    drop table fresh_explanation, fresh_cut, fresh_reason_cut, fresh_template;
+    drop table fresh_explanation, fresh_dimensions_cut, fresh_reason_cut, fresh_template;
   `.execute(tx.db);
 }

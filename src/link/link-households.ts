@@ -68,7 +68,9 @@ export async function linkHouseholds(tx: Tx, window: PeriodWindow, claims: RawBu
   if (sightings.length === 0) sightings.push(sql`select null::text as id18, null::text as name, null::date as birth_date, null::text as sex, 0 as pref, 0 as line where false`);
   const outsiders = await sql<{ n: number }>`
     with seen as (
-      ${sql.join(sightings, sql` union all `)}
+      -- offset 0 keeps the NOT IN below out of the union's branches: pushed into each, it built
+      -- its hash of the roster once a branch
+      select * from (${sql.join(sightings, sql` union all `)}) as sighting offset 0
     ), person as (
       select distinct on (id18) id18, name, birth_date, sex
       from seen

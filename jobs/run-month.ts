@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { ExtractsMissing, PullFailed } from '../src/errors.js';
 import { assertPeriod } from '../src/period.js';
 import { pullPeriod } from '../src/pull/pull-period.js';
-import { writePeriodFiles, type ExportsFolder, type PeriodFiles } from './period-files.js';
+import { openRunListCopy, writePeriodFiles, type ExportsFolder, type PeriodFiles } from './period-files.js';
 import { recordWaiting } from './run-ledger.js';
 import { runPeriod, type RunDeps, type RunSummary } from './run-period.js';
 
@@ -35,10 +35,18 @@ export async function runMonth(deps: MonthDeps, opts: MonthOptions): Promise<Mon
   const period = assertPeriod(opts.period);
   const log = deps.log.child({ period });
   const inbox = opts.inbox ?? (await pullMonth(deps, period, log));
-  const summary = await runPeriod(deps, { inbox, period });
-  // written after the commit, from the tables as committed; a process killed in between is
-  // completed by the next `run` of the month or the next tick (completePeriodFiles)
-  const files = opts.files ? await writePeriodFiles(deps.database, opts.files, period, log) : {};
+  // the list file is written by the run as it reads the list for its hash, beside its target;
+  // renamed into place after the commit, with the data-quality report. A process killed in
+  // between is completed by the next `run` of the month or the next tick (completePeriodFiles)
+  const listCopy = opts.files ? await openRunListCopy(opts.files, period) : null;
+  let summary;
+  try {
+    summary = await runPeriod(deps, { inbox, period, listCopy });
+  } catch (err) {
+    await listCopy?.side.discard();
+    throw err;
+  }
+  const files = opts.files ? await writePeriodFiles(deps.database, opts.files, period, log, listCopy) : {};
   return { ...summary, ...files, inbox };
 }
 

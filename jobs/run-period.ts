@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../src/config/load-config.js';
@@ -15,7 +13,6 @@ import { refuseMassRejects } from '../src/ingest/refuse-mass-rejects.js';
 import type { DepartmentId } from '../src/ingest/department.js';
 import { department, departments, departmentTables, departmentVersions } from '../src/ingest/departments.js';
 import { forgetPeriod } from '../src/db/versions.js';
-import { writeWarningList } from '../src/export/warning-list.js';
 import { linkHouseholds } from '../src/link/link-households.js';
 import { rescueIdentities, type RescueCounts } from '../src/link/rescue-identities.js';
 import { assertPeriod, notDeliveredNote } from '../src/period.js';
@@ -26,6 +23,7 @@ import { locateExtracts } from '../src/pull/inbox.js';
 import { scoreHouseholds } from '../src/score/score-households.js';
 import { drawAuditSample } from '../src/score/audit-sample.js';
 import { beyondCapacityByStreet, capacityCuts, streetCapacity } from '../src/export/street-capacity.js';
+import { readRunList, type RunListCopy } from './period-files.js';
 import { recordWaiting } from './run-ledger.js';
 
 export interface RunSummary {
@@ -59,6 +57,8 @@ export interface RunDeps {
 export interface RunOptions {
   inbox: string;
   period: string;
+  /** the month's list file, written as the run reads its list for the ledger's hash (jobs/period-files.ts) */
+  listCopy?: RunListCopy | null;
 }
 
 /** Tables holding one period's rows, the departments' own among them; a rerun empties them for the period first. */
@@ -248,10 +248,10 @@ export async function runPeriod(deps: RunDeps, opts: RunOptions): Promise<RunSum
         .set({ status: 'succeeded', finished_at: new Date(), summary: JSON.stringify(result) })
         .where('run_id', '=', run.run_id)
         .execute();
-      // the list this run produced, as a hash: equal hashes, equal lists
-      const hash = createHash('sha256');
-      await writeWarningList(tx.db, { period, lang: config.config.lang }, new Writable({ write: (chunk, _enc, cb) => (hash.update(chunk), cb()) }), runLog);
-      await tx.db.updateTable('run').set({ output_sha256: hash.digest('hex') }).where('run_id', '=', run.run_id).execute();
+      // the list this run produced, as a hash: equal hashes, equal lists; read once, into the
+      // month's list file too when the run writes one
+      const sha256 = await readRunList(tx.db, period, config.config.lang, opts.listCopy ?? null, runLog);
+      await tx.db.updateTable('run').set({ output_sha256: sha256 }).where('run_id', '=', run.run_id).execute();
       crashPoint('before-commit');
       return result;
     });

@@ -50,6 +50,26 @@ export interface AuditedResult {
   file: string;
 }
 
+/** What an audit row says of a list's selection, and whether row security applied and let it see `scope`. */
+export function listFilters(opts: ExportOptions, secured: boolean, scope: unknown): Record<string, unknown> {
+  return {
+    all: !!opts.all,
+    region: opts.region ?? null,
+    top: opts.top ?? null,
+    lang: opts.lang ?? 'en',
+    ...(opts.urgent ? { urgent: true, since: opts.since ?? null } : {}),
+    // what was left off the street's list: the audit visits, the households beyond a street's visits a month
+    ...(opts.audit === false ? { audit_visits: false } : {}),
+    ...(opts.capacity ? { capacity: Object.fromEntries(opts.capacity) } : {}),
+    // what the database let this export see: null scope under row security is nothing
+    row_security: secured,
+    scope: secured ? scope : null,
+  };
+}
+
+/** Who the monthly run's own copy of the district list is audited as (jobs/period-files.ts). */
+export const RUN_COPY = { operator: 'safetynet run', purpose: 'monthly run' } as const;
+
 export function operatorName(given?: string): string {
   return given || process.env.SAFETYNET_OPERATOR || userInfo().username;
 }
@@ -89,19 +109,7 @@ export async function auditedExport(
         purpose: audit.purpose ?? null,
         period: opts.period,
         format: audit.format,
-        filters: {
-          all: !!opts.all,
-          region: opts.region ?? null,
-          top: opts.top ?? null,
-          lang: opts.lang ?? 'en',
-          ...(opts.urgent ? { urgent: true, since: opts.since ?? null } : {}),
-          // what was left off the street's list: the audit visits, the households beyond a street's visits a month
-          ...(opts.audit === false ? { audit_visits: false } : {}),
-          ...(opts.capacity ? { capacity: Object.fromEntries(opts.capacity) } : {}),
-          // what the database let this export see: null scope under row security is nothing
-          row_security: secured,
-          scope: secured ? seen : null,
-        },
+        filters: listFilters(opts, secured, seen),
         masked: !opts.unmasked,
         file: target,
       });

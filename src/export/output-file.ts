@@ -44,11 +44,19 @@ export async function assertWritableTarget(file: string, what = '--out'): Promis
 }
 
 /**
- * Writes a file through `write`, beside its target and renamed into place when complete, so a
- * reader never sees half a list and a failure leaves the previous file as it was. The side file
- * is created new (never through a link someone left there), with its final mode from the start.
+ * A file being written beside its target: `stream` takes its bytes, `place` renames it into
+ * place once complete, `discard` removes it. A reader never sees half a file, and a failure
+ * leaves the previous file as it was. The side file is created new (never through a link
+ * someone left there), with its final mode from the start.
  */
-export async function writeFileAtomically<T>(file: string, write: (out: Writable) => Promise<T>, access: FileAccess = PRIVATE): Promise<T> {
+export interface SideFile {
+  readonly file: string;
+  readonly stream: Writable;
+  place(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+export async function openSideFile(file: string, access: FileAccess = PRIVATE): Promise<SideFile> {
   await assertWritableTarget(file, 'output');
   const partial = partialOf(file);
   const mode = access.group === null ? FILE_MODE.private : FILE_MODE.group;
@@ -64,23 +72,44 @@ export async function writeFileAtomically<T>(file: string, write: (out: Writable
     await rm(partial, { force: true });
     throw new UsageError(`cannot write ${file}: ${(cause as Error).message}`, { cause });
   }
-  try {
-    const result = await write(handle.createWriteStream());
-    await rename(partial, file);
-    return result;
-  } catch (err) {
-    await rm(partial, { force: true });
-    // the machine's fault, not the data's: say which file and what to do, not a stack trace
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS' || code === 'EIO') {
-      throw new OutputNotWritten(file, (err as Error).message, { cause: err });
-    }
-    throw err;
-  } finally {
-    await handle.close().catch(() => {});
-  }
+  const opened = handle;
+  return {
+    file,
+    stream: opened.createWriteStream(),
+    async place() {
+      try {
+        await rename(partial, file);
+      } finally {
+        await opened.close().catch(() => {});
+      }
+    },
+    async discard() {
+      await opened.close().catch(() => {});
+      await rm(partial, { force: true });
+    },
+  };
 }
 
+/** The machine's fault in writing `file`, not the data's: which file and what to do, not a stack trace. */
+export function asOutputNotWritten(file: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS' || code === 'EIO'
+    ? new OutputNotWritten(file, (err as Error).message, { cause: err })
+    : err;
+}
+
+/** Writes a file through `write` as a side file, renamed into place when complete (openSideFile). */
+export async function writeFileAtomically<T>(file: string, write: (out: Writable) => Promise<T>, access: FileAccess = PRIVATE): Promise<T> {
+  const side = await openSideFile(file, access);
+  try {
+    const result = await write(side.stream);
+    await side.place();
+    return result;
+  } catch (err) {
+    await side.discard();
+    throw asOutputNotWritten(file, err);
+  }
+}
 
 /**
  * Removes the side files of writers that died (killed, power cut) in `dir`: each carries its

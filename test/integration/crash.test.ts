@@ -464,7 +464,10 @@ describe('SIGKILL after the commit, before the files are written, on DATABASE_UR
       rerunClean: tickRun.code === 4 && hash === referenceState.succeeded['2026-10']?.output_sha256 && !files.some((f) => f.endsWith('.partial')),
     });
     expect(killed.signal).toBe('SIGKILL');
-    expect(left, 'killed before writing: only 2026-09 has files').toEqual(['data-quality-2026-09.csv', 'warning-list-2026-09.csv']);
+    // the run writes its list beside the target as it hashes it; killed before the rename, that
+    // side file (signed with the dead run's pid) is all it left of 2026-10
+    expect(left.filter((f) => !f.endsWith('.partial')), 'killed before placing its files: only 2026-09 has files').toEqual(['data-quality-2026-09.csv', 'warning-list-2026-09.csv']);
+    expect(left.filter((f) => f.endsWith('.partial'))).toEqual([expect.stringMatching(/^warning-list-2026-10\.csv\.\d+\.partial$/)]);
     expect(after.succeeded['2026-10']?.output_sha256, 'the killed run had committed').toBe(referenceState.succeeded['2026-10']?.output_sha256);
     expect(tickRun.code, tickRun.stderr).toBe(4); // 2026-11 waits for its files
     expect(files).toEqual(['data-quality-2026-09.csv', 'data-quality-2026-10.csv', 'warning-list-2026-09.csv', 'warning-list-2026-10.csv']);

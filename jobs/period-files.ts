@@ -115,15 +115,17 @@ export async function readRunList(db: Kysely<Database>, period: string, lang: 'e
 export async function writePeriodFiles(database: DatabaseHandle, folder: ExportsFolder, period: string, log: Logger, copy?: RunListCopy | null): Promise<PeriodFiles> {
   const files = periodFiles(folder, period);
   const placed = copy?.written === true && (await copy.side.place().then(() => true, () => false));
-  if (copy && !placed) await copy.side.discard();
-  if (!placed) await auditedExport(
-    database.pool,
-    { period, lang: folder.lang },
-    { ...RUN_COPY, format: 'csv', batch: true, fileAccess: folder.access },
-    files.warning_list,
-    writeWarningList,
-    log,
-  );
+  if (!placed) {
+    await copy?.side.discard();
+    await auditedExport(
+      database.pool,
+      { period, lang: folder.lang },
+      { ...RUN_COPY, format: 'csv', batch: true, fileAccess: folder.access },
+      files.warning_list,
+      writeWarningList,
+      log,
+    );
+  }
   await writeFileAtomically(files.quality_report, (out) => writeQualityReport(database.db, period, out, folder.lang), folder.access);
   return files;
 }

@@ -34,11 +34,15 @@ export const inAuditFrame = sql`not (s.on_list or s.review or s.covered or s.coo
 export const auditTier = (total: RawBuilder<unknown>, p: Pick<DrawParameters, 'threshold' | 'nearMargin'>): RawBuilder<'near' | 'far'> =>
   sql`case when ${total} >= ${p.threshold - p.nearMargin}::numeric then 'near' else 'far' end`;
 
-/** Per household of the frame: its street and tier. */
+/**
+ * Per household of the frame: its street and tier. From the scores' table, not their view: the
+ * view's texts are not read here, and its region check per row made the frame twice as slow
+ * (1.05 against 0.46 s at 250,000 households, the same rows).
+ */
 function framed(p: DrawParameters): RawBuilder<unknown> {
   return sql`
     select s.household_id, left(h.region_code, 9) as street, ${auditTier(sql.ref('s.total'), p)} as tier
-    from household_score s
+    from scored_household s
     join household h on h.period = s.period and h.household_id = s.household_id
     where s.period = ${p.period} and ${inAuditFrame}`;
 }

@@ -95,10 +95,10 @@ export async function readRunList(db: Kysely<Database>, period: string, lang: 'e
       file.end(once);
     },
   });
-  const rows = await writeWarningList(db, { period, lang }, sink, log);
+  const opts = { period, lang };
+  const rows = await writeWarningList(db, opts, sink, log);
   const sha256 = hash.digest('hex');
   if (copy && file !== null && failed === null) {
-    const opts = { period, lang };
     const auditId = await beginAudit(db, { ...RUN_COPY, period, format: 'csv', filters: listFilters(opts, false, null), masked: true, file: copy.side.file });
     await finishAudit(db, auditId, { rows, sha256 });
     copy.written = true;

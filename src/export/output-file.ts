@@ -91,7 +91,7 @@ export async function openSideFile(file: string, access: FileAccess = PRIVATE): 
 }
 
 /** The machine's fault in writing `file`, not the data's: which file and what to do, not a stack trace. */
-export function asOutputNotWritten(file: string, err: unknown): unknown {
+function asOutputNotWritten(file: string, err: unknown): unknown {
   const code = (err as NodeJS.ErrnoException).code;
   return code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS' || code === 'EIO'
     ? new OutputNotWritten(file, (err as Error).message, { cause: err })

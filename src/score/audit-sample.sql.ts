@@ -24,9 +24,9 @@ export interface DrawParameters {
 }
 
 /**
- * Whether the scored household `s` (household_score) of `h` (household) is in the audit frame,
- * by the rule above: the draw and the estimates of what it finds (src/visits/quality-counts.sql.ts)
- * read the same frame.
+ * Whether the scored household `s` (scored_household, or its view household_score) of `h`
+ * (household) is in the audit frame, by the rule above: the draw and the estimates of what it
+ * finds (src/visits/quality-counts.sql.ts) read the same frame.
  */
 export const inAuditFrame = sql`not (s.on_list or s.review or s.covered or s.cooled_down) and substr(h.region_code, 7, 3) <> '000'`;
 

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Logger } from 'pino';
 import { requireSucceededRun, windowOfRun } from '../db/runs.js';
 import type { Database, StoredReason } from '../db/schema.js';
@@ -13,6 +13,7 @@ import { signalLabels } from './signal-label.js';
 import { inRegion, listed, listRank } from './list-rank.js';
 import { withinCapacity, type StreetCapacity } from './street-capacity.js';
 import { exportViews, VIEW } from './views.js';
+import { readAhead } from '../db/read-ahead.js';
 import { auditVisitOrder } from '../score/audit-sample.js';
 import { ROUTE_ZH, type RouteId } from '../../scoring/route.js';
 import { ASSETS_FLAGGED } from '../../scoring/asset-check.js';
@@ -130,7 +131,6 @@ interface ListRow {
   review_by_score: boolean;
   address: string | null;
   phone: string | null;
-  previous_rank: number | null;
   signal_departments: string[];
   route_confidence: 'high' | 'low' | null;
   low_confidence: boolean;
@@ -264,48 +264,63 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
   const contact = await visitContact(db, opts);
   const names = await readRegionNames(db);
   // the previous period's list as this selection would have numbered it (the same region, not
-  // --top, not --all): `previous_rank` is a place a street office saw on last month's list
-  const previousList = exportViews(db)
-    .selectFrom('household_score as ps')
-    .innerJoin('household as ph', (j) => j.onRef('ph.period', '=', 'ps.period').onRef('ph.household_id', '=', 'ps.household_id'))
-    .select(['ps.household_id', listRank('ps').as('previous_rank')])
-    .where('ps.period', '=', previousPeriod ?? '')
-    .where(listed('ps'))
-    .where(inRegion(opts.region, 'ph.region_code'));
-  const scored = () =>
+  // --top, not --all): `previous_rank` is a place a street office saw on last month's list. Read
+  // first, by household: joined into the list's statement, it made PostgreSQL build the whole
+  // list before its first row (below)
+  const previousRanks = new Map<string, number>();
+  if (previousPeriod !== null) {
+    const previousList = exportViews(db)
+      .selectFrom('household_score as ps')
+      .innerJoin('household as ph', (j) => j.onRef('ph.period', '=', 'ps.period').onRef('ph.household_id', '=', 'ps.household_id'))
+      .select(['ps.household_id', listRank('ps').as('previous_rank')])
+      .where('ps.period', '=', previousPeriod)
+      .where(listed('ps'))
+      .where(inRegion(opts.region, 'ph.region_code'));
+    for await (const r of previousList.stream(10_000)) previousRanks.set(r.household_id, Number(r.previous_rank));
+  }
+  // The list's households in rank order with their scores, households and asset checks, and then
+  // each one's explanation looked up by its key (offset 0 keeps the lookup per row): filling the
+  // reasons from their templates is most of the statement, and done this way it is done as the
+  // rows are fetched, so that Node renders one batch while PostgreSQL fills the next (readAhead
+  // below). With the explanations in the sort by rank, all of PostgreSQL's work was done before
+  // the first row. By key, a list read also does not hash the whole explanations table, which
+  // grows with every month kept (16-18 s against 11 s at 1,000,000 households and 13 periods).
+  const ranked = (where: RawBuilder<boolean>) =>
     exportViews(db)
       .selectFrom('household_score as s')
       .innerJoin('household as h', (j) => j.onRef('h.period', '=', 's.period').onRef('h.household_id', '=', 's.household_id'))
-      .leftJoin(previousList.as('p'), 'p.household_id', 's.household_id')
       .leftJoin('household_asset_check as a', (j) => j.onRef('a.period', '=', 's.period').onRef('a.household_id', '=', 's.household_id'))
-      // each selected household's explanation by its key (offset 0 keeps the lookup per row):
-      // joined to the scores' view as a whole, every list read hashed the whole explanations
-      // table, which grows with every month kept (16-18 s against 11 s for a list at 1,000,000
-      // households and 13 periods, the same bytes)
-      .innerJoinLateral(
-        (eb) => eb.selectFrom('household_score as x').select(['x.dimensions', 'x.reasons', 'x.route_rule', 'x.route_rule_zh'])
-          .whereRef('x.period', '=', 's.period').whereRef('x.household_id', '=', 's.household_id').offset(0).as('e'),
-        (j) => j.onTrue(),
-      )
       .select([
-        's.household_id', 'h.region_code', 'h.head_name', 'h.head_id18', 'h.members', 's.total', 's.tier', 'e.dimensions', 's.covered', 's.review',
-        's.previous_total', 'h.assistance', 'h.on_roster', 's.change', 'e.reasons', 's.route', 'e.route_rule', 'e.route_rule_zh',
+        's.household_id', 's.rank', 'h.region_code', 'h.head_name', 'h.head_id18', 'h.members', 's.total', 's.tier', 's.covered', 's.review',
+        's.previous_total', 'h.assistance', 'h.on_roster', 's.change', 's.route',
         's.review_reasons', 's.rescued_links', 's.covered_by_visit', 's.visit_notes', 's.review_by_score',
-        'h.address', 'h.phone', 'p.previous_rank', 's.signal_departments', 's.route_confidence', 's.low_confidence',
+        'h.address', 'h.phone', 's.signal_departments', 's.route_confidence', 's.low_confidence',
         'a.note as asset_note', 'a.note_zh as asset_note_zh', sql<boolean>`a.household_id is not null`.as('asset_flagged'),
       ])
       .where('s.period', '=', period)
-      .where(inRegion(opts.region, 'h.region_code'));
-  const selected = scored()
-    // the list's own numbering (list-rank.ts); with --all, among every scored household
-    .select(['s.rank', listRank('s').as('list_rank')])
-    .$if(!opts.all, (q) => q.where(listed('s')))
-    .$if(opts.capacity !== undefined, (q) => q.where(withinCapacity(opts.capacity!, { period, region: opts.region })))
-    .orderBy('s.rank')
+      .where(inRegion(opts.region, 'h.region_code'))
+      .where(where)
+      .orderBy('s.rank')
+      .offset(0);
+  const explained = (rows: ReturnType<typeof ranked>) =>
+    exportViews(db)
+      .selectFrom(rows.as('l'))
+      .innerJoinLateral(
+        (eb) => eb.selectFrom('household_score as x').select(['x.dimensions', 'x.reasons', 'x.route_rule', 'x.route_rule_zh'])
+          .where('x.period', '=', period).whereRef('x.household_id', '=', 'l.household_id').offset(0).as('e'),
+        (j) => j.onTrue(),
+      )
+      .selectAll('l')
+      .select(['e.dimensions', 'e.reasons', 'e.route_rule', 'e.route_rule_zh']);
+  const selection = [
+    ...(opts.all ? [] : [listed('s')]),
+    ...(opts.capacity !== undefined ? [withinCapacity(opts.capacity, { period, region: opts.region })] : []),
+  ];
+  const selected = explained(ranked(selection.length === 0 ? sql<boolean>`true` : sql<boolean>`${sql.join(selection, sql` and `)}`))
+    // the list's own numbering (list-rank.ts), in the rows' order; with --all, among every scored household
+    .select(sql<number>`row_number() over (order by l.rank)`.as('list_rank'))
+    .orderBy('l.rank')
     .$if(opts.top !== undefined, (q) => q.limit(opts.top!));
-  // the list's numbering follows the period's rank, so rank orders it too: the selection comes
-  // out of its window already in that order, and PostgreSQL does not sort it again (ordered by
-  // the number, it sorted the whole rows once more, 63 MB on disk at 250,000 households)
   const query =
     opts.order === 'street'
       ? db.selectFrom(selected.as('l')).selectAll().orderBy(sql`left(region_code, 9)`).orderBy('l.rank')
@@ -318,10 +333,8 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
     ? (await exportViews(db).selectFrom('audit_sample').select('household_id').where('period', '=', period).execute()).map((r) => r.household_id)
     : [];
   const auditRows = audited.length > 0
-    ? await scored()
-        .innerJoin('audit_sample as x', (j) => j.onRef('x.period', '=', 's.period').onRef('x.household_id', '=', 's.household_id'))
-        .where('s.household_id', '=', sql<string>`any(${audited}::text[])`)
-        .where('h.household_id', '=', sql<string>`any(${audited}::text[])`)
+    ? await explained(ranked(sql<boolean>`s.household_id = any(${audited}::text[]) and h.household_id = any(${audited}::text[])`))
+        .innerJoin(exportViews(db).selectFrom('audit_sample').selectAll().where('period', '=', period).as('x'), 'x.household_id', 'l.household_id')
         .select([sql<number | null>`null::int`.as('list_rank'), 'x.street'])
         .orderBy(auditVisitOrder)
         .execute()
@@ -329,6 +342,7 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
 
   type Row = (typeof auditRows)[number];
   const entry = (r: Omit<Row, 'street'>, kind: VisitKind): WarningListEntry => {
+    const previousRank = previousRanks.get(r.household_id) ?? null;
     // an audit visit is not argued for: its facts stay on its card (`explain`), not on the list
     const notes = kind === 'audit' ? [AUDIT_VISIT_NOTE[zh ? 'zh' : 'en']] : notesFor(r, previousPeriod, zh);
     const facts =
@@ -350,7 +364,7 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
       route_rule: kind === 'listed' ? ((zh ? r.route_rule_zh : r.route_rule) ?? '') : '',
       rescued_ids: r.rescued_links,
       previous_score: r.previous_total,
-      previous_rank: r.previous_rank === null ? null : Number(r.previous_rank),
+      previous_rank: previousRank,
       ...contact(r.address, r.phone),
       region_name: regionName(r.region_code, names, zh ? 'zh' : 'en'),
       asset_check: assetCheckText(r, !!opts.unmasked, zh),
@@ -370,7 +384,7 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
   const auditUpTo = function* (street: string | null): Generator<WarningListEntry> {
     for (; next < auditRows.length && (street === null || auditRows[next]!.street < street); next++) yield entry(auditRows[next]!, 'audit');
   };
-  for await (const r of query.stream(1000)) {
+  for await (const r of readAhead(query.stream(1000), 2000)) {
     if (opts.order === 'street') yield* auditUpTo(r.region_code.slice(0, 9));
     yield entry(r, 'listed');
   }

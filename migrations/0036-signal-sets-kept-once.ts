@@ -21,8 +21,8 @@ import { EXPLAINED, likeExplanations, REASONS_FILLED, withView } from './0034-sc
  * household_score's definition: the scores naming their signal set (`signals`) or carrying the
  * departments, and the explanation's columns read as `explained` says (migration 0034's).
  */
-export const setsView = (signals: boolean, explained: Readonly<Record<string, string>> = EXPLAINED) =>
-  `select ${scoreColumns('s', REASONS_FILLED, signals ? { ...explained, signal_departments: `coalesce(g.departments, '{}'::text[])` } : explained)}
+export const setsView = (signals: boolean, explained: Readonly<Record<string, string>> = EXPLAINED, reasons = REASONS_FILLED) =>
+  `select ${scoreColumns('s', reasons, signals ? { ...explained, signal_departments: `coalesce(g.departments, '{}'::text[])` } : explained)}
    from scored_household s left join score_explanation e on e.id = s.explanation` + (signals ? ' left join signal_set g on g.id = s.signal_set' : '');
 
 const CHECKS_KEY_INDEXES = `

@@ -18,7 +18,7 @@ import { setsView } from './0036-signal-sets-kept-once.js';
  */
 
 /** The dimensions of explanation `e`, filled from their template (null without an explanation). */
-const DIMENSIONS_FILLED = `${filled('e', 'dimensions_template', 'dimension_figures')}::jsonb`;
+export const DIMENSIONS_FILLED = `${filled('e', 'dimensions_template', 'dimension_figures')}::jsonb`;
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await remakeExplanations(

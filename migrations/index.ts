@@ -43,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   '0036-signal-sets-kept-once': await import('./0036-signal-sets-kept-once.js'),
   '0037-disability-as-versions': await import('./0037-disability-as-versions.js'),
   '0038-dimension-scores-as-template-and-figures': await import('./0038-dimension-scores-as-template-and-figures.js'),
+  '0039-score-reasons-parsed-once': await import('./0039-score-reasons-parsed-once.js'),
 };

@@ -7,7 +7,7 @@ import { useTestDatabase } from '../helpers/database.js';
 
 /**
  * The reasons kept as templates and figures, the route rules once (migration 0034), the
- * dimension scores as a template and figures (0038): whatever a reason, a route's rule or the
+ * dimension scores as a template and figures (0038), the reasons read as one array's text (0039): whatever a reason, a route's rule or the
  * scores say, `household_score` gives back exactly the value the scorer wrote, and texts alike
  * but for their numbers share one template.
  */
@@ -51,6 +51,15 @@ describe('the scores\' reasons as templates and figures', () => {
       select bool_and(r.id = md5(safetynet_text_filled(t.template, r.figures))::uuid) as same
       from score_reason r join score_template t on t.id = r.template`.execute(test.handle.db);
     expect(rows[0]!.same).toBe(true);
+    // read as one array's text parsed once (migration 0039): the same jsonb as each reason parsed and aggregated
+    const { rows: joined } = await sql<{ household_id: string; same: boolean }>`
+      select s.household_id, s.reasons = coalesce((
+        select jsonb_agg(safetynet_text_filled(t.template, r.figures)::jsonb order by u.n)
+        from score_explanation e cross join unnest(e.reason_ids) with ordinality as u(id, n)
+        join score_reason r on r.id = u.id join score_template t on t.id = r.template
+        where e.id = k.explanation), '[]'::jsonb) as same
+      from household_score s join scored_household k using (period, household_id) order by s.household_id`.execute(test.handle.db);
+    expect(joined).toEqual([{ household_id: 'H1', same: true }, { household_id: 'H2', same: true }]);
   });
 
   it('keep two reasons alike but for their numbers as one template, each with its own figures', async () => {

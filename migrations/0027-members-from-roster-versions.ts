@@ -99,8 +99,10 @@ export async function personRowSecurity(db: Kysely<unknown>, table: string, peri
 }
 
 /** The rescued rows of a person in scope (migration 0003): the person a member of an in-scope household in a period whose card shows the row. */
-function identityRescueLink(throughView: boolean): string {
-  const within = `m.period >= r.period and m.period <= to_char(to_date(r.period, 'YYYY-MM') + interval '11 months', 'YYYY-MM') and m.id18 = r.id18`;
+export function identityRescueLink(
+  throughView: boolean,
+  within = `m.period >= r.period and m.period <= to_char(to_date(r.period, 'YYYY-MM') + interval '11 months', 'YYYY-MM') and m.id18 = r.id18`,
+): string {
   return `
     select r.period, r.source, r.line, r.outcome, r.id18, r.difference, r.confidence, r.reason
     from identity_rescue r

@@ -44,4 +44,5 @@ export const migrations: Record<string, Migration> = {
   '0037-disability-as-versions': await import('./0037-disability-as-versions.js'),
   '0038-dimension-scores-as-template-and-figures': await import('./0038-dimension-scores-as-template-and-figures.js'),
   '0039-score-reasons-parsed-once': await import('./0039-score-reasons-parsed-once.js'),
+  '0040-rescued-rows-in-scope-by-key': await import('./0040-rescued-rows-in-scope-by-key.js'),
 };

@@ -207,7 +207,7 @@ describe('the roster as versions', () => {
       expect(homes.length).toBeGreaterThan(PERIODS.length * 300);
       const down = await migrator.migrateTo('0024-claim-latest-bulk-build');
       expect(down.error).toBeUndefined();
-      expect(down.results?.map((r) => r.migrationName)).toEqual(['0039-score-reasons-parsed-once', '0038-dimension-scores-as-template-and-figures', '0037-disability-as-versions', '0036-signal-sets-kept-once', '0035-scores-ranked-on-the-list-only', '0034-score-texts-as-templates-and-figures', '0033-verification-and-enrolment-as-versions', '0032-snapshot-departments-as-versions', '0031-score-reasons-kept-once', '0030-claims-superseded-by', '0029-scores-by-household-versions-with-room', '0028-household-versions', '0027-members-from-roster-versions', '0026-score-explanations', '0025-roster-versions']);
+      expect(down.results?.map((r) => r.migrationName)).toEqual(['0040-rescued-rows-in-scope-by-key', '0039-score-reasons-parsed-once', '0038-dimension-scores-as-template-and-figures', '0037-disability-as-versions', '0036-signal-sets-kept-once', '0035-scores-ranked-on-the-list-only', '0034-score-texts-as-templates-and-figures', '0033-verification-and-enrolment-as-versions', '0032-snapshot-departments-as-versions', '0031-score-reasons-kept-once', '0030-claims-superseded-by', '0029-scores-by-household-versions-with-room', '0028-household-versions', '0027-members-from-roster-versions', '0026-score-explanations', '0025-roster-versions']);
       const { rows } = await sql<{ n: number }>`select count(*)::int as n from roster_member`.execute(database.db);
       expect(rows[0]!.n).toBe(PERIODS.reduce((n, p) => n + clean.rosters[p]!.length, 0));
       expect(await explainedScores(database.db)).toEqual(scores);

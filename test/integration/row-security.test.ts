@@ -283,20 +283,22 @@ describe('the exporter role in plain SQL, acting for a trusted session (SET ROLE
     const person = async (street: string) =>
       (await test.handle.pool.query(`select m.id18 from member m join household h using (period, household_id) where m.period = '2026-10' and h.region_code like $1 || '%' limit 1`, [street])).rows[0].id18 as string;
     const [a, b] = [await person(STREET_A), await person(STREET_B)];
-    for (const [line, id18] of [[9001, a], [9002, b]] as const) {
+    // a row is shown where the person is a member of the street in one of the twelve periods its
+    // card covers, from the row's own: 2025-11 reaches 2026-10, 2025-09 ends at 2026-08 (none loaded)
+    for (const [line, id18, period] of [[9001, a, '2026-10'], [9002, b, '2026-10'], [9003, a, '2025-11'], [9004, a, '2025-09']] as const) {
       await test.handle.pool.query(
         `insert into identity_rescue (period, source, line, outcome, sent_number, sent_name, id18, confidence, difference, reason, reason_zh)
-         values ('2026-10', 'medical-insurance', $1, 'rescued', 'sent', 'name', $2, 0.9, 'substitution', 'test', 'test')`,
-        [line, id18],
+         values ($3, 'medical-insurance', $1, 'rescued', 'sent', 'name', $2, 0.9, 'substitution', 'test', 'test')`,
+        [line, id18, period],
       );
     }
     try {
       const seen = await as(ROLES.exporter, STREET_A, (c) => c.query(`select line from safetynet_export.identity_rescue_link where line > 9000 order by line`));
-      expect(seen.rows).toEqual([{ line: 9001 }]);
+      expect(seen.rows).toEqual([{ line: 9001 }, { line: 9003 }]);
       await expect(exporterRun(STREET_A, 'select sent_number from identity_rescue')).rejects.toMatchObject({ code: '42501' });
       await expect(exporterRun(STREET_A, 'select id18 from identity_rescue_link')).rejects.toMatchObject({ code: '42501' });
       const all = await as(ROLES.batch, null, (c) => c.query(`select count(*)::int as n from safetynet_export.identity_rescue_link where line > 9000`));
-      expect(all.rows[0].n).toBe(2);
+      expect(all.rows[0].n).toBe(4);
     } finally {
       await test.handle.pool.query(`delete from identity_rescue where line > 9000`);
     }

@@ -3,8 +3,7 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Logger } from 'pino';
 import { createRoles, enterExportScope, grantRoles } from '../src/db/roles.js';
 import { VIEW } from '../src/export/views.js';
-import { claimsWindowStart } from '../src/period.js';
-import { deltaDepartmentIds } from '../src/ingest/departments.js';
+import { cardRescuedRows } from '../src/export/household-card.js';
 
 /**
  * What one street's exporter pays to read a period through the masked views, under row security,
@@ -40,15 +39,12 @@ function reads(period: string): [string, RawBuilder<{ n: number }>][] {
       select count(*)::int as n from ${view('member')} m
       where m.period = ${period} and m.household_id = (
         select s.household_id from ${view('household_score')} s where s.period = ${period} order by s.rank limit 1)`],
-    // as the card reads them (src/export/household-card.ts): a year of rescued rows, each checked
-    // against the reader's region; with the check over a range of periods this read did not end
-    // in ten minutes at 1,000,000 households (migration 0040)
+    // as the card reads them (its own statement): a year of rescued rows, each checked against the
+    // reader's region; with the check over a range of periods this read did not end in ten
+    // minutes at 1,000,000 households (migration 0040)
     ["one card's rescued rows", sql`
-      with card as materialized (select s.household_id from ${view('household_score')} s where s.period = ${period} order by s.rank limit 1)
-      select count(*)::int as n from ${view('identity_rescue_link')} r join ${view('member')} m
-        on m.period = ${period} and m.person_key = r.person_key and m.household_id = (select household_id from card)
-      where r.outcome = 'rescued' and r.period <= ${period}
-        and (r.period = ${period} or (r.source = any(${deltaDepartmentIds()}::text[]) and r.period >= ${claimsWindowStart(period).slice(0, 7)}))`],
+      select count(*)::int as n from (${cardRescuedRows(period, sql<string>`(
+        select s.household_id from ${view('household_score')} s where s.period = ${period} order by s.rank limit 1)`)}) r`],
   ];
 }
 

@@ -67,8 +67,8 @@ export const EXPLAINED = {
 };
 
 const scoresFilled = `select ${scoreColumns('s', REASONS_FILLED, EXPLAINED)} from scored_household s left join score_explanation e on e.id = s.explanation`;
-/** The dependents of the scores made again with `def` as household_score's definition. */
-export const withView = (def: string) => (v: View): View => (v.name === 'public.household_score' ? { ...v, def } : v);
+/** The dependents made again with `def` as the definition of view `name` (household_score unless named). */
+export const withView = (def: string, name = 'public.household_score') => (v: View): View => (v.name === name ? { ...v, def } : v);
 
 /** The route's rule in both languages as one text (null when it has none). */
 export const routeText = (rule: string, ruleZh: string) =>

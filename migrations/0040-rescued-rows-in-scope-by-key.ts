@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { View } from './0018-period-partitions.js';
 import { dropDependents, identityRescueLink, remakeDependents } from './0027-members-from-roster-versions.js';
+import { withView } from './0034-score-texts-as-templates-and-figures.js';
 
 /**
  * Whether a rescued row is in a scoped reader's region (`identity_rescue_link`, migrations 0003
@@ -18,7 +18,7 @@ const TWELVE_PERIODS = `m.period = any(array(
     select to_char(to_date(r.period, 'YYYY-MM') + make_interval(months => k), 'YYYY-MM') from generate_series(0, 11) k
   )) and m.id18 = r.id18`;
 
-const rescueLink = (def: string) => (v: View): View => (v.name === 'public.identity_rescue_link' ? { ...v, def } : v);
+const rescueLink = (def: string) => withView(def, 'public.identity_rescue_link');
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   const dependents = await dropDependents(db, 'identity_rescue', ['identity_rescue']);

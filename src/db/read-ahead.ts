@@ -22,12 +22,22 @@ export async function* readAhead<T>(source: AsyncIterable<T>, limit: number): As
   let head = 0;
   let handed = 0;
   let finished = false;
-  let failure: { error: unknown } | null = null;
+  let failed = false;
+  let failure: unknown;
   let stopped = false;
-  // the consumer waiting for a row, the pump waiting for room
+  // the consumer waiting for a row, the pump waiting for room: each woken once
   let wake: (() => void) | null = null;
   let room: (() => void) | null = null;
-  const signal = (f: (() => void) | null) => f?.();
+  const wakeConsumer = () => {
+    const f = wake;
+    wake = null;
+    f?.();
+  };
+  const makeRoom = () => {
+    const f = room;
+    room = null;
+    f?.();
+  };
 
   const pump = (async () => {
     try {
@@ -39,46 +49,38 @@ export async function* readAhead<T>(source: AsyncIterable<T>, limit: number): As
         const r = await it.next();
         if (r.done) break;
         queue.push(r.value);
-        const w = wake;
-        wake = null;
-        signal(w);
+        wakeConsumer();
       }
       if (stopped) await it.return?.();
     } catch (error) {
-      failure = { error };
+      failed = true;
+      failure = error;
     }
     finished = true;
-    const w = wake;
-    wake = null;
-    signal(w);
+    wakeConsumer();
   })();
 
   try {
     for (;;) {
       if (head < queue.length) {
-        const value = queue[head]!;
-        head++;
+        const value = queue[head++]!;
         // drop what was consumed now and then, not on every row
-        if (head >= 4096 && head * 2 >= queue.length) {
+        if (head >= 1024) {
           queue = queue.slice(head);
           head = 0;
         }
-        const r = room;
-        room = null;
-        signal(r);
+        makeRoom();
         yield value;
         if (++handed % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
-      if (failure) throw (failure as { error: unknown }).error;
+      if (failed) throw failure;
       if (finished) return;
       await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
     stopped = true;
-    const r = room;
-    room = null;
-    signal(r);
+    makeRoom();
     await pump;
   }
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { DIMENSIONS, type DimensionId } from '../../scoring/dimensions.js';
 import type { DimensionSource } from '../../scoring/dimension.js';
 import type { Database } from '../db/schema.js';
@@ -131,6 +131,21 @@ function sourceNames(sources: readonly DimensionSource[], window: PeriodWindow):
   });
 }
 
+/**
+ * A card's rows of other departments that reach the household only through a corrected ID number:
+ * this period's, and the claims of the 12-month window. Read through the views, not the tables:
+ * they apply the reader's region scope (migrations 0003, 0040). The bench's exporter reads time it.
+ */
+export function cardRescuedRows(period: string, household: RawBuilder<string>) {
+  return sql<{ source: string; period: string; line: number; difference: string | null; confidence: number | null; reason: string }>`
+    select r.source, r.period, r.line, r.difference, r.confidence, r.reason
+    from ${sql.table(VIEW.identity_rescue_link)} r join ${sql.table(VIEW.member)} m
+      on m.period = ${period} and m.household_id = ${household} and m.person_key = r.person_key
+    where r.outcome = 'rescued' and r.period <= ${period}
+      and (r.period = ${period} or (r.source = any(${deltaDepartmentIds()}::text[]) and r.period >= ${claimsWindowStart(period).slice(0, 7)}))
+    order by r.period, r.source, r.line`;
+}
+
 export async function householdCard(raw: Kysely<Database>, period: string, householdId: string, opts: CardOptions = {}): Promise<HouseholdCard> {
   assertPeriod(period);
   const zh = opts.lang === 'zh';
@@ -188,16 +203,7 @@ export async function householdCard(raw: Kysely<Database>, period: string, house
     return { dimension: d.id, label: d.labels[zh ? 'zh' : 'en'], score: row.dimensions[d.id] ?? null, points: reason?.points ?? 0, facts, sources: sourceNames(d.sources, window) };
   }).sort((a, b) => b.points - a.points);
 
-  // rows of other departments that reach this household only through a corrected ID number
-  const rescued = await sql<{ source: string; period: string; line: number; difference: string | null; confidence: number | null; reason: string }>`
-    select r.source, r.period, r.line, r.difference, r.confidence, r.reason
-    -- the view, not the table: it applies the reader's region scope (migrations/0003)
-    from ${sql.table(VIEW.identity_rescue_link)} r join ${sql.table(VIEW.member)} m
-      on m.period = ${period} and m.household_id = ${householdId} and m.person_key = r.person_key
-    where r.outcome = 'rescued' and r.period <= ${period}
-      and (r.period = ${period} or (r.source = any(${deltaDepartmentIds()}::text[]) and r.period >= ${claimsWindowStart(period).slice(0, 7)}))
-    order by r.period, r.source, r.line
-  `.execute(db);
+  const rescued = await cardRescuedRows(period, sql`${householdId}`).execute(db);
 
   const since: string[] = [];
   const previous = history.filter((h) => h.period < period).at(-1);

@@ -18,6 +18,9 @@ export const listed = (score = 's'): RawBuilder<boolean> => sql<boolean>`(${sql.
 export const listRank = (score = 's'): RawBuilder<number> =>
   sql<number>`row_number() over (partition by ${sql.ref(`${score}.period`)} order by ${sql.ref(`${score}.rank`)})`;
 
+/** The same place among rows of one period that come already in rank order: nothing to partition or sort. */
+export const listRankInOrder = (score = 's'): RawBuilder<number> => sql<number>`row_number() over (order by ${sql.ref(`${score}.rank`)})`;
+
 /** A region selection as the list applies it: a 12-digit community exactly, a shorter code as a prefix. */
 export function inRegion(region: string | undefined, column = 'h.region_code'): RawBuilder<boolean> {
   if (region === undefined) return sql<boolean>`true`;

@@ -10,7 +10,7 @@ import { idNumberCell, streamCsv, streamJsonLines } from './stream-rows.js';
 import { visitContact } from './visit-contact.js';
 import { readRegionNames, regionName } from './region-label.js';
 import { signalLabels } from './signal-label.js';
-import { inRegion, listed, listRank } from './list-rank.js';
+import { inRegion, listed, listRank, listRankInOrder } from './list-rank.js';
 import { withinCapacity, type StreetCapacity } from './street-capacity.js';
 import { exportViews, VIEW } from './views.js';
 import { readAhead } from '../db/read-ahead.js';
@@ -322,7 +322,7 @@ export async function* warningListEntries(db: Kysely<Database>, opts: EntryOptio
   ];
   const selected = explained(ranked(selection.length === 0 ? sql<boolean>`true` : sql<boolean>`${sql.join(selection, sql` and `)}`))
     // the list's own numbering (list-rank.ts), in the rows' order; with --all, among every scored household
-    .select(sql<number>`row_number() over (order by l.rank)`.as('list_rank'))
+    .select(listRankInOrder('l').as('list_rank'))
     .orderBy('l.rank')
     .$if(opts.top !== undefined, (q) => q.limit(opts.top!));
   const query =
